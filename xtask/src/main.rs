@@ -1,14 +1,36 @@
 //! `cargo xtask`: the project's commands (see README.md).
+//! - `install [--dest DIR]`: release bundles of all four plugins, copied to the user's plugin
+//!   folders (or DIR).
+//! - `bundle-all [--debug]`: the bundles only, into `target/bundled/`.
 //! - `test`: the whole test suite, exactly what CI runs.
 //! - `bench`: the benchmarks.
 //! - anything else is handed to nice-plug-xtask (`bundle`, `bundle-universal`).
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-fn run(program: &str, args: &[&str]) -> Result<(), String> {
+/// The plugin packages, in the order the README lists them.
+const PLUGINS: [&str; 4] = [
+    "lathe-channel-strip",
+    "lathe-bus-glue",
+    "lathe-maximizer",
+    "lathe-reverb",
+];
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn run(program: &str, args: &[&str]) -> Result {
     eprintln!("xtask: {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .current_dir(workspace_root())
         .status()
         .map_err(|e| format!("could not start {program}: {e}"))?;
     if status.success() {
@@ -18,17 +40,125 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
-fn test() -> Result<(), String> {
+/// Builds the CLAP and VST3 bundles of every plugin into `target/bundled/`. Tests use debug
+/// builds: dsp-core is optimised even there, and debug builds are the ones where nice-plug's
+/// `assert_process_allocs` turns any allocation on the audio thread into a failure.
+fn bundle_all(release: bool) -> Result {
+    let mut args = vec!["bundle".to_string()];
+    for p in PLUGINS {
+        args.push("-p".into());
+        args.push(p.into());
+    }
+    if release {
+        args.push("--release".into());
+    }
+    eprintln!("xtask: bundling {}", args.join(" "));
+    nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|e| e.to_string())
+}
+
+fn bundles() -> Result<Vec<PathBuf>> {
+    let dir = workspace_root().join("target/bundled");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with("Lathe ") && (name.ends_with(".clap") || name.ends_with(".vst3"))
+        })
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+/// The standard per-user plugin folders: (CLAP, VST3).
+fn default_destinations() -> Result<(PathBuf, PathBuf)> {
+    let home = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .ok_or_else(|| format!("{var} is not set; pass --dest DIR"))
+    };
+    if cfg!(target_os = "macos") {
+        let base = home("HOME")?.join("Library/Audio/Plug-Ins");
+        Ok((base.join("CLAP"), base.join("VST3")))
+    } else if cfg!(target_os = "windows") {
+        let base = home("LOCALAPPDATA")?.join("Programs/Common");
+        Ok((base.join("CLAP"), base.join("VST3")))
+    } else {
+        let h = home("HOME")?;
+        Ok((h.join(".clap"), h.join(".vst3")))
+    }
+}
+
+fn copy_recursively(from: &Path, to: &Path) -> Result {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+        for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+            let entry = entry.map_err(|e| e.to_string())?;
+            copy_recursively(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to)
+            .map(|_| ())
+            .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+    }
+}
+
+fn install(dest: Option<PathBuf>) -> Result {
+    bundle_all(true)?;
+    let (clap_dir, vst3_dir) = match dest {
+        Some(d) => (d.clone(), d),
+        None => default_destinations()?,
+    };
+    let found = bundles()?;
+    if found.len() != 2 * PLUGINS.len() {
+        return Err(format!(
+            "expected {} bundles, found {found:?}",
+            2 * PLUGINS.len()
+        ));
+    }
+    for bundle in found {
+        let name = bundle.file_name().expect("bundle has a name");
+        let dir = if bundle.extension().is_some_and(|e| e == "clap") {
+            &clap_dir
+        } else {
+            &vst3_dir
+        };
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let target = dir.join(name);
+        if target.is_dir() {
+            std::fs::remove_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
+        }
+        copy_recursively(&bundle, &target)?;
+        println!("installed {}", target.display());
+    }
+    Ok(())
+}
+
+fn test() -> Result {
+    bundle_all(false)?;
     run("cargo", &["test", "--workspace", "--all-targets"])
 }
 
-fn bench() -> Result<(), String> {
+fn bench() -> Result {
     run("cargo", &["bench", "-p", "dsp-core"])
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag_value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from)
+    };
     let result = match args.first().map(String::as_str) {
+        // Relative to where the user ran the command: bundling changes the working directory.
+        Some("install") => install(
+            flag_value("--dest")
+                .map(|d| std::env::current_dir().map(|cwd| cwd.join(&d)).unwrap_or(d)),
+        ),
+        Some("bundle-all") => bundle_all(!args.iter().any(|a| a == "--debug")),
         Some("test") => test(),
         Some("bench") => bench(),
         _ => nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|e| e.to_string()),

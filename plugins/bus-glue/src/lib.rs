@@ -1,0 +1,2 @@
+pub const CLAP_ID: &str = "audio.lathe.bus-glue";
+pub mod params;

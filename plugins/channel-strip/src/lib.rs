@@ -1,0 +1,2 @@
+pub const CLAP_ID: &str = "audio.lathe.channel-strip";
+pub mod params;

@@ -60,7 +60,10 @@ fn t30(energy: &[f64]) -> f64 {
     let total = edc[0];
     let db: Vec<f64> = edc.iter().map(|&e| 10.0 * (e / total).log10()).collect();
     let start = db.iter().position(|&d| d <= -5.0).expect("no -5 dB point");
-    let end = db.iter().position(|&d| d <= -35.0).expect("no -35 dB point");
+    let end = db
+        .iter()
+        .position(|&d| d <= -35.0)
+        .expect("no -35 dB point");
     let n = (end - start) as f64;
     let (mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0);
     for (i, &d) in db.iter().enumerate().take(end).skip(start) {
@@ -110,6 +113,9 @@ fn rt60_at_1khz_matches_the_decay_setting() {
             100.0 * (measured / decay - 1.0)
         );
         assert!((expected / decay - 1.0).abs() < 0.02, "rt60_at {expected}");
-        assert!((measured / decay - 1.0).abs() < 0.10, "decay {decay}: {measured}");
+        assert!(
+            (measured / decay - 1.0).abs() < 0.10,
+            "decay {decay}: {measured}"
+        );
     }
 }

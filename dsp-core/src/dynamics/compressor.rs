@@ -429,7 +429,8 @@ impl Compressor {
                     s *= st.gain;
                 }
                 let level = if rms {
-                    st.mean_square = flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
+                    st.mean_square =
+                        flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
                     if st.mean_square > self.floor_ms {
                         0.5 * fast_log2(st.mean_square)
                     } else {
@@ -498,8 +499,7 @@ impl Compressor {
 
     #[inline]
     fn tick_parameters(&mut self) {
-        if self.threshold.is_smoothing() || self.slope.is_smoothing() || self.knee.is_smoothing()
-        {
+        if self.threshold.is_smoothing() || self.slope.is_smoothing() || self.knee.is_smoothing() {
             self.threshold.tick();
             self.slope.tick();
             self.knee.tick();

@@ -49,7 +49,11 @@ impl Diffuser {
     /// Per-channel delays (samples) of a stage set: channel `i` of a stage of length `len` sits
     /// at `(i + 0.25 + 0.5 r) / 8 * len` with a fixed pseudo-random `r`, so the channels spread
     /// evenly over the stage without coinciding; the seed makes it identical on every run.
-    pub fn delay_table(sample_rate: f64, stage_ms: &[f64; STAGES], seed: u64) -> [[usize; LINES]; STAGES] {
+    pub fn delay_table(
+        sample_rate: f64,
+        stage_ms: &[f64; STAGES],
+        seed: u64,
+    ) -> [[usize; LINES]; STAGES] {
         let mut rng = Rng::new(seed);
         let mut t = [[1usize; LINES]; STAGES];
         for (row, &ms) in t.iter_mut().zip(stage_ms) {

@@ -264,11 +264,8 @@ impl Reverb {
         for (t, m) in self.diffuser_tables.iter_mut().zip(&MODES) {
             *t = Diffuser::delay_table(fs, &m.diffuser_ms, m.seed);
         }
-        let max_line_ms = MODES
-            .iter()
-            .flat_map(|m| m.lines_ms)
-            .fold(0.0f64, f64::max)
-            * size_scale(1.0);
+        let max_line_ms =
+            MODES.iter().flat_map(|m| m.lines_ms).fold(0.0f64, f64::max) * size_scale(1.0);
         self.fdn.prepare(
             fs,
             max_line_ms * 1e-3 * fs,
@@ -456,7 +453,10 @@ impl Reverb {
 
     /// Sends every smoothed setting its target.
     fn push_targets(&mut self) {
-        let (fs, m) = (self.sample_rate, spec(self.pending_mode.unwrap_or(self.mode)));
+        let (fs, m) = (
+            self.sample_rate,
+            spec(self.pending_mode.unwrap_or(self.mode)),
+        );
         let mix = self.mix * FRAC_PI_2;
         self.dry_s.set_target(mix.cos());
         self.wet_s.set_target(mix.sin());
@@ -605,7 +605,11 @@ impl Reverb {
             self.filters_dirty = false;
         }
         self.fdn.grid_update();
-        for s in self.low_cut_state.iter_mut().chain(&mut self.high_cut_state) {
+        for s in self
+            .low_cut_state
+            .iter_mut()
+            .chain(&mut self.high_cut_state)
+        {
             s.flush();
         }
     }

@@ -25,6 +25,7 @@
 //! [`util::DENORMAL_FLOOR`] so silence decays to exact zero and never costs denormal arithmetic.
 #![forbid(unsafe_code)]
 
+pub mod eq;
 pub mod filter;
 pub mod signal;
 pub mod smoother;

@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dynamics;
+pub mod eq;
 pub mod filter;
 pub mod gain;
 pub mod reverb;

@@ -25,7 +25,9 @@
 //! [`util::DENORMAL_FLOOR`] so silence decays to exact zero and never costs denormal arithmetic.
 #![forbid(unsafe_code)]
 
+pub mod dither;
 pub mod filter;
+pub mod imager;
 pub mod signal;
 pub mod smoother;
 pub mod util;

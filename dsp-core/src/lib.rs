@@ -28,6 +28,7 @@
 pub mod dither;
 pub mod filter;
 pub mod imager;
+pub mod oversampling;
 pub mod signal;
 pub mod smoother;
 pub mod util;

@@ -29,6 +29,7 @@ pub mod dither;
 pub mod filter;
 pub mod imager;
 pub mod oversampling;
+pub mod saturation;
 pub mod signal;
 pub mod smoother;
 pub mod util;

@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod filter;
+pub mod meter;
 pub mod signal;
 pub mod smoother;
 pub mod util;

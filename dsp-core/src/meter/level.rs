@@ -129,7 +129,8 @@ impl LevelMeter {
     pub fn set_rms_window_ms(&mut self, ms: f64) {
         self.rms_window_ms = ms.clamp(1.0, MAX_RMS_WINDOW_MS);
         let chunk_ms = self.chunk_len as f64 * 1000.0 / self.sample_rate;
-        self.rms_chunks = ((self.rms_window_ms / chunk_ms).round() as usize).clamp(1, MAX_RMS_CHUNKS);
+        self.rms_chunks =
+            ((self.rms_window_ms / chunk_ms).round() as usize).clamp(1, MAX_RMS_CHUNKS);
         self.resum_due = true;
     }
 

@@ -47,7 +47,10 @@ pub fn measure(sample_rate: f64, channels: &[&[f32]]) -> Report {
     let sample_peak = channels
         .iter()
         .flat_map(|c| c.iter())
-        .fold(0.0f32, |m, &v| if v.is_finite() { m.max(v.abs()) } else { m });
+        .fold(
+            0.0f32,
+            |m, &v| if v.is_finite() { m.max(v.abs()) } else { m },
+        );
     Report {
         integrated: loudness.integrated_lufs(),
         lra: loudness.loudness_range_lu(),

@@ -14,11 +14,14 @@ use std::cell::RefCell;
 use std::f64::consts::TAU;
 use std::rc::Rc;
 
+/// A level in dBFS (`None`: silence) held for a number of seconds.
+type Segment = (Option<f64>, f64);
+
 const RATES: [f64; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
 
 /// A 1 kHz sine whose level steps through `(dBFS, seconds)` segments with continuous phase
 /// (0 dBFS = full-scale sine peak, the Tech 3341 convention); `None` is silence.
-fn tone_segments(fs: f64, segments: &[(Option<f64>, f64)]) -> Vec<f32> {
+fn tone_segments(fs: f64, segments: &[Segment]) -> Vec<f32> {
     let mut out = Vec::new();
     for &(level, secs) in segments {
         let n = (secs * fs).round() as usize;
@@ -122,7 +125,7 @@ fn k_weighting_measured_through_the_meter_matches_the_design() {
 
 #[test]
 fn tech_3341_cases_1_to_5_integrated_at_all_rates() {
-    let cases: [(&str, Vec<(Option<f64>, f64)>, f64); 5] = [
+    let cases: [(&str, Vec<Segment>, f64); 5] = [
         ("case 1", vec![(Some(-23.0), 20.0)], -23.0),
         ("case 2", vec![(Some(-33.0), 20.0)], -33.0),
         (
@@ -224,7 +227,7 @@ fn readings(
 fn tech_3341_case_9_short_term_constant_after_3_s() {
     // 1.34 s at -20 dBFS, 1.66 s at -30 dBFS, repeated: every 3 s window holds -23.0 LUFS.
     for fs in [44_100.0, 48_000.0] {
-        let pattern: Vec<(Option<f64>, f64)> = (0..7)
+        let pattern: Vec<Segment> = (0..7)
             .flat_map(|_| [(Some(-20.0), 1.34), (Some(-30.0), 1.66)])
             .collect();
         let x = tone_segments(fs, &pattern);
@@ -281,7 +284,7 @@ fn tech_3341_case_11_max_short_term_steps_from_minus_38_to_minus_19() {
 fn tech_3341_case_12_momentary_constant_after_1_s() {
     // 0.18 s at -20 dBFS, 0.22 s at -30 dBFS, repeated: every 400 ms window holds -23.0 LUFS.
     for fs in [44_100.0, 48_000.0] {
-        let pattern: Vec<(Option<f64>, f64)> = (0..50)
+        let pattern: Vec<Segment> = (0..50)
             .flat_map(|_| [(Some(-20.0), 0.18), (Some(-30.0), 0.22)])
             .collect();
         let x = tone_segments(fs, &pattern);
@@ -346,8 +349,7 @@ fn tech_3342_cases_1_to_4_loudness_range() {
             if fs != 48_000.0 && *name != "case 1" {
                 continue;
             }
-            let segments: Vec<(Option<f64>, f64)> =
-                levels.iter().map(|&l| (Some(l), 20.0)).collect();
+            let segments: Vec<Segment> = levels.iter().map(|&l| (Some(l), 20.0)).collect();
             let x = tone_segments(fs, &segments);
             let m = stereo_meter(fs, &x);
             assert_within(

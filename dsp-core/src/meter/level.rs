@@ -20,7 +20,7 @@ const MAX_RMS_CHUNKS: usize = 3000;
 struct ChannelLevel {
     max_peak: f32,
     block_peak: f32,
-    hold: f32,
+    hold: f64,
     hold_left: u64,
     chunk_acc: f64,
     ring: Vec<f64>,
@@ -75,7 +75,7 @@ pub struct LevelMeter {
     hold_ms: f64,
     hold_samples: u64,
     fall_db_per_s: f64,
-    fall_gain: f32,
+    fall_gain: f64,
 }
 
 impl Default for LevelMeter {
@@ -148,7 +148,7 @@ impl LevelMeter {
     /// Fall rate of the held peak after the hold time, dB per second.
     pub fn set_fall_rate_db_per_s(&mut self, db_per_s: f64) {
         self.fall_db_per_s = db_per_s.max(0.0);
-        self.fall_gain = 10f64.powf(-self.fall_db_per_s / 20.0 / self.sample_rate) as f32;
+        self.fall_gain = 10f64.powf(-self.fall_db_per_s / 20.0 / self.sample_rate);
     }
 
     /// Measures one block (read-only). Never allocates.
@@ -166,8 +166,8 @@ impl LevelMeter {
                     let a = sanitize(v).abs();
                     acc += (a as f64) * (a as f64);
                     c.block_peak = c.block_peak.max(a);
-                    if a >= c.hold {
-                        c.hold = a;
+                    if a as f64 >= c.hold {
+                        c.hold = a as f64;
                         c.hold_left = self.hold_samples;
                     } else if c.hold_left > 0 {
                         c.hold_left -= 1;
@@ -224,7 +224,7 @@ impl LevelMeter {
 
     /// Held peak of channel `ch` (hold, then fall), dBFS.
     pub fn hold_peak_dbfs(&self, ch: usize) -> f64 {
-        self.read(ch, |c| c.hold as f64)
+        self.read(ch, |c| c.hold)
     }
 
     /// RMS of channel `ch` over the window ending at the last completed 1 ms chunk, dBFS
@@ -232,6 +232,11 @@ impl LevelMeter {
     pub fn rms_dbfs(&self, ch: usize) -> f64 {
         let n = (self.rms_chunks * self.chunk_len) as f64;
         self.read(ch, |c| (c.rms_sum.max(0.0) / n).sqrt())
+    }
+
+    /// Samples between two RMS updates (about 1 ms).
+    pub fn update_interval_samples(&self) -> usize {
+        self.chunk_len
     }
 
     /// Samples in the RMS window as currently set.

@@ -318,7 +318,7 @@ impl LoudnessMeter {
         self.hop_len = (sample_rate / 10.0).round().max(1.0) as usize;
         let min_tick = ((sample_rate / 2000.0).ceil() as usize).max(1);
         self.tick_len = (min_tick..=self.hop_len)
-            .find(|d| self.hop_len % d == 0)
+            .find(|&d| self.hop_len.is_multiple_of(d))
             .unwrap_or(self.hop_len);
         self.ticks_per_hop = self.hop_len / self.tick_len;
         self.tick_ring = vec![0.0; SHORT_TERM_HOPS * self.ticks_per_hop];
@@ -520,7 +520,7 @@ impl LoudnessMeter {
     /// or `None` before anything passed the gates.
     pub fn distance_to_target_lu(&self, target_lufs: f64) -> Option<f64> {
         let i = self.integrated_lufs();
-        (i > ABSOLUTE_GATE_LUFS).then(|| target_lufs - i)
+        (i > ABSOLUTE_GATE_LUFS).then_some(target_lufs - i)
     }
 
     /// Samples in a momentary window (exactly 400 ms at the standard rates).

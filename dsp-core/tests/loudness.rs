@@ -226,7 +226,7 @@ fn readings(
 #[test]
 fn tech_3341_case_9_short_term_constant_after_3_s() {
     // 1.34 s at -20 dBFS, 1.66 s at -30 dBFS, repeated: every 3 s window holds -23.0 LUFS.
-    for fs in [44_100.0, 48_000.0] {
+    for fs in RATES {
         let pattern: Vec<Segment> = (0..7)
             .flat_map(|_| [(Some(-20.0), 1.34), (Some(-30.0), 1.66)])
             .collect();
@@ -247,7 +247,7 @@ fn tech_3341_case_9_short_term_constant_after_3_s() {
 #[test]
 fn tech_3341_case_10_max_short_term_of_offset_3_s_bursts() {
     // A 3 s burst at -23 dBFS placed at 20 offsets that do not fall on any 100 ms grid.
-    for fs in [44_100.0, 48_000.0] {
+    for fs in RATES {
         for i in 0..20 {
             let offset = 0.5 + i as f64 * 0.1037;
             let x = tone_segments(fs, &[(None, offset), (Some(-23.0), 3.0), (None, 1.0)]);
@@ -264,7 +264,7 @@ fn tech_3341_case_10_max_short_term_of_offset_3_s_bursts() {
 
 #[test]
 fn tech_3341_case_11_max_short_term_steps_from_minus_38_to_minus_19() {
-    for fs in [44_100.0, 48_000.0] {
+    for fs in RATES {
         let mut m = LoudnessMeter::new();
         m.prepare(fs, 4096, 2);
         for k in 0..20 {
@@ -283,7 +283,7 @@ fn tech_3341_case_11_max_short_term_steps_from_minus_38_to_minus_19() {
 #[test]
 fn tech_3341_case_12_momentary_constant_after_1_s() {
     // 0.18 s at -20 dBFS, 0.22 s at -30 dBFS, repeated: every 400 ms window holds -23.0 LUFS.
-    for fs in [44_100.0, 48_000.0] {
+    for fs in RATES {
         let pattern: Vec<Segment> = (0..50)
             .flat_map(|_| [(Some(-20.0), 0.18), (Some(-30.0), 0.22)])
             .collect();
@@ -303,7 +303,7 @@ fn tech_3341_case_12_momentary_constant_after_1_s() {
 
 #[test]
 fn tech_3341_case_13_max_momentary_of_offset_400_ms_bursts() {
-    for fs in [44_100.0, 48_000.0] {
+    for fs in RATES {
         for i in 0..20 {
             let offset = 0.5 + i as f64 * 0.0173;
             let x = tone_segments(fs, &[(None, offset), (Some(-23.0), 0.4), (None, 0.5)]);
@@ -320,7 +320,7 @@ fn tech_3341_case_13_max_momentary_of_offset_400_ms_bursts() {
 
 #[test]
 fn tech_3341_case_14_max_momentary_steps_from_minus_38_to_minus_19() {
-    for fs in [44_100.0, 48_000.0] {
+    for fs in RATES {
         let mut m = LoudnessMeter::new();
         m.prepare(fs, 4096, 2);
         for k in 0..20 {
@@ -424,6 +424,36 @@ fn histogram_gating_matches_exact_gating_on_programme_material() {
         assert!((i - ref_i).abs() < 0.005, "integrated {i} vs {ref_i}");
         assert!((lra - ref_lra).abs() < 0.011, "LRA {lra} vs {ref_lra}");
     }
+}
+
+#[test]
+fn one_hour_of_programme_keeps_exact_gating() {
+    // 5 s at -20 dBFS, 5 s at -30 dBFS, repeated for an hour (1 kHz is a whole number of
+    // periods in each half, so the repetition is seamless). The histogram must give the same
+    // integrated loudness and LRA after an hour as after the first minute, with no drift of the
+    // running window sums, and the momentary value must still be exact at the end.
+    let fs = 48_000.0;
+    let pattern = tone_segments(fs, &[(Some(-20.0), 5.0), (Some(-30.0), 5.0)]);
+    let mut m = LoudnessMeter::new();
+    m.prepare(fs, 4096, 2);
+    for _ in 0..6 {
+        m.process(&[&pattern, &pattern]);
+    }
+    let (i_minute, lra_minute) = (m.integrated_lufs(), m.loudness_range_lu());
+    for _ in 6..360 {
+        m.process(&[&pattern, &pattern]);
+    }
+    let (i_hour, lra_hour) = (m.integrated_lufs(), m.loudness_range_lu());
+    // All blocks pass the -10 LU relative gate (-22.6 - 10 < -30): the power mean is -22.6.
+    let analytic = 10.0 * ((0.01 + 0.001) / 2.0f64).log10();
+    println!(
+        "after 1 min: I {i_minute:.4} LRA {lra_minute:.3}; after 1 h: I {i_hour:.4} LRA {lra_hour:.3}; analytic I {analytic:.4}"
+    );
+    assert!((i_hour - i_minute).abs() < 0.01 && (lra_hour - lra_minute).abs() < 0.011);
+    assert!((i_hour - analytic).abs() < 0.05);
+    assert_within("LRA of the 10 dB steps", lra_hour, 10.0, 1.0);
+    // The last 400 ms are the -30 dBFS half.
+    assert_within("momentary after an hour", m.momentary_lufs(), -30.0, 0.02);
 }
 
 #[test]

@@ -9,12 +9,12 @@
 //! Everything runs on a grid counted in samples since `reset`, so readings are bit-identical
 //! however the host cuts the stream into blocks:
 //! - a *hop* is 100 ms (`round(fs / 10)` samples): the 75 % overlap step of the 400 ms gating
-//!   blocks (BS.1770-4 section 2.8) and the 10 Hz rate of the short-term values used for the
+//!   blocks (BS.1770-4 Annex 1) and the 10 Hz rate of the short-term values used for the
 //!   loudness range (Tech 3342);
 //! - a *tick* is the smallest divisor of the hop that is at least 0.5 ms. Momentary (400 ms) and
 //!   short-term (3 s) windows slide tick by tick, so their maxima are found to within one tick
-//!   (0.5 to 0.7 ms at the standard rates) of the true alignment (tone bursts need not start on the meter's 100 ms grid, and on that grid
-//!   alone a 400 ms burst could read up to 1.2 LU low).
+//!   (0.5 to 0.7 ms at the standard rates) of the true alignment. Tone bursts need not start on
+//!   the 100 ms grid, and on that grid alone a 400 ms burst could read up to 1.2 LU low.
 //!
 //! # Integrated loudness and loudness range for hours, without allocation
 //! Gating needs the whole history of block loudness. As libebur128's histogram mode does, every
@@ -52,7 +52,7 @@ const REFERENCE_RATE: f64 = 48_000.0;
 /// read -3.01 LKFS, cancelling the K-filter's gain at 1 kHz.
 const LUFS_OFFSET: f64 = -0.691;
 
-/// Absolute gate of BS.1770-4 section 2.8 and Tech 3342.
+/// Absolute gate of BS.1770-4 Annex 1 and Tech 3342.
 pub const ABSOLUTE_GATE_LUFS: f64 = -70.0;
 /// Relative gate of the integrated loudness (BS.1770-4).
 pub const INTEGRATED_RELATIVE_GATE_LU: f64 = -10.0;
@@ -255,7 +255,6 @@ pub struct LoudnessMeter {
     hop_acc: f64,
     hop_ring: [f64; SHORT_TERM_HOPS],
     hop_idx: usize,
-    ticks_done: u64,
     hops_done: u64,
     momentary_sum: f64,
     short_term_sum: f64,
@@ -290,7 +289,6 @@ impl LoudnessMeter {
             hop_acc: 0.0,
             hop_ring: [0.0; SHORT_TERM_HOPS],
             hop_idx: 0,
-            ticks_done: 0,
             hops_done: 0,
             momentary_sum: 0.0,
             short_term_sum: 0.0,
@@ -340,7 +338,6 @@ impl LoudnessMeter {
         self.hop_acc = 0.0;
         self.hop_ring = [0.0; SHORT_TERM_HOPS];
         self.hop_idx = 0;
-        self.ticks_done = 0;
         self.hops_done = 0;
         self.momentary_sum = 0.0;
         self.short_term_sum = 0.0;
@@ -417,7 +414,6 @@ impl LoudnessMeter {
         self.short_term_sum += e - leaving_short_term;
         self.tick_ring[self.tick_idx] = e;
         self.tick_idx = (self.tick_idx + 1) % ring_len;
-        self.ticks_done += 1;
         self.hop_acc += e;
         self.ticks_in_hop += 1;
         if self.ticks_in_hop == self.ticks_per_hop {
@@ -521,11 +517,6 @@ impl LoudnessMeter {
     pub fn distance_to_target_lu(&self, target_lufs: f64) -> Option<f64> {
         let i = self.integrated_lufs();
         (i > ABSOLUTE_GATE_LUFS).then_some(target_lufs - i)
-    }
-
-    /// Samples in a momentary window (exactly 400 ms at the standard rates).
-    pub fn momentary_window_samples(&self) -> usize {
-        MOMENTARY_HOPS * self.hop_len
     }
 
     /// Samples between two momentary/short-term updates.

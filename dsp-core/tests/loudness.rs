@@ -206,6 +206,17 @@ fn tech_3341_case_6_five_channels_with_surround_weights() {
             0.1,
         );
     }
+    // The same as 5.1 (L R C LFE Ls Rs): the LFE is excluded, even carrying a loud tone.
+    let fs = 48_000.0;
+    let chans: Vec<Vec<f32>> = [-28.0, -28.0, -24.0, -10.0, -30.0, -30.0]
+        .iter()
+        .map(|&l| tone_segments(fs, &[(Some(l), 20.0)]))
+        .collect();
+    let refs: Vec<&[f32]> = chans.iter().map(|c| c.as_slice()).collect();
+    let mut m = LoudnessMeter::new();
+    m.prepare(fs, 4096, 6);
+    m.process(&refs);
+    assert_within("case 6 as 5.1, I", m.integrated_lufs(), -23.0, 0.1);
 }
 
 /// Feeds `x` in `step`-sample blocks and returns the readings after each block.

@@ -156,15 +156,15 @@ pub fn k_weighting(sample_rate: f64) -> [BiquadCoeffs; 2] {
     k_weighting_prototypes().map(|p| p.to_digital(sample_rate))
 }
 
-/// Default BS.1770-4 channel weights by channel count: 5 channels are L R C Ls Rs, 6 channels
-/// are 5.1 in WAV/SMPTE order L R C LFE Ls Rs (the LFE is excluded), 8 channels 7.1 as
-/// L R C LFE Ls Rs Lb Rb (back channels weighted as surrounds).
+/// Default BS.1770-4 channel weights (Annex 1, Table 3) for the layouts whose channel order is
+/// unambiguous: 5 channels are L R C Ls Rs, 6 channels are 5.1 in WAV/SMPTE order
+/// L R C LFE Ls Rs (the LFE is excluded). Other counts start at 1.0 for every channel; 7.1
+/// orders differ between formats, so its side/rear weights are left to `set_channel_weight`.
 fn default_weight(channels: usize, ch: usize) -> f64 {
     const SURROUND: f64 = 1.41;
     match (channels, ch) {
-        (5, 3 | 4) => SURROUND,
-        (6 | 8, 3) => 0.0,
-        (6, 4 | 5) | (8, 4..=7) => SURROUND,
+        (5, 3 | 4) | (6, 4 | 5) => SURROUND,
+        (6, 3) => 0.0,
         _ => 1.0,
     }
 }

@@ -357,9 +357,6 @@ fn tech_3342_cases_1_to_4_loudness_range() {
     ];
     for fs in RATES {
         for (name, levels, expected) in &cases {
-            if fs != 48_000.0 && *name != "case 1" {
-                continue;
-            }
             let segments: Vec<Segment> = levels.iter().map(|&l| (Some(l), 20.0)).collect();
             let x = tone_segments(fs, &segments);
             let m = stereo_meter(fs, &x);

@@ -35,6 +35,10 @@ pub enum Topology {
     FeedBack,
 }
 
+/// Detector levels are floored here (-600 dB): keeps `fast_log2` on normal numbers, and is far
+/// below any threshold, where the static curve gives exactly 0 dB (so the gain is exactly 1).
+const LEVEL_FLOOR: f64 = 1e-30;
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Channel {
     hpf: BiquadState,
@@ -74,8 +78,6 @@ pub struct Compressor {
     hpf_freq: Smoother,
 
     gc: GainComputer,
-    floor_abs: f64,
-    floor_ms: f64,
     makeup_gain: f64,
     ballistics: Ballistics,
     rms_weight: f64,
@@ -142,8 +144,6 @@ impl Compressor {
             hpf_mix: Smoother::default(),
             hpf_freq: Smoother::default(),
             gc: GainComputer::new(0.0, 1.0, 0.0),
-            floor_abs: 1.0,
-            floor_ms: 1.0,
             makeup_gain: 1.0,
             ballistics: Ballistics::new(0.01, 0.1, false, 48_000.0),
             rms_weight: 0.0,
@@ -371,8 +371,6 @@ impl Compressor {
             self.slope.value(),
             self.knee.value(),
         );
-        self.floor_abs = fast_exp2(self.gc.knee_start());
-        self.floor_ms = self.floor_abs * self.floor_abs;
     }
 
     fn update_hpf(&mut self) {
@@ -429,29 +427,17 @@ impl Compressor {
                     s *= st.gain;
                 }
                 let level = if rms {
-                    st.mean_square = flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
-                    if st.mean_square > self.floor_ms {
-                        0.5 * fast_log2(st.mean_square)
-                    } else {
-                        f64::NEG_INFINITY
-                    }
-                } else if s.abs() > self.floor_abs {
-                    fast_log2(s.abs())
+                    st.mean_square =
+                        flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
+                    0.5 * fast_log2(st.mean_square.max(LEVEL_FLOOR * LEVEL_FLOOR))
                 } else {
-                    f64::NEG_INFINITY
+                    fast_log2(s.abs().max(LEVEL_FLOOR))
                 };
-                if level > f64::NEG_INFINITY {
-                    let (t, k) = if feedback {
-                        self.gc.feedback_gain(level)
-                    } else {
-                        (self.gc.gain(level), 0.0)
-                    };
-                    if t < range {
-                        target[c] = range;
-                    } else {
-                        target[c] = t;
-                        stiffness[c] = k;
-                    }
+                if feedback {
+                    let (t, k) = self.gc.feedback_gain(level);
+                    (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
+                } else {
+                    target[c] = self.gc.gain(level).max(range);
                 }
             }
             if nch == 2 {
@@ -474,7 +460,7 @@ impl Compressor {
             for c in 0..nch {
                 let st = &mut self.ch[c];
                 let g = self.ballistics.step(&mut st.env, target[c], stiffness[c]);
-                st.gain = if g == 0.0 { 1.0 } else { fast_exp2(g) };
+                st.gain = fast_exp2(g);
                 let line = &mut self.delay[c];
                 line[self.delay_pos] = sanitize(channels[c][i]);
                 let dry = line[read] as f64;

@@ -35,7 +35,7 @@ pub fn log2_to_db(l: f64) -> f64 {
 
 const MANTISSA: u64 = (1u64 << 52) - 1;
 
-/// `log2(x)` for positive, finite, normal `x` (callers gate tiny levels out before calling).
+/// `log2(x)` for positive, finite, normal `x` (callers floor their levels at a normal number).
 ///
 /// The exponent comes from the bits; the mantissa is folded into [1/sqrt2, sqrt2) and its log is
 /// the odd series of `2 atanh(s) / ln 2` with `s = (m - 1)/(m + 1)`, `|s| <= 0.1716`. The first
@@ -47,12 +47,11 @@ pub fn fast_log2(x: f64) -> f64 {
     const C5: f64 = C1 / 5.0;
     const C7: f64 = C1 / 7.0;
     let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & MANTISSA) | (1023u64 << 52));
-    if m > std::f64::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
-    }
+    let m = f64::from_bits((bits & MANTISSA) | (1023u64 << 52));
+    // Folding by selects, not a branch: the mantissa of programme material is random.
+    let big = m > std::f64::consts::SQRT_2;
+    let e = ((bits >> 52) & 0x7ff) as i64 - 1023 + i64::from(big);
+    let m = if big { m * 0.5 } else { m };
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
     e as f64 + s * (C1 + s2 * (C3 + s2 * (C5 + s2 * C7)))

@@ -14,7 +14,7 @@
 
 use super::detector::{smoothing_weight, Ballistics, Envelope};
 use super::gain_computer::{ratio_to_slope, GainComputer};
-use super::{db_to_log2, fast_exp2, fast_log2, log2_to_db};
+use super::{db_to_log2, fast_exp2, fast_exp2_f32, fast_log2, fast_log2_f32, log2_to_db};
 use crate::filter::{BiquadCoeffs, BiquadState};
 use crate::smoother::Smoother;
 use crate::util::{flush, sanitize};
@@ -38,6 +38,50 @@ pub enum Topology {
 /// Detector levels are floored here (-600 dB): keeps `fast_log2` on normal numbers, and is far
 /// below any threshold, where the static curve gives exactly 0 dB (so the gain is exactly 1).
 const LEVEL_FLOOR: f64 = 1e-30;
+
+/// Samples per pass of the feed-forward path (stack scratch, no allocation).
+const CHUNK: usize = 64;
+
+/// The static curve in single precision for the vectorised passes, in the branch-free form of
+/// [`GainComputer::gain`], with the range floor.
+#[derive(Debug, Clone, Copy)]
+struct CurveF32 {
+    lo: f32,
+    knee: f32,
+    hi: f32,
+    quad: f32,
+    slope: f32,
+    floor: f32,
+}
+
+impl CurveF32 {
+    #[inline]
+    fn new(gc: &GainComputer, range: f64) -> Self {
+        let knee = gc.knee();
+        Self {
+            lo: (gc.threshold() - 0.5 * knee) as f32,
+            knee: knee as f32,
+            hi: (gc.threshold() + 0.5 * knee) as f32,
+            quad: if knee > 0.0 { gc.slope() / (2.0 * knee) } else { 0.0 } as f32,
+            slope: gc.slope() as f32,
+            floor: -range as f32,
+        }
+    }
+
+    #[inline]
+    fn gain(&self, x: f32) -> f32 {
+        let u = (x - self.lo).max(0.0).min(self.knee);
+        let over = (x - self.hi).max(0.0);
+        (self.quad * u * u + self.slope * over).max(self.floor)
+    }
+
+    /// Stereo link: each channel's reduction moves towards the deeper one by `link`.
+    #[inline]
+    fn link(&self, a: f32, b: f32, link: f32) -> (f32, f32) {
+        let lo = a.min(b);
+        (a + link * (lo - a), b + link * (lo - b))
+    }
+}
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Channel {
@@ -402,11 +446,137 @@ impl Compressor {
             return;
         }
         let n = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
-        let feedback = self.topology == Topology::FeedBack;
+        match self.topology {
+            Topology::FeedForward => self.run_feed_forward(channels, sidechain, nch, n),
+            Topology::FeedBack => self.run_feedback(channels, sidechain, nch, n),
+        }
+        for c in 0..nch {
+            let g = self.ch[c].env.value(self.ballistics.auto_release());
+            self.gr_meter[c] = (-log2_to_db(g)) as f32;
+        }
+        if nch == 1 {
+            self.gr_meter[1] = self.gr_meter[0];
+        }
+    }
+
+    /// Feed-forward in chunks of [`CHUNK`] samples, pass by pass, so that the log2, the static
+    /// curve, the link and the exp2 run as straight loops the compiler vectorises; only the
+    /// recursive parts (side-chain filter, RMS averager, ballistics, delay line) and parameter
+    /// ramps run sample by sample. Every ramp still advances once per sample, in order, so the
+    /// result does not depend on where blocks or chunks start.
+    fn run_feed_forward(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        sidechain: Option<&[&[f32]]>,
+        nch: usize,
+        n: usize,
+    ) {
+        let rms = self.detection == Detection::Rms;
+        let dlen = self.delay[0].len();
+        let mut start = 0;
+        while start < n {
+            let m = (n - start).min(CHUNK);
+            let mut level = [[0.0f32; CHUNK]; 2];
+            for i in 0..m {
+                self.tick_hpf(self.clock + i as u64);
+                let hpf_mix = self.hpf_mix.value();
+                for c in 0..nch {
+                    let mut s = match sidechain {
+                        Some(sc) => sanitize(sc[c.min(sc.len() - 1)][start + i]),
+                        None => sanitize(channels[c][start + i]),
+                    } as f64;
+                    let st = &mut self.ch[c];
+                    if hpf_mix > 0.0 {
+                        let y = st.hpf.tick(&self.hpf_coeffs, s);
+                        st.hpf.flush();
+                        s += hpf_mix * (y - s);
+                    }
+                    level[c][i] = if rms {
+                        st.mean_square =
+                            flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
+                        st.mean_square as f32
+                    } else {
+                        s.abs() as f32
+                    };
+                }
+            }
+            let scale = if rms { 0.5 } else { 1.0 };
+            for lv in level.iter_mut().take(nch) {
+                for v in lv[..m].iter_mut() {
+                    *v = scale * fast_log2_f32(v.max(LEVEL_FLOOR as f32));
+                }
+            }
+            let mut target = level;
+            if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
+                for i in 0..m {
+                    self.tick_curve();
+                    let curve = CurveF32::new(&self.gc, self.range.value());
+                    let link = if nch == 2 { self.link.value() as f32 } else { 0.0 };
+                    let (l, r) = curve.link(curve.gain(target[0][i]), curve.gain(target[1][i]), link);
+                    (target[0][i], target[1][i]) = (l, r);
+                }
+            } else {
+                let curve = CurveF32::new(&self.gc, self.range.value());
+                let link = if nch == 2 { self.link.value() as f32 } else { 0.0 };
+                let [l, r] = &mut target;
+                for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
+                    (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
+                }
+            }
+            let mut gain = target;
+            for (c, g) in gain.iter_mut().enumerate().take(nch) {
+                let env = &mut self.ch[c].env;
+                for v in g[..m].iter_mut() {
+                    *v = self.ballistics.step(env, *v as f64, 0.0) as f32;
+                }
+                for v in g[..m].iter_mut() {
+                    *v = fast_exp2_f32(*v);
+                }
+            }
+            for i in 0..m {
+                self.tick_output();
+                let mix = self.mix.value();
+                let read = if self.delay_pos >= self.latency {
+                    self.delay_pos - self.latency
+                } else {
+                    self.delay_pos + dlen - self.latency
+                };
+                for c in 0..nch {
+                    let line = &mut self.delay[c];
+                    let x = &mut channels[c][start + i];
+                    line[self.delay_pos] = sanitize(*x);
+                    let dry = line[read] as f64;
+                    let wet = dry * gain[c][i] as f64 * self.makeup_gain;
+                    *x = (dry + mix * (wet - dry)) as f32;
+                }
+                self.delay_pos += 1;
+                if self.delay_pos == dlen {
+                    self.delay_pos = 0;
+                }
+            }
+            for c in 0..nch {
+                self.ch[c].gain = gain[c][m - 1] as f64;
+            }
+            self.clock += m as u64;
+            start += m;
+        }
+    }
+
+    /// The feedback loop needs each sample's gain before the next sample's detection, so it runs
+    /// sample by sample.
+    fn run_feedback(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        sidechain: Option<&[&[f32]]>,
+        nch: usize,
+        n: usize,
+    ) {
         let rms = self.detection == Detection::Rms;
         let dlen = self.delay[0].len();
         for i in 0..n {
-            self.tick_parameters();
+            self.tick_hpf(self.clock);
+            self.tick_curve();
+            self.tick_output();
             let hpf_mix = self.hpf_mix.value();
             let range = -self.range.value();
             let mut target = [0.0f64; 2];
@@ -423,9 +593,7 @@ impl Compressor {
                     st.hpf.flush();
                     s += hpf_mix * (y - s);
                 }
-                if feedback {
-                    s *= st.gain;
-                }
+                s *= st.gain;
                 let level = if rms {
                     st.mean_square =
                         flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
@@ -433,12 +601,8 @@ impl Compressor {
                 } else {
                     fast_log2(s.abs().max(LEVEL_FLOOR))
                 };
-                if feedback {
-                    let (t, k) = self.gc.feedback_gain(level);
-                    (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
-                } else {
-                    target[c] = self.gc.gain(level).max(range);
-                }
+                let (t, k) = self.gc.feedback_gain(level);
+                (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
             }
             if nch == 2 {
                 let link = self.link.value();
@@ -473,30 +637,39 @@ impl Compressor {
             }
             self.clock += 1;
         }
-        for c in 0..nch {
-            let g = self.ch[c].env.value(self.ballistics.auto_release());
-            self.gr_meter[c] = (-log2_to_db(g)) as f32;
-        }
-        if nch == 1 {
-            self.gr_meter[1] = self.gr_meter[0];
-        }
     }
 
     #[inline]
-    fn tick_parameters(&mut self) {
-        if self.threshold.is_smoothing() || self.slope.is_smoothing() || self.knee.is_smoothing()
-        {
+    fn curve_is_smoothing(&self) -> bool {
+        self.threshold.is_smoothing() || self.slope.is_smoothing() || self.knee.is_smoothing()
+    }
+
+    /// Advances the static curve, range and link ramps by one sample.
+    #[inline]
+    fn tick_curve(&mut self) {
+        if self.curve_is_smoothing() {
             self.threshold.tick();
             self.slope.tick();
             self.knee.tick();
             self.update_curve();
         }
         self.range.tick();
+        self.link.tick();
+    }
+
+    /// Advances the make-up and mix ramps by one sample.
+    #[inline]
+    fn tick_output(&mut self) {
         if self.makeup.is_smoothing() {
             self.makeup_gain = fast_exp2(self.makeup.tick());
         }
         self.mix.tick();
-        self.link.tick();
+    }
+
+    /// Advances the side-chain filter's ramps by one sample; `clock` is the sample's index since
+    /// `reset`, which places coefficient updates on a fixed grid.
+    #[inline]
+    fn tick_hpf(&mut self, clock: u64) {
         let was_off = self.hpf_mix.value() == 0.0;
         self.hpf_mix.tick();
         if was_off && self.hpf_mix.value() > 0.0 {
@@ -506,7 +679,7 @@ impl Compressor {
         }
         if self.hpf_freq.is_smoothing() {
             self.hpf_freq.tick();
-            if self.clock % Self::HPF_UPDATE_INTERVAL == 0 || !self.hpf_freq.is_smoothing() {
+            if clock % Self::HPF_UPDATE_INTERVAL == 0 || !self.hpf_freq.is_smoothing() {
                 self.update_hpf();
             }
         }

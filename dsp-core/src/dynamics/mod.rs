@@ -78,6 +78,39 @@ pub fn fast_exp2(x: f64) -> f64 {
     p * f64::from_bits(((n + 1023) as u64) << 52)
 }
 
+/// Single-precision [`fast_log2`] for the block passes of the feed-forward compressor: the same
+/// fold and series, written with selects and 32-bit integer operations only so that the loop
+/// vectorises with baseline SSE2 (four lanes). Its rounding (6e-8 relative, 4e-6 dB at -100
+/// dBFS) is still four orders of magnitude inside the static curve's budget.
+#[inline]
+pub fn fast_log2_f32(x: f32) -> f32 {
+    const C1: f32 = (2.0 / std::f64::consts::LN_2) as f32;
+    const C3: f32 = C1 / 3.0;
+    const C5: f32 = C1 / 5.0;
+    const C7: f32 = C1 / 7.0;
+    let bits = x.to_bits();
+    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    let big = m > std::f32::consts::SQRT_2;
+    let e = ((bits >> 23) & 0xff) as i32 - 127 + i32::from(big);
+    let m = if big { m * 0.5 } else { m };
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    e as f32 + s * (C1 + s2 * (C3 + s2 * (C5 + s2 * C7)))
+}
+
+/// Single-precision [`fast_exp2`] (clamped to +-126), vectorisable like [`fast_log2_f32`];
+/// `fast_exp2_f32(0.0)` is exactly 1.
+#[inline]
+pub fn fast_exp2_f32(x: f32) -> f32 {
+    let x = x.max(-126.0).min(126.0);
+    let n = (x + 128.5) as i32 - 128;
+    let t = (x - n as f32) * std::f32::consts::LN_2;
+    let p = 1.0
+        + t * (1.0
+            + t * (0.5 + t * (1.0 / 6.0 + t * (1.0 / 24.0 + t * (1.0 / 120.0 + t / 720.0)))));
+    p * f32::from_bits(((n + 127) as u32) << 23)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +132,22 @@ mod tests {
         assert!(log2_to_db(worst_log) < 1e-6, "log2 {} dB", log2_to_db(worst_log));
         assert!(log2_to_db(worst_exp) < 1e-6, "exp2 {} dB", log2_to_db(worst_exp));
         assert_eq!(fast_exp2(0.0), 1.0);
+    }
+
+    #[test]
+    fn single_precision_versions_stay_within_a_thousandth_of_a_db() {
+        let mut worst = 0.0f64;
+        let mut x = 1e-30f32;
+        while x < 1e6 {
+            worst = worst.max((fast_log2_f32(x) as f64 - (x as f64).log2()).abs());
+            x *= 1.0007;
+        }
+        let mut l = -100.0f32;
+        while l < 20.0 {
+            worst = worst.max((fast_exp2_f32(l) as f64 / (l as f64).exp2()).log2().abs());
+            l += 0.000_731;
+        }
+        assert!(log2_to_db(worst) < 1e-3, "{} dB", log2_to_db(worst));
+        assert_eq!(fast_exp2_f32(0.0), 1.0);
     }
 }

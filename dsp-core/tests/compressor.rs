@@ -93,7 +93,10 @@ fn static_curve_rms_on_sines_matches_gmr_2012() {
     let n = 14_400;
     let mut worst = [0.0f64; 2];
     let mut count = 0;
-    for (ti, topology) in [Topology::FeedForward, Topology::FeedBack].into_iter().enumerate() {
+    for (ti, topology) in [Topology::FeedForward, Topology::FeedBack]
+        .into_iter()
+        .enumerate()
+    {
         for &t in &[-60.0, -30.0, -10.0, 0.0] {
             for &r in &[1.5, 4.0, if ti == 0 { f64::INFINITY } else { 100.0 }] {
                 for &w in &[0.0, 12.0, 24.0] {
@@ -159,7 +162,9 @@ fn time_to_63(gr: &[f64], start: usize, from: f64, to: f64) -> f64 {
 
 fn step_signal(quiet: f64, loud: f64, pre: usize, on: usize, post: usize) -> Vec<f32> {
     let mut x = vec![from_db(quiet) as f32; pre + on + post];
-    x[pre..pre + on].iter_mut().for_each(|v| *v = from_db(loud) as f32);
+    x[pre..pre + on]
+        .iter_mut()
+        .for_each(|v| *v = from_db(loud) as f32);
     x
 }
 
@@ -182,7 +187,9 @@ fn attack_and_release_cover_63_percent_in_the_set_time() {
         let ta = time_to_63(&gr, pre, 0.0, 40.0) / FS * 1e3;
         let tr = time_to_63(&gr, pre + on, gr[pre + on - 1], 0.0) / FS * 1e3;
         println!("attack {attack} ms -> measured {ta:.4} ms; release {release} ms -> measured {tr:.4} ms");
-        worst = worst.max((ta / attack - 1.0).abs()).max((tr / release - 1.0).abs());
+        worst = worst
+            .max((ta / attack - 1.0).abs())
+            .max((tr / release - 1.0).abs());
     }
     println!("worst timing error {:.3}%", worst * 100.0);
     assert!(worst < 0.10, "{worst}");
@@ -207,7 +214,9 @@ fn feedback_timing_is_reported_and_faster_at_higher_ratios() {
         let full = gr[4800 + 24_000 - 1];
         let ta = time_to_63(&gr, 4800, 0.0, full) / FS * 1e3;
         let tr = time_to_63(&gr, 4800 + 24_000, full, 0.0) / FS * 1e3;
-        println!("feedback ratio {ratio}: attack 10 ms -> {ta:.3} ms, release 100 ms -> {tr:.3} ms");
+        println!(
+            "feedback ratio {ratio}: attack 10 ms -> {ta:.3} ms, release 100 ms -> {tr:.3} ms"
+        );
         times.push(ta);
     }
     assert!(times[0] > times[1] && times[1] > times[2], "{times:?}");
@@ -300,7 +309,9 @@ fn external_sidechain_keys_the_reduction() {
     c.reset();
     let own = run(&mut c, &[main]);
     let own_gr = -db(fit_sine(&own[0][n - 2400..], 440.0, FS).0 / from_db(-30.0));
-    println!("keyed by a 0 dBFS side chain: {gr:.4} dB (expected 15); keyed by itself: {own_gr:.5} dB");
+    println!(
+        "keyed by a 0 dBFS side chain: {gr:.4} dB (expected 15); keyed by itself: {own_gr:.5} dB"
+    );
     assert!((gr - 15.0).abs() < 0.01 && own_gr.abs() < 1e-4);
 }
 
@@ -327,8 +338,12 @@ fn sidechain_high_pass_reduces_low_frequency_triggering_by_the_filter_gain() {
     let level = db(0.5 / 2f64.sqrt());
     for &(freq, cutoff) in &[(50.0, 200.0), (40.0, 100.0), (100.0, 500.0)] {
         let (off, on) = (gr_for(freq, None), gr_for(freq, Some(cutoff)));
-        let h = dsp_core::filter::BiquadCoeffs::rbj_highpass(FS, cutoff, std::f64::consts::FRAC_1_SQRT_2)
-            .magnitude(freq, FS);
+        let h = dsp_core::filter::BiquadCoeffs::rbj_highpass(
+            FS,
+            cutoff,
+            std::f64::consts::FRAC_1_SQRT_2,
+        )
+        .magnitude(freq, FS);
         let predicted_drop = (level + 40.0).min(-db(h)) * 0.75;
         println!(
             "{freq} Hz tone, SC HPF {cutoff} Hz: reduction {off:.3} -> {on:.3} dB, drop {:.3} dB \
@@ -431,7 +446,11 @@ fn half_mix_without_reduction_is_bit_exact_and_aligned_with_lookahead() {
         let y = run(&mut c, &x);
         for ch in 0..2 {
             assert!(y[ch][..lat].iter().all(|&v| v == 0.0));
-            assert_eq!(&y[ch][lat..], &x[ch][..x[ch].len() - lat], "lookahead {look}");
+            assert_eq!(
+                &y[ch][lat..],
+                &x[ch][..x[ch].len() - lat],
+                "lookahead {look}"
+            );
         }
     }
     // With reduction, 50% mix is the average of dry and fully wet.
@@ -455,19 +474,40 @@ fn half_mix_without_reduction_is_bit_exact_and_aligned_with_lookahead() {
 
 fn events() -> Vec<Event<Compressor>> {
     vec![
-        (7_000, Box::new(|c: &mut Compressor| c.set_threshold_db(-35.0))),
+        (
+            7_000,
+            Box::new(|c: &mut Compressor| c.set_threshold_db(-35.0)),
+        ),
         (15_000, Box::new(|c: &mut Compressor| c.set_ratio(8.0))),
         (21_111, Box::new(|c: &mut Compressor| c.set_knee_db(12.0))),
         (30_000, Box::new(|c: &mut Compressor| c.set_attack_ms(0.3))),
-        (33_333, Box::new(|c: &mut Compressor| c.set_release_ms(600.0))),
-        (40_000, Box::new(|c: &mut Compressor| c.set_sidechain_hpf(true, 150.0))),
-        (47_000, Box::new(|c: &mut Compressor| c.set_sidechain_hpf(true, 400.0))),
+        (
+            33_333,
+            Box::new(|c: &mut Compressor| c.set_release_ms(600.0)),
+        ),
+        (
+            40_000,
+            Box::new(|c: &mut Compressor| c.set_sidechain_hpf(true, 150.0)),
+        ),
+        (
+            47_000,
+            Box::new(|c: &mut Compressor| c.set_sidechain_hpf(true, 400.0)),
+        ),
         (52_000, Box::new(|c: &mut Compressor| c.set_mix(0.6))),
         (60_000, Box::new(|c: &mut Compressor| c.set_makeup_db(4.0))),
-        (66_000, Box::new(|c: &mut Compressor| c.set_stereo_link(0.3))),
-        (70_000, Box::new(|c: &mut Compressor| c.set_auto_makeup(true))),
+        (
+            66_000,
+            Box::new(|c: &mut Compressor| c.set_stereo_link(0.3)),
+        ),
+        (
+            70_000,
+            Box::new(|c: &mut Compressor| c.set_auto_makeup(true)),
+        ),
         (75_000, Box::new(|c: &mut Compressor| c.set_range_db(8.0))),
-        (80_000, Box::new(|c: &mut Compressor| c.set_sidechain_hpf(false, 400.0))),
+        (
+            80_000,
+            Box::new(|c: &mut Compressor| c.set_sidechain_hpf(false, 400.0)),
+        ),
     ]
 }
 
@@ -551,7 +591,10 @@ fn parameter_changes_are_click_free() {
 fn non_finite_input_does_not_poison_the_state() {
     let mut x = signal::music_like(FS, 0.5, 5).to_vec();
     let mut clean = x.clone();
-    for (i, v) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY].into_iter().enumerate() {
+    for (i, v) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY]
+        .into_iter()
+        .enumerate()
+    {
         x[0][1000 + i] = v;
         x[1][2000 + i] = v;
         clean[0][1000 + i] = 0.0;

@@ -98,14 +98,20 @@ fn attack_hold_and_release_follow_the_settings() {
     let on = (0.5 * FS) as usize;
     let n = on + (3.0 * FS) as usize;
     let mut x = vec![10f32.powf(-90.0 / 20.0); n];
-    x[..on].iter_mut().for_each(|v| *v = 10f32.powf(-10.0 / 20.0));
+    x[..on]
+        .iter_mut()
+        .for_each(|v| *v = 10f32.powf(-10.0 / 20.0));
     let floor = 10f64.powf(-80.0 / 20.0);
     let mut worst = 0.0f64;
     let mut close_at = Vec::new();
     for &(attack, hold, release) in &[(0.1, 0.0, 20.0), (1.0, 50.0, 100.0), (10.0, 200.0, 500.0)] {
         let mut g = gate(-40.0, 6.0, hold, attack, release);
         let (y, opens, closes) = run_tracking(&mut g, &x);
-        let gain: Vec<f64> = y.iter().zip(&x).map(|(&o, &i)| o as f64 / i as f64).collect();
+        let gain: Vec<f64> = y
+            .iter()
+            .zip(&x)
+            .map(|(&o, &i)| o as f64 / i as f64)
+            .collect();
         assert_eq!((opens.len(), closes.len()), (1, 1));
         let ta = time_to_63(&gain, opens[0], floor, 1.0) / FS * 1e3;
         let tr = time_to_63(&gain, closes[0], 1.0, floor) / FS * 1e3;
@@ -113,7 +119,9 @@ fn attack_hold_and_release_follow_the_settings() {
             "attack {attack} ms -> {ta:.4} ms; release {release} ms -> {tr:.4} ms; hold {hold} ms: closed {:.3} ms after the level dropped",
             (closes[0] - on) as f64 / FS * 1e3
         );
-        worst = worst.max((ta / attack - 1.0).abs()).max((tr / release - 1.0).abs());
+        worst = worst
+            .max((ta / attack - 1.0).abs())
+            .max((tr / release - 1.0).abs());
         close_at.push((hold, closes[0]));
     }
     // Hold delays the close by exactly the hold time (the detector's own fall time is the same in
@@ -136,7 +144,10 @@ fn closed_gate_attenuates_by_the_range_and_meters_report_it() {
     let mut y = x.clone();
     g.process(&mut [&mut y]);
     let att = -db(fit_sine(&y[19_200..], 1000.0, FS).0 / fit_sine(&x[19_200..], 1000.0, FS).0);
-    println!("closed gate, range 24 dB: measured {att:.4} dB, meter {:.4} dB", g.gain_reduction_db(0));
+    println!(
+        "closed gate, range 24 dB: measured {att:.4} dB, meter {:.4} dB",
+        g.gain_reduction_db(0)
+    );
     assert!((att - 24.0).abs() < 0.01 && (g.gain_reduction_db(0) as f64 - 24.0).abs() < 0.01);
     // Open on a loud tone: no attenuation, meter at 0.
     let loud = signal::sine(1000.0, FS, 24_000, 0.5, 0.0);

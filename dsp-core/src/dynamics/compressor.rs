@@ -62,7 +62,11 @@ impl CurveF32 {
             lo: (gc.threshold() - 0.5 * knee) as f32,
             knee: knee as f32,
             hi: (gc.threshold() + 0.5 * knee) as f32,
-            quad: if knee > 0.0 { gc.slope() / (2.0 * knee) } else { 0.0 } as f32,
+            quad: if knee > 0.0 {
+                gc.slope() / (2.0 * knee)
+            } else {
+                0.0
+            } as f32,
             slope: gc.slope() as f32,
             floor: -range as f32,
         }
@@ -80,6 +84,34 @@ impl CurveF32 {
     fn link(&self, a: f32, b: f32, link: f32) -> (f32, f32) {
         let lo = a.min(b);
         (a + link * (lo - a), b + link * (lo - b))
+    }
+}
+
+/// Pushes `input` (sanitised) into the ring `line` at `pos` and returns in `dry` the samples
+/// `latency` samples older, exactly as the sample-by-sample loop does: the part of `dry` that
+/// comes from before this chunk is read before anything is overwritten.
+fn delay_chunk(line: &mut [f32], pos: usize, latency: usize, input: &[f32], dry: &mut [f32]) {
+    let len = line.len();
+    let m = input.len();
+    let old = latency.min(m);
+    let mut r = (pos + len - latency) % len;
+    for d in dry[..old].iter_mut() {
+        *d = line[r];
+        r += 1;
+        if r == len {
+            r = 0;
+        }
+    }
+    let mut w = pos;
+    for &x in input {
+        line[w] = sanitize(x);
+        w += 1;
+        if w == len {
+            w = 0;
+        }
+    }
+    for (d, &x) in dry[old..].iter_mut().zip(input) {
+        *d = sanitize(x);
     }
 }
 
@@ -477,27 +509,42 @@ impl Compressor {
         while start < n {
             let m = (n - start).min(CHUNK);
             let mut level = [[0.0f32; CHUNK]; 2];
-            for i in 0..m {
-                self.tick_hpf(self.clock + i as u64);
-                let hpf_mix = self.hpf_mix.value();
-                for c in 0..nch {
-                    let mut s = match sidechain {
-                        Some(sc) => sanitize(sc[c.min(sc.len() - 1)][start + i]),
-                        None => sanitize(channels[c][start + i]),
-                    } as f64;
-                    let st = &mut self.ch[c];
-                    if hpf_mix > 0.0 {
-                        let y = st.hpf.tick(&self.hpf_coeffs, s);
-                        st.hpf.flush();
-                        s += hpf_mix * (y - s);
-                    }
-                    level[c][i] = if rms {
-                        st.mean_square =
-                            flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
-                        st.mean_square as f32
-                    } else {
-                        s.abs() as f32
+            let hpf_idle = self.hpf_mix.value() == 0.0
+                && !self.hpf_mix.is_smoothing()
+                && !self.hpf_freq.is_smoothing();
+            if hpf_idle && !rms {
+                for (c, lv) in level.iter_mut().enumerate().take(nch) {
+                    let src: &[f32] = match sidechain {
+                        Some(sc) => &sc[c.min(sc.len() - 1)][start..start + m],
+                        None => &channels[c][start..start + m],
                     };
+                    for (v, &x) in lv[..m].iter_mut().zip(src) {
+                        *v = sanitize(x).abs();
+                    }
+                }
+            } else {
+                for i in 0..m {
+                    self.tick_hpf(self.clock + i as u64);
+                    let hpf_mix = self.hpf_mix.value();
+                    for c in 0..nch {
+                        let mut s = match sidechain {
+                            Some(sc) => sanitize(sc[c.min(sc.len() - 1)][start + i]),
+                            None => sanitize(channels[c][start + i]),
+                        } as f64;
+                        let st = &mut self.ch[c];
+                        if hpf_mix > 0.0 {
+                            let y = st.hpf.tick(&self.hpf_coeffs, s);
+                            st.hpf.flush();
+                            s += hpf_mix * (y - s);
+                        }
+                        level[c][i] = if rms {
+                            st.mean_square =
+                                flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
+                            st.mean_square as f32
+                        } else {
+                            s.abs() as f32
+                        };
+                    }
                 }
             }
             let scale = if rms { 0.5 } else { 1.0 };
@@ -511,48 +558,88 @@ impl Compressor {
                 for i in 0..m {
                     self.tick_curve();
                     let curve = CurveF32::new(&self.gc, self.range.value());
-                    let link = if nch == 2 { self.link.value() as f32 } else { 0.0 };
-                    let (l, r) = curve.link(curve.gain(target[0][i]), curve.gain(target[1][i]), link);
+                    let link = if nch == 2 {
+                        self.link.value() as f32
+                    } else {
+                        0.0
+                    };
+                    let (l, r) =
+                        curve.link(curve.gain(target[0][i]), curve.gain(target[1][i]), link);
                     (target[0][i], target[1][i]) = (l, r);
                 }
             } else {
                 let curve = CurveF32::new(&self.gc, self.range.value());
-                let link = if nch == 2 { self.link.value() as f32 } else { 0.0 };
+                let link = if nch == 2 {
+                    self.link.value() as f32
+                } else {
+                    0.0
+                };
                 let [l, r] = &mut target;
                 for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
                     (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
                 }
             }
+            // The envelopes are the only loop-carried chains: both channels advance in the same
+            // loop so that their latencies overlap.
             let mut gain = target;
-            for (c, g) in gain.iter_mut().enumerate().take(nch) {
-                let env = &mut self.ch[c].env;
-                for v in g[..m].iter_mut() {
-                    *v = self.ballistics.step(env, *v as f64, 0.0) as f32;
+            let b = self.ballistics;
+            let [c0, c1] = &mut self.ch;
+            let [g0, g1] = &mut gain;
+            if nch == 2 {
+                for (a, z) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
+                    *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
+                    *z = b.step(&mut c1.env, *z as f64, 0.0) as f32;
                 }
+            } else {
+                for a in g0[..m].iter_mut() {
+                    *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
+                }
+            }
+            for g in gain.iter_mut().take(nch) {
                 for v in g[..m].iter_mut() {
                     *v = fast_exp2_f32(*v);
                 }
             }
-            for i in 0..m {
-                self.tick_output();
-                let mix = self.mix.value();
-                let read = if self.delay_pos >= self.latency {
-                    self.delay_pos - self.latency
-                } else {
-                    self.delay_pos + dlen - self.latency
-                };
-                for c in 0..nch {
-                    let line = &mut self.delay[c];
-                    let x = &mut channels[c][start + i];
-                    line[self.delay_pos] = sanitize(*x);
-                    let dry = line[read] as f64;
-                    let wet = dry * gain[c][i] as f64 * self.makeup_gain;
-                    *x = (dry + mix * (wet - dry)) as f32;
+            if self.mix.is_smoothing() || self.makeup.is_smoothing() {
+                for i in 0..m {
+                    self.tick_output();
+                    let mix = self.mix.value();
+                    let read = if self.delay_pos >= self.latency {
+                        self.delay_pos - self.latency
+                    } else {
+                        self.delay_pos + dlen - self.latency
+                    };
+                    for c in 0..nch {
+                        let line = &mut self.delay[c];
+                        let x = &mut channels[c][start + i];
+                        line[self.delay_pos] = sanitize(*x);
+                        let dry = line[read] as f64;
+                        let wet = dry * gain[c][i] as f64 * self.makeup_gain;
+                        *x = (dry + mix * (wet - dry)) as f32;
+                    }
+                    self.delay_pos += 1;
+                    if self.delay_pos == dlen {
+                        self.delay_pos = 0;
+                    }
                 }
-                self.delay_pos += 1;
-                if self.delay_pos == dlen {
-                    self.delay_pos = 0;
+            } else {
+                let (mix, makeup) = (self.mix.value(), self.makeup_gain);
+                for (c, g) in gain.iter().enumerate().take(nch) {
+                    let mut dry = [0.0f32; CHUNK];
+                    let io = &mut channels[c][start..start + m];
+                    delay_chunk(
+                        &mut self.delay[c],
+                        self.delay_pos,
+                        self.latency,
+                        io,
+                        &mut dry[..m],
+                    );
+                    for ((x, &d), &g) in io.iter_mut().zip(&dry[..m]).zip(&g[..m]) {
+                        let d = d as f64;
+                        *x = (d + mix * (d * g as f64 * makeup - d)) as f32;
+                    }
                 }
+                self.delay_pos = (self.delay_pos + m) % dlen;
             }
             for c in 0..nch {
                 self.ch[c].gain = gain[c][m - 1] as f64;

@@ -67,12 +67,7 @@ impl Ballistics {
     /// Slow release of auto-release mode, as a multiple of the release setting.
     pub const AUTO_SLOW_FACTOR: f64 = 6.0;
 
-    pub fn new(
-        attack_s: f64,
-        release_s: f64,
-        auto_release: bool,
-        sample_rate: f64,
-    ) -> Ballistics {
+    pub fn new(attack_s: f64, release_s: f64, auto_release: bool, sample_rate: f64) -> Ballistics {
         Ballistics {
             attack: smoothing_weight(attack_s, sample_rate),
             release: smoothing_weight(release_s, sample_rate),

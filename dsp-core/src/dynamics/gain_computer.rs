@@ -39,7 +39,11 @@ impl GainComputer {
             knee,
             knee_lo: threshold - 0.5 * knee,
             knee_hi: threshold + 0.5 * knee,
-            quad: if knee > 0.0 { slope / (2.0 * knee) } else { 0.0 },
+            quad: if knee > 0.0 {
+                slope / (2.0 * knee)
+            } else {
+                0.0
+            },
         }
     }
 

@@ -220,7 +220,11 @@ impl Gate {
             1.0
         } else if self.ratio.is_finite() && self.level > 0.0 {
             let l = fast_log2(self.level.max(1e-12));
-            fast_exp2(((self.ratio - 1.0) * (l - self.close_log2)).max(self.floor_log2).min(0.0))
+            fast_exp2(
+                ((self.ratio - 1.0) * (l - self.close_log2))
+                    .max(self.floor_log2)
+                    .min(0.0),
+            )
         } else {
             self.floor_gain
         };

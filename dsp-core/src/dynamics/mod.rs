@@ -129,8 +129,16 @@ mod tests {
             worst_exp = worst_exp.max((fast_exp2(l) / l.exp2()).log2().abs());
             l += 0.000_731;
         }
-        assert!(log2_to_db(worst_log) < 1e-6, "log2 {} dB", log2_to_db(worst_log));
-        assert!(log2_to_db(worst_exp) < 1e-6, "exp2 {} dB", log2_to_db(worst_exp));
+        assert!(
+            log2_to_db(worst_log) < 1e-6,
+            "log2 {} dB",
+            log2_to_db(worst_log)
+        );
+        assert!(
+            log2_to_db(worst_exp) < 1e-6,
+            "exp2 {} dB",
+            log2_to_db(worst_exp)
+        );
         assert_eq!(fast_exp2(0.0), 1.0);
     }
 

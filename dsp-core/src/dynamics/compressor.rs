@@ -684,13 +684,6 @@ impl Compressor {
                 let level = if rms {
                     st.mean_square =
                         flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
-                    if st.mean_square > self.floor_ms {
-                        0.5 * fast_log2(st.mean_square)
-                    } else {
-                        f64::NEG_INFINITY
-                    }
-                } else if s.abs() > self.floor_abs {
-                    fast_log2(s.abs())
                     0.5 * fast_log2(st.mean_square.max(LEVEL_FLOOR * LEVEL_FLOOR))
                 } else {
                     fast_log2(s.abs().max(LEVEL_FLOOR))
@@ -734,8 +727,6 @@ impl Compressor {
     }
 
     #[inline]
-    fn tick_parameters(&mut self) {
-        if self.threshold.is_smoothing() || self.slope.is_smoothing() || self.knee.is_smoothing() {
     fn curve_is_smoothing(&self) -> bool {
         self.threshold.is_smoothing() || self.slope.is_smoothing() || self.knee.is_smoothing()
     }

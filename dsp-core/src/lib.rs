@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod filter;
+pub mod limiter;
 pub mod oversampling;
 pub mod signal;
 pub mod smoother;

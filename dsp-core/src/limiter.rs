@@ -71,9 +71,9 @@ const SPLIT_CUTOFF: f64 = 0.44;
 const SPLIT_BETA: f64 = 6.0;
 /// Oversampling of the true-peak detector.
 const TP_OS: usize = 4;
-/// Detection headroom in true-peak mode, dB: covers the interpolator's deviation from an ideal
-/// reconstruction and the parabola's residual error (see the module doc).
-const TP_MARGIN_DB: f64 = 0.1;
+/// Detection headroom in true-peak mode, 0.1 dB as a gain: covers the interpolator's deviation
+/// from an ideal reconstruction and the parabola's residual error (see the module doc).
+const TP_MARGIN: f64 = 0.988_553_094_656_938;
 /// Kaiser beta of the true-peak interpolator.
 const TP_BETA: f64 = 7.0;
 /// Lookahead range, ms.
@@ -115,6 +115,7 @@ struct BoxAvg {
     len: usize,
     pos: usize,
     sum: f64,
+    inv: f64,
 }
 
 impl BoxAvg {
@@ -124,6 +125,7 @@ impl BoxAvg {
             len: 1,
             pos: 0,
             sum: 1.0,
+            inv: 1.0,
         }
     }
 
@@ -133,6 +135,7 @@ impl BoxAvg {
         self.buf[..self.len].fill(v);
         self.pos = 0;
         self.sum = v * self.len as f64;
+        self.inv = 1.0 / self.len as f64;
     }
 
     #[inline]
@@ -145,7 +148,11 @@ impl BoxAvg {
         self.sum += v - old;
         // The running sum's rounding drifts by ~1e-16 a sample at most; the gain never exceeds
         // unity however it drifts.
-        (self.sum / self.len as f64).min(1.0)
+        if self.sum >= self.len as f64 {
+            1.0
+        } else {
+            self.sum * self.inv
+        }
     }
 }
 
@@ -252,8 +259,9 @@ pub struct Limiter {
     slow_att_coeff: f64,
     slow_rel_coeff: f64,
 
-    gr_now: f64,
-    gr_max: f64,
+    /// Gain of the channel reduced most, now and lowest since the meter was last read.
+    gain_now: f64,
+    gain_low: f64,
 }
 
 impl Default for Limiter {
@@ -323,8 +331,8 @@ impl Limiter {
             fast_coeff: 0.0,
             slow_att_coeff: 0.0,
             slow_rel_coeff: 0.0,
-            gr_now: 0.0,
-            gr_max: 0.0,
+            gain_now: 1.0,
+            gain_low: 1.0,
         }
     }
 
@@ -371,8 +379,8 @@ impl Limiter {
         self.active_character = self.character;
         self.init_gain_path(1.0);
         self.needs_rebuild = false;
-        self.gr_now = 0.0;
-        self.gr_max = 0.0;
+        self.gain_now = 1.0;
+        self.gain_low = 1.0;
     }
 
     fn la_samples(ms: f64, fs: f64) -> usize {
@@ -438,12 +446,12 @@ impl Limiter {
 
     /// Current gain reduction in dB (positive), of the channel reduced most.
     pub fn gain_reduction_db(&self) -> f64 {
-        self.gr_now
+        -gain_to_db(self.gain_now)
     }
 
     /// Largest gain reduction (dB, positive) since the previous call, for peak-holding meters.
     pub fn take_max_gain_reduction_db(&mut self) -> f64 {
-        std::mem::replace(&mut self.gr_max, 0.0)
+        -gain_to_db(std::mem::replace(&mut self.gain_low, 1.0))
     }
 
     fn update_release(&mut self) {
@@ -557,7 +565,7 @@ impl Limiter {
     #[inline]
     fn required_gains(&mut self, m: usize, channels: usize) -> [f64; 2] {
         let margin = if self.active_true_peak {
-            db_to_gain(-TP_MARGIN_DB)
+            TP_MARGIN
         } else {
             1.0
         };
@@ -656,8 +664,8 @@ impl Limiter {
                 }
                 data[i] = y;
             }
-            self.gr_now = -gain_to_db(gmin);
-            self.gr_max = self.gr_max.max(self.gr_now);
+            self.gain_now = gmin;
+            self.gain_low = self.gain_low.min(gmin);
         }
     }
 }

@@ -182,7 +182,7 @@ fn attack_and_release_cover_63_percent_in_the_set_time() {
         let (pre, on) = (4800, (attack * 1e-3 * FS * 12.0) as usize + 4800);
         let post = (release * 1e-3 * FS * 4.0) as usize + 100;
         let x = step_signal(-60.0, 0.0, pre, on, post);
-        let y = run(&mut c, &[x.clone()]);
+        let y = run(&mut c, std::slice::from_ref(&x));
         let gr = reduction_db(&x, &y[0]);
         let ta = time_to_63(&gr, pre, 0.0, 40.0) / FS * 1e3;
         let tr = time_to_63(&gr, pre + on, gr[pre + on - 1], 0.0) / FS * 1e3;
@@ -209,7 +209,7 @@ fn feedback_timing_is_reported_and_faster_at_higher_ratios() {
         c.set_attack_ms(10.0);
         c.set_release_ms(100.0);
         let x = step_signal(-60.0, 0.0, 4800, 24_000, 48_000);
-        let y = run(&mut c, &[x.clone()]);
+        let y = run(&mut c, std::slice::from_ref(&x));
         let gr = reduction_db(&x, &y[0]);
         let full = gr[4800 + 24_000 - 1];
         let ta = time_to_63(&gr, 4800, 0.0, full) / FS * 1e3;
@@ -234,7 +234,7 @@ fn auto_release_is_faster_after_transients_than_after_sustained_compression() {
         c.set_release_ms(50.0);
         c.set_auto_release(auto);
         let x = step_signal(-60.0, 0.0, 4800, burst, 96_000);
-        let y = run(&mut c, &[x.clone()]);
+        let y = run(&mut c, std::slice::from_ref(&x));
         let gr = reduction_db(&x, &y[0]);
         let end = 4800 + burst;
         time_to_63(&gr, end, gr[end - 1], 0.0) / FS * 1e3

@@ -555,7 +555,8 @@ impl Compressor {
             }
             let mut target = level;
             if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
-                for i in 0..m {
+                let [l, r] = &mut target;
+                for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
                     self.tick_curve();
                     let curve = CurveF32::new(&self.gc, self.range.value());
                     let link = if nch == 2 {
@@ -563,9 +564,7 @@ impl Compressor {
                     } else {
                         0.0
                     };
-                    let (l, r) =
-                        curve.link(curve.gain(target[0][i]), curve.gain(target[1][i]), link);
-                    (target[0][i], target[1][i]) = (l, r);
+                    (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
                 }
             } else {
                 let curve = CurveF32::new(&self.gc, self.range.value());
@@ -641,8 +640,8 @@ impl Compressor {
                 }
                 self.delay_pos = (self.delay_pos + m) % dlen;
             }
-            for c in 0..nch {
-                self.ch[c].gain = gain[c][m - 1] as f64;
+            for (st, g) in self.ch.iter_mut().zip(&gain).take(nch) {
+                st.gain = g[m - 1] as f64;
             }
             self.clock += m as u64;
             start += m;
@@ -766,7 +765,7 @@ impl Compressor {
         }
         if self.hpf_freq.is_smoothing() {
             self.hpf_freq.tick();
-            if clock % Self::HPF_UPDATE_INTERVAL == 0 || !self.hpf_freq.is_smoothing() {
+            if clock.is_multiple_of(Self::HPF_UPDATE_INTERVAL) || !self.hpf_freq.is_smoothing() {
                 self.update_hpf();
             }
         }

@@ -115,6 +115,20 @@ fn delay_chunk(line: &mut [f32], pos: usize, latency: usize, input: &[f32], dry:
     }
 }
 
+/// Stereo link of the feedback loop: target and loop stiffness of each channel move towards
+/// those of the channel asking for the deeper reduction.
+#[inline]
+fn link_feedback(target: &mut [f64; 2], stiffness: &mut [f64; 2], link: f64) {
+    if link > 0.0 {
+        let m = usize::from(target[1] < target[0]);
+        let (tm, km) = (target[m], stiffness[m]);
+        for c in 0..2 {
+            target[c] += link * (tm - target[c]);
+            stiffness[c] += link * (km - stiffness[c]);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Channel {
     hpf: BiquadState,
@@ -478,9 +492,11 @@ impl Compressor {
             return;
         }
         let n = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
-        match self.topology {
-            Topology::FeedForward => self.run_feed_forward(channels, sidechain, nch, n),
-            Topology::FeedBack => self.run_feedback(channels, sidechain, nch, n),
+        match (self.topology, self.detection) {
+            (Topology::FeedBack, Detection::Rms) => self.run_feedback(channels, sidechain, nch, n),
+            (topology, _) => {
+                self.run_chunked(channels, sidechain, nch, n, topology == Topology::FeedBack)
+            }
         }
         for c in 0..nch {
             let g = self.ch[c].env.value(self.ballistics.auto_release());
@@ -491,17 +507,19 @@ impl Compressor {
         }
     }
 
-    /// Feed-forward in chunks of [`CHUNK`] samples, pass by pass, so that the log2, the static
-    /// curve, the link and the exp2 run as straight loops the compiler vectorises; only the
-    /// recursive parts (side-chain filter, RMS averager, ballistics, delay line) and parameter
-    /// ramps run sample by sample. Every ramp still advances once per sample, in order, so the
-    /// result does not depend on where blocks or chunks start.
-    fn run_feed_forward(
+    /// Works in chunks of [`CHUNK`] samples, pass by pass, so that the log2, the static curve,
+    /// the link and the exp2 run as straight loops the compiler vectorises; only the recursive
+    /// parts (side-chain filter, RMS averager, ballistics, delay line) and parameter ramps run
+    /// sample by sample. Every ramp still advances once per sample, in order, so the result does
+    /// not depend on where blocks or chunks start. Serves feed-forward (peak and RMS) and peak
+    /// feedback.
+    fn run_chunked(
         &mut self,
         channels: &mut [&mut [f32]],
         sidechain: Option<&[&[f32]]>,
         nch: usize,
         n: usize,
+        feedback: bool,
     ) {
         let rms = self.detection == Detection::Rms;
         let dlen = self.delay[0].len();
@@ -553,47 +571,11 @@ impl Compressor {
                     *v = scale * fast_log2_f32(v.max(LEVEL_FLOOR as f32));
                 }
             }
-            let mut target = level;
-            if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
-                let [l, r] = &mut target;
-                for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
-                    self.tick_curve();
-                    let curve = CurveF32::new(&self.gc, self.range.value());
-                    let link = if nch == 2 {
-                        self.link.value() as f32
-                    } else {
-                        0.0
-                    };
-                    (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
-                }
+            let mut gain = if feedback {
+                self.feedback_envelopes(level, nch, m)
             } else {
-                let curve = CurveF32::new(&self.gc, self.range.value());
-                let link = if nch == 2 {
-                    self.link.value() as f32
-                } else {
-                    0.0
-                };
-                let [l, r] = &mut target;
-                for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
-                    (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
-                }
-            }
-            // The envelopes are the only loop-carried chains: both channels advance in the same
-            // loop so that their latencies overlap.
-            let mut gain = target;
-            let b = self.ballistics;
-            let [c0, c1] = &mut self.ch;
-            let [g0, g1] = &mut gain;
-            if nch == 2 {
-                for (a, z) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
-                    *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
-                    *z = b.step(&mut c1.env, *z as f64, 0.0) as f32;
-                }
-            } else {
-                for a in g0[..m].iter_mut() {
-                    *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
-                }
-            }
+                self.feed_forward_envelopes(level, nch, m)
+            };
             for g in gain.iter_mut().take(nch) {
                 for v in g[..m].iter_mut() {
                     *v = fast_exp2_f32(*v);
@@ -648,8 +630,95 @@ impl Compressor {
         }
     }
 
-    /// The feedback loop needs each sample's gain before the next sample's detection, so it runs
-    /// sample by sample.
+    /// Static curve, link and ballistics of the feed-forward path for one chunk of detector
+    /// levels (log2): returns the gain changes (log2).
+    fn feed_forward_envelopes(
+        &mut self,
+        level: [[f32; CHUNK]; 2],
+        nch: usize,
+        m: usize,
+    ) -> [[f32; CHUNK]; 2] {
+        let mut target = level;
+        if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
+            let [l, r] = &mut target;
+            for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
+                self.tick_curve();
+                let curve = CurveF32::new(&self.gc, self.range.value());
+                let link = if nch == 2 {
+                    self.link.value() as f32
+                } else {
+                    0.0
+                };
+                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
+            }
+        } else {
+            let curve = CurveF32::new(&self.gc, self.range.value());
+            let link = if nch == 2 {
+                self.link.value() as f32
+            } else {
+                0.0
+            };
+            let [l, r] = &mut target;
+            for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
+                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
+            }
+        }
+        // The envelopes are the only loop-carried chains: both channels advance in the same
+        // loop so that their latencies overlap.
+        let mut gain = target;
+        let b = self.ballistics;
+        let [c0, c1] = &mut self.ch;
+        let [g0, g1] = &mut gain;
+        if nch == 2 {
+            for (a, z) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
+                *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
+                *z = b.step(&mut c1.env, *z as f64, 0.0) as f32;
+            }
+        } else {
+            for a in g0[..m].iter_mut() {
+                *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
+            }
+        }
+        gain
+    }
+
+    /// The feedback loop for one chunk of detector levels (log2) of the side chain. The detector
+    /// sees the side chain times the previous sample's gain, whose level is simply the sum of the
+    /// two in the log domain, so the logarithm stays out of the loop and only the curve and the
+    /// ballistics run per sample.
+    fn feedback_envelopes(
+        &mut self,
+        level: [[f32; CHUNK]; 2],
+        nch: usize,
+        m: usize,
+    ) -> [[f32; CHUNK]; 2] {
+        let mut gain = level;
+        let auto = self.ballistics.auto_release();
+        for i in 0..m {
+            self.tick_curve();
+            let range = -self.range.value();
+            let mut target = [0.0f64; 2];
+            let mut stiffness = [0.0f64; 2];
+            for c in 0..nch {
+                let l = gain[c][i] as f64 + self.ch[c].env.value(auto);
+                let (t, k) = self.gc.feedback_gain(l);
+                (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
+            }
+            if nch == 2 {
+                link_feedback(&mut target, &mut stiffness, self.link.value());
+            }
+            for c in 0..nch {
+                let g = self
+                    .ballistics
+                    .step(&mut self.ch[c].env, target[c], stiffness[c]);
+                gain[c][i] = g as f32;
+            }
+        }
+        gain
+    }
+
+    /// RMS feedback: the averager needs each sample's gain before the next sample's detection,
+    /// so it runs sample by sample.
     fn run_feedback(
         &mut self,
         channels: &mut [&mut [f32]],
@@ -691,15 +760,7 @@ impl Compressor {
                 (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
             }
             if nch == 2 {
-                let link = self.link.value();
-                if link > 0.0 {
-                    let m = usize::from(target[1] < target[0]);
-                    let (tm, km) = (target[m], stiffness[m]);
-                    for c in 0..2 {
-                        target[c] += link * (tm - target[c]);
-                        stiffness[c] += link * (km - stiffness[c]);
-                    }
-                }
+                link_feedback(&mut target, &mut stiffness, self.link.value());
             }
             let mix = self.mix.value();
             let read = if self.delay_pos >= self.latency {

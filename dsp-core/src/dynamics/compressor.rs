@@ -530,14 +530,35 @@ impl Compressor {
             let hpf_idle = self.hpf_mix.value() == 0.0
                 && !self.hpf_mix.is_smoothing()
                 && !self.hpf_freq.is_smoothing();
-            if hpf_idle && !rms {
-                for (c, lv) in level.iter_mut().enumerate().take(nch) {
-                    let src: &[f32] = match sidechain {
+            if hpf_idle {
+                let src = |c: usize| -> &[f32] {
+                    match sidechain {
                         Some(sc) => &sc[c.min(sc.len() - 1)][start..start + m],
-                        None => &channels[c][start..start + m],
-                    };
-                    for (v, &x) in lv[..m].iter_mut().zip(src) {
-                        *v = sanitize(x).abs();
+                        None => &channels[c.min(nch - 1)][start..start + m],
+                    }
+                };
+                if rms {
+                    // Both averagers in one loop so that their recursions overlap.
+                    let w = self.rms_weight;
+                    let [c0, c1] = &mut self.ch;
+                    let [l0, l1] = &mut level;
+                    let (s0, s1) = (src(0), src(1));
+                    let stereo = nch == 2;
+                    for i in 0..m {
+                        let x = sanitize(s0[i]) as f64;
+                        c0.mean_square = flush(c0.mean_square + w * (x * x - c0.mean_square));
+                        l0[i] = c0.mean_square as f32;
+                        if stereo {
+                            let x = sanitize(s1[i]) as f64;
+                            c1.mean_square = flush(c1.mean_square + w * (x * x - c1.mean_square));
+                            l1[i] = c1.mean_square as f32;
+                        }
+                    }
+                } else {
+                    for (c, lv) in level.iter_mut().enumerate().take(nch) {
+                        for (v, &x) in lv[..m].iter_mut().zip(src(c)) {
+                            *v = sanitize(x).abs();
+                        }
                     }
                 }
             } else {

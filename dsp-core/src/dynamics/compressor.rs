@@ -8,9 +8,27 @@
 //! gain, applied with make-up to the main input delayed by the lookahead; the dry path is delayed
 //! identically, so the dry/wet mix is sample-aligned.
 //!
-//! Units: dB, ms, Hz and ratios at the interface; all settings are smoothed per sample over
-//! [`Compressor::SMOOTHING_MS`], except attack/release/RMS window (they change speeds, not
-//! levels, so they cannot click) and lookahead (it changes the latency the host compensates).
+//! Units: dB, ms, Hz and ratios at the interface. Level settings (threshold, ratio, knee, range,
+//! make-up, mix, link, side-chain filter) ramp per sample over [`Compressor::SMOOTHING_MS`].
+//! Attack, release, RMS window, topology and detection switch at once: they change the speed or
+//! the target of the reduction, which still moves through the ballistics, so they cannot click.
+//! Lookahead switches at once too: it changes the latency, which the host must re-compensate.
+//!
+//! # Serving both plugins
+//! - Bus Glue (SSL-style bus compressor): `Topology::FeedForward`, `Detection::Peak`, knee ~6 dB,
+//!   ratio 1.5/2/4/10, attack 0.1..30 ms, release 100..1200 ms or `set_auto_release(true)` (with
+//!   release at 100 ms: 100 ms after transients, up to 600 ms after sustained compression),
+//!   threshold -40..0, range 1..40 dB, mix, side-chain HPF, `process_with_sidechain` for the
+//!   external stereo key, stereo link 100%.
+//! - Channel Strip: either topology (the "character" switch: `FeedBack` for the smoother
+//!   vintage response), peak or RMS, threshold -60..0, ratio 1..100 (infinity in feed-forward),
+//!   knee 0..24, attack 0.05..200 ms, release 5..3000 ms, auto release, make-up 0..24 dB, auto
+//!   make-up, mix, side-chain HPF 20..500 Hz.
+//!
+//! # Cost
+//! Feed-forward (peak or RMS) and peak feedback run in chunks of 64 samples whose
+//! logarithms, static curve and exponentials are vectorised; RMS feedback runs sample by sample
+//! (its averager needs each sample's gain first) and costs about four times as much.
 
 use super::detector::{smoothing_weight, Ballistics, Envelope};
 use super::gain_computer::{ratio_to_slope, GainComputer};

@@ -32,7 +32,7 @@ fn bench_block<P>(
 fn compressor(c: &mut Criterion) {
     let mut group = c.benchmark_group("compressor");
     group.throughput(Throughput::Elements(BLOCK as u64));
-    let variants: [(&str, Topology, Detection, bool, f64, bool); 5] = [
+    let variants: [(&str, Topology, Detection, bool, f64, bool); 6] = [
         (
             "ff_peak",
             Topology::FeedForward,
@@ -53,6 +53,14 @@ fn compressor(c: &mut Criterion) {
             "feedback_peak",
             Topology::FeedBack,
             Detection::Peak,
+            false,
+            0.0,
+            false,
+        ),
+        (
+            "feedback_rms",
+            Topology::FeedBack,
+            Detection::Rms,
             false,
             0.0,
             false,

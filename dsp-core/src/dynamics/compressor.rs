@@ -155,6 +155,26 @@ struct Channel {
     gain: f64,
 }
 
+impl Channel {
+    /// Feed-forward detector front end for one side-chain sample: the high-pass crossfaded in by
+    /// `hpf_mix`, then the linear level (absolute value, or mean square for RMS).
+    #[inline]
+    fn detect(&mut self, x: f32, coeffs: &BiquadCoeffs, hpf_mix: f64, rms: bool, w: f64) -> f32 {
+        let mut s = sanitize(x) as f64;
+        if hpf_mix > 0.0 {
+            let y = self.hpf.tick(coeffs, s);
+            self.hpf.flush();
+            s += hpf_mix * (y - s);
+        }
+        if rms {
+            self.mean_square = flush(self.mean_square + w * (s * s - self.mean_square));
+            self.mean_square as f32
+        } else {
+            s.abs() as f32
+        }
+    }
+}
+
 /// Stereo (or mono) compressor; see the module documentation.
 #[derive(Debug, Clone)]
 pub struct Compressor {
@@ -545,62 +565,41 @@ impl Compressor {
         while start < n {
             let m = (n - start).min(CHUNK);
             let mut level = [[0.0f32; CHUNK]; 2];
-            let hpf_idle = self.hpf_mix.value() == 0.0
-                && !self.hpf_mix.is_smoothing()
-                && !self.hpf_freq.is_smoothing();
-            if hpf_idle {
-                let src = |c: usize| -> &[f32] {
-                    match sidechain {
-                        Some(sc) => &sc[c.min(sc.len() - 1)][start..start + m],
-                        None => &channels[c.min(nch - 1)][start..start + m],
+            let hpf_steady = !self.hpf_mix.is_smoothing() && !self.hpf_freq.is_smoothing();
+            let src = |c: usize| -> &[f32] {
+                match sidechain {
+                    Some(sc) => &sc[c.min(sc.len() - 1)][start..start + m],
+                    None => &channels[c.min(nch - 1)][start..start + m],
+                }
+            };
+            let (s0, s1) = (src(0), src(1));
+            let w = self.rms_weight;
+            let stereo = nch == 2;
+            if hpf_steady && self.hpf_mix.value() == 0.0 && !rms {
+                for (c, lv) in level.iter_mut().enumerate().take(nch) {
+                    for (v, &x) in lv[..m].iter_mut().zip(src(c)) {
+                        *v = sanitize(x).abs();
                     }
-                };
-                if rms {
-                    // Both averagers in one loop so that their recursions overlap.
-                    let w = self.rms_weight;
-                    let [c0, c1] = &mut self.ch;
-                    let [l0, l1] = &mut level;
-                    let (s0, s1) = (src(0), src(1));
-                    let stereo = nch == 2;
-                    for i in 0..m {
-                        let x = sanitize(s0[i]) as f64;
-                        c0.mean_square = flush(c0.mean_square + w * (x * x - c0.mean_square));
-                        l0[i] = c0.mean_square as f32;
-                        if stereo {
-                            let x = sanitize(s1[i]) as f64;
-                            c1.mean_square = flush(c1.mean_square + w * (x * x - c1.mean_square));
-                            l1[i] = c1.mean_square as f32;
-                        }
-                    }
-                } else {
-                    for (c, lv) in level.iter_mut().enumerate().take(nch) {
-                        for (v, &x) in lv[..m].iter_mut().zip(src(c)) {
-                            *v = sanitize(x).abs();
-                        }
+                }
+            } else if hpf_steady {
+                // Both channels' recursions in one loop so that their latencies overlap.
+                let (coeffs, hpf_mix) = (self.hpf_coeffs, self.hpf_mix.value());
+                let [c0, c1] = &mut self.ch;
+                let [l0, l1] = &mut level;
+                for i in 0..m {
+                    l0[i] = c0.detect(s0[i], &coeffs, hpf_mix, rms, w);
+                    if stereo {
+                        l1[i] = c1.detect(s1[i], &coeffs, hpf_mix, rms, w);
                     }
                 }
             } else {
                 for i in 0..m {
                     self.tick_hpf(self.clock + i as u64);
-                    let hpf_mix = self.hpf_mix.value();
-                    for c in 0..nch {
-                        let mut s = match sidechain {
-                            Some(sc) => sanitize(sc[c.min(sc.len() - 1)][start + i]),
-                            None => sanitize(channels[c][start + i]),
-                        } as f64;
-                        let st = &mut self.ch[c];
-                        if hpf_mix > 0.0 {
-                            let y = st.hpf.tick(&self.hpf_coeffs, s);
-                            st.hpf.flush();
-                            s += hpf_mix * (y - s);
-                        }
-                        level[c][i] = if rms {
-                            st.mean_square =
-                                flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
-                            st.mean_square as f32
-                        } else {
-                            s.abs() as f32
-                        };
+                    let (coeffs, hpf_mix) = (self.hpf_coeffs, self.hpf_mix.value());
+                    let [c0, c1] = &mut self.ch;
+                    level[0][i] = c0.detect(s0[i], &coeffs, hpf_mix, rms, w);
+                    if stereo {
+                        level[1][i] = c1.detect(s1[i], &coeffs, hpf_mix, rms, w);
                     }
                 }
             }

@@ -732,25 +732,28 @@ impl Compressor {
     ) -> [[f32; CHUNK]; 2] {
         let mut gain = level;
         let auto = self.ballistics.auto_release();
-        for i in 0..m {
+        let [g0, g1] = &mut gain;
+        for (a, b) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
             self.tick_curve();
             let range = -self.range.value();
             let mut target = [0.0f64; 2];
             let mut stiffness = [0.0f64; 2];
-            for c in 0..nch {
-                let l = gain[c][i] as f64 + self.ch[c].env.value(auto);
+            for (c, lv) in [*a, *b].into_iter().enumerate().take(nch) {
+                let l = lv as f64 + self.ch[c].env.value(auto);
                 let (t, k) = self.gc.feedback_gain(l);
                 (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
             }
             if nch == 2 {
                 link_feedback(&mut target, &mut stiffness, self.link.value());
             }
+            let mut out = [0.0f32; 2];
             for c in 0..nch {
                 let g = self
                     .ballistics
                     .step(&mut self.ch[c].env, target[c], stiffness[c]);
-                gain[c][i] = g as f32;
+                out[c] = g as f32;
             }
+            (*a, *b) = (out[0], out[1]);
         }
         gain
     }

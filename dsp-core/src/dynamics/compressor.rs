@@ -732,28 +732,31 @@ impl Compressor {
     ) -> [[f32; CHUNK]; 2] {
         let mut gain = level;
         let auto = self.ballistics.auto_release();
+        let stereo = nch == 2;
         let [g0, g1] = &mut gain;
         for (a, b) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
             self.tick_curve();
-            let range = -self.range.value();
-            let mut target = [0.0f64; 2];
-            let mut stiffness = [0.0f64; 2];
-            for (c, lv) in [*a, *b].into_iter().enumerate().take(nch) {
-                let l = lv as f64 + self.ch[c].env.value(auto);
-                let (t, k) = self.gc.feedback_gain(l);
-                (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
+            let (gc, range, link) = (self.gc, -self.range.value(), self.link.value());
+            let ballistics = self.ballistics;
+            let [c0, c1] = &mut self.ch;
+            let loop_target = |level: f32, env: &Envelope| {
+                let (t, k) = gc.feedback_gain(level as f64 + env.value(auto));
+                if t < range {
+                    (range, 0.0)
+                } else {
+                    (t, k)
+                }
+            };
+            let (t0, k0) = loop_target(*a, &c0.env);
+            if stereo {
+                let (t1, k1) = loop_target(*b, &c1.env);
+                let (mut target, mut stiffness) = ([t0, t1], [k0, k1]);
+                link_feedback(&mut target, &mut stiffness, link);
+                *a = ballistics.step(&mut c0.env, target[0], stiffness[0]) as f32;
+                *b = ballistics.step(&mut c1.env, target[1], stiffness[1]) as f32;
+            } else {
+                *a = ballistics.step(&mut c0.env, t0, k0) as f32;
             }
-            if nch == 2 {
-                link_feedback(&mut target, &mut stiffness, self.link.value());
-            }
-            let mut out = [0.0f32; 2];
-            for c in 0..nch {
-                let g = self
-                    .ballistics
-                    .step(&mut self.ch[c].env, target[c], stiffness[c]);
-                out[c] = g as f32;
-            }
-            (*a, *b) = (out[0], out[1]);
         }
         gain
     }

@@ -112,24 +112,19 @@ fn delay_chunk(line: &mut [f32], pos: usize, latency: usize, input: &[f32], dry:
     let len = line.len();
     let m = input.len();
     let old = latency.min(m);
-    let mut r = (pos + len - latency) % len;
-    for d in dry[..old].iter_mut() {
-        *d = line[r];
-        r += 1;
-        if r == len {
-            r = 0;
-        }
-    }
-    let mut w = pos;
-    for &x in input {
-        line[w] = sanitize(x);
-        w += 1;
-        if w == len {
-            w = 0;
-        }
-    }
-    for (d, &x) in dry[old..].iter_mut().zip(input) {
+    let r = (pos + len - latency) % len;
+    let first = old.min(len - r);
+    dry[..first].copy_from_slice(&line[r..r + first]);
+    dry[first..old].copy_from_slice(&line[..old - first]);
+    for (d, &x) in dry[old..m].iter_mut().zip(input) {
         *d = sanitize(x);
+    }
+    let first = m.min(len - pos);
+    for (l, &x) in line[pos..pos + first].iter_mut().zip(input) {
+        *l = sanitize(x);
+    }
+    for (l, &x) in line[..m - first].iter_mut().zip(&input[first..]) {
+        *l = sanitize(x);
     }
 }
 

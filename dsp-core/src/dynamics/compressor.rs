@@ -27,8 +27,9 @@
 //!
 //! # Cost
 //! Feed-forward (peak or RMS) and peak feedback run in chunks of 64 samples whose
-//! logarithms, static curve and exponentials are vectorised; RMS feedback runs sample by sample
-//! (its averager needs each sample's gain first) and costs about four times as much.
+//! logarithms, static curve and exponentials are vectorised; RMS feedback runs its averager,
+//! logarithm, curve and ballistics sample by sample (the averager needs each sample's gain
+//! first) and costs about four times as much.
 
 use super::detector::{smoothing_weight, Ballistics, Envelope};
 use super::gain_computer::{ratio_to_slope, GainComputer};
@@ -138,6 +139,15 @@ fn link_feedback(target: &mut [f64; 2], stiffness: &mut [f64; 2], link: f64) {
         for c in 0..2 {
             target[c] += link * (tm - target[c]);
             stiffness[c] += link * (km - stiffness[c]);
+        }
+    }
+}
+
+/// Linear detector levels to log2 (times `scale`: 1/2 turns a mean square into an RMS level).
+fn log2_levels(level: &mut [[f32; CHUNK]; 2], nch: usize, m: usize, scale: f32) {
+    for lv in level.iter_mut().take(nch) {
+        for v in lv[..m].iter_mut() {
+            *v = scale * fast_log2_f32(v.max(LEVEL_FLOOR as f32));
         }
     }
 }
@@ -525,12 +535,7 @@ impl Compressor {
             return;
         }
         let n = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
-        match (self.topology, self.detection) {
-            (Topology::FeedBack, Detection::Rms) => self.run_feedback(channels, sidechain, nch, n),
-            (topology, _) => {
-                self.run_chunked(channels, sidechain, nch, n, topology == Topology::FeedBack)
-            }
-        }
+        self.run_chunked(channels, sidechain, nch, n);
         for c in 0..nch {
             let g = self.ch[c].env.value(self.ballistics.auto_release());
             self.gr_meter[c] = (-log2_to_db(g)) as f32;
@@ -552,9 +557,13 @@ impl Compressor {
         sidechain: Option<&[&[f32]]>,
         nch: usize,
         n: usize,
-        feedback: bool,
     ) {
+        let feedback = self.topology == Topology::FeedBack;
         let rms = self.detection == Detection::Rms;
+        // RMS feedback averages the *output*: its averager runs inside the loop, on the side
+        // chain's absolute value times the previous gain.
+        let fb_rms = feedback && rms;
+        let rms = rms && !fb_rms;
         let dlen = self.delay[0].len();
         let mut start = 0;
         while start < n {
@@ -598,15 +607,13 @@ impl Compressor {
                     }
                 }
             }
-            let scale = if rms { 0.5 } else { 1.0 };
-            for lv in level.iter_mut().take(nch) {
-                for v in lv[..m].iter_mut() {
-                    *v = scale * fast_log2_f32(v.max(LEVEL_FLOOR as f32));
-                }
-            }
-            let mut gain = if feedback {
+            let mut gain = if fb_rms {
+                self.feedback_rms_envelopes(level, nch, m)
+            } else if feedback {
+                log2_levels(&mut level, nch, m, 1.0);
                 self.feedback_envelopes(level, nch, m)
             } else {
+                log2_levels(&mut level, nch, m, if rms { 0.5 } else { 1.0 });
                 self.feed_forward_envelopes(level, nch, m)
             };
             for g in gain.iter_mut().take(nch) {
@@ -756,73 +763,44 @@ impl Compressor {
         gain
     }
 
-    /// RMS feedback: the averager needs each sample's gain before the next sample's detection,
-    /// so it runs sample by sample.
-    fn run_feedback(
+    /// RMS feedback for one chunk of side-chain magnitudes: the averager needs each sample's gain
+    /// before the next sample's detection, so averaging, logarithm, curve and ballistics all run
+    /// per sample; the exponential of the applied gain and the output stay vectorised.
+    fn feedback_rms_envelopes(
         &mut self,
-        channels: &mut [&mut [f32]],
-        sidechain: Option<&[&[f32]]>,
+        magnitude: [[f32; CHUNK]; 2],
         nch: usize,
-        n: usize,
-    ) {
-        let rms = self.detection == Detection::Rms;
-        let dlen = self.delay[0].len();
-        for i in 0..n {
-            self.tick_hpf(self.clock);
+        m: usize,
+    ) -> [[f32; CHUNK]; 2] {
+        let mut gain = magnitude;
+        let w = self.rms_weight;
+        let [g0, g1] = &mut gain;
+        for (a, b) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
             self.tick_curve();
-            self.tick_output();
-            let hpf_mix = self.hpf_mix.value();
             let range = -self.range.value();
             let mut target = [0.0f64; 2];
             let mut stiffness = [0.0f64; 2];
-            for c in 0..nch {
-                let x = sanitize(channels[c][i]) as f64;
-                let mut s = match sidechain {
-                    Some(sc) => sanitize(sc[c.min(sc.len() - 1)][i]) as f64,
-                    None => x,
-                };
+            for (c, magnitude) in [*a, *b].into_iter().enumerate().take(nch) {
                 let st = &mut self.ch[c];
-                if hpf_mix > 0.0 {
-                    let y = st.hpf.tick(&self.hpf_coeffs, s);
-                    st.hpf.flush();
-                    s += hpf_mix * (y - s);
-                }
-                s *= st.gain;
-                let level = if rms {
-                    st.mean_square =
-                        flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
-                    0.5 * fast_log2(st.mean_square.max(LEVEL_FLOOR * LEVEL_FLOOR))
-                } else {
-                    fast_log2(s.abs().max(LEVEL_FLOOR))
-                };
+                let s = magnitude as f64 * st.gain;
+                st.mean_square = flush(st.mean_square + w * (s * s - st.mean_square));
+                let level = 0.5 * fast_log2(st.mean_square.max(LEVEL_FLOOR * LEVEL_FLOOR));
                 let (t, k) = self.gc.feedback_gain(level);
                 (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
             }
             if nch == 2 {
                 link_feedback(&mut target, &mut stiffness, self.link.value());
             }
-            let mix = self.mix.value();
-            let read = if self.delay_pos >= self.latency {
-                self.delay_pos - self.latency
-            } else {
-                self.delay_pos + dlen - self.latency
-            };
+            let mut out = [0.0f32; 2];
             for c in 0..nch {
                 let st = &mut self.ch[c];
-                let g = self.ballistics.step(&mut st.env, target[c], stiffness[c]);
-                st.gain = fast_exp2(g);
-                let line = &mut self.delay[c];
-                line[self.delay_pos] = sanitize(channels[c][i]);
-                let dry = line[read] as f64;
-                let wet = dry * st.gain * self.makeup_gain;
-                channels[c][i] = (dry + mix * (wet - dry)) as f32;
+                out[c] = self.ballistics.step(&mut st.env, target[c], stiffness[c]) as f32;
+                // Exactly the gain the output pass applies (and stores at the end of a chunk).
+                st.gain = fast_exp2_f32(out[c]) as f64;
             }
-            self.delay_pos += 1;
-            if self.delay_pos == dlen {
-                self.delay_pos = 0;
-            }
-            self.clock += 1;
+            (*a, *b) = (out[0], out[1]);
         }
+        gain
     }
 
     #[inline]

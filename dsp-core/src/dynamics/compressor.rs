@@ -519,8 +519,9 @@ impl Compressor {
         self.run(channels, None);
     }
 
-    /// Compresses `main` in place, keyed by `sidechain` (one or two channels; a mono side chain
-    /// keys both main channels; each slice at least as long as the main block).
+    /// Compresses `main` in place, keyed by `sidechain`: main channel `c` is keyed by side-chain
+    /// channel `min(c, sidechain.len() - 1)`, so a mono key drives both channels (and the stereo
+    /// link still couples them). Each side-chain slice must be at least as long as the block.
     pub fn process_with_sidechain(&mut self, main: &mut [&mut [f32]], sidechain: &[&[f32]]) {
         if sidechain.is_empty() {
             self.run(main, None);
@@ -549,8 +550,7 @@ impl Compressor {
     /// the link and the exp2 run as straight loops the compiler vectorises; only the recursive
     /// parts (side-chain filter, RMS averager, ballistics, delay line) and parameter ramps run
     /// sample by sample. Every ramp still advances once per sample, in order, so the result does
-    /// not depend on where blocks or chunks start. Serves feed-forward (peak and RMS) and peak
-    /// feedback.
+    /// not depend on where blocks or chunks start.
     fn run_chunked(
         &mut self,
         channels: &mut [&mut [f32]],

@@ -186,6 +186,10 @@ pub struct Fdn {
     rot_cos: Lanes,
     rot_sin: Lanes,
     lfo_weight: Lanes,
+    gain: Lanes,
+    gain_target: Lanes,
+    gain_step: Lanes,
+    gain_remaining: usize,
     floor: f32,
 }
 
@@ -225,6 +229,8 @@ impl Fdn {
         self.len = self.len_target;
         self.len_remaining = 0;
         self.split_lengths();
+        self.gain = self.gain_target;
+        self.gain_remaining = 0;
     }
 
     pub fn state_is_zero(&self) -> bool {
@@ -255,6 +261,10 @@ impl Fdn {
         }
     }
 
+    pub fn mean_length(&self) -> f64 {
+        self.len.iter().sum::<f64>() / LINES as f64
+    }
+
     pub fn is_gliding(&self) -> bool {
         self.len_remaining > 0
     }
@@ -268,18 +278,24 @@ impl Fdn {
     }
 
     /// Recomputes every line's absorption filter for the current lengths.
-    pub fn set_absorption(&mut self, abs: &Absorption, sample_rate: f64) {
+    /// The broadband gain ramps linearly to the new value over the next `ramp` samples (one
+    /// grid cell): it carries most of the change when decay or size move, and a per-cell step
+    /// of it would be an audible zipper.
+    pub fn set_absorption(&mut self, abs: &Absorption, sample_rate: f64, ramp: usize) {
         for i in 0..LINES {
             let (g, lo, hi) = abs.design(self.len[i], sample_rate);
-            // The mid gain is folded into the low shelf's output mix.
-            let lo = ShelfDesign {
-                m0: lo.m0 * g,
-                m1: lo.m1 * g,
-                m2: lo.m2 * g,
-                ..lo
-            };
+            self.gain_target[i] = g as f32;
             self.low.set_lane(i, &lo);
             self.high.set_lane(i, &hi);
+        }
+        if ramp == 0 {
+            self.gain = self.gain_target;
+            self.gain_remaining = 0;
+        } else {
+            for i in 0..LINES {
+                self.gain_step[i] = (self.gain_target[i] - self.gain[i]) / ramp as f32;
+            }
+            self.gain_remaining = ramp;
         }
     }
 
@@ -332,7 +348,20 @@ impl Fdn {
                 y[i] = eta * (u0 - self.ap[i]) + u1;
             }
             self.ap = flush(y, self.floor);
-            *out = self.high.tick(self.low.tick(self.ap));
+            if self.gain_remaining > 0 {
+                self.gain_remaining -= 1;
+                if self.gain_remaining == 0 {
+                    self.gain = self.gain_target;
+                } else {
+                    for i in 0..LINES {
+                        self.gain[i] += self.gain_step[i];
+                    }
+                }
+            }
+            let f = self.high.tick(self.low.tick(self.ap));
+            for i in 0..LINES {
+                out[i] = f[i] * self.gain[i];
+            }
         }
         for (m, inj) in mixed.iter_mut().zip(inject) {
             let h = hadamard(*m);
@@ -357,5 +386,4 @@ impl Fdn {
         }
         self.split_lengths();
     }
-
 }

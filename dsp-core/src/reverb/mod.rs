@@ -61,15 +61,19 @@ pub const MAX_MOD_MS: f64 = 0.6;
 /// arithmetic ever runs on denormals.
 const FLOOR: f32 = 1e-15;
 
-/// Injection and output gains: with these the wet level of a 2 s Hall is close to the dry
-/// level for broadband input.
+/// Injection gain into the lines.
 const INJECT: f64 = 0.5;
-const OUT_GAIN: f32 = 0.6;
+/// Output gain at a mean line length of [`REF_LEN_MS`]. The steady-state energy the network
+/// holds per stored sample scales as `RT60 / sum(L)` (the input energy stays for about the
+/// RT60 and spreads over all stored samples), so the output gain grows as `sqrt(mean L)`: the
+/// wet level then depends on the decay but not on size or mode.
+const OUT_GAIN: f64 = 0.6;
+const REF_LEN_MS: f64 = 15.0;
 
 /// Polarity of the input injected into each line (left on even lanes, right on odd lanes).
 const INJECT_SIGN: Lanes = [1.0, 1.0, -1.0, 1.0, 1.0, -1.0, -1.0, -1.0];
 
-const SIZE_RAMP_MS: f64 = 300.0;
+const SIZE_RAMP_MS: f64 = 1500.0;
 const PREDELAY_RAMP_MS: f64 = 120.0;
 const GAIN_RAMP_MS: f64 = 20.0;
 const MODE_FADE_MS: f64 = 15.0;
@@ -174,6 +178,12 @@ pub struct Reverb {
     high_cut_log_s: Smoother,
     grid_pos: usize,
     absorption_dirty: bool,
+    out_gain: f64,
+    out_gain_prev: f64,
+    /// Samples the diffuser has been fed silence while a mode change waits for it to empty.
+    mode_drain: usize,
+    /// First grid update since `reset`: coefficients jump instead of ramping.
+    fresh: bool,
     filters_dirty: bool,
     // Signal state.
     predelay: Vec<[f32; 2]>,
@@ -235,6 +245,10 @@ impl Reverb {
             high_cut_log_s: Smoother::default(),
             grid_pos: 0,
             absorption_dirty: true,
+            out_gain: OUT_GAIN,
+            out_gain_prev: OUT_GAIN,
+            mode_drain: 0,
+            fresh: true,
             filters_dirty: true,
             predelay: Vec::new(),
             pd_pos: 0,
@@ -266,11 +280,8 @@ impl Reverb {
         for (t, m) in self.diffuser_tables.iter_mut().zip(&MODES) {
             *t = Diffuser::delay_table(fs, &m.diffuser_ms, m.seed);
         }
-        let max_line_ms = MODES
-            .iter()
-            .flat_map(|m| m.lines_ms)
-            .fold(0.0f64, f64::max)
-            * size_scale(1.0);
+        let max_line_ms =
+            MODES.iter().flat_map(|m| m.lines_ms).fold(0.0f64, f64::max) * size_scale(1.0);
         self.fdn.prepare(
             fs,
             max_line_ms * 1e-3 * fs,
@@ -339,6 +350,8 @@ impl Reverb {
         }
         self.clear_signal();
         self.grid_pos = 0;
+        self.mode_drain = 0;
+        self.fresh = true;
         self.absorption_dirty = true;
         self.filters_dirty = true;
     }
@@ -358,9 +371,10 @@ impl Reverb {
         0
     }
 
-    /// Room, Hall or Plate. The change is click-free: the input to the network fades out over
-    /// 15 ms, the diffuser switches, the line lengths glide to the new set (the running tail
-    /// keeps going) and the input fades back in.
+    /// Room, Hall or Plate. The change is click-free: the input fades out over 15 ms, the
+    /// diffuser is left to empty (its taps can only switch when it holds silence, or the
+    /// discontinuity between stages would surface later), the taps switch, the line lengths
+    /// glide to the new set (the running tail keeps going) and the input fades back in.
     pub fn set_mode(&mut self, mode: Mode) {
         if mode == self.pending_mode.unwrap_or(self.mode) {
             return;
@@ -458,7 +472,10 @@ impl Reverb {
 
     /// Sends every smoothed setting its target.
     fn push_targets(&mut self) {
-        let (fs, m) = (self.sample_rate, spec(self.pending_mode.unwrap_or(self.mode)));
+        let (fs, m) = (
+            self.sample_rate,
+            spec(self.pending_mode.unwrap_or(self.mode)),
+        );
         let mix = self.mix * FRAC_PI_2;
         self.dry_s.set_target(mix.cos());
         self.wet_s.set_target(mix.sin());
@@ -565,6 +582,11 @@ impl Reverb {
     fn grid_update(&mut self) {
         if let Some(m) = self.pending_mode {
             if self.mode_gain_s.value() == 0.0 && !self.mode_gain_s.is_smoothing() {
+                self.mode_drain += GRID;
+            }
+            let span = spec(self.mode).diffuser_ms.iter().sum::<f64>() * 1e-3 * self.sample_rate;
+            if self.mode_drain as f64 > span + 1.0 {
+                self.mode_drain = 0;
                 self.mode = m;
                 self.pending_mode = None;
                 self.diffuser.set_delays(self.diffuser_tables[m as usize]);
@@ -590,7 +612,9 @@ impl Reverb {
                 self.hf_ratio_s.value(),
                 self.hf_log_s.value().exp2(),
             );
-            self.fdn.set_absorption(&abs, self.sample_rate);
+            // Right after reset the gains jump; afterwards they ramp over the grid cell.
+            let ramp = if self.fresh { 0 } else { GRID };
+            self.fdn.set_absorption(&abs, self.sample_rate, ramp);
             self.absorption_dirty = false;
         }
         let mut filt_changed = self.filters_dirty;
@@ -606,8 +630,19 @@ impl Reverb {
             self.high_cut = BiquadCoeffs::rbj_lowpass(fs, hc, FRAC_1_SQRT_2);
             self.filters_dirty = false;
         }
+        let mean_len = self.fdn.mean_length() * 1e3 / self.sample_rate;
+        self.out_gain_prev = if self.fresh { 0.0 } else { self.out_gain };
+        self.out_gain = OUT_GAIN * (mean_len / REF_LEN_MS).sqrt();
+        if self.fresh {
+            self.out_gain_prev = self.out_gain;
+        }
+        self.fresh = false;
         self.fdn.grid_update();
-        for s in self.low_cut_state.iter_mut().chain(&mut self.high_cut_state) {
+        for s in self
+            .low_cut_state
+            .iter_mut()
+            .chain(&mut self.high_cut_state)
+        {
             s.flush();
         }
     }
@@ -647,7 +682,7 @@ impl Reverb {
         for t in 0..n {
             let [xl, xr] = self.scratch.dry_in[t];
             let (pl, pr) = self.read_predelay(xl, xr);
-            let g_in = self.input_s.tick() as f32;
+            let g_in = (self.input_s.tick() * self.mode_gain_s.tick()) as f32;
             let sc = &mut *self.scratch;
             for i in 0..LINES {
                 let v = if i % 2 == 0 { pl } else { pr } * INJECT_SIGN[i] * g_in;
@@ -657,7 +692,6 @@ impl Reverb {
             sc.gains[t] = [
                 self.direct_s.tick() as f32,
                 self.diffuse_s.tick() as f32,
-                self.mode_gain_s.tick() as f32,
                 self.early_s.tick() as f32,
             ];
             sc.depth[t] = self.depth_s.tick() as f32;
@@ -665,9 +699,9 @@ impl Reverb {
         let sc = &mut *self.scratch;
         self.diffuser.process(&mut sc.diffused, n);
         for t in 0..n {
-            let [direct, diffuse, fade, _] = sc.gains[t];
+            let [direct, diffuse, _] = sc.gains[t];
             for i in 0..LINES {
-                sc.inject[t][i] = (direct * sc.direct[i][t] + diffuse * sc.diffused[i][t]) * fade;
+                sc.inject[t][i] = direct * sc.direct[i][t] + diffuse * sc.diffused[i][t];
             }
         }
         self.fdn
@@ -675,11 +709,13 @@ impl Reverb {
         let mut poisoned = false;
         for t in 0..n {
             let sc = &*self.scratch;
-            let [_, _, fade, early] = sc.gains[t];
-            let early = early * fade;
+            let early = sc.gains[t][2];
             let mixed = &sc.mixed[t];
-            let wl = mixed[1] * OUT_GAIN + early * sc.diffused[0][t];
-            let wr = mixed[2] * OUT_GAIN + early * sc.diffused[3][t];
+            // The output gain follows the line lengths, interpolated across the grid cell.
+            let k = (self.grid_pos + t + 1) as f64 / GRID as f64;
+            let g = (self.out_gain_prev + (self.out_gain - self.out_gain_prev) * k) as f32;
+            let wl = mixed[1] * g + early * sc.diffused[0][t];
+            let wr = mixed[2] * g + early * sc.diffused[3][t];
             let quiet_in = all_zero(&sc.inject[t]) && all_zero(mixed);
             let [xl, xr] = sc.dry_in[t];
             let wl = self.high_cut_state[0].tick(
@@ -765,8 +801,8 @@ struct Scratch {
     dry_in: [[f32; 2]; GRID],
     direct: Planar,
     diffused: Planar,
-    /// direct, diffuse, mode fade, early level per sample.
-    gains: [[f32; 4]; GRID],
+    /// direct, diffuse and early-reflection levels per sample.
+    gains: [[f32; 3]; GRID],
     depth: [f32; GRID],
     inject: [Lanes; GRID],
     mixed: [Lanes; GRID],
@@ -778,7 +814,7 @@ impl Default for Scratch {
             dry_in: [[0.0; 2]; GRID],
             direct: [[0.0; GRID]; LINES],
             diffused: [[0.0; GRID]; LINES],
-            gains: [[0.0; 4]; GRID],
+            gains: [[0.0; 3]; GRID],
             depth: [0.0; GRID],
             inject: [[0.0; LINES]; GRID],
             mixed: [[0.0; LINES]; GRID],

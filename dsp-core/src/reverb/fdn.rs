@@ -204,8 +204,8 @@ impl Fdn {
         let frames = (max_len + max_mod).ceil() as usize + 4;
         self.buf = vec![[0.0; LINES]; frames.next_power_of_two()];
         self.mask = self.buf.len() - 1;
-        for i in 0..LINES {
-            let w = 2.0 * PI * LFO_HZ[i] / sample_rate;
+        for (i, hz) in LFO_HZ.iter().enumerate() {
+            let w = 2.0 * PI * hz / sample_rate;
             self.rot_cos[i] = w.cos() as f32;
             self.rot_sin[i] = w.sin() as f32;
         }

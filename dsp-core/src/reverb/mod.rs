@@ -684,8 +684,8 @@ impl Reverb {
             let (pl, pr) = self.read_predelay(xl, xr);
             let g_in = (self.input_s.tick() * self.mode_gain_s.tick()) as f32;
             let sc = &mut *self.scratch;
-            for i in 0..LINES {
-                let v = if i % 2 == 0 { pl } else { pr } * INJECT_SIGN[i] * g_in;
+            for (i, sign) in INJECT_SIGN.iter().enumerate() {
+                let v = if i % 2 == 0 { pl } else { pr } * sign * g_in;
                 sc.direct[i][t] = v;
                 sc.diffused[i][t] = v;
             }
@@ -707,7 +707,7 @@ impl Reverb {
         self.fdn
             .process(&sc.inject[..n], &sc.depth[..n], &mut sc.mixed[..n]);
         let mut poisoned = false;
-        for t in 0..n {
+        for (t, out) in output.iter_mut().enumerate() {
             let sc = &*self.scratch;
             let early = sc.gains[t][2];
             let mixed = &sc.mixed[t];
@@ -737,7 +737,7 @@ impl Reverb {
             } else {
                 self.quiet = 0;
             }
-            output[t] = [
+            *out = [
                 (dry * xl as f64 + wet * ol) as f32,
                 (dry * xr as f64 + wet * or) as f32,
             ];

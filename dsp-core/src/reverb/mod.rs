@@ -37,7 +37,7 @@ use crate::smoother::Smoother;
 use crate::util::sanitize;
 use diffuser::{Diffuser, Planar, STAGES};
 use fdn::{Absorption, Fdn};
-use lanes::{all_zero, Lanes};
+use lanes::Lanes;
 use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_2};
 
 /// Coefficient grid (samples): decay, damping and wet-filter coefficients are recomputed at most
@@ -168,7 +168,6 @@ pub struct Reverb {
     mode_gain_s: Smoother,
     early_s: Smoother,
     depth_s: Smoother,
-    predelay_s: Smoother,
     // Grid smoothers.
     alpha_s: Smoother,
     bass_s: Smoother,
@@ -186,8 +185,7 @@ pub struct Reverb {
     fresh: bool,
     filters_dirty: bool,
     // Signal state.
-    predelay: Vec<[f32; 2]>,
-    pd_pos: usize,
+    predelay: Predelay,
     diffuser: Diffuser,
     diffuser_tables: [[[usize; LINES]; STAGES]; 3],
     fdn: Fdn,
@@ -236,7 +234,6 @@ impl Reverb {
             mode_gain_s: Smoother::default(),
             early_s: Smoother::default(),
             depth_s: Smoother::default(),
-            predelay_s: Smoother::default(),
             alpha_s: Smoother::default(),
             bass_s: Smoother::default(),
             hf_ratio_s: Smoother::default(),
@@ -250,8 +247,7 @@ impl Reverb {
             mode_drain: 0,
             fresh: true,
             filters_dirty: true,
-            predelay: Vec::new(),
-            pd_pos: 0,
+            predelay: Predelay::default(),
             diffuser: Diffuser::default(),
             diffuser_tables: [[[1; LINES]; STAGES]; 3],
             fdn: Fdn::default(),
@@ -271,7 +267,7 @@ impl Reverb {
         self.sample_rate = fs;
         self.prepared = true;
         let pd = (MAX_PREDELAY_MS * 1e-3 * fs).ceil() as usize + 3;
-        self.predelay = vec![[0.0; 2]; pd.next_power_of_two()];
+        self.predelay.buf = vec![[0.0; 2]; pd.next_power_of_two()];
         let max_stage = MODES
             .iter()
             .flat_map(|m| m.diffuser_ms)
@@ -302,7 +298,7 @@ impl Reverb {
             s.prepare(fs, GAIN_RAMP_MS);
         }
         self.mode_gain_s.prepare(fs, MODE_FADE_MS);
-        self.predelay_s.prepare(fs, PREDELAY_RAMP_MS);
+        self.predelay.delay.prepare(fs, PREDELAY_RAMP_MS);
         for s in [
             &mut self.alpha_s,
             &mut self.bass_s,
@@ -332,7 +328,7 @@ impl Reverb {
             &mut self.input_s,
             &mut self.early_s,
             &mut self.depth_s,
-            &mut self.predelay_s,
+            &mut self.predelay.delay,
             &mut self.alpha_s,
             &mut self.bass_s,
             &mut self.hf_ratio_s,
@@ -357,8 +353,8 @@ impl Reverb {
     }
 
     fn clear_signal(&mut self) {
-        self.predelay.fill([0.0; 2]);
-        self.pd_pos = 0;
+        self.predelay.buf.fill([0.0; 2]);
+        self.predelay.pos = 0;
         self.diffuser.reset();
         self.fdn.reset();
         self.low_cut_state = [BiquadState::default(); 2];
@@ -488,7 +484,8 @@ impl Reverb {
         self.early_s.set_target(m.early);
         let depth = if self.freeze { 0.0 } else { self.mod_depth };
         self.depth_s.set_target(depth * MAX_MOD_MS * 1e-3 * fs);
-        self.predelay_s
+        self.predelay
+            .delay
             .set_target((self.predelay_ms * 1e-3 * fs).round());
         self.alpha_s
             .set_target(if self.freeze { 0.0 } else { 1.0 / self.decay_s });
@@ -559,7 +556,7 @@ impl Reverb {
     /// True once the output is exactly zero and stays so until a non-zero input arrives (every
     /// delay line and filter holds zeros): lets the host put the plugin to sleep.
     pub fn is_idle(&self) -> bool {
-        self.quiet > self.fdn.capacity() + self.predelay.len()
+        self.quiet > self.fdn.capacity() + self.predelay.buf.len()
     }
 
     /// Scans every buffer and filter state for a non-zero value (O(buffer size); for tests and
@@ -567,7 +564,7 @@ impl Reverb {
     pub fn state_is_zero(&self) -> bool {
         self.fdn.state_is_zero()
             && self.diffuser.is_zero()
-            && self.predelay.iter().all(|f| f[0] == 0.0 && f[1] == 0.0)
+            && self.predelay.buf.iter().all(|f| f[0] == 0.0 && f[1] == 0.0)
             && self
                 .low_cut_state
                 .iter()
@@ -647,25 +644,6 @@ impl Reverb {
         }
     }
 
-    #[inline(always)]
-    fn read_predelay(&mut self, xl: f32, xr: f32) -> (f32, f32) {
-        let mask = self.predelay.len() - 1;
-        let pos = self.pd_pos;
-        self.predelay[pos] = [xl, xr];
-        self.pd_pos = (pos + 1) & mask;
-        let d = self.predelay_s.tick();
-        let di = d as usize;
-        let f = (d - di as f64) as f32;
-        let a = self.predelay[pos.wrapping_sub(di) & mask];
-        if f == 0.0 {
-            (a[0], a[1])
-        } else {
-            // Linear interpolation only while gliding; at rest the delay is a whole sample.
-            let b = self.predelay[pos.wrapping_sub(di + 1) & mask];
-            (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
-        }
-    }
-
     /// Runs one chunk of `n <= GRID` samples that does not cross a grid point. Each stage runs
     /// over the whole chunk before the next (input, diffuser, network, output), which keeps the
     /// loops small enough to vectorise; every sample still sees exactly the values it would in
@@ -673,82 +651,82 @@ impl Reverb {
     fn run_chunk(&mut self, input: &[[f32; 2]], output: &mut [[f32; 2]]) {
         let n = input.len();
         let sc = &mut *self.scratch;
-        for (t, x) in input.iter().enumerate() {
+        for (d, x) in sc.dry_in.iter_mut().zip(input) {
             // An input 80 dB over full scale is not audio; the clamp keeps every state finite.
-            let xl = sanitize(x[0]).clamp(-1e4, 1e4);
-            let xr = sanitize(x[1]).clamp(-1e4, 1e4);
-            sc.dry_in[t] = [xl, xr];
+            *d = [
+                sanitize(x[0]).clamp(-1e4, 1e4),
+                sanitize(x[1]).clamp(-1e4, 1e4),
+            ];
         }
+        let r = &mut sc.ramps;
+        fill(&mut self.input_s, &mut r[R_INPUT][..n]);
+        fill(&mut self.mode_gain_s, &mut r[R_MODE][..n]);
+        fill(&mut self.direct_s, &mut r[R_DIRECT][..n]);
+        fill(&mut self.diffuse_s, &mut r[R_DIFFUSE][..n]);
+        fill(&mut self.early_s, &mut r[R_EARLY][..n]);
+        fill(&mut self.depth_s, &mut r[R_DEPTH][..n]);
+        fill(&mut self.width_s, &mut r[R_WIDTH][..n]);
+        fill(&mut self.dry_s, &mut r[R_DRY][..n]);
+        fill(&mut self.wet_s, &mut r[R_WET][..n]);
         for t in 0..n {
-            let [xl, xr] = self.scratch.dry_in[t];
-            let (pl, pr) = self.read_predelay(xl, xr);
-            let g_in = (self.input_s.tick() * self.mode_gain_s.tick()) as f32;
-            let sc = &mut *self.scratch;
+            let [xl, xr] = sc.dry_in[t];
+            let (pl, pr) = self.predelay.tick(xl, xr);
+            let g_in = sc.ramps[R_INPUT][t] * sc.ramps[R_MODE][t];
             for (i, sign) in INJECT_SIGN.iter().enumerate() {
                 let v = if i % 2 == 0 { pl } else { pr } * sign * g_in;
                 sc.direct[i][t] = v;
                 sc.diffused[i][t] = v;
             }
-            sc.gains[t] = [
-                self.direct_s.tick() as f32,
-                self.diffuse_s.tick() as f32,
-                self.early_s.tick() as f32,
-            ];
-            sc.depth[t] = self.depth_s.tick() as f32;
         }
-        let sc = &mut *self.scratch;
         self.diffuser.process(&mut sc.diffused, n);
         for t in 0..n {
-            let [direct, diffuse, _] = sc.gains[t];
+            let (direct, diffuse) = (sc.ramps[R_DIRECT][t], sc.ramps[R_DIFFUSE][t]);
             for i in 0..LINES {
                 sc.inject[t][i] = direct * sc.direct[i][t] + diffuse * sc.diffused[i][t];
             }
         }
         self.fdn
-            .process(&sc.inject[..n], &sc.depth[..n], &mut sc.mixed[..n]);
-        let mut poisoned = false;
-        for (t, out) in output.iter_mut().enumerate() {
-            let sc = &*self.scratch;
-            let early = sc.gains[t][2];
-            let mixed = &sc.mixed[t];
-            // The output gain follows the line lengths, interpolated across the grid cell.
-            let k = (self.grid_pos + t + 1) as f64 / GRID as f64;
-            let g = (self.out_gain_prev + (self.out_gain - self.out_gain_prev) * k) as f32;
-            let wl = mixed[1] * g + early * sc.diffused[0][t];
-            let wr = mixed[2] * g + early * sc.diffused[3][t];
-            let quiet_in = all_zero(&sc.inject[t]) && all_zero(mixed);
-            let [xl, xr] = sc.dry_in[t];
-            let wl = self.high_cut_state[0].tick(
-                &self.high_cut,
-                self.low_cut_state[0].tick(&self.low_cut, wl as f64),
-            );
-            let wr = self.high_cut_state[1].tick(
-                &self.high_cut,
-                self.low_cut_state[1].tick(&self.low_cut, wr as f64),
-            );
-            let width = self.width_s.tick();
-            let mid = 0.5 * (wl + wr);
-            let side = 0.5 * (wl - wr) * width;
-            let (dry, wet) = (self.dry_s.tick(), self.wet_s.tick());
-            let (ol, or) = (mid + side, mid - side);
-            poisoned |= !(ol + or).is_finite();
-            if quiet_in && xl == 0.0 && xr == 0.0 && ol == 0.0 && or == 0.0 {
-                self.quiet = self.quiet.saturating_add(1);
-            } else {
-                self.quiet = 0;
-            }
-            *out = [
-                (dry * xl as f64 + wet * ol) as f32,
-                (dry * xr as f64 + wet * or) as f32,
+            .process(&sc.inject[..n], &sc.ramps[R_DEPTH][..n], &mut sc.mixed[..n]);
+        // Output taps; the output gain follows the line lengths, interpolated across the cell.
+        let step = (self.out_gain - self.out_gain_prev) / GRID as f64;
+        let mut energy = 0.0f32;
+        for t in 0..n {
+            let g = (self.out_gain_prev + step * (self.grid_pos + t + 1) as f64) as f32;
+            let early = sc.ramps[R_EARLY][t];
+            let m = &sc.mixed[t];
+            sc.wet[t] = [
+                m[1] * g + early * sc.diffused[0][t],
+                m[2] * g + early * sc.diffused[3][t],
             ];
+            energy += sc.inject[t].iter().chain(m).map(|v| v.abs()).sum::<f32>();
         }
-        if poisoned {
+        for ch in 0..2 {
+            let (lc, hc) = (&mut self.low_cut_state[ch], &mut self.high_cut_state[ch]);
+            for w in sc.wet[..n].iter_mut() {
+                w[ch] = hc.tick(&self.high_cut, lc.tick(&self.low_cut, w[ch] as f64)) as f32;
+            }
+        }
+        for (t, out) in output.iter_mut().enumerate() {
+            let [wl, wr] = sc.wet[t];
+            let [xl, xr] = sc.dry_in[t];
+            let mid = 0.5 * (wl + wr);
+            let side = 0.5 * (wl - wr) * sc.ramps[R_WIDTH][t];
+            let (dry, wet) = (sc.ramps[R_DRY][t], sc.ramps[R_WET][t]);
+            *out = [dry * xl + wet * (mid + side), dry * xr + wet * (mid - side)];
+            energy += xl.abs() + xr.abs() + wl.abs() + wr.abs();
+        }
+        if !energy.is_finite() {
             // Unreachable with clamped input, but a poisoned state must never persist.
-            self.clear_signal();
-            for (o, x) in output.iter_mut().zip(&self.scratch.dry_in) {
-                let dry = self.dry_s.value() as f32;
+            let dry = self.dry_s.value() as f32;
+            for (o, x) in output.iter_mut().zip(&sc.dry_in) {
                 *o = [x[0] * dry, x[1] * dry];
             }
+            self.clear_signal();
+        }
+        if energy == 0.0 {
+            self.quiet = self.quiet.saturating_add(n);
+        } else {
+            self.quiet = 0;
         }
     }
 
@@ -801,11 +779,62 @@ struct Scratch {
     dry_in: [[f32; 2]; GRID],
     direct: Planar,
     diffused: Planar,
-    /// direct, diffuse and early-reflection levels per sample.
-    gains: [[f32; 3]; GRID],
-    depth: [f32; GRID],
+    /// Per-sample values of the smoothed settings (indexed by the `R_*` constants).
+    ramps: [[f32; GRID]; RAMPS],
     inject: [Lanes; GRID],
     mixed: [Lanes; GRID],
+    wet: [[f32; 2]; GRID],
+}
+
+const R_INPUT: usize = 0;
+const R_MODE: usize = 1;
+const R_DIRECT: usize = 2;
+const R_DIFFUSE: usize = 3;
+const R_EARLY: usize = 4;
+const R_DEPTH: usize = 5;
+const R_WIDTH: usize = 6;
+const R_DRY: usize = 7;
+const R_WET: usize = 8;
+const RAMPS: usize = 9;
+
+/// One chunk of a smoother's per-sample values (a constant fill when it is at rest).
+fn fill(s: &mut Smoother, out: &mut [f32]) {
+    if s.is_smoothing() {
+        for v in out.iter_mut() {
+            *v = s.tick() as f32;
+        }
+    } else {
+        out.fill(s.value() as f32);
+    }
+}
+
+/// Stereo pre-delay line. At rest the delay is a whole number of samples (read exactly); while
+/// it glides to a new setting, linear interpolation between the two neighbours.
+#[derive(Debug, Clone, Default)]
+struct Predelay {
+    buf: Vec<[f32; 2]>,
+    pos: usize,
+    delay: Smoother,
+}
+
+impl Predelay {
+    #[inline(always)]
+    fn tick(&mut self, xl: f32, xr: f32) -> (f32, f32) {
+        let mask = self.buf.len() - 1;
+        let pos = self.pos;
+        self.buf[pos] = [xl, xr];
+        self.pos = (pos + 1) & mask;
+        let d = self.delay.tick();
+        let di = d as usize;
+        let f = (d - di as f64) as f32;
+        let a = self.buf[pos.wrapping_sub(di) & mask];
+        if f == 0.0 {
+            (a[0], a[1])
+        } else {
+            let b = self.buf[pos.wrapping_sub(di + 1) & mask];
+            (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
+        }
+    }
 }
 
 impl Default for Scratch {
@@ -814,10 +843,10 @@ impl Default for Scratch {
             dry_in: [[0.0; 2]; GRID],
             direct: [[0.0; GRID]; LINES],
             diffused: [[0.0; GRID]; LINES],
-            gains: [[0.0; 3]; GRID],
-            depth: [0.0; GRID],
+            ramps: [[0.0; GRID]; RAMPS],
             inject: [[0.0; LINES]; GRID],
             mixed: [[0.0; LINES]; GRID],
+            wet: [[0.0; 2]; GRID],
         }
     }
 }

@@ -38,7 +38,7 @@ const FLOOR_BIAS: f32 = 4096.0;
 struct Shelf {
     a1: Lanes,
     a2: Lanes,
-    a3: Lanes,
+    g: Lanes,
     m0: Lanes,
     m1: Lanes,
     m2: Lanes,
@@ -53,7 +53,8 @@ impl Shelf {
         for i in 0..LINES {
             let v3 = v0[i] - self.ic2[i];
             let v1 = self.a1[i] * self.ic1[i] + self.a2[i] * v3;
-            let v2 = self.ic2[i] + self.a2[i] * self.ic1[i] + self.a3[i] * v3;
+            // Simper's `ic2 + a2 ic1 + a3 v3` is `ic2 + g v1` (a2 = g a1, a3 = g a2).
+            let v2 = self.ic2[i] + self.g[i] * v1;
             self.ic1[i] = 2.0 * v1 - self.ic1[i];
             self.ic2[i] = 2.0 * v2 - self.ic2[i];
             out[i] = self.m0[i] * v0[i] + self.m1[i] * v1 + self.m2[i] * v2;
@@ -64,7 +65,7 @@ impl Shelf {
     fn set_lane(&mut self, i: usize, c: &ShelfDesign) {
         self.a1[i] = c.a1 as f32;
         self.a2[i] = c.a2 as f32;
-        self.a3[i] = c.a3 as f32;
+        self.g[i] = c.g as f32;
         self.m0[i] = c.m0 as f32;
         self.m1[i] = c.m1 as f32;
         self.m2[i] = c.m2 as f32;
@@ -90,7 +91,6 @@ impl Shelf {
 pub struct ShelfDesign {
     a1: f64,
     a2: f64,
-    a3: f64,
     m0: f64,
     m1: f64,
     m2: f64,
@@ -104,7 +104,6 @@ impl ShelfDesign {
         Self {
             a1,
             a2,
-            a3: g * a2,
             m0,
             m1,
             m2,

@@ -700,11 +700,13 @@ impl Reverb {
             ];
             energy += sc.inject[t].iter().chain(m).map(|v| v.abs()).sum::<f32>();
         }
-        for ch in 0..2 {
-            let (lc, hc) = (&mut self.low_cut_state[ch], &mut self.high_cut_state[ch]);
-            for w in sc.wet[..n].iter_mut() {
-                w[ch] = hc.tick(&self.high_cut, lc.tick(&self.low_cut, w[ch] as f64)) as f32;
-            }
+        // Both channels in one loop: their two recursions are independent and overlap.
+        let ([ll, lr], [hl, hr]) = (&mut self.low_cut_state, &mut self.high_cut_state);
+        let (lc, hc) = (&self.low_cut, &self.high_cut);
+        for w in sc.wet[..n].iter_mut() {
+            let l = hl.tick(hc, ll.tick(lc, w[0] as f64));
+            let r = hr.tick(hc, lr.tick(lc, w[1] as f64));
+            *w = [l as f32, r as f32];
         }
         for (t, out) in output.iter_mut().enumerate() {
             let [wl, wr] = sc.wet[t];

@@ -479,3 +479,39 @@ fn wet_level_is_near_the_dry_level() {
         assert!(ratio.abs() < 6.0);
     }
 }
+
+#[test]
+fn mix_and_width_do_what_they_say() {
+    let x = signal::music_like(FS, 1.0, 2);
+    let run = |setup: &dyn Fn(&mut Reverb)| {
+        let mut r = Reverb::new();
+        setup(&mut r);
+        r.prepare(FS, 512);
+        let (mut l, mut rr) = (x[0].clone(), x[1].clone());
+        r.process(&mut [&mut l, &mut rr]);
+        (l, rr)
+    };
+    // Mix 0: the dry signal, bit for bit.
+    let (l, r) = run(&|r| r.set_mix(0.0));
+    assert!(l.iter().zip(&x[0]).all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert!(r.iter().zip(&x[1]).all(|(a, b)| a.to_bits() == b.to_bits()));
+    // Width 0: a mono wet signal.
+    let (l, r) = run(&|r| {
+        r.set_mix(1.0);
+        r.set_width(0.0)
+    });
+    assert!(l.iter().zip(&r).all(|(a, b)| a == b) && rms(&l) > 0.01);
+    // Width 2 doubles the side signal: side/mid energy ratio up by 6.02 dB.
+    let side_over_mid = |(l, r): (Vec<f32>, Vec<f32>)| {
+        let m: Vec<f32> = l.iter().zip(&r).map(|(a, b)| a + b).collect();
+        let s: Vec<f32> = l.iter().zip(&r).map(|(a, b)| a - b).collect();
+        db(rms(&s) / rms(&m))
+    };
+    let one = side_over_mid(run(&|r| r.set_mix(1.0)));
+    let two = side_over_mid(run(&|r| {
+        r.set_mix(1.0);
+        r.set_width(2.0)
+    }));
+    println!("width 2 vs 1: side/mid ratio {:+.3} dB", two - one);
+    assert!((two - one - 6.0206).abs() < 0.01);
+}

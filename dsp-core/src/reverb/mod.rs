@@ -472,13 +472,14 @@ impl Reverb {
             self.sample_rate,
             spec(self.pending_mode.unwrap_or(self.mode)),
         );
-        let mix = self.mix * FRAC_PI_2;
-        self.dry_s.set_target(mix.cos());
-        self.wet_s.set_target(mix.sin());
+        // sin((1 - x) pi/2) rather than cos(x pi/2): exactly 0 at x = 1 (and exactly 1 at 0).
+        self.dry_s.set_target(((1.0 - self.mix) * FRAC_PI_2).sin());
+        self.wet_s.set_target((self.mix * FRAC_PI_2).sin());
         self.width_s.set_target(self.width);
-        let d = self.diffusion * FRAC_PI_2;
-        self.direct_s.set_target(d.cos());
-        self.diffuse_s.set_target(d.sin());
+        self.direct_s
+            .set_target(((1.0 - self.diffusion) * FRAC_PI_2).sin());
+        self.diffuse_s
+            .set_target((self.diffusion * FRAC_PI_2).sin());
         self.input_s
             .set_target(if self.freeze { 0.0 } else { INJECT });
         self.early_s.set_target(m.early);

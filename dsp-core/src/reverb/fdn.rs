@@ -29,9 +29,11 @@
 use super::lanes::{flush, hadamard, Lanes, LINES};
 use std::f64::consts::{LN_10, PI, SQRT_2};
 
-/// Offset that makes the fractional read position positive before truncation, so that
-/// `as i32` acts as `floor` (no `floor` call, which is a library call on baseline x86-64).
+/// Offset that makes the fractional read position positive for the rounding trick below
+/// (`floor` is a library call on baseline x86-64 and would not vectorise).
 const FLOOR_BIAS: f32 = 4096.0;
+/// `2^23`: adding and subtracting it rounds a positive `f32` below `2^23` to an integer.
+const ROUND_MAGIC: f32 = 8_388_608.0;
 
 /// Trapezoidal SVF shelf coefficients (Simper), per line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -333,18 +335,33 @@ impl Fdn {
             }
             let base = self.pos.wrapping_add(t);
             let mask = self.mask;
+            // Total delay = len_int + q: an integer tap plus an allpass part in [0.5, 1.5).
+            // Lane-wise loops kept separate from the gathers so that they vectorise.
+            let mut k = [0.0f32; LINES];
+            let mut eta = [0.0f32; LINES];
+            for i in 0..LINES {
+                let q = self.len_frac[i] + d_mod * self.lfo_weight[i] * self.lfo_sin[i];
+                // floor(q - 0.5) without a library call or a saturating cast: round to
+                // nearest by the 2^23 trick, then step down where that rounded up.
+                let x = q - 0.5 + FLOOR_BIAS;
+                let r = (x + ROUND_MAGIC) - ROUND_MAGIC;
+                k[i] = if r > x { r - 1.0 } else { r } - FLOOR_BIAS;
+                let frac = q - k[i];
+                eta[i] = (1.0 - frac) / (1.0 + frac);
+            }
             // A slice of exactly `mask + 1` frames: indices `& mask` need no bounds check.
             let buf = &self.buf[..mask + 1];
+            let mut u0 = [0.0f32; LINES];
+            let mut u1 = [0.0f32; LINES];
             for i in 0..LINES {
-                // Total delay = len_int + q: an integer tap plus an allpass part in [0.5, 1.5).
-                let q = self.len_frac[i] + d_mod * self.lfo_weight[i] * self.lfo_sin[i];
-                let k = (q - 0.5 + FLOOR_BIAS) as i32 - FLOOR_BIAS as i32;
-                let frac = q - k as f32;
-                let d = (self.len_int[i] as isize + k as isize) as usize;
-                let u0 = buf[base.wrapping_sub(d) & mask][i];
-                let u1 = buf[base.wrapping_sub(d + 1) & mask][i];
-                let eta = (1.0 - frac) / (1.0 + frac);
-                y[i] = eta * (u0 - self.ap[i]) + u1;
+                let at = base
+                    .wrapping_sub(self.len_int[i])
+                    .wrapping_sub(k[i] as isize as usize);
+                u0[i] = buf[at & mask][i];
+                u1[i] = buf[at.wrapping_sub(1) & mask][i];
+            }
+            for i in 0..LINES {
+                y[i] = eta[i] * (u0[i] - self.ap[i]) + u1[i];
             }
             self.ap = flush(y, self.floor);
             if self.gain_remaining > 0 {

@@ -353,12 +353,12 @@ impl Fdn {
             let buf = &self.buf[..mask + 1];
             let mut u0 = [0.0f32; LINES];
             let mut u1 = [0.0f32; LINES];
-            for i in 0..LINES {
+            for (i, (a, b)) in u0.iter_mut().zip(u1.iter_mut()).enumerate() {
                 let at = base
                     .wrapping_sub(self.len_int[i])
                     .wrapping_sub(k[i] as isize as usize);
-                u0[i] = buf[at & mask][i];
-                u1[i] = buf[at.wrapping_sub(1) & mask][i];
+                *a = buf[at & mask][i];
+                *b = buf[at.wrapping_sub(1) & mask][i];
             }
             for i in 0..LINES {
                 y[i] = eta[i] * (u0[i] - self.ap[i]) + u1[i];

@@ -653,11 +653,7 @@ impl Reverb {
         let n = input.len();
         let sc = &mut *self.scratch;
         for (d, x) in sc.dry_in.iter_mut().zip(input) {
-            // An input 80 dB over full scale is not audio; the clamp keeps every state finite.
-            *d = [
-                sanitize(x[0]).clamp(-1e4, 1e4),
-                sanitize(x[1]).clamp(-1e4, 1e4),
-            ];
+            *d = [sanitize(x[0]), sanitize(x[1])];
         }
         let r = &mut sc.ramps;
         fill(&mut self.input_s, &mut r[R_INPUT][..n]);
@@ -671,7 +667,7 @@ impl Reverb {
         fill(&mut self.wet_s, &mut r[R_WET][..n]);
         for t in 0..n {
             let [xl, xr] = sc.dry_in[t];
-            let (pl, pr) = self.predelay.tick(xl, xr);
+            let (pl, pr) = self.predelay.tick(clean(xl), clean(xr));
             let g_in = sc.ramps[R_INPUT][t] * sc.ramps[R_MODE][t];
             for (i, sign) in INJECT_SIGN.iter().enumerate() {
                 let v = if i % 2 == 0 { pl } else { pr } * sign * g_in;
@@ -799,6 +795,20 @@ const R_WIDTH: usize = 6;
 const R_DRY: usize = 7;
 const R_WET: usize = 8;
 const RAMPS: usize = 9;
+
+/// Conditioning of the reverb's input (the dry path only gets `sanitize`): non-finite samples
+/// become silence; an input 80 dB over full scale is not
+/// audio, so the clamp keeps every state finite; input below the flush floor (denormals
+/// included) is zero, so it never reaches the delay lines as denormal arithmetic.
+#[inline(always)]
+fn clean(x: f32) -> f32 {
+    let x = sanitize(x).clamp(-1e4, 1e4);
+    if x.abs() < FLOOR {
+        0.0
+    } else {
+        x
+    }
+}
 
 /// One chunk of a smoother's per-sample values (a constant fill when it is at rest).
 fn fill(s: &mut Smoother, out: &mut [f32]) {

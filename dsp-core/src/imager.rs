@@ -344,7 +344,8 @@ impl Imager {
         let mb = self.mono_bass_mix.tick();
         if self.log_freq.is_smoothing() {
             self.log_freq.tick();
-            if self.clock % COEFF_GRID == 0 {
+            // On the grid, and once more when the ramp lands, so the final frequency is exact.
+            if self.clock.is_multiple_of(COEFF_GRID) || !self.log_freq.is_smoothing() {
                 self.design();
             }
         }

@@ -10,10 +10,10 @@
 //!
 //! That guarantee holds for every width up to 100 % (proof sketch on [`mono_exact_pair`]; the
 //! tests check it on random signals with random exponents and width automation). Beyond 100 % it
-//! cannot hold for every input, in any formulation: with `L = 0.75`, `R = -0.3 + 2^-25`-style
-//! inputs whose `f32` sum has a bit at `2^-25`, a 200 % width asks for `|L'| >= 1` and
-//! `|R'| >= 0.5`; any two such floats add exactly to a multiple of `2^-24`, which can never equal
-//! the sum. There the imager returns the closest achievable pair: the mono sum is off by at most
+//! cannot hold for every input, in any formulation: with `L = 0.75` and `R` = -0.3 with its last
+//! mantissa bit set, the `f32` sum (exact, about 0.45) has a bit at `2^-25`; a 200 % width asks
+//! for `L' ~ 1.275` and `R' ~ -0.825`, and any two floats that close add exactly to a multiple of
+//! `2^-24`, which can never equal that sum. There the imager returns the closest achievable pair: the mono sum is off by at most
 //! half an ulp of the smaller output (about -150 dB relative), and it is exact whenever an exact
 //! pair exists near the ideal one. The test `widening_beyond_unity_cannot_be_bit_exact` proves the
 //! counterexample exhaustively. Mono-bass is a local widening too (the high-passed side can

@@ -9,6 +9,7 @@ pub mod host;
 pub mod plugin;
 pub mod render;
 pub mod scale;
+pub mod suite;
 
 pub use bundles::{hash_param_id, LathePlugin, ALL, BUS_GLUE, CHANNEL_STRIP, MAXIMIZER, REVERB};
 pub use plugin::{ParamChange, ParamInfo, Plugin};

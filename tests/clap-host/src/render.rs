@@ -200,6 +200,13 @@ impl Plugin {
     /// running `steps` in order; returns the outputs (one `Vec<Audio>` of output ports per
     /// `Process` step). The main thread serves `on_main_thread` requests meanwhile.
     pub fn run(&mut self, steps: &[Step]) -> Vec<Vec<Audio>> {
+        self.run_with(steps, |_| {})
+    }
+
+    /// [`Plugin::run`], calling `on_main(self)` on the main thread again and again while the
+    /// audio thread processes (what a DAW's GUI thread does during playback: read values, save or
+    /// load state...). While processing, parameter changes are queued for the next session.
+    pub fn run_with(&mut self, steps: &[Step], mut on_main: impl FnMut(&mut Plugin)) -> Vec<Vec<Audio>> {
         let processor = self
             .processor
             .take()
@@ -256,6 +263,7 @@ impl Plugin {
             });
             while !audio.is_finished() {
                 self.pump();
+                on_main(self);
                 std::thread::park_timeout(Duration::from_millis(2));
             }
             audio.join()

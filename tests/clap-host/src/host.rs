@@ -235,3 +235,29 @@ impl HostHandlers for Harness {
             .register::<HostLog>();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn main_thread_callbacks_from_other_threads_are_violations() {
+        let shared = Shared::new();
+        let main = MainThread { shared: &shared };
+        main.rescan(ParamRescanFlags::VALUES);
+        assert!(shared.record.violations.lock().unwrap().is_empty());
+        assert!(shared.is_main_thread());
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _a = AudioThreadGuard::enter();
+                assert!(!shared.is_main_thread());
+                assert!(shared.is_audio_thread());
+                main.changed();
+            });
+        });
+        assert!(!shared.is_audio_thread());
+        let v = shared.record.violations.lock().unwrap();
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].contains("latency.changed") && v[0].contains("audio thread"), "{v:?}");
+    }
+}

@@ -801,7 +801,7 @@ macro_rules! lathe_suite {
         }
         #[test]
         fn processes_at_all_rates_and_block_sizes() {
-            suite::processes_at_all_rates_and_block_sizes(&$spec, 0.25);
+            suite::processes_at_all_rates_and_block_sizes(&$spec, 0.5);
         }
         #[test]
         fn parameter_change_mid_block_is_sample_accurate() {
@@ -811,7 +811,7 @@ macro_rules! lathe_suite {
         }
         #[test]
         fn block_size_invariance() {
-            suite::block_size_invariance(&$spec, 0.4);
+            suite::block_size_invariance(&$spec, 0.8);
         }
         #[test]
         fn reset_and_reactivate_match_fresh_instance() {

@@ -6,7 +6,7 @@ use lathe_host_tests::*;
 
 const SPEC: Spec = Spec {
     plugin: CHANNEL_STRIP,
-    features: &["stereo"],
+    features: &["equalizer", "compressor", "gate", "stereo"],
     gain: ("out_gain", "-6", Some(-6.0)),
     transparent: &[],
     busy: &[

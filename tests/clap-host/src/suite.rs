@@ -261,6 +261,36 @@ pub fn value_text_round_trips(spec: &Spec) {
     assert!(problems.is_empty(), "{}: {} problems:\n{}", spec.plugin.name, problems.len(), problems.join("\n"));
 }
 
+/// On/Off switches read typed text correctly: "On"/"off" in any case, "1"/"0" as On/Off (or
+/// rejected), and garbage rejected rather than silently read as Off.
+pub fn switches_read_typed_text(spec: &Spec) {
+    let mut p = spec.new_instance();
+    let mut problems = Vec::new();
+    for info in p.params().into_iter().filter(|i| i.steps() == Some(1)) {
+        let (off, on) = (info.min, info.max);
+        if p.value_to_text(info.id, off).as_deref() != Some("Off") || p.value_to_text(info.id, on).as_deref() != Some("On") {
+            continue; // a two-choice enum, not a switch
+        }
+        let id = info.id;
+        for (typed, want) in [("On", Some(on)), ("off", Some(off)), ("ON", Some(on))] {
+            if p.text_to_value(id, typed) != want {
+                problems.push(format!("{}: {typed:?} -> {:?}", info.name, p.text_to_value(id, typed)));
+            }
+        }
+        for (typed, wrong) in [("1", Some(off)), ("0", Some(on))] {
+            if p.text_to_value(id, typed) == wrong {
+                problems.push(format!("{}: typed {typed:?} is read as {}", info.name, if wrong == Some(off) { "Off" } else { "On" }));
+            }
+        }
+        for garbage in ["abc", "maybe"] {
+            if let Some(v) = p.text_to_value(id, garbage) {
+                problems.push(format!("{}: garbage {garbage:?} is accepted as {}", info.name, if v == on { "On" } else { "Off" }));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}: switches misread typed text:\n{}", spec.plugin.name, problems.join("\n"));
+}
+
 // ------------------------------------------------------------------------------ processing
 
 pub const SAMPLE_RATES: [f64; 4] = [44_100.0, 48_000.0, 96_000.0, 192_000.0];
@@ -798,6 +828,10 @@ macro_rules! lathe_suite {
         #[test]
         fn value_text_round_trips() {
             suite::value_text_round_trips(&$spec);
+        }
+        #[test]
+        fn switches_read_typed_text() {
+            suite::switches_read_typed_text(&$spec);
         }
         #[test]
         fn processes_at_all_rates_and_block_sizes() {

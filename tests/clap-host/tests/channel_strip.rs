@@ -50,3 +50,25 @@ fn in_gain_is_sample_accurate_too() {
     let spec = Spec { gain: ("in_gain", "-6", None), ..SPEC };
     suite::sample_accurate_change(&spec, 512, 700);
 }
+
+/// Saturation oversamples with minimum-phase filters: no pure delay (the plugin reports 0), but
+/// an impulse's peak arrives a few samples late (group delay). Programme material must still
+/// line up at the reported latency, and the impulse peak within 8 samples of it.
+#[test]
+fn latency_with_saturation_and_filters_engaged() {
+    let spec = Spec {
+        transparent: &[("sat_drive", "10"), ("hpf_on", "On"), ("hpf_freq", "20"), ("lpf_on", "On"), ("comp_on", "On"), ("comp_threshold", "0")],
+        ..SPEC
+    };
+    for sr in [48_000.0, 96_000.0] {
+        let mut p = spec.new_instance();
+        for (id, text) in spec.transparent {
+            p.set_text(id, text);
+        }
+        p.activate(sr, 512);
+        let (reported, delay, lag) = suite::measure_latency(&mut p, &spec);
+        println!("{sr} Hz, saturation on: reported {reported}, impulse peak +{delay}, music lag {lag}");
+        assert_eq!(lag, reported as usize, "{sr} Hz: music lines up at {lag}, reported {reported}");
+        assert!(delay <= reported as usize + 8, "{sr} Hz: impulse peak {delay} samples late, reported {reported}");
+    }
+}

@@ -9,7 +9,10 @@ use dsp_core::eq::{BandParams, Equalizer, FilterType, Slope as EqSlope};
 use dsp_core::gain::Gain;
 use dsp_core::imager::Imager;
 use dsp_core::saturation::Saturation;
+use dsp_core::meter::level::LevelMeter;
 use lathe_shared::bypass::Bypass;
+use lathe_shared::channels::stereo_view;
+use lathe_shared::meters::{LevelReadout, MeterValue};
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{ChannelStripParams, ShelfOrBell, Slope, STATE_VERSION};
@@ -26,8 +29,21 @@ const LMF: usize = 1;
 const HMF: usize = 2;
 const HF: usize = 3;
 
+/// What the editor shows, published lock-free from the audio thread.
+#[derive(Debug, Default)]
+pub struct Meters {
+    pub input: LevelReadout,
+    pub output: LevelReadout,
+    /// Gain reduction since the editor's last read, dB (positive).
+    pub gate_gr_db: MeterValue,
+    pub comp_gr_db: MeterValue,
+}
+
 pub struct ChannelStrip {
     params: Arc<ChannelStripParams>,
+    pub meters: Arc<Meters>,
+    in_level: LevelMeter,
+    out_level: LevelMeter,
     input: Gain,
     filters: Equalizer,
     eq: Equalizer,
@@ -44,6 +60,9 @@ impl Default for ChannelStrip {
         let q = FRAC_1_SQRT_2;
         Self {
             params: Arc::new(ChannelStripParams::default()),
+            meters: Arc::new(Meters::default()),
+            in_level: LevelMeter::new(),
+            out_level: LevelMeter::new(),
             input: Gain::default(),
             filters: Equalizer::with_bands(&[
                 BandParams::new(FilterType::LowCut, 80.0, 0.0, q),
@@ -206,6 +225,8 @@ impl Plugin for ChannelStrip {
         let sr = config.sample_rate as f64;
         let max = config.max_buffer_size as usize;
         let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
+        self.in_level.prepare(sr, max, channels);
+        self.out_level.prepare(sr, max, channels);
         self.input.prepare(sr, max);
         self.filters.prepare(sr, max);
         self.eq.prepare(sr, max);
@@ -220,6 +241,8 @@ impl Plugin for ChannelStrip {
 
     fn reset(&mut self) {
         self.apply_params();
+        self.in_level.reset();
+        self.out_level.reset();
         self.input.reset();
         self.filters.reset();
         self.eq.reset();
@@ -243,6 +266,8 @@ impl Plugin for ChannelStrip {
         }
         self.apply_params();
         self.bypass.capture(channels);
+        let (view, n) = stereo_view(channels);
+        self.in_level.process(&view[..n]);
         self.input.process(channels);
         self.filters.process(channels);
         if self.params.dyn_pre_eq.value() {
@@ -260,6 +285,13 @@ impl Plugin for ChannelStrip {
         }
         self.output.process(channels);
         self.bypass.apply(channels);
+        let (view, n) = stereo_view(channels);
+        self.out_level.process(&view[..n]);
+        let m = &self.meters;
+        m.input.publish(&self.in_level, n);
+        m.output.publish(&self.out_level, n);
+        m.gate_gr_db.update_max(self.gate.gain_reduction_db(0).max(self.gate.gain_reduction_db(1)));
+        m.comp_gr_db.update_max(self.comp.gain_reduction_db(0).max(self.comp.gain_reduction_db(1)));
         ProcessStatus::Normal
     }
 }

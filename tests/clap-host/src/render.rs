@@ -261,9 +261,14 @@ impl Plugin {
                 }
                 (started.stop_processing(), outs)
             });
-            while !audio.is_finished() {
+            // At least once, however fast the audio thread is (a loaded machine may not run
+            // this thread before it finishes).
+            loop {
                 self.pump();
                 on_main(self);
+                if audio.is_finished() {
+                    break;
+                }
                 std::thread::park_timeout(Duration::from_millis(2));
             }
             audio.join()

@@ -733,6 +733,64 @@ pub fn reported_latency_matches_measured(spec: &Spec) -> Vec<(f64, u32, usize, u
     figures
 }
 
+// ------------------------------------------------------------------------------ bypass
+
+/// With the host bypass parameter (CLAP_PARAM_IS_BYPASS) on, the output is the input delayed by
+/// the reported latency, so a DAW's delay compensation stays aligned when bypassing.
+pub fn bypass_is_input_delayed_by_latency(spec: &Spec) {
+    let name = spec.plugin.name;
+    for sr in [48_000.0, 96_000.0] {
+        let mut p = spec.new_instance();
+        apply(&mut p, spec.busy);
+        let bypass = p.params().into_iter().find(|i| i.is_bypass()).expect("no bypass parameter");
+        p.set_param(bypass.id, bypass.max);
+        p.activate(sr, 512);
+        let latency = p.latency() as usize;
+        let inputs = spec.inputs(&p, sr, 0.3, 6);
+        let out = p.render(&inputs, &[], Blocks::Fixed(512));
+        let n = out[0].len();
+        let x = &inputs[0];
+        let mut worst = (0.0f32, 0usize);
+        for c in 0..2 {
+            for i in 0..n {
+                let want = if i >= latency { x[c][i - latency] } else { 0.0 };
+                let d = (out[c][i] - want).abs();
+                if d > worst.0 {
+                    worst = (d, i);
+                }
+            }
+        }
+        assert!(
+            worst.0 <= 1e-6,
+            "{name} at {sr} Hz, bypassed: output is not the input delayed by the reported {latency} \
+             samples: off by {} at sample {} (best alignment with the input: lag {})",
+            worst.0,
+            worst.1,
+            best_lag(x, &out, latency + 512).0
+        );
+
+        // Engaged during playback (automation): once its crossfade is over (100 ms), the same.
+        let mut p = spec.new_instance();
+        apply(&mut p, spec.busy);
+        p.activate(sr, 512);
+        let at = (0.05 * sr) as usize + 77;
+        let ev = [ParamEvent { sample: at, id: bypass.id, value: bypass.max }];
+        let out = p.render(&inputs, &ev, Blocks::Fixed(512));
+        let from = at + latency + (0.1 * sr) as usize;
+        for c in 0..2 {
+            for i in from..n {
+                let d = (out[c][i] - x[c][i - latency]).abs();
+                assert!(
+                    d <= 1e-6,
+                    "{name} at {sr} Hz: bypass engaged at sample {at}: at sample {i} the output is \
+                     {} away from the input delayed by {latency}",
+                    d
+                );
+            }
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------ threads
 
 /// Main-thread-only calls come from the main thread while an audio thread processes (state
@@ -883,6 +941,10 @@ macro_rules! lathe_suite {
         fn reported_latency_matches_measured() {
             let f = suite::reported_latency_matches_measured(&$spec);
             println!("(sample rate, reported, impulse delay, music lag): {f:?}");
+        }
+        #[test]
+        fn bypass_is_input_delayed_by_latency() {
+            suite::bypass_is_input_delayed_by_latency(&$spec);
         }
         #[test]
         fn thread_model_is_kept() {

@@ -66,3 +66,37 @@ fn output_stays_under_the_ceiling() {
         }
     }
 }
+
+/// With True Peak on (the default), the output's true peak stays under the -1 dBTP ceiling
+/// (BS.1770 4x measurement with dsp-core's meter, 0.1 dB allowance for the meter's
+/// interpolator) for music and clipped drums pushed +12 dB, at 44.1 and 48 kHz, also with the
+/// width and tone EQ stages (before the limiter) engaged. The 16x reading is printed.
+#[test]
+fn true_peak_stays_under_the_ceiling() {
+    for sr in [44_100.0, 48_000.0] {
+        for extra in [&[][..], &[("width", "150"), ("eq_high_gain", "6"), ("eq_low_gain", "6")][..]] {
+            let mut p = SPEC.new_instance();
+            p.set_text("gain", "12");
+            for (id, t) in extra {
+                p.set_text(id, t);
+            }
+            p.activate(sr, 512);
+            let [l, r] = dsp_core::signal::clipped_drums(sr, 0.5, 9);
+            for (what, input) in [("music", music(sr, 0.5, 4)), ("clipped drums", vec![l, r])] {
+                let out = p.render(&[input], &[], Blocks::Fixed(512));
+                let tp = |factor: usize| {
+                    let mut meter = dsp_core::meter::true_peak::TruePeakMeter::new(factor);
+                    meter.prepare(sr, out[0].len(), 2);
+                    meter.process(&[&out[0], &out[1]]);
+                    meter.true_peak_dbtp()
+                };
+                let (tp4, tp16) = (tp(4), tp(16));
+                println!("{sr} Hz {what} {extra:?}: true peak {tp4:+.3} dBTP (4x), {tp16:+.3} (16x)");
+                assert!(
+                    tp4 <= -1.0 + 0.1,
+                    "{sr} Hz, {what}, {extra:?}: true peak {tp4:+.3} dBTP (4x; {tp16:+.3} at 16x) over the -1 dBTP ceiling"
+                );
+            }
+        }
+    }
+}

@@ -46,6 +46,11 @@ fn latency_follows_lookahead() {
     println!("lookahead 1 ms / 5 ms: latency {figures:?}; after a live change: reported {reported}, measured {delay}/{lag}, restarts {}", p.restarts_handled);
     assert_eq!((delay, lag), (reported as usize, reported as usize),
         "after changing the lookahead while active: reported {reported}, measured {delay} (impulse) / {lag} (music)");
+    assert_eq!(reported, figures[1], "after the live change and restart the latency should be the 5 ms one");
+    // The host learns of the change the CLAP way: a restart request, then latency.changed
+    // (on the main thread) when reactivated, so a DAW re-queries the latency for its PDC.
+    let notified = p.with_record(|r| r.latency_changed.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(p.restarts_handled >= 1 && notified >= 1, "restarts {}, latency.changed {notified}", p.restarts_handled);
     assert!(p.violations().is_empty(), "{:?}", p.violations());
 }
 

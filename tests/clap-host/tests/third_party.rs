@@ -34,13 +34,13 @@ fn zamcomp_loads_enumerates_and_renders() {
     let thr = p.params().into_iter().find(|i| i.name == "Threshold").unwrap();
     p.activate(48000.0, 512);
     let x = mono(48000.0, 0.5);
-    let y = p.render(&[x.clone()], &[], Blocks::Fixed(512));
+    let y = p.render(std::slice::from_ref(&x), &[], Blocks::Fixed(512));
     assert!(first_non_finite(&y).is_none());
     // Threshold -40 dB compresses music peaking at -3 dBFS.
     let mut q = Plugin::new(&entry, &id);
     q.set_param(thr.id, -40.0);
     q.activate(48000.0, 512);
-    let z = q.render(&[x.clone()], &[], Blocks::Fixed(512));
+    let z = q.render(std::slice::from_ref(&x), &[], Blocks::Fixed(512));
     println!("in {:.1} dB, threshold 0: {:.1} dB, threshold -40: {:.1} dB", db(rms(&x)), db(rms(&y)), db(rms(&z)));
     assert!(db(rms(&z)) < db(rms(&y)) - 3.0);
     assert!(p.violations().is_empty() && q.violations().is_empty());
@@ -59,7 +59,7 @@ fn zamcomp_mid_block_event_position() {
         let makeup = p.params().into_iter().find(|i| i.name == "Makeup").unwrap();
         p.activate(48000.0, 512);
         let ev = if event { vec![ParamEvent { sample: 1224, id: makeup.id, value: 12.0 }] } else { vec![] };
-        p.render(&[x.clone()], &ev, Blocks::Fixed(512))
+        p.render(std::slice::from_ref(&x), &ev, Blocks::Fixed(512))
     };
     let (a, b) = (render(false), render(true));
     println!("ZamComp: makeup event at 1224 (block start 1024): first change at {:?}", first_difference(&a, &b));

@@ -647,10 +647,12 @@ pub fn invalid_state_is_rejected(spec: &Spec) {
     }
 
     let mut problems = Vec::new();
+    let mut verdicts = Vec::new();
     for (what, blob) in &cases {
         let mut p = spec.new_instance();
         configure(&mut p);
         let accepted = p.load_state(blob);
+        verdicts.push(format!("{what}: load {}", if accepted { "returned true" } else { "returned false" }));
         let values = p.values();
         if values != ref_values {
             let changed: Vec<String> = p
@@ -671,6 +673,7 @@ pub fn invalid_state_is_rejected(spec: &Spec) {
             ));
         }
     }
+    println!("{name}: {}", verdicts.join("; "));
     // Control: a valid state does change the settings.
     let mut p = spec.new_instance();
     configure(&mut p);

@@ -413,7 +413,11 @@ impl Reverb {
     /// Size, 0-1: scales every line length by 0.4x-2.5x of the mode's nominal set; the lengths
     /// glide over 1.5 s (a slow pitch glide of the running tail, never a click).
     pub fn set_size(&mut self, size: f64) {
-        self.size = size.clamp(0.0, 1.0);
+        let size = size.clamp(0.0, 1.0);
+        if size == self.size {
+            return;
+        }
+        self.size = size;
         if self.prepared {
             let ramp = (SIZE_RAMP_MS * 1e-3 * self.sample_rate).round() as u32;
             self.fdn.set_lengths(self.line_lengths(self.mode), ramp);

@@ -1,7 +1,7 @@
 //! Bus Glue parameters: the stepped controls of the classic console bus compressor. The string IDs
 //! are a public contract; `tests/params.rs` freezes them.
 
-use lathe_shared::params::{db, hz, percent};
+use lathe_shared::params::{db, hz, percent, switch};
 use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
 use std::sync::RwLock;
@@ -135,7 +135,7 @@ impl Default for BusGlueParams {
     fn default() -> Self {
         Self {
             header: header(crate::CLAP_ID, STATE_VERSION),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            bypass: switch("Bypass", false).make_bypass(),
             threshold: db("Threshold", -10.0, -40.0, 0.0),
             ratio: EnumParam::new("Ratio", Ratio::R2),
             attack: EnumParam::new("Attack", Attack::Ms10),
@@ -144,7 +144,7 @@ impl Default for BusGlueParams {
             range: db("Range", 40.0, 1.0, 40.0),
             mix: percent("Mix", 100.0, 100.0),
             sc_hpf: hz("Sidechain HPF", 20.0, 20.0, 500.0),
-            sc_external: BoolParam::new("External Sidechain", false),
+            sc_external: switch("External Sidechain", false),
             out_gain: db("Output", 0.0, -24.0, 24.0),
         }
     }

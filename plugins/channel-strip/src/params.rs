@@ -3,7 +3,7 @@
 //! list.
 
 use lathe_shared::format;
-use lathe_shared::params::{db, hz, ms, percent, q};
+use lathe_shared::params::{db, hz, ms, percent, q, switch};
 use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
 use std::sync::RwLock;
@@ -162,18 +162,18 @@ impl Default for ChannelStripParams {
     fn default() -> Self {
         Self {
             header: header(crate::CLAP_ID, STATE_VERSION),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            bypass: switch("Bypass", false).make_bypass(),
             in_gain: db("Input", 0.0, -24.0, 24.0),
-            phase: BoolParam::new("Phase Invert", false),
+            phase: switch("Phase Invert", false),
 
-            hpf_on: BoolParam::new("HPF", false),
+            hpf_on: switch("HPF", false),
             hpf_freq: hz("HPF Freq", 80.0, 10.0, 1000.0),
             hpf_slope: EnumParam::new("HPF Slope", Slope::Db12),
-            lpf_on: BoolParam::new("LPF", false),
+            lpf_on: switch("LPF", false),
             lpf_freq: hz("LPF Freq", 18_000.0, 1000.0, 22_000.0),
             lpf_slope: EnumParam::new("LPF Slope", Slope::Db12),
 
-            eq_on: BoolParam::new("EQ", true),
+            eq_on: switch("EQ", true),
             eq_lf_type: EnumParam::new("LF Type", ShelfOrBell::Shelf),
             eq_lf_freq: hz("LF Freq", 100.0, 20.0, 1000.0),
             eq_lf_gain: db("LF Gain", 0.0, -18.0, 18.0),
@@ -189,14 +189,14 @@ impl Default for ChannelStripParams {
             eq_hf_gain: db("HF Gain", 0.0, -18.0, 18.0),
             eq_hf_q: q("HF Q", 0.71, 0.1, 10.0),
 
-            gate_on: BoolParam::new("Gate", false),
+            gate_on: switch("Gate", false),
             gate_threshold: db("Gate Threshold", -50.0, -80.0, 0.0),
             gate_range: db("Gate Range", 40.0, 0.0, 80.0),
             gate_attack: ms("Gate Attack", 0.5, 0.01, 100.0),
             gate_hold: ms("Gate Hold", 50.0, 1.0, 2000.0),
             gate_release: ms("Gate Release", 150.0, 5.0, 4000.0),
 
-            comp_on: BoolParam::new("Compressor", false),
+            comp_on: switch("Compressor", false),
             comp_threshold: db("Comp Threshold", -18.0, -60.0, 0.0),
             comp_ratio: FloatParam::new(
                 "Comp Ratio",
@@ -212,13 +212,13 @@ impl Default for ChannelStripParams {
             comp_knee: db("Comp Knee", 6.0, 0.0, 24.0),
             comp_attack: ms("Comp Attack", 10.0, 0.05, 200.0),
             comp_release: ms("Comp Release", 150.0, 5.0, 3000.0),
-            comp_auto_release: BoolParam::new("Comp Auto Release", false),
+            comp_auto_release: switch("Comp Auto Release", false),
             comp_makeup: db("Comp Makeup", 0.0, 0.0, 24.0),
-            comp_auto_makeup: BoolParam::new("Comp Auto Makeup", false),
+            comp_auto_makeup: switch("Comp Auto Makeup", false),
             comp_mix: percent("Comp Mix", 100.0, 100.0),
             comp_sc_hpf: hz("Comp SC HPF", 20.0, 20.0, 500.0),
 
-            dyn_pre_eq: BoolParam::new("Dynamics Before EQ", false),
+            dyn_pre_eq: switch("Dynamics Before EQ", false),
             sat_drive: percent("Saturation", 0.0, 100.0),
             pan: FloatParam::new(
                 "Pan",

@@ -1,7 +1,7 @@
 //! Maximizer parameters. The string IDs are a public contract; `tests/params.rs` freezes them.
 
 use lathe_shared::format;
-use lathe_shared::params::{db, hz, ms, percent, q};
+use lathe_shared::params::{db, hz, ms, percent, q, switch};
 use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
 use std::sync::RwLock;
@@ -103,15 +103,15 @@ impl Default for MaximizerParams {
     fn default() -> Self {
         Self {
             header: header(crate::CLAP_ID, STATE_VERSION),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            bypass: switch("Bypass", false).make_bypass(),
             gain: db("Gain", 0.0, 0.0, 24.0),
             ceiling: db("Ceiling", -1.0, -12.0, 0.0),
             release: ms("Release", 100.0, 1.0, 1000.0),
-            auto_release: BoolParam::new("Auto Release", true),
+            auto_release: switch("Auto Release", true),
             // The lookahead sets the latency, which hosts only accept on reactivation: not
             // automatable.
             lookahead: ms("Lookahead", 2.0, 0.5, 10.0).non_automatable(),
-            true_peak: BoolParam::new("True Peak", true),
+            true_peak: switch("True Peak", true),
             style: EnumParam::new("Style", Style::Transparent),
             link: percent("Stereo Link", 100.0, 100.0),
 
@@ -124,7 +124,7 @@ impl Default for MaximizerParams {
             eq_high_gain: db("High Gain", 0.0, -12.0, 12.0),
 
             width: percent("Width", 100.0, 200.0),
-            mono_bass_on: BoolParam::new("Mono Bass", false),
+            mono_bass_on: switch("Mono Bass", false),
             mono_bass_freq: hz("Mono Bass Freq", 120.0, 20.0, 500.0),
 
             target_lufs: FloatParam::new(
@@ -140,7 +140,7 @@ impl Default for MaximizerParams {
             .with_string_to_value(format::s2v_lufs()),
             dither_bits: EnumParam::new("Dither", DitherBits::Off),
             noise_shaping: EnumParam::new("Noise Shaping", NoiseShaping::None),
-            unity_monitor: BoolParam::new("Unity Gain Monitor", false),
+            unity_monitor: switch("Unity Gain Monitor", false),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Reverb parameters. The string IDs are a public contract; `tests/params.rs` freezes them.
 
 use lathe_shared::format;
-use lathe_shared::params::{hz, percent};
+use lathe_shared::params::{hz, percent, switch};
 use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
 use std::sync::RwLock;
@@ -57,7 +57,7 @@ impl Default for ReverbParams {
     fn default() -> Self {
         Self {
             header: header(crate::CLAP_ID, STATE_VERSION),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            bypass: switch("Bypass", false).make_bypass(),
             mode: EnumParam::new("Mode", Mode::Hall),
             mix: percent("Mix", 25.0, 100.0),
             predelay: FloatParam::new(
@@ -97,7 +97,7 @@ impl Default for ReverbParams {
             high_cut: hz("High Cut", 16_000.0, 1000.0, 20_000.0),
             mod_depth: percent("Modulation", 30.0, 100.0),
             width: percent("Width", 100.0, 200.0),
-            freeze: BoolParam::new("Freeze", false),
+            freeze: switch("Freeze", false),
         }
     }
 }

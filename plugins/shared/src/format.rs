@@ -169,6 +169,20 @@ pub fn s2v_pan() -> S2v {
     })
 }
 
+pub fn v2s_switch() -> Arc<dyn Fn(bool) -> String + Send + Sync> {
+    Arc::new(|on| if on { "On" } else { "Off" }.to_string())
+}
+
+/// Accepts on/off, true/false, yes/no and 1/0 in any case; anything else is rejected (nice-plug's
+/// default reads every unknown word, and "1", as Off).
+pub fn s2v_switch() -> Arc<dyn Fn(&str) -> Option<bool> + Send + Sync> {
+    Arc::new(|s| match s.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Some(true),
+        "off" | "false" | "no" | "0" => Some(false),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +208,9 @@ mod tests {
         assert_eq!(s2v_pan()("R25"), Some(25.0));
         assert_eq!(s2v_pan()("C"), Some(0.0));
         assert_eq!(s2v_seconds()("2.00 s"), Some(2.0));
+        assert_eq!(s2v_switch()("1"), Some(true));
+        assert_eq!(s2v_switch()("OFF"), Some(false));
+        assert_eq!(s2v_switch()("abc"), None);
         for bad in ["", "abc", "nan", "inf", "k", "--3"] {
             assert_eq!(s2v_db()(bad), None, "{bad}");
             assert_eq!(s2v_hz()(bad), None, "{bad}");

@@ -13,6 +13,13 @@ pub fn db(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
         .with_string_to_value(format::s2v_db())
 }
 
+/// An on/off switch that reads what people type ("on", "1", "true"...).
+pub fn switch(name: &str, default: bool) -> BoolParam {
+    BoolParam::new(name, default)
+        .with_value_to_string(format::v2s_switch())
+        .with_string_to_value(format::s2v_switch())
+}
+
 /// A frequency, mapped logarithmically (equal knob travel per octave).
 pub fn hz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
     FloatParam::new(

@@ -42,6 +42,7 @@
 //! The attack window is placed so the ramp ends exactly at the peak: the detection for shorter
 //! attacks reads the delay line further back, so the latency only depends on the lookahead.
 
+use crate::oversampling::fir_block;
 use crate::smoother::Smoother;
 use crate::util::{db_to_gain, gain_to_db, one_pole_coeff, sanitize};
 use std::f64::consts::PI;
@@ -79,6 +80,9 @@ const TP_BETA: f64 = 7.0;
 /// Lookahead range, ms.
 pub const MIN_LOOKAHEAD_MS: f64 = 0.5;
 pub const MAX_LOOKAHEAD_MS: f64 = 10.0;
+/// Samples per internal chunk: the FIR stages run a chunk at a time (vectorised across samples),
+/// the gain path sample by sample.
+const CHUNK: usize = 64;
 /// Ramp time of drive, ceiling and link changes.
 const SMOOTH_MS: f64 = 20.0;
 
@@ -513,7 +517,7 @@ impl Limiter {
         let mut lowest = g_now;
         let mut m = first as isize;
         while m <= newest {
-            let t = self.required_gains(m as usize, channels);
+            let t = self.required_gains(m as usize, channels, None);
             for (c, &tc) in self.ch[..channels].iter_mut().zip(&t) {
                 c.hold.push(tc);
                 lowest = lowest.min(tc);
@@ -528,8 +532,9 @@ impl Limiter {
     }
 
     /// Peak of segment `[m, m+1)` on channel `c` (true-peak bound or sample peak).
+    /// `interp`: the three inter-sample values of `lo` if the caller computed them already.
     #[inline]
-    fn segment_peak(&mut self, c: usize, m: usize) -> f64 {
+    fn segment_peak(&mut self, c: usize, m: usize, interp: Option<[f32; 3]>) -> f64 {
         let ch = &mut self.ch[c];
         let env = -ch.env.push(-(ch.hi[(m + ENV_HALF + 1) & self.mask] as f64));
         if !self.active_true_peak {
@@ -537,13 +542,19 @@ impl Limiter {
         }
         let start = (m + self.cap - (TP_HALF - 1)) & self.mask;
         let win = &ch.lo[start..start + 2 * TP_HALF];
-        let x0 = win[TP_HALF - 1].abs();
+        let iv = interp.unwrap_or_else(|| {
+            let mut v = [0.0f32; 3];
+            for (k, o) in self.kernels.iter().zip(v.iter_mut()) {
+                fir_block(k, win, std::slice::from_mut(o));
+            }
+            v
+        });
         let v = [
             ch.prev_last,
-            x0,
-            dot(&self.kernels[0], win).abs(),
-            dot(&self.kernels[1], win).abs(),
-            dot(&self.kernels[2], win).abs(),
+            win[TP_HALF - 1].abs(),
+            iv[0].abs(),
+            iv[1].abs(),
+            iv[2].abs(),
             win[TP_HALF].abs(),
         ];
         ch.prev_last = v[4];
@@ -563,7 +574,12 @@ impl Limiter {
 
     /// Required gains of segment `m` for each channel, after stereo link.
     #[inline]
-    fn required_gains(&mut self, m: usize, channels: usize) -> [f64; 2] {
+    fn required_gains(
+        &mut self,
+        m: usize,
+        channels: usize,
+        interp: Option<[[f32; 3]; 2]>,
+    ) -> [f64; 2] {
         let margin = if self.active_true_peak {
             TP_MARGIN
         } else {
@@ -572,7 +588,7 @@ impl Limiter {
         let thr = self.ceiling.value() * margin;
         let mut p = [0.0f64; 2];
         for (c, pc) in p.iter_mut().enumerate().take(channels) {
-            *pc = self.segment_peak(c, m);
+            *pc = self.segment_peak(c, m, interp.map(|v| v[c]));
         }
         let pmax = p[0].max(p[1]);
         let link = self.link.value();
@@ -605,80 +621,98 @@ impl Limiter {
             self.slow_rel_coeff,
         );
         let sample_clip = !self.active_true_peak;
-        for i in 0..len {
-            let drive = self.drive.tick() as f32;
-            self.ceiling.tick();
-            self.link.tick();
-            let n = self.n;
-            let w = n & self.mask;
-            let lo_at = (n + self.cap - SPLIT_HALF) & self.mask;
-            let split_start = (n + self.cap + 1 - SPLIT_TAPS) & self.mask;
+        let (cap, mask) = (self.cap, self.mask);
+        let mut i0 = 0;
+        while i0 < len {
+            let cn = CHUNK.min(len - i0);
+            let n0 = self.n;
+            // Drive and delay line, then the band split, for the whole chunk.
+            let mut drive = [0.0f32; CHUNK];
+            for d in &mut drive[..cn] {
+                *d = self.drive.tick() as f32;
+            }
+            let split_start = (n0 + cap + 1 - SPLIT_TAPS) & mask;
             for (c, data) in channels.iter().enumerate().take(nch) {
-                let x = sanitize(data[i]) * drive;
                 let ch = &mut self.ch[c];
-                ch.ring[w] = x;
-                ch.ring[w + self.cap] = x;
-                let lo = dot(&self.split, &ch.ring[split_start..split_start + SPLIT_TAPS]);
-                ch.lo[lo_at] = lo;
-                ch.lo[lo_at + self.cap] = lo;
-                ch.hi[lo_at] = (ch.ring[lo_at] - lo).abs();
-            }
-            self.n += 1;
-            let t = if n >= DETECT_DELAY + e {
-                self.required_gains(n - DETECT_DELAY - e, nch)
-            } else {
-                [1.0; 2]
-            };
-            let out_idx = (n + self.cap - delay) & self.mask;
-            let ceiling = self.ceiling.value() as f32;
-            let mut gmin = 1.0f64;
-            for (c, data) in channels.iter_mut().enumerate().take(nch) {
-                let ch = &mut self.ch[c];
-                let h = ch.hold.push(t[c]);
-                let r = if auto {
-                    ch.slow = if h < ch.slow {
-                        h + (ch.slow - h) * sa
-                    } else {
-                        h + (ch.slow - h) * sr
-                    };
-                    let f = if h < ch.release {
-                        h
-                    } else {
-                        h + (ch.release - h) * fast
-                    };
-                    ch.release = f;
-                    f.min(ch.slow)
-                } else {
-                    ch.release = if h < ch.release {
-                        h
-                    } else {
-                        h + (ch.release - h) * rel
-                    };
-                    ch.release
-                };
-                let g = ch.box2.tick(ch.box1.tick(r));
-                gmin = gmin.min(g);
-                let mut y = ch.ring[out_idx] * g as f32;
-                if sample_clip {
-                    y = y.clamp(-ceiling, ceiling);
+                for (k, (&x, &d)) in data[i0..i0 + cn].iter().zip(&drive).enumerate() {
+                    let w = (n0 + k) & mask;
+                    let x = sanitize(x) * d;
+                    ch.ring[w] = x;
+                    ch.ring[w + cap] = x;
                 }
-                data[i] = y;
+                let mut lo = [0.0f32; CHUNK];
+                let span = &ch.ring[split_start..split_start + cn + SPLIT_TAPS - 1];
+                fir_block(&self.split, span, &mut lo[..cn]);
+                for (k, &l) in lo[..cn].iter().enumerate() {
+                    let at = (n0 + k + cap - SPLIT_HALF) & mask;
+                    ch.lo[at] = l;
+                    ch.lo[at + cap] = l;
+                    ch.hi[at] = (ch.ring[at] - l).abs();
+                }
             }
-            self.gain_now = gmin;
-            self.gain_low = self.gain_low.min(gmin);
+            // Inter-sample values of the chunk's segments.
+            let mut interp = [[[0.0f32; CHUNK]; TP_OS - 1]; 2];
+            if self.active_true_peak {
+                let start = (n0 + 2 * cap - DETECT_DELAY - e - (TP_HALF - 1)) & mask;
+                for (c, iv) in interp.iter_mut().enumerate().take(nch) {
+                    let span = &self.ch[c].lo[start..start + cn + 2 * TP_HALF - 1];
+                    for (k, out) in self.kernels.iter().zip(iv.iter_mut()) {
+                        fir_block(k, span, &mut out[..cn]);
+                    }
+                }
+            }
+            for k in 0..cn {
+                self.ceiling.tick();
+                self.link.tick();
+                let n = self.n;
+                self.n += 1;
+                let t = if n >= DETECT_DELAY + e {
+                    let iv = [0, 1].map(|c| [interp[c][0][k], interp[c][1][k], interp[c][2][k]]);
+                    self.required_gains(n - DETECT_DELAY - e, nch, Some(iv))
+                } else {
+                    [1.0; 2]
+                };
+                let out_idx = (n + cap - delay) & mask;
+                let ceiling = self.ceiling.value() as f32;
+                let mut gmin = 1.0f64;
+                for (c, data) in channels.iter_mut().enumerate().take(nch) {
+                    let ch = &mut self.ch[c];
+                    let h = ch.hold.push(t[c]);
+                    let r = if auto {
+                        ch.slow = if h < ch.slow {
+                            h + (ch.slow - h) * sa
+                        } else {
+                            h + (ch.slow - h) * sr
+                        };
+                        let f = if h < ch.release {
+                            h
+                        } else {
+                            h + (ch.release - h) * fast
+                        };
+                        ch.release = f;
+                        f.min(ch.slow)
+                    } else {
+                        ch.release = if h < ch.release {
+                            h
+                        } else {
+                            h + (ch.release - h) * rel
+                        };
+                        ch.release
+                    };
+                    let g = ch.box2.tick(ch.box1.tick(r));
+                    gmin = gmin.min(g);
+                    let mut y = ch.ring[out_idx] * g as f32;
+                    if sample_clip {
+                        y = y.clamp(-ceiling, ceiling);
+                    }
+                    data[i0 + k] = y;
+                }
+                self.gain_now = gmin;
+                self.gain_low = self.gain_low.min(gmin);
+            }
+            i0 += cn;
         }
     }
-}
-
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    for (ca, cb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for l in 0..8 {
-            acc[l] += ca[l] * cb[l];
-        }
-    }
-    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
 fn bessel_i0(x: f64) -> f64 {

@@ -396,9 +396,10 @@ impl Limiter {
         self.ceiling.set_target(db_to_gain(db.min(0.0)));
     }
 
-    /// Input gain in dB applied before limiting (smoothed).
+    /// Input gain in dB applied before limiting (smoothed), clamped to +-48 dB so no finite
+    /// input can overflow to infinity inside the detector.
     pub fn set_drive_db(&mut self, db: f64) {
-        self.drive.set_target(db_to_gain(db));
+        self.drive.set_target(db_to_gain(db.clamp(-48.0, 48.0)));
     }
 
     /// Release time in ms (time constant of the exponential recovery).
@@ -517,7 +518,7 @@ impl Limiter {
         let mut lowest = g_now;
         let mut m = first as isize;
         while m <= newest {
-            let t = self.required_gains(m as usize, channels, None);
+            let t = self.required_gains(m as usize, channels);
             for (c, &tc) in self.ch[..channels].iter_mut().zip(&t) {
                 c.hold.push(tc);
                 lowest = lowest.min(tc);
@@ -573,23 +574,23 @@ impl Limiter {
     }
 
     /// Required gains of segment `m` for each channel, after stereo link.
+    fn required_gains(&mut self, m: usize, channels: usize) -> [f64; 2] {
+        let mut p = [0.0f64; 2];
+        for (c, pc) in p.iter_mut().enumerate().take(channels) {
+            *pc = self.segment_peak(c, m, None);
+        }
+        self.linked_gains(p, channels)
+    }
+
+    /// Required gains for per-channel peaks `p`, after stereo link.
     #[inline]
-    fn required_gains(
-        &mut self,
-        m: usize,
-        channels: usize,
-        interp: Option<[[f32; 3]; 2]>,
-    ) -> [f64; 2] {
+    fn linked_gains(&self, p: [f64; 2], channels: usize) -> [f64; 2] {
         let margin = if self.active_true_peak {
             TP_MARGIN
         } else {
             1.0
         };
         let thr = self.ceiling.value() * margin;
-        let mut p = [0.0f64; 2];
-        for (c, pc) in p.iter_mut().enumerate().take(channels) {
-            *pc = self.segment_peak(c, m, interp.map(|v| v[c]));
-        }
         let pmax = p[0].max(p[1]);
         let link = self.link.value();
         let mut t = [1.0f64; 2];
@@ -667,8 +668,12 @@ impl Limiter {
                 let n = self.n;
                 self.n += 1;
                 let t = if n >= DETECT_DELAY + e {
-                    let iv = [0, 1].map(|c| [interp[c][0][k], interp[c][1][k], interp[c][2][k]]);
-                    self.required_gains(n - DETECT_DELAY - e, nch, Some(iv))
+                    let m = n - DETECT_DELAY - e;
+                    let mut p = [0.0f64; 2];
+                    for (c, (pc, iv)) in p.iter_mut().zip(&interp).enumerate().take(nch) {
+                        *pc = self.segment_peak(c, m, Some([iv[0][k], iv[1][k], iv[2][k]]));
+                    }
+                    self.linked_gains(p, nch)
                 } else {
                     [1.0; 2]
                 };

@@ -534,3 +534,31 @@ fn non_finite_input_does_not_poison_the_limiter() {
     println!("peak after non-finite input: {p:.4} dB");
     assert!(p <= -1.0 && p > -1.3, "{p}");
 }
+
+#[test]
+fn mono_and_extreme_sample_rates_keep_the_true_peak_ceiling() {
+    for fs in [22_050.0, 192_000.0] {
+        let len = (fs * 0.3) as usize;
+        let tail = vec![0.0f32; (fs * 0.03) as usize];
+        let signals = [
+            signal::square(1000.0, fs, len, 1.0),
+            signal::sine(fs / 4.0, fs, len, 1.0, FRAC_PI_4),
+            signal::music_like(fs, 0.3, 2)[0].clone(),
+        ];
+        for x in signals {
+            let x: Vec<f32> = x.into_iter().chain(tail.iter().copied()).collect();
+            let mut l = limiter(
+                fs,
+                &Settings {
+                    drive_db: 6.0,
+                    ceiling_db: -0.5,
+                    ..Settings::default()
+                },
+            );
+            let y = run(&mut l, std::slice::from_ref(&x));
+            let tp = db(true_peak_16x(&y[0]));
+            println!("{fs} Hz mono: output true peak {tp:.4} dB (ceiling -0.5)");
+            assert!(tp <= -0.5 && tp > -2.5, "{tp}");
+        }
+    }
+}

@@ -16,9 +16,10 @@
 //!      waveform between them swings to full amplitude), which only a very long interpolator
 //!      could resolve. Instead `|hi|` is bounded by its envelope, taken as the running maximum of
 //!      `|hi[n]|` over +-ENV_HALF samples: at least half a beat period for content up to
-//!      0.485 fs, times a safety factor for multi-component content. This is conservative
-//!      (up to ~0.8 dB of extra reduction, measured) only for material with strong content
-//!      above ~0.42 fs.
+//!      0.485 fs, times a safety factor for multi-component content. This is conservative only
+//!      for material with strong content above ~0.42 fs: measured, the output peaks 0.35-0.4 dB
+//!      under the ceiling on `music_like` (bright, white-noise hats) at 44.1/48 kHz and up to
+//!      ~1.8 dB under it on hard-clipped drums at 96 kHz, against 0.1 dB for clean tones.
 //! 3. Stereo link: each channel's peak moves towards the louder channel's by the link amount,
 //!    so the required gain never rises above what the channel itself needs.
 //! 4. Gain computer: required gain `min(1, ceiling / peak)`.
@@ -427,7 +428,7 @@ impl Limiter {
     }
 
     /// True-peak (4x inter-sample) detection on or off. Off: sample peaks, plus a final
-    /// sample-peak safety clip.
+    /// sample-peak safety clip. Applied at the next block start like a character change.
     pub fn set_true_peak(&mut self, on: bool) {
         self.true_peak = on;
         self.needs_rebuild |= on != self.active_true_peak;
@@ -438,6 +439,10 @@ impl Limiter {
         self.link.set_target((percent / 100.0).clamp(0.0, 1.0));
     }
 
+    /// Applied at the next block start: the segments already inside the lookahead are
+    /// re-detected so no peak escapes, and the smoother restarts at the lower of the current
+    /// gain and what those segments need, which can step the gain down once if a peak is
+    /// already in the window (a character switch is not a continuous automation target).
     pub fn set_character(&mut self, c: Character) {
         self.character = c;
         self.needs_rebuild |= c != self.active_character;

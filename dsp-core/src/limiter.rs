@@ -16,9 +16,10 @@
 //!      waveform between them swings to full amplitude), which only a very long interpolator
 //!      could resolve. Instead `|hi|` is bounded by its envelope, taken as the running maximum of
 //!      `|hi[n]|` over +-ENV_HALF samples: at least half a beat period for content up to
-//!      0.485 fs, times a safety factor for multi-component content. This is conservative
-//!      (up to ~0.8 dB of extra reduction, measured) only for material with strong content
-//!      above ~0.42 fs.
+//!      0.485 fs, times a safety factor for multi-component content. This is conservative only
+//!      for material with strong content above ~0.42 fs: measured, the output peaks 0.35-0.4 dB
+//!      under the ceiling on `music_like` (bright, white-noise hats) at 44.1/48 kHz and up to
+//!      ~1.8 dB under it on hard-clipped drums at 96 kHz, against 0.1 dB for clean tones.
 //! 3. Stereo link: each channel's peak moves towards the louder channel's by the link amount,
 //!    so the required gain never rises above what the channel itself needs.
 //! 4. Gain computer: required gain `min(1, ceiling / peak)`.
@@ -42,6 +43,7 @@
 //! The attack window is placed so the ramp ends exactly at the peak: the detection for shorter
 //! attacks reads the delay line further back, so the latency only depends on the lookahead.
 
+use crate::oversampling::fir_block;
 use crate::smoother::Smoother;
 use crate::util::{db_to_gain, gain_to_db, one_pole_coeff, sanitize};
 use std::f64::consts::PI;
@@ -79,6 +81,9 @@ const TP_BETA: f64 = 7.0;
 /// Lookahead range, ms.
 pub const MIN_LOOKAHEAD_MS: f64 = 0.5;
 pub const MAX_LOOKAHEAD_MS: f64 = 10.0;
+/// Samples per internal chunk: the FIR stages run a chunk at a time (vectorised across samples),
+/// the gain path sample by sample.
+const CHUNK: usize = 64;
 /// Ramp time of drive, ceiling and link changes.
 const SMOOTH_MS: f64 = 20.0;
 
@@ -392,9 +397,10 @@ impl Limiter {
         self.ceiling.set_target(db_to_gain(db.min(0.0)));
     }
 
-    /// Input gain in dB applied before limiting (smoothed).
+    /// Input gain in dB applied before limiting (smoothed), clamped to +-48 dB so no finite
+    /// input can overflow to infinity inside the detector.
     pub fn set_drive_db(&mut self, db: f64) {
-        self.drive.set_target(db_to_gain(db));
+        self.drive.set_target(db_to_gain(db.clamp(-48.0, 48.0)));
     }
 
     /// Release time in ms (time constant of the exponential recovery).
@@ -422,7 +428,7 @@ impl Limiter {
     }
 
     /// True-peak (4x inter-sample) detection on or off. Off: sample peaks, plus a final
-    /// sample-peak safety clip.
+    /// sample-peak safety clip. Applied at the next block start like a character change.
     pub fn set_true_peak(&mut self, on: bool) {
         self.true_peak = on;
         self.needs_rebuild |= on != self.active_true_peak;
@@ -433,6 +439,10 @@ impl Limiter {
         self.link.set_target((percent / 100.0).clamp(0.0, 1.0));
     }
 
+    /// Applied at the next block start: the segments already inside the lookahead are
+    /// re-detected so no peak escapes, and the smoother restarts at the lower of the current
+    /// gain and what those segments need, which can step the gain down once if a peak is
+    /// already in the window (a character switch is not a continuous automation target).
     pub fn set_character(&mut self, c: Character) {
         self.character = c;
         self.needs_rebuild |= c != self.active_character;
@@ -528,8 +538,9 @@ impl Limiter {
     }
 
     /// Peak of segment `[m, m+1)` on channel `c` (true-peak bound or sample peak).
+    /// `interp`: the three inter-sample values of `lo` if the caller computed them already.
     #[inline]
-    fn segment_peak(&mut self, c: usize, m: usize) -> f64 {
+    fn segment_peak(&mut self, c: usize, m: usize, interp: Option<[f32; 3]>) -> f64 {
         let ch = &mut self.ch[c];
         let env = -ch.env.push(-(ch.hi[(m + ENV_HALF + 1) & self.mask] as f64));
         if !self.active_true_peak {
@@ -537,13 +548,19 @@ impl Limiter {
         }
         let start = (m + self.cap - (TP_HALF - 1)) & self.mask;
         let win = &ch.lo[start..start + 2 * TP_HALF];
-        let x0 = win[TP_HALF - 1].abs();
+        let iv = interp.unwrap_or_else(|| {
+            let mut v = [0.0f32; 3];
+            for (k, o) in self.kernels.iter().zip(v.iter_mut()) {
+                fir_block(k, win, std::slice::from_mut(o));
+            }
+            v
+        });
         let v = [
             ch.prev_last,
-            x0,
-            dot(&self.kernels[0], win).abs(),
-            dot(&self.kernels[1], win).abs(),
-            dot(&self.kernels[2], win).abs(),
+            win[TP_HALF - 1].abs(),
+            iv[0].abs(),
+            iv[1].abs(),
+            iv[2].abs(),
             win[TP_HALF].abs(),
         ];
         ch.prev_last = v[4];
@@ -562,18 +579,23 @@ impl Limiter {
     }
 
     /// Required gains of segment `m` for each channel, after stereo link.
-    #[inline]
     fn required_gains(&mut self, m: usize, channels: usize) -> [f64; 2] {
+        let mut p = [0.0f64; 2];
+        for (c, pc) in p.iter_mut().enumerate().take(channels) {
+            *pc = self.segment_peak(c, m, None);
+        }
+        self.linked_gains(p, channels)
+    }
+
+    /// Required gains for per-channel peaks `p`, after stereo link.
+    #[inline]
+    fn linked_gains(&self, p: [f64; 2], channels: usize) -> [f64; 2] {
         let margin = if self.active_true_peak {
             TP_MARGIN
         } else {
             1.0
         };
         let thr = self.ceiling.value() * margin;
-        let mut p = [0.0f64; 2];
-        for (c, pc) in p.iter_mut().enumerate().take(channels) {
-            *pc = self.segment_peak(c, m);
-        }
         let pmax = p[0].max(p[1]);
         let link = self.link.value();
         let mut t = [1.0f64; 2];
@@ -605,80 +627,102 @@ impl Limiter {
             self.slow_rel_coeff,
         );
         let sample_clip = !self.active_true_peak;
-        for i in 0..len {
-            let drive = self.drive.tick() as f32;
-            self.ceiling.tick();
-            self.link.tick();
-            let n = self.n;
-            let w = n & self.mask;
-            let lo_at = (n + self.cap - SPLIT_HALF) & self.mask;
-            let split_start = (n + self.cap + 1 - SPLIT_TAPS) & self.mask;
+        let (cap, mask) = (self.cap, self.mask);
+        let mut i0 = 0;
+        while i0 < len {
+            let cn = CHUNK.min(len - i0);
+            let n0 = self.n;
+            // Drive and delay line, then the band split, for the whole chunk.
+            let mut drive = [0.0f32; CHUNK];
+            for d in &mut drive[..cn] {
+                *d = self.drive.tick() as f32;
+            }
+            let split_start = (n0 + cap + 1 - SPLIT_TAPS) & mask;
             for (c, data) in channels.iter().enumerate().take(nch) {
-                let x = sanitize(data[i]) * drive;
                 let ch = &mut self.ch[c];
-                ch.ring[w] = x;
-                ch.ring[w + self.cap] = x;
-                let lo = dot(&self.split, &ch.ring[split_start..split_start + SPLIT_TAPS]);
-                ch.lo[lo_at] = lo;
-                ch.lo[lo_at + self.cap] = lo;
-                ch.hi[lo_at] = (ch.ring[lo_at] - lo).abs();
-            }
-            self.n += 1;
-            let t = if n >= DETECT_DELAY + e {
-                self.required_gains(n - DETECT_DELAY - e, nch)
-            } else {
-                [1.0; 2]
-            };
-            let out_idx = (n + self.cap - delay) & self.mask;
-            let ceiling = self.ceiling.value() as f32;
-            let mut gmin = 1.0f64;
-            for (c, data) in channels.iter_mut().enumerate().take(nch) {
-                let ch = &mut self.ch[c];
-                let h = ch.hold.push(t[c]);
-                let r = if auto {
-                    ch.slow = if h < ch.slow {
-                        h + (ch.slow - h) * sa
-                    } else {
-                        h + (ch.slow - h) * sr
-                    };
-                    let f = if h < ch.release {
-                        h
-                    } else {
-                        h + (ch.release - h) * fast
-                    };
-                    ch.release = f;
-                    f.min(ch.slow)
-                } else {
-                    ch.release = if h < ch.release {
-                        h
-                    } else {
-                        h + (ch.release - h) * rel
-                    };
-                    ch.release
-                };
-                let g = ch.box2.tick(ch.box1.tick(r));
-                gmin = gmin.min(g);
-                let mut y = ch.ring[out_idx] * g as f32;
-                if sample_clip {
-                    y = y.clamp(-ceiling, ceiling);
+                for (k, (&x, &d)) in data[i0..i0 + cn].iter().zip(&drive).enumerate() {
+                    let w = (n0 + k) & mask;
+                    let x = sanitize(x) * d;
+                    ch.ring[w] = x;
+                    ch.ring[w + cap] = x;
                 }
-                data[i] = y;
+                let mut lo = [0.0f32; CHUNK];
+                let span = &ch.ring[split_start..split_start + cn + SPLIT_TAPS - 1];
+                fir_block(&self.split, span, &mut lo[..cn]);
+                for (k, &l) in lo[..cn].iter().enumerate() {
+                    let at = (n0 + k + cap - SPLIT_HALF) & mask;
+                    ch.lo[at] = l;
+                    ch.lo[at + cap] = l;
+                    ch.hi[at] = (ch.ring[at] - l).abs();
+                }
             }
-            self.gain_now = gmin;
-            self.gain_low = self.gain_low.min(gmin);
+            // Inter-sample values of the chunk's segments.
+            let mut interp = [[[0.0f32; CHUNK]; TP_OS - 1]; 2];
+            if self.active_true_peak {
+                let start = (n0 + 2 * cap - DETECT_DELAY - e - (TP_HALF - 1)) & mask;
+                for (c, iv) in interp.iter_mut().enumerate().take(nch) {
+                    let span = &self.ch[c].lo[start..start + cn + 2 * TP_HALF - 1];
+                    for (k, out) in self.kernels.iter().zip(iv.iter_mut()) {
+                        fir_block(k, span, &mut out[..cn]);
+                    }
+                }
+            }
+            for k in 0..cn {
+                self.ceiling.tick();
+                self.link.tick();
+                let n = self.n;
+                self.n += 1;
+                let t = if n >= DETECT_DELAY + e {
+                    let m = n - DETECT_DELAY - e;
+                    let mut p = [0.0f64; 2];
+                    for (c, (pc, iv)) in p.iter_mut().zip(&interp).enumerate().take(nch) {
+                        *pc = self.segment_peak(c, m, Some([iv[0][k], iv[1][k], iv[2][k]]));
+                    }
+                    self.linked_gains(p, nch)
+                } else {
+                    [1.0; 2]
+                };
+                let out_idx = (n + cap - delay) & mask;
+                let ceiling = self.ceiling.value() as f32;
+                let mut gmin = 1.0f64;
+                for (c, data) in channels.iter_mut().enumerate().take(nch) {
+                    let ch = &mut self.ch[c];
+                    let h = ch.hold.push(t[c]);
+                    let r = if auto {
+                        ch.slow = if h < ch.slow {
+                            h + (ch.slow - h) * sa
+                        } else {
+                            h + (ch.slow - h) * sr
+                        };
+                        let f = if h < ch.release {
+                            h
+                        } else {
+                            h + (ch.release - h) * fast
+                        };
+                        ch.release = f;
+                        f.min(ch.slow)
+                    } else {
+                        ch.release = if h < ch.release {
+                            h
+                        } else {
+                            h + (ch.release - h) * rel
+                        };
+                        ch.release
+                    };
+                    let g = ch.box2.tick(ch.box1.tick(r));
+                    gmin = gmin.min(g);
+                    let mut y = ch.ring[out_idx] * g as f32;
+                    if sample_clip {
+                        y = y.clamp(-ceiling, ceiling);
+                    }
+                    data[i0 + k] = y;
+                }
+                self.gain_now = gmin;
+                self.gain_low = self.gain_low.min(gmin);
+            }
+            i0 += cn;
         }
     }
-}
-
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    for (ca, cb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for l in 0..8 {
-            acc[l] += ca[l] * cb[l];
-        }
-    }
-    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
 }
 
 fn bessel_i0(x: f64) -> f64 {

@@ -142,7 +142,7 @@ fn bessel_i0(x: f64) -> f64 {
 /// order, in the vector body and in the scalar tail alike, so results do not depend on where a
 /// block starts.
 #[inline]
-fn fir_block(g: &[f32], buf: &[f32], out: &mut [f32]) {
+pub(crate) fn fir_block(g: &[f32], buf: &[f32], out: &mut [f32]) {
     let n = out.len();
     let p = g.len();
     let mut chunks = out.chunks_exact_mut(LANES);

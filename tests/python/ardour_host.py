@@ -56,6 +56,7 @@ class Job:
     plugin: str  # the name Ardour knows the plugin by
     set: list[tuple[str, float]] = field(default_factory=list)
     automate: tuple[str, list[tuple[int, float]]] | None = None  # (label, [(sample, value)])
+    source: np.ndarray | None = None  # (2, n) float32: what the track plays
 
 
 @dataclass
@@ -83,33 +84,31 @@ def _run(args: list[str], env: dict, timeout: int, log: Path) -> str:
     return proc.stdout
 
 
-def _patch_session(xml_path: Path, audio_dir: Path, tracks: list[str], source: np.ndarray, name: str):
-    """Adds one mono source file per channel, one region per track that plays them from sample
-    0, and the session range (Ardour 7 positions are superclock times: a<ticks>, lengths
-    a<ticks>@a0)."""
-    n = source.shape[1]
+def _patch_session(xml_path: Path, audio_dir: Path, jobs: list[Job]):
+    """Adds one mono source file per channel of every job's input, one region per track that
+    plays them from sample 0, and the session range (Ardour 7 positions are superclock times:
+    a<ticks>, lengths a<ticks>@a0)."""
     audio_dir.mkdir(parents=True, exist_ok=True)
-    files = []
-    for c in range(2):
-        f = f"{name}-{c}.wav"
-        sf.write(audio_dir / f, source[c].astype(np.float32), SR, subtype="FLOAT")
-        files.append(f)
     xml = xml_path.read_text()
     m = re.search(r'id-counter="(\d+)"', xml)
     next_id = int(m.group(1)) + 1000
-    src_ids = [next_id, next_id + 1]
-    length = f"a{n * SC_PER_SAMPLE}@a0"
-    sources = "".join(
-        f'    <Source name="{f}" type="audio" flags="" id="{src_ids[c]}" captured-for="" '
-        f'take-id="" channel="0" origin=""/>\n'
-        for c, f in enumerate(files)
-    )
-    xml = xml.replace("<Sources/>", f"<Sources>\n{sources}  </Sources>", 1)
-    regions = []
-    for k, t in enumerate(tracks):
-        rid = next_id + 10 + k
+    sources, n_max = [], 0
+    for k, job in enumerate(jobs):
+        x = job.source
+        n = x.shape[1]
+        n_max = max(n_max, n)
+        src_ids = [next_id + 4 * k, next_id + 4 * k + 1]
+        for c in range(2):
+            f = f"input-{job.track}-{c}.wav"
+            sf.write(audio_dir / f, x[c].astype(np.float32), SR, subtype="FLOAT")
+            sources.append(
+                f'    <Source name="{f}" type="audio" flags="" id="{src_ids[c]}" captured-for="" '
+                f'take-id="" channel="0" origin=""/>\n'
+            )
+        length = f"a{n * SC_PER_SAMPLE}@a0"
+        rid = next_id + 4 * k + 2
         region = (
-            f'<Region name="{name}-{t}" muted="0" opaque="1" locked="0" video-locked="0" '
+            f'<Region name="input-{job.track}" muted="0" opaque="1" locked="0" video-locked="0" '
             f'automatic="0" whole-file="0" import="0" external="0" sync-marked="0" '
             f'left-of-split="0" right-of-split="0" hidden="0" position-locked="0" '
             f'valid-transients="0" start="a0" length="{length}" position="a0" '
@@ -120,25 +119,57 @@ def _patch_session(xml_path: Path, audio_dir: Path, tracks: list[str], source: n
             f'source-0="{src_ids[0]}" source-1="{src_ids[1]}" master-source-0="{src_ids[0]}" '
             f'master-source-1="{src_ids[1]}" channels="2"/>'
         )
-        pat = re.compile(r'(<Playlist id="\d+" name="' + re.escape(t) + r'" type="audio"[^>]*?)/>')
+        pat = re.compile(r'(<Playlist id="\d+" name="' + re.escape(job.track) + r'" type="audio"[^>]*?)/>')
         xml, count = pat.subn(lambda mm: mm.group(1) + ">\n      " + region + "\n    </Playlist>", xml, count=1)
         if count != 1:
-            raise RuntimeError(f"no playlist for track {t} in {xml_path}")
+            raise RuntimeError(f"no playlist for track {job.track} in {xml_path}")
+    xml = xml.replace("<Sources/>", "<Sources>\n" + "".join(sources) + "  </Sources>", 1)
+    last = next_id + 4 * len(jobs) + 10
     xml = xml.replace(
         "<Locations/>",
-        f'<Locations>\n    <Location id="{next_id + 100}" name="session" start="a0" '
-        f'end="a{n * SC_PER_SAMPLE}" flags="IsSessionRange" locked="0" timestamp="0" '
+        f'<Locations>\n    <Location id="{last}" name="session" start="a0" '
+        f'end="a{n_max * SC_PER_SAMPLE}" flags="IsSessionRange" locked="0" timestamp="0" '
         f'cue="0"/>\n  </Locations>',
         1,
     )
     xml = xml.replace('session-range-is-free="1"', 'session-range-is-free="0"')
-    xml = re.sub(r'id-counter="\d+"', f'id-counter="{next_id + 200}"', xml, count=1)
+    xml = re.sub(r'id-counter="\d+"', f'id-counter="{last + 100}"', xml, count=1)
     xml_path.write_text(xml)
+    return n_max
 
 
-def render(work: Path, bundles: list[Path], source: np.ndarray, jobs: list[Job], timeout: int = 240) -> dict[str, Result]:
-    """Renders `source` (2, n) through every job's plugin on its own track; returns the
-    bounced audio per track."""
+def _scan(home: Path, bundles: list[Path]) -> dict[str, str]:
+    """Indexes the bundles into Ardour's scan cache under `home`; returns bundle file name ->
+    the plugin name Ardour will know it by."""
+    scan = scanner()
+    env = dict(os.environ, HOME=str(home), LD_LIBRARY_PATH=str(Path(scan).parent))
+    names = {}
+    for b in bundles:
+        before = set((home / ".cache").rglob("*.v3i")) if (home / ".cache").exists() else set()
+        subprocess.run([scan, "-q", "-f", str(b)], env=env, capture_output=True, timeout=120, check=True)
+        found = None
+        for f in (home / ".cache").rglob("*.v3i"):
+            text = f.read_text(errors="replace")
+            if f'bundle="{b}"' in text or f'bundle="{b.resolve()}"' in text:
+                found = text
+        if found is None:
+            raise RuntimeError(f"Ardour's VST3 scanner did not index {b}")
+        m = re.search(r'<VST3Info [^>]*name="([^"]*)"', found)
+        if not m:
+            raise RuntimeError(f"Ardour's VST3 scanner found no plugin in {b}:\n{found}")
+        names[b.name] = m.group(1)
+    return names
+
+
+def plugin_names(home: Path, bundles: list[Path]) -> dict[str, str]:
+    """Bundle stem ("Lathe Reverb") -> the name Ardour's scanner reports for it."""
+    home.mkdir(parents=True, exist_ok=True)
+    return {Path(k).stem: v for k, v in _scan(home, bundles).items()}
+
+
+def render(work: Path, bundles: list[Path], jobs: list[Job], timeout: int = 240) -> dict:
+    """Renders every job's source through its plugin on its own track; returns the bounced
+    audio per track name, and the saved session XML under "_session_xml"."""
     exe = ardour_lua()
     scan = scanner()
     if not exe or not scan:
@@ -149,25 +180,19 @@ def render(work: Path, bundles: list[Path], source: np.ndarray, jobs: list[Job],
     env = dict(os.environ)
     env["HOME"] = str(home)
     env["VST3_PATH"] = ":".join(sorted({str(b.parent) for b in bundles}))
-    lib = str(Path(scan).parent)
-    for b in bundles:
-        e = dict(env, LD_LIBRARY_PATH=lib)
-        subprocess.run([scan, "-q", "-f", str(b)], env=e, capture_output=True, timeout=120, check=True)
-    cache = list((home / ".cache").rglob("*.v3i"))
-    if len(cache) < len(bundles):
-        raise RuntimeError(f"Ardour's scanner indexed {len(cache)} of {len(bundles)} bundles")
+    _scan(home, bundles)
 
     name = "lathe"
     sess_dir = work / name  # Ardour names the interchange folder after the session folder
     tracks = [j.track for j in jobs]
     env.update(LATHE_SESSION_DIR=str(sess_dir), LATHE_SESSION_NAME=name, LATHE_TRACKS=",".join(tracks))
     _run([exe, str(LUA_DIR / "create_session.lua")], env, timeout, work / "create.log")
-    _patch_session(sess_dir / f"{name}.ardour", sess_dir / "interchange" / name / "audiofiles", tracks, source, "input")
+    n = _patch_session(sess_dir / f"{name}.ardour", sess_dir / "interchange" / name / "audiofiles", jobs)
 
     lines = [
         f"SESSION_DIR = {_lua_str(str(sess_dir))}",
         f"SESSION_NAME = {_lua_str(name)}",
-        f"RANGE_END = {source.shape[1]}",
+        f"RANGE_END = {n}",
         "JOBS = {",
     ]
     for j in jobs:

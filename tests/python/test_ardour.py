@@ -26,7 +26,9 @@ RAMP = (int(0.5 * SR), int(2.5 * SR))  # automation ramps between these samples
 def _require_ardour():
     if ah.ardour_lua() is None or ah.scanner() is None:
         msg = "Ardour 7 (Debian package `ardour`) is not installed: ardour7-lua is missing"
-        pytest.fail(msg, pytrace=False)
+        if os.environ.get("LATHE_REQUIRE_HOSTS") == "1" or os.environ.get("CI") in ("true", "1"):
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg + " (cargo xtask test installs it when run as root)")
 
 
 def ramp_points(lo, hi):

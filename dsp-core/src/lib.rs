@@ -10,7 +10,9 @@
 //!   channel; all slices have the same length. A block may be longer than `max_block`: processors
 //!   with scratch buffers work through it in chunks. Never allocates, locks or makes a system call.
 //! - cheap setters (`set_*`) that only store a target; changes are smoothed or
-//!   coefficient-interpolated per sample, so they are click-free.
+//!   coefficient-interpolated per sample, so they are click-free. Setters are idempotent: the
+//!   plugins call every setter at the start of every block, so calling one with the value it
+//!   already has must change nothing (not restart a ramp, not mark state dirty).
 //! - `latency_samples()` is exact: an impulse comes out exactly that many samples late.
 //!
 //! # Determinism
@@ -25,7 +27,10 @@
 //! [`util::DENORMAL_FLOOR`] so silence decays to exact zero and never costs denormal arithmetic.
 #![forbid(unsafe_code)]
 
+pub mod dynamics;
 pub mod filter;
+pub mod gain;
+pub mod reverb;
 pub mod signal;
 pub mod smoother;
 pub mod util;

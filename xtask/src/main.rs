@@ -140,8 +140,63 @@ fn test() -> Result {
     run("cargo", &["test", "--workspace", "--all-targets"])
 }
 
+/// Runs dsp-core's criterion benchmarks and writes `docs/bench-dsp.md`: ns per stereo sample
+/// (every benchmark processes one 512-sample stereo block per iteration at 48 kHz).
 fn bench() -> Result {
-    run("cargo", &["bench", "-p", "dsp-core"])
+    run("cargo", &["bench", "-p", "dsp-core"])?;
+    let table = dsp_bench_table(&workspace_root().join("target/criterion"))?;
+    let docs = workspace_root().join("docs");
+    std::fs::create_dir_all(&docs).map_err(|e| e.to_string())?;
+    std::fs::write(docs.join("bench-dsp.md"), &table).map_err(|e| e.to_string())?;
+    println!("{table}");
+    Ok(())
+}
+
+fn dsp_bench_table(criterion_dir: &Path) -> Result<String> {
+    let mut rows = Vec::new();
+    let mut stack = vec![criterion_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir()
+                && path
+                    .file_name()
+                    .is_some_and(|n| n != "report" && n != "base")
+            {
+                stack.push(path);
+            } else if path.ends_with("new/estimates.json") {
+                let read = |name: &str| -> Result<serde_json::Value> {
+                    let file = path.with_file_name(name);
+                    let text = std::fs::read_to_string(&file)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
+                    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))
+                };
+                let id = read("benchmark.json")?["full_id"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_string();
+                let mean_ns = read("estimates.json")?["mean"]["point_estimate"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN);
+                rows.push((id, mean_ns / 512.0));
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Err(format!(
+            "no criterion results under {}",
+            criterion_dir.display()
+        ));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut table = String::from("| benchmark | ns per stereo sample |\n|---|---:|\n");
+    for (id, ns) in rows {
+        table.push_str(&format!("| {id} | {ns:.2} |\n"));
+    }
+    Ok(table)
 }
 
 fn main() -> ExitCode {

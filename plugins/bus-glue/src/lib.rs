@@ -1,2 +1,206 @@
-pub const CLAP_ID: &str = "audio.lathe.bus-glue";
+//! Lathe Bus Glue: a console-style stereo bus compressor (dsp-core's compressor in its bus
+//! character) with stepped controls, range, mix, a side-chain high-pass and an optional external
+//! stereo side-chain input.
+
 pub mod params;
+
+use dsp_core::dynamics::{Compressor, Detection, Topology};
+use dsp_core::gain::Gain;
+use lathe_shared::bypass::Bypass;
+use lathe_shared::state;
+use nice_plug::prelude::*;
+use params::{BusGlueParams, STATE_VERSION};
+use std::sync::Arc;
+
+pub const CLAP_ID: &str = "audio.lathe.bus-glue";
+
+pub struct BusGlue {
+    params: Arc<BusGlueParams>,
+    comp: Compressor,
+    output: Gain,
+    bypass: Bypass,
+}
+
+/// The bus character: the detector watches the output (feedback, as the classic console bus
+/// compressors do), which makes attack and release program-dependent and the knee effectively
+/// soft; both channels share one gain so the stereo image never shifts.
+fn bus_character(c: &mut Compressor) {
+    c.set_topology(Topology::FeedBack);
+    c.set_detection(Detection::Peak);
+    c.set_knee_db(6.0);
+    c.set_stereo_link(1.0);
+}
+
+impl Default for BusGlue {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(BusGlueParams::default()),
+            comp: {
+                let mut c = Compressor::new();
+                bus_character(&mut c);
+                c
+            },
+            output: Gain::default(),
+            bypass: Bypass::default(),
+        }
+    }
+}
+
+impl BusGlue {
+    fn apply_params(&mut self) {
+        let p = &self.params;
+        let c = &mut self.comp;
+        c.set_threshold_db(p.threshold.value() as f64);
+        c.set_ratio(p.ratio.value().value());
+        c.set_attack_ms(p.attack.value().ms());
+        match p.release.value().ms() {
+            Some(ms) => {
+                c.set_auto_release(false);
+                c.set_release_ms(ms);
+            }
+            None => c.set_auto_release(true),
+        }
+        c.set_makeup_db(p.makeup.value() as f64);
+        c.set_range_db(p.range.value() as f64);
+        c.set_mix(p.mix.value() as f64 / 100.0);
+        // The bottom of the range (20 Hz) is "off": a flat side chain.
+        let sc_hpf = p.sc_hpf.value() as f64;
+        c.set_sidechain_hpf(sc_hpf > 20.5, sc_hpf);
+        self.output.set_gain_db(p.out_gain.value() as f64);
+        self.bypass.set_bypassed(p.bypass.value());
+    }
+}
+
+fn migrate(_state: &mut PluginState, _from: u32) {}
+
+impl Plugin for BusGlue {
+    const NAME: &'static str = "Lathe Bus Glue";
+    const VENDOR: &'static str = "Lathe Audio";
+    const URL: &'static str = "";
+    const EMAIL: &'static str = "";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            aux_input_ports: &[new_nonzero_u32(2)],
+            names: PortNames {
+                aux_inputs: &["Sidechain"],
+                ..PortNames::const_default()
+            },
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        state::guard(state, CLAP_ID, STATE_VERSION, migrate);
+    }
+
+    fn activate(
+        &mut self,
+        _layout: &AudioIOLayout,
+        config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        let sr = config.sample_rate as f64;
+        let max = config.max_buffer_size as usize;
+        self.comp.prepare(sr, max);
+        self.output.prepare(sr, max);
+        self.bypass.prepare(sr, max, 2, 0);
+        true
+    }
+
+    fn reset(&mut self) {
+        self.apply_params();
+        self.comp.reset();
+        self.output.reset();
+        self.bypass.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        aux: &mut AuxiliaryBuffers,
+        _context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let channels = buffer.as_slice();
+        if channels.is_empty() || channels[0].is_empty() {
+            return ProcessStatus::Normal;
+        }
+        self.apply_params();
+        self.bypass.capture(channels);
+        let external = self.params.sc_external.value();
+        match aux.inputs.first_mut() {
+            Some(sc) if external && sc.channels() > 0 => {
+                let sc = sc.as_slice_immutable();
+                let left: &[f32] = &sc[0][..];
+                let right: &[f32] = &sc[sc.len().min(2) - 1][..];
+                self.comp.process_with_sidechain(channels, &[left, right]);
+            }
+            _ => self.comp.process(channels),
+        }
+        self.output.process(channels);
+        self.bypass.apply(channels);
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for BusGlue {
+    const CLAP_ID: &'static str = CLAP_ID;
+    const CLAP_DESCRIPTION: Option<&'static str> = Some(env!("CARGO_PKG_DESCRIPTION"));
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Compressor,
+        ClapFeature::Mixing,
+        ClapFeature::Stereo,
+    ];
+
+    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+        let p = &self.params;
+        context.add_section("Bus Glue", |section| {
+            section.add_page("Main", |page| {
+                page.add_param(&p.threshold);
+                page.add_param(&p.ratio);
+                page.add_param(&p.attack);
+                page.add_param(&p.release);
+                page.add_param(&p.makeup);
+                page.add_param(&p.mix);
+                page.add_param(&p.range);
+                page.add_param(&p.out_gain);
+            });
+            section.add_page("Sidechain", |page| {
+                page.add_param(&p.sc_hpf);
+                page.add_param(&p.sc_external);
+            });
+        });
+    }
+}
+
+impl Vst3Plugin for BusGlue {
+    const VST3_CLASS_ID: [u8; 16] = *b"LatheBusGlueComp";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Dynamics,
+        Vst3SubCategory::Stereo,
+    ];
+}
+
+nice_export_clap!(BusGlue);
+nice_export_vst3!(BusGlue);

@@ -86,3 +86,25 @@ mod tests {
         assert_eq!(p.preview_plain(1.0), 20_000.0);
     }
 }
+
+/// One line per parameter, "id | name | min | max | default" as the host displays them: the
+/// public contract each plugin's `tests/params.rs` freezes.
+pub fn contract(params: &dyn Params) -> Vec<String> {
+    params
+        .param_map()
+        .into_iter()
+        .map(|(id, ptr, _)| {
+            // SAFETY: the pointers come from `params`, which outlives this call.
+            unsafe {
+                let text = |n: f32| ptr.normalized_value_to_string(n, true);
+                format!(
+                    "{id} | {} | {} | {} | {}",
+                    ptr.name(),
+                    text(0.0),
+                    text(1.0),
+                    text(ptr.default_normalized_value())
+                )
+            }
+        })
+        .collect()
+}

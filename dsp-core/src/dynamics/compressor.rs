@@ -1,0 +1,528 @@
+//! The compressor every Lathe dynamics plugin wraps (Bus Glue, Channel Strip).
+//!
+//! Signal flow per sample and channel:
+//! side chain (own input or external) -> optional high-pass (RBJ, 12 dB/oct) -> level detector
+//! (peak or RMS; in feedback topology on `input * previous gain`) -> static curve (GMR 2012 soft
+//! knee, in log2 units, see [`super::gain_computer`]) -> range clamp -> stereo link -> ballistics
+//! on the reduction in the log domain (attack/release or program-dependent auto release) ->
+//! gain, applied with make-up to the main input delayed by the lookahead; the dry path is delayed
+//! identically, so the dry/wet mix is sample-aligned.
+//!
+//! Units: dB, ms, Hz and ratios at the interface; all settings are smoothed per sample over
+//! [`Compressor::SMOOTHING_MS`], except attack/release/RMS window (they change speeds, not
+//! levels, so they cannot click) and lookahead (it changes the latency the host compensates).
+
+use super::detector::{smoothing_weight, Ballistics, Envelope};
+use super::gain_computer::{ratio_to_slope, GainComputer};
+use super::{db_to_log2, fast_exp2, fast_log2, log2_to_db};
+use crate::filter::{BiquadCoeffs, BiquadState};
+use crate::smoother::Smoother;
+use crate::util::{flush, sanitize};
+
+pub use super::detector::Detection;
+
+/// Where the side chain taps the signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topology {
+    /// The detector sees the input: exact static curve, any ratio up to infinity:1, attack and
+    /// release exactly as set (modern "clean" character).
+    FeedForward,
+    /// The detector sees the output (the input times the gain of the previous sample), as in
+    /// classic analog bus and opto designs. The gain computer uses the inverse curve, so the steady
+    /// state still lies on the textbook curve, but the ratio is limited to
+    /// [`Compressor::FEEDBACK_MAX_RATIO`], and the loop gain makes attack and release act faster
+    /// the higher the ratio: the smoother, program-dependent "glue" character.
+    FeedBack,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Channel {
+    hpf: BiquadState,
+    mean_square: f64,
+    env: Envelope,
+    gain: f64,
+}
+
+/// Stereo (or mono) compressor; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct Compressor {
+    sample_rate: f64,
+    topology: Topology,
+    detection: Detection,
+    threshold_db: f64,
+    ratio: f64,
+    knee_db: f64,
+    attack_ms: f64,
+    release_ms: f64,
+    auto_release: bool,
+    rms_ms: f64,
+    lookahead_ms: f64,
+    hpf_enabled: bool,
+    hpf_hz: f64,
+    range_db: f64,
+    makeup_db: f64,
+    auto_makeup: bool,
+
+    threshold: Smoother,
+    slope: Smoother,
+    knee: Smoother,
+    range: Smoother,
+    makeup: Smoother,
+    mix: Smoother,
+    link: Smoother,
+    hpf_mix: Smoother,
+    hpf_freq: Smoother,
+
+    gc: GainComputer,
+    floor_abs: f64,
+    floor_ms: f64,
+    makeup_gain: f64,
+    ballistics: Ballistics,
+    rms_weight: f64,
+    hpf_coeffs: BiquadCoeffs,
+
+    ch: [Channel; 2],
+    delay: [Vec<f32>; 2],
+    delay_pos: usize,
+    latency: usize,
+    clock: u64,
+    gr_meter: [f32; 2],
+}
+
+impl Default for Compressor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Compressor {
+    /// Ramp time of every level-affecting setting.
+    pub const SMOOTHING_MS: f64 = 20.0;
+    /// Longest lookahead (and so the largest latency).
+    pub const MAX_LOOKAHEAD_MS: f64 = 10.0;
+    /// Highest ratio the feedback topology realises (its loop gain grows with the ratio; infinity:1
+    /// would need an infinite loop gain).
+    pub const FEEDBACK_MAX_RATIO: f64 = 100.0;
+    /// Detector level at which auto make-up restores unity gain: -18 dBFS, the 0 VU alignment
+    /// level of digital studios (EBU R68), i.e. where the average of a well-levelled mix sits.
+    /// Auto make-up adds back exactly the static curve's reduction at this level (limited by the
+    /// range), so material around the reference keeps its loudness while peaks come down;
+    /// unlike "compensate the reduction at 0 dBFS" it does not blast quiet material at high
+    /// ratios and low thresholds.
+    pub const AUTO_MAKEUP_REFERENCE_DB: f64 = -18.0;
+    /// Sub-sampling of the side-chain filter's coefficient updates while its cutoff glides,
+    /// counted in samples since `reset` (so block-size independent).
+    const HPF_UPDATE_INTERVAL: u64 = 16;
+
+    pub fn new() -> Self {
+        let mut c = Self {
+            sample_rate: 48_000.0,
+            topology: Topology::FeedForward,
+            detection: Detection::Peak,
+            threshold_db: -18.0,
+            ratio: 4.0,
+            knee_db: 6.0,
+            attack_ms: 10.0,
+            release_ms: 100.0,
+            auto_release: false,
+            rms_ms: 10.0,
+            lookahead_ms: 0.0,
+            hpf_enabled: false,
+            hpf_hz: 100.0,
+            range_db: 120.0,
+            makeup_db: 0.0,
+            auto_makeup: false,
+            threshold: Smoother::default(),
+            slope: Smoother::default(),
+            knee: Smoother::default(),
+            range: Smoother::default(),
+            makeup: Smoother::default(),
+            mix: Smoother::new(1.0),
+            link: Smoother::new(1.0),
+            hpf_mix: Smoother::default(),
+            hpf_freq: Smoother::default(),
+            gc: GainComputer::new(0.0, 1.0, 0.0),
+            floor_abs: 1.0,
+            floor_ms: 1.0,
+            makeup_gain: 1.0,
+            ballistics: Ballistics::new(0.01, 0.1, false, 48_000.0),
+            rms_weight: 0.0,
+            hpf_coeffs: BiquadCoeffs::IDENTITY,
+            ch: [Channel::default(); 2],
+            delay: [Vec::new(), Vec::new()],
+            delay_pos: 0,
+            latency: 0,
+            clock: 0,
+            gr_meter: [0.0; 2],
+        };
+        c.push_targets();
+        c.reset();
+        c
+    }
+
+    pub fn prepare(&mut self, sample_rate: f64, _max_block: usize) {
+        self.sample_rate = sample_rate;
+        let len = (Self::MAX_LOOKAHEAD_MS * 1e-3 * sample_rate).ceil() as usize + 1;
+        self.delay = [vec![0.0; len], vec![0.0; len]];
+        for s in [
+            &mut self.threshold,
+            &mut self.slope,
+            &mut self.knee,
+            &mut self.range,
+            &mut self.makeup,
+            &mut self.mix,
+            &mut self.link,
+            &mut self.hpf_mix,
+            &mut self.hpf_freq,
+        ] {
+            s.prepare(sample_rate, Self::SMOOTHING_MS);
+        }
+        self.update_timing();
+        self.set_lookahead_ms(self.lookahead_ms);
+        self.reset();
+    }
+
+    pub fn reset(&mut self) {
+        for s in [
+            &mut self.threshold,
+            &mut self.slope,
+            &mut self.knee,
+            &mut self.range,
+            &mut self.makeup,
+            &mut self.mix,
+            &mut self.link,
+            &mut self.hpf_mix,
+            &mut self.hpf_freq,
+        ] {
+            s.reset();
+        }
+        self.ch = [Channel {
+            gain: 1.0,
+            ..Channel::default()
+        }; 2];
+        for d in &mut self.delay {
+            d.iter_mut().for_each(|v| *v = 0.0);
+        }
+        self.delay_pos = 0;
+        self.clock = 0;
+        self.gr_meter = [0.0; 2];
+        self.update_curve();
+        self.makeup_gain = fast_exp2(self.makeup.value());
+        self.update_hpf();
+    }
+
+    /// Exact latency: the lookahead in samples.
+    pub fn latency_samples(&self) -> usize {
+        self.latency
+    }
+
+    /// Current gain reduction of `channel` in dB (>= 0; 0 = none), as of the last processed
+    /// sample: a plain value for meters.
+    pub fn gain_reduction_db(&self, channel: usize) -> f32 {
+        self.gr_meter[channel.min(1)]
+    }
+
+    pub fn set_topology(&mut self, topology: Topology) {
+        self.topology = topology;
+        self.push_targets();
+    }
+
+    pub fn set_detection(&mut self, detection: Detection) {
+        self.detection = detection;
+    }
+
+    /// Threshold in dBFS (of peak or RMS level, per the detection mode).
+    pub fn set_threshold_db(&mut self, db: f64) {
+        self.threshold_db = db;
+        self.push_targets();
+    }
+
+    /// Ratio >= 1; `f64::INFINITY` for limiting (feed-forward only).
+    pub fn set_ratio(&mut self, ratio: f64) {
+        self.ratio = ratio.max(1.0);
+        self.push_targets();
+    }
+
+    /// Knee width in dB (0 = hard knee), centred on the threshold.
+    pub fn set_knee_db(&mut self, db: f64) {
+        self.knee_db = db.max(0.0);
+        self.push_targets();
+    }
+
+    /// Time for the reduction to cover 63% of a step towards more reduction.
+    pub fn set_attack_ms(&mut self, ms: f64) {
+        self.attack_ms = ms.max(0.0);
+        self.update_timing();
+    }
+
+    /// Time for the reduction to cover 63% of a step back towards none. With auto release this is
+    /// the fast stage; sustained compression recovers up to 6x slower.
+    pub fn set_release_ms(&mut self, ms: f64) {
+        self.release_ms = ms.max(0.0);
+        self.update_timing();
+    }
+
+    pub fn set_auto_release(&mut self, on: bool) {
+        self.auto_release = on;
+        self.update_timing();
+    }
+
+    /// Averaging time constant of the RMS detector.
+    pub fn set_rms_window_ms(&mut self, ms: f64) {
+        self.rms_ms = ms.max(0.0);
+        self.update_timing();
+    }
+
+    /// Lookahead 0..10 ms: delays the main and dry paths so the side chain sees transients early.
+    /// Changes the latency immediately.
+    pub fn set_lookahead_ms(&mut self, ms: f64) {
+        self.lookahead_ms = ms.clamp(0.0, Self::MAX_LOOKAHEAD_MS);
+        let max = self.delay[0].len().saturating_sub(1);
+        self.latency = ((self.lookahead_ms * 1e-3 * self.sample_rate).round() as usize).min(max);
+    }
+
+    /// Side-chain high-pass (12 dB/oct Butterworth), 20..500 Hz; switching it crossfades.
+    pub fn set_sidechain_hpf(&mut self, enabled: bool, freq_hz: f64) {
+        self.hpf_enabled = enabled;
+        self.hpf_hz = freq_hz.clamp(20.0, 500.0);
+        self.push_targets();
+    }
+
+    /// Stereo link 0..1: 1 applies the same gain to both channels (driven by the louder), 0 lets
+    /// each channel compress on its own; in between the reduction in dB is interpolated.
+    pub fn set_stereo_link(&mut self, link: f64) {
+        self.link.set_target(link.clamp(0.0, 1.0));
+    }
+
+    /// Maximum gain reduction in dB.
+    pub fn set_range_db(&mut self, db: f64) {
+        self.range_db = db.max(0.0);
+        self.push_targets();
+    }
+
+    /// Manual make-up gain in dB (added to the auto make-up when both are on).
+    pub fn set_makeup_db(&mut self, db: f64) {
+        self.makeup_db = db;
+        self.push_targets();
+    }
+
+    /// Auto make-up: see [`Compressor::AUTO_MAKEUP_REFERENCE_DB`].
+    pub fn set_auto_makeup(&mut self, on: bool) {
+        self.auto_makeup = on;
+        self.push_targets();
+    }
+
+    /// Dry/wet mix 0..1 (parallel compression); the dry path is delayed like the wet one.
+    pub fn set_mix(&mut self, mix: f64) {
+        self.mix.set_target(mix.clamp(0.0, 1.0));
+    }
+
+    /// The static curve currently targeted, in dB, as the plugin's curve display should draw it.
+    pub fn static_curve(&self) -> GainComputer {
+        GainComputer::from_slope(self.threshold_db, self.target_slope(), self.knee_db)
+    }
+
+    /// Auto make-up currently targeted, in dB.
+    pub fn auto_makeup_db(&self) -> f64 {
+        if self.auto_makeup {
+            let g = self
+                .static_curve()
+                .gain(Self::AUTO_MAKEUP_REFERENCE_DB)
+                .max(-self.range_db);
+            -g
+        } else {
+            0.0
+        }
+    }
+
+    fn target_slope(&self) -> f64 {
+        let s = ratio_to_slope(self.ratio);
+        match self.topology {
+            Topology::FeedForward => s,
+            Topology::FeedBack => s.max(ratio_to_slope(Self::FEEDBACK_MAX_RATIO)),
+        }
+    }
+
+    fn push_targets(&mut self) {
+        self.threshold.set_target(db_to_log2(self.threshold_db));
+        self.slope.set_target(self.target_slope());
+        self.knee.set_target(db_to_log2(self.knee_db));
+        self.range.set_target(db_to_log2(self.range_db));
+        self.makeup
+            .set_target(db_to_log2(self.makeup_db + self.auto_makeup_db()));
+        self.hpf_mix
+            .set_target(if self.hpf_enabled { 1.0 } else { 0.0 });
+        self.hpf_freq.set_target(self.hpf_hz.log2());
+    }
+
+    fn update_timing(&mut self) {
+        self.ballistics = Ballistics::new(
+            self.attack_ms * 1e-3,
+            self.release_ms * 1e-3,
+            self.auto_release,
+            self.sample_rate,
+        );
+        self.rms_weight = smoothing_weight(self.rms_ms * 1e-3, self.sample_rate);
+    }
+
+    fn update_curve(&mut self) {
+        self.gc = GainComputer::from_slope(
+            self.threshold.value(),
+            self.slope.value(),
+            self.knee.value(),
+        );
+        self.floor_abs = fast_exp2(self.gc.knee_start());
+        self.floor_ms = self.floor_abs * self.floor_abs;
+    }
+
+    fn update_hpf(&mut self) {
+        self.hpf_coeffs = BiquadCoeffs::rbj_highpass(
+            self.sample_rate,
+            self.hpf_freq.value().exp2(),
+            std::f64::consts::FRAC_1_SQRT_2,
+        );
+    }
+
+    /// Compresses in place, keyed by the input itself.
+    pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        self.run(channels, None);
+    }
+
+    /// Compresses `main` in place, keyed by `sidechain` (one or two channels; a mono side chain
+    /// keys both main channels; each slice at least as long as the main block).
+    pub fn process_with_sidechain(&mut self, main: &mut [&mut [f32]], sidechain: &[&[f32]]) {
+        if sidechain.is_empty() {
+            self.run(main, None);
+        } else {
+            self.run(main, Some(sidechain));
+        }
+    }
+
+    fn run(&mut self, channels: &mut [&mut [f32]], sidechain: Option<&[&[f32]]>) {
+        let nch = channels.len().min(2);
+        if nch == 0 {
+            return;
+        }
+        let n = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
+        let feedback = self.topology == Topology::FeedBack;
+        let rms = self.detection == Detection::Rms;
+        let dlen = self.delay[0].len();
+        for i in 0..n {
+            self.tick_parameters();
+            let hpf_mix = self.hpf_mix.value();
+            let range = -self.range.value();
+            let mut target = [0.0f64; 2];
+            let mut stiffness = [0.0f64; 2];
+            for c in 0..nch {
+                let x = sanitize(channels[c][i]) as f64;
+                let mut s = match sidechain {
+                    Some(sc) => sanitize(sc[c.min(sc.len() - 1)][i]) as f64,
+                    None => x,
+                };
+                let st = &mut self.ch[c];
+                if hpf_mix > 0.0 {
+                    let y = st.hpf.tick(&self.hpf_coeffs, s);
+                    st.hpf.flush();
+                    s += hpf_mix * (y - s);
+                }
+                if feedback {
+                    s *= st.gain;
+                }
+                let level = if rms {
+                    st.mean_square =
+                        flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
+                    if st.mean_square > self.floor_ms {
+                        0.5 * fast_log2(st.mean_square)
+                    } else {
+                        f64::NEG_INFINITY
+                    }
+                } else if s.abs() > self.floor_abs {
+                    fast_log2(s.abs())
+                } else {
+                    f64::NEG_INFINITY
+                };
+                if level > f64::NEG_INFINITY {
+                    let (t, k) = if feedback {
+                        self.gc.feedback_gain(level)
+                    } else {
+                        (self.gc.gain(level), 0.0)
+                    };
+                    if t < range {
+                        target[c] = range;
+                    } else {
+                        target[c] = t;
+                        stiffness[c] = k;
+                    }
+                }
+            }
+            if nch == 2 {
+                let link = self.link.value();
+                if link > 0.0 {
+                    let m = usize::from(target[1] < target[0]);
+                    let (tm, km) = (target[m], stiffness[m]);
+                    for c in 0..2 {
+                        target[c] += link * (tm - target[c]);
+                        stiffness[c] += link * (km - stiffness[c]);
+                    }
+                }
+            }
+            let mix = self.mix.value();
+            let read = if self.delay_pos >= self.latency {
+                self.delay_pos - self.latency
+            } else {
+                self.delay_pos + dlen - self.latency
+            };
+            for c in 0..nch {
+                let st = &mut self.ch[c];
+                let g = self.ballistics.step(&mut st.env, target[c], stiffness[c]);
+                st.gain = if g == 0.0 { 1.0 } else { fast_exp2(g) };
+                let line = &mut self.delay[c];
+                line[self.delay_pos] = sanitize(channels[c][i]);
+                let dry = line[read] as f64;
+                let wet = dry * st.gain * self.makeup_gain;
+                channels[c][i] = (dry + mix * (wet - dry)) as f32;
+            }
+            self.delay_pos += 1;
+            if self.delay_pos == dlen {
+                self.delay_pos = 0;
+            }
+            self.clock += 1;
+        }
+        for c in 0..nch {
+            let g = self.ch[c].env.value(self.ballistics.auto_release());
+            self.gr_meter[c] = (-log2_to_db(g)) as f32;
+        }
+        if nch == 1 {
+            self.gr_meter[1] = self.gr_meter[0];
+        }
+    }
+
+    #[inline]
+    fn tick_parameters(&mut self) {
+        if self.threshold.is_smoothing() || self.slope.is_smoothing() || self.knee.is_smoothing() {
+            self.threshold.tick();
+            self.slope.tick();
+            self.knee.tick();
+            self.update_curve();
+        }
+        self.range.tick();
+        if self.makeup.is_smoothing() {
+            self.makeup_gain = fast_exp2(self.makeup.tick());
+        }
+        self.mix.tick();
+        self.link.tick();
+        let was_off = self.hpf_mix.value() == 0.0;
+        self.hpf_mix.tick();
+        if was_off && self.hpf_mix.value() > 0.0 {
+            // The filter did not run while switched off: start it from silence, not stale state.
+            self.ch[0].hpf.reset();
+            self.ch[1].hpf.reset();
+        }
+        if self.hpf_freq.is_smoothing() {
+            self.hpf_freq.tick();
+            if self.clock % Self::HPF_UPDATE_INTERVAL == 0 || !self.hpf_freq.is_smoothing() {
+                self.update_hpf();
+            }
+        }
+    }
+}

@@ -1,0 +1,714 @@
+//! Algorithmic reverb: pre-delay, a multichannel Hadamard input diffuser (Luff, "Let's write a
+//! reverb", ADC 2021), an eight-line feedback delay network with per-line absorption filters
+//! that make the RT60 exact in three bands (Jot 1991/1997), slow allpass-interpolated delay
+//! modulation, and a wet output stage (low/high cut, width, dry/wet mix).
+//!
+//! # Channels
+//! Stereo in, stereo out, in place: `process` with two channels. For a mono-in/stereo-out bus
+//! the plugin copies its one input into both output channels and calls `process` with those
+//! two (the network sums nothing it would not sum anyway: a mono input is simply `L == R`).
+//! With a single channel `process` runs mono in/mono out and returns `(L + R) / 2` of the
+//! stereo result.
+//!
+//! # Signal flow (per sample)
+//! `in -> pre-delay -> [direct, diffuser] blended by diffusion -> FDN (8 lines) -> two
+//! orthogonal output taps (+ early taps from the diffuser) -> low cut -> high cut -> width ->
+//! dry/wet`.
+//!
+//! # Determinism and smoothing
+//! Mix, width, diffusion, input gain, modulation depth and pre-delay are smoothed per sample;
+//! decay, bass/high multipliers, crossovers and the wet filters are smoothed on a fixed grid of
+//! [`GRID`] samples counted since `reset`, where the filter coefficients are recomputed only
+//! while something changes. Line lengths (size, mode) glide per sample. Output is
+//! bit-identical for any block partition.
+//!
+//! # Decay display
+//! [`Reverb::rt60_at`] and [`Reverb::band_rt60`] give the RT60 the current settings produce,
+//! from the same closed-form filter design the network runs, without rendering anything.
+
+mod diffuser;
+mod fdn;
+mod lanes;
+
+pub use lanes::{hadamard, HADAMARD_SCALE, LINES};
+
+use crate::filter::{BiquadCoeffs, BiquadState};
+use crate::smoother::Smoother;
+use crate::util::sanitize;
+use diffuser::{Diffuser, STAGES};
+use fdn::{Absorption, Fdn};
+use lanes::{all_zero, Lanes};
+use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_2};
+
+/// Coefficient grid (samples): decay, damping and wet-filter coefficients are recomputed at most
+/// this often, always at the same sample indices since `reset`.
+pub const GRID: usize = 32;
+
+/// Below this crossover the RT60 is `decay * bass_mult` (a fixed, room-acoustics-style
+/// "bass ratio" band: the 125/250 Hz octaves).
+pub const LOW_CROSSOVER_HZ: f64 = 250.0;
+
+/// Longest pre-delay (ms).
+pub const MAX_PREDELAY_MS: f64 = 250.0;
+
+/// Peak modulation sweep at `mod_depth = 1` (ms): 0.6 ms at the LFO rates of 0.3-1.1 Hz is a
+/// pitch deviation of at most about 7 cents, enough to smear the modes of the network (no
+/// metallic ringing) without audible chorus.
+pub const MAX_MOD_MS: f64 = 0.6;
+
+/// State below this magnitude (300 dB under full scale, far below any 24-bit or f32 output
+/// floor) is flushed to zero, so a tail reaches exact silence within about 5 RT60 and no
+/// arithmetic ever runs on denormals.
+const FLOOR: f32 = 1e-15;
+
+/// Injection and output gains: with these the wet level of a 2 s Hall is close to the dry
+/// level for broadband input.
+const INJECT: f64 = 0.5;
+const OUT_GAIN: f32 = 0.6;
+
+/// Polarity of the input injected into each line (left on even lanes, right on odd lanes).
+const INJECT_SIGN: Lanes = [1.0, 1.0, -1.0, 1.0, 1.0, -1.0, -1.0, -1.0];
+
+const SIZE_RAMP_MS: f64 = 300.0;
+const PREDELAY_RAMP_MS: f64 = 120.0;
+const GAIN_RAMP_MS: f64 = 20.0;
+const MODE_FADE_MS: f64 = 15.0;
+const DECAY_RAMP_MS: f64 = 60.0;
+
+/// Size maps to a length scale of `2.5^(2 size - 1)`: 0.4x (size 0) to 2.5x (size 1) of the
+/// mode's nominal lengths, a geometric law so equal size steps sound like equal room ratios.
+fn size_scale(size: f64) -> f64 {
+    2.5f64.powf(2.0 * size - 1.0)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Short lines, strong early reflections, moderate high-frequency damping.
+    Room,
+    /// Long lines, slow diffuser, longest high-frequency decay falloff.
+    #[default]
+    Hall,
+    /// Compact lines and a very short diffuser: an immediately dense, bright onset with no
+    /// distinct early reflections, like a steel plate.
+    Plate,
+}
+
+struct ModeSpec {
+    /// Nominal line lengths (ms) at size 50 %, geometrically spread so no two share a
+    /// common period.
+    lines_ms: [f64; LINES],
+    /// Diffuser stage lengths (ms), doubling as in Luff's design.
+    diffuser_ms: [f64; STAGES],
+    /// Level of the diffuser taps added to the wet output (the early reflections).
+    early: f64,
+    /// RT60 above `hf_damp` as a fraction of the mid RT60.
+    hf_ratio: f64,
+    seed: u64,
+}
+
+const MODES: [ModeSpec; 3] = [
+    ModeSpec {
+        lines_ms: [10.03, 11.71, 13.47, 15.61, 18.17, 20.89, 24.31, 27.97],
+        diffuser_ms: [3.1, 6.3, 12.7, 21.9],
+        early: 0.5,
+        hf_ratio: 0.35,
+        seed: 11,
+    },
+    ModeSpec {
+        lines_ms: [30.11, 34.33, 39.23, 44.87, 51.19, 58.53, 66.91, 76.49],
+        diffuser_ms: [4.3, 8.9, 17.3, 33.7],
+        early: 0.3,
+        hf_ratio: 0.25,
+        seed: 23,
+    },
+    ModeSpec {
+        lines_ms: [7.07, 8.21, 9.43, 10.93, 12.71, 14.59, 17.03, 19.57],
+        diffuser_ms: [1.3, 2.7, 4.9, 9.1],
+        early: 0.0,
+        hf_ratio: 0.5,
+        seed: 37,
+    },
+];
+
+fn spec(mode: Mode) -> &'static ModeSpec {
+    &MODES[mode as usize]
+}
+
+/// The reverb processor. See the module documentation for the signal flow.
+#[derive(Debug, Clone)]
+pub struct Reverb {
+    sample_rate: f64,
+    prepared: bool,
+    // Settings (targets).
+    mode: Mode,
+    pending_mode: Option<Mode>,
+    mix: f64,
+    predelay_ms: f64,
+    decay_s: f64,
+    size: f64,
+    diffusion: f64,
+    hf_damp_hz: f64,
+    bass_mult: f64,
+    low_cut_hz: f64,
+    high_cut_hz: f64,
+    mod_depth: f64,
+    width: f64,
+    freeze: bool,
+    // Per-sample smoothers.
+    dry_s: Smoother,
+    wet_s: Smoother,
+    width_s: Smoother,
+    direct_s: Smoother,
+    diffuse_s: Smoother,
+    input_s: Smoother,
+    mode_gain_s: Smoother,
+    early_s: Smoother,
+    depth_s: Smoother,
+    predelay_s: Smoother,
+    // Grid smoothers.
+    alpha_s: Smoother,
+    bass_s: Smoother,
+    hf_ratio_s: Smoother,
+    hf_log_s: Smoother,
+    low_cut_log_s: Smoother,
+    high_cut_log_s: Smoother,
+    grid_pos: usize,
+    absorption_dirty: bool,
+    filters_dirty: bool,
+    // Signal state.
+    predelay: Vec<[f32; 2]>,
+    pd_pos: usize,
+    diffuser: Diffuser,
+    diffuser_tables: [[[usize; LINES]; STAGES]; 3],
+    fdn: Fdn,
+    low_cut: BiquadCoeffs,
+    high_cut: BiquadCoeffs,
+    low_cut_state: [BiquadState; 2],
+    high_cut_state: [BiquadState; 2],
+    quiet: usize,
+}
+
+impl Default for Reverb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Reverb {
+    /// A reverb with the plugin's defaults (Hall, mix 25 %, decay 2 s, size 50 %, diffusion
+    /// 80 %, hf_damp 8 kHz, bass 1x, cuts 20 Hz / 20 kHz, modulation 30 %, width 100 %).
+    /// Call [`Reverb::prepare`] before processing.
+    pub fn new() -> Self {
+        Self {
+            sample_rate: 48_000.0,
+            prepared: false,
+            mode: Mode::Hall,
+            pending_mode: None,
+            mix: 0.25,
+            predelay_ms: 0.0,
+            decay_s: 2.0,
+            size: 0.5,
+            diffusion: 0.8,
+            hf_damp_hz: 8000.0,
+            bass_mult: 1.0,
+            low_cut_hz: 20.0,
+            high_cut_hz: 20_000.0,
+            mod_depth: 0.3,
+            width: 1.0,
+            freeze: false,
+            dry_s: Smoother::default(),
+            wet_s: Smoother::default(),
+            width_s: Smoother::default(),
+            direct_s: Smoother::default(),
+            diffuse_s: Smoother::default(),
+            input_s: Smoother::default(),
+            mode_gain_s: Smoother::default(),
+            early_s: Smoother::default(),
+            depth_s: Smoother::default(),
+            predelay_s: Smoother::default(),
+            alpha_s: Smoother::default(),
+            bass_s: Smoother::default(),
+            hf_ratio_s: Smoother::default(),
+            hf_log_s: Smoother::default(),
+            low_cut_log_s: Smoother::default(),
+            high_cut_log_s: Smoother::default(),
+            grid_pos: 0,
+            absorption_dirty: true,
+            filters_dirty: true,
+            predelay: Vec::new(),
+            pd_pos: 0,
+            diffuser: Diffuser::default(),
+            diffuser_tables: [[[1; LINES]; STAGES]; 3],
+            fdn: Fdn::default(),
+            low_cut: BiquadCoeffs::IDENTITY,
+            high_cut: BiquadCoeffs::IDENTITY,
+            low_cut_state: [BiquadState::default(); 2],
+            high_cut_state: [BiquadState::default(); 2],
+            quiet: 0,
+        }
+    }
+
+    /// Allocates every delay line for `sample_rate` (22.05-384 kHz) and resets. `max_block` is
+    /// not needed: the reverb has no block-sized scratch.
+    pub fn prepare(&mut self, sample_rate: f64, _max_block: usize) {
+        let fs = sample_rate;
+        self.sample_rate = fs;
+        self.prepared = true;
+        let pd = (MAX_PREDELAY_MS * 1e-3 * fs).ceil() as usize + 3;
+        self.predelay = vec![[0.0; 2]; pd.next_power_of_two()];
+        let max_stage = MODES
+            .iter()
+            .flat_map(|m| m.diffuser_ms)
+            .fold(0.0f64, f64::max);
+        self.diffuser.prepare(fs, max_stage);
+        for (t, m) in self.diffuser_tables.iter_mut().zip(&MODES) {
+            *t = Diffuser::delay_table(fs, &m.diffuser_ms, m.seed);
+        }
+        let max_line_ms =
+            MODES.iter().flat_map(|m| m.lines_ms).fold(0.0f64, f64::max) * size_scale(1.0);
+        self.fdn.prepare(
+            fs,
+            max_line_ms * 1e-3 * fs,
+            MAX_MOD_MS * 1e-3 * fs + 2.0,
+            FLOOR,
+        );
+        let grid_rate = fs / GRID as f64;
+        for s in [
+            &mut self.dry_s,
+            &mut self.wet_s,
+            &mut self.width_s,
+            &mut self.direct_s,
+            &mut self.diffuse_s,
+            &mut self.input_s,
+            &mut self.early_s,
+            &mut self.depth_s,
+        ] {
+            s.prepare(fs, GAIN_RAMP_MS);
+        }
+        self.mode_gain_s.prepare(fs, MODE_FADE_MS);
+        self.predelay_s.prepare(fs, PREDELAY_RAMP_MS);
+        for s in [
+            &mut self.alpha_s,
+            &mut self.bass_s,
+            &mut self.hf_ratio_s,
+            &mut self.hf_log_s,
+        ] {
+            s.prepare(grid_rate, DECAY_RAMP_MS);
+        }
+        self.low_cut_log_s.prepare(grid_rate, GAIN_RAMP_MS);
+        self.high_cut_log_s.prepare(grid_rate, GAIN_RAMP_MS);
+        self.reset();
+    }
+
+    /// Clears all signal state (the tail stops), completes every ramp and applies a pending
+    /// mode change. Settings are kept.
+    pub fn reset(&mut self) {
+        if let Some(m) = self.pending_mode.take() {
+            self.mode = m;
+        }
+        self.push_targets();
+        for s in [
+            &mut self.dry_s,
+            &mut self.wet_s,
+            &mut self.width_s,
+            &mut self.direct_s,
+            &mut self.diffuse_s,
+            &mut self.input_s,
+            &mut self.early_s,
+            &mut self.depth_s,
+            &mut self.predelay_s,
+            &mut self.alpha_s,
+            &mut self.bass_s,
+            &mut self.hf_ratio_s,
+            &mut self.hf_log_s,
+            &mut self.low_cut_log_s,
+            &mut self.high_cut_log_s,
+        ] {
+            s.reset();
+        }
+        self.mode_gain_s.set_immediate(1.0);
+        if self.prepared {
+            self.diffuser
+                .set_delays(self.diffuser_tables[self.mode as usize]);
+            self.fdn.set_lengths(self.line_lengths(self.mode), 0);
+        }
+        self.clear_signal();
+        self.grid_pos = 0;
+        self.absorption_dirty = true;
+        self.filters_dirty = true;
+    }
+
+    fn clear_signal(&mut self) {
+        self.predelay.fill([0.0; 2]);
+        self.pd_pos = 0;
+        self.diffuser.reset();
+        self.fdn.reset();
+        self.low_cut_state = [BiquadState::default(); 2];
+        self.high_cut_state = [BiquadState::default(); 2];
+        self.quiet = 0;
+    }
+
+    /// The reverb adds no latency: the dry path is untouched and the wet path starts at once.
+    pub fn latency_samples(&self) -> usize {
+        0
+    }
+
+    /// Room, Hall or Plate. The change is click-free: the input to the network fades out over
+    /// 15 ms, the diffuser switches, the line lengths glide to the new set (the running tail
+    /// keeps going) and the input fades back in.
+    pub fn set_mode(&mut self, mode: Mode) {
+        if mode == self.pending_mode.unwrap_or(self.mode) {
+            return;
+        }
+        if mode == self.mode {
+            self.pending_mode = None;
+            self.mode_gain_s.set_target(1.0);
+        } else {
+            self.pending_mode = Some(mode);
+            self.mode_gain_s.set_target(0.0);
+        }
+    }
+
+    /// Dry/wet, 0-1 (equal-power law: dry `cos(mix pi/2)`, wet `sin(mix pi/2)`, since dry and
+    /// reverb are uncorrelated).
+    pub fn set_mix(&mut self, mix: f64) {
+        self.mix = mix.clamp(0.0, 1.0);
+        self.push_targets();
+    }
+
+    /// Pre-delay, 0-250 ms (glides over 120 ms when changed).
+    pub fn set_predelay_ms(&mut self, ms: f64) {
+        self.predelay_ms = ms.clamp(0.0, MAX_PREDELAY_MS);
+        self.push_targets();
+    }
+
+    /// Mid-band RT60, 0.1-20 s.
+    pub fn set_decay_s(&mut self, seconds: f64) {
+        self.decay_s = seconds.clamp(0.1, 20.0);
+        self.push_targets();
+    }
+
+    /// Size, 0-1: scales every line length by 0.4x-2.5x of the mode's nominal set; the lengths
+    /// glide over 300 ms (a short pitch glide, never a click).
+    pub fn set_size(&mut self, size: f64) {
+        self.size = size.clamp(0.0, 1.0);
+        if self.prepared {
+            let ramp = (SIZE_RAMP_MS * 1e-3 * self.sample_rate).round() as u32;
+            self.fdn.set_lengths(self.line_lengths(self.mode), ramp);
+            self.absorption_dirty = true;
+        }
+    }
+
+    /// Input diffusion, 0-1: equal-power blend from the undiffused input (discrete early
+    /// echoes) to the fully diffused one.
+    pub fn set_diffusion(&mut self, diffusion: f64) {
+        self.diffusion = diffusion.clamp(0.0, 1.0);
+        self.push_targets();
+    }
+
+    /// Frequency (1-20 kHz) above which the RT60 falls to the mode's high ratio of the decay.
+    pub fn set_hf_damp_hz(&mut self, hz: f64) {
+        self.hf_damp_hz = hz.clamp(1000.0, 20_000.0);
+        self.push_targets();
+    }
+
+    /// RT60 multiplier below [`LOW_CROSSOVER_HZ`], 0.5-2.
+    pub fn set_bass_mult(&mut self, mult: f64) {
+        self.bass_mult = mult.clamp(0.5, 2.0);
+        self.push_targets();
+    }
+
+    /// Wet high-pass, 20-1000 Hz (12 dB/oct Butterworth).
+    pub fn set_low_cut_hz(&mut self, hz: f64) {
+        self.low_cut_hz = hz.clamp(20.0, 1000.0);
+        self.push_targets();
+    }
+
+    /// Wet low-pass, 1-20 kHz (12 dB/oct Butterworth, at most 0.45 fs).
+    pub fn set_high_cut_hz(&mut self, hz: f64) {
+        self.high_cut_hz = hz.clamp(1000.0, 20_000.0);
+        self.push_targets();
+    }
+
+    /// Delay modulation depth, 0-1 (1 = [`MAX_MOD_MS`] peak sweep).
+    pub fn set_mod_depth(&mut self, depth: f64) {
+        self.mod_depth = depth.clamp(0.0, 1.0);
+        self.push_targets();
+    }
+
+    /// Stereo width of the wet signal, 0-2 (0 mono, 1 as generated, 2 side doubled).
+    pub fn set_width(&mut self, width: f64) {
+        self.width = width.clamp(0.0, 2.0);
+        self.push_targets();
+    }
+
+    /// Freeze: the loop gain goes to exactly 1 at every frequency (absorption filters become
+    /// identities), the input is muted and the modulation stops (so the frozen network is a
+    /// time-invariant lossless system whose energy is conserved; a time-varying interpolator
+    /// would not conserve it exactly). All three ramp over 20-60 ms.
+    pub fn set_freeze(&mut self, freeze: bool) {
+        self.freeze = freeze;
+        self.push_targets();
+    }
+
+    /// Sends every smoothed setting its target.
+    fn push_targets(&mut self) {
+        let (fs, m) = (
+            self.sample_rate,
+            spec(self.pending_mode.unwrap_or(self.mode)),
+        );
+        let mix = self.mix * FRAC_PI_2;
+        self.dry_s.set_target(mix.cos());
+        self.wet_s.set_target(mix.sin());
+        self.width_s.set_target(self.width);
+        let d = self.diffusion * FRAC_PI_2;
+        self.direct_s.set_target(d.cos());
+        self.diffuse_s.set_target(d.sin());
+        self.input_s
+            .set_target(if self.freeze { 0.0 } else { INJECT });
+        self.early_s.set_target(m.early);
+        let depth = if self.freeze { 0.0 } else { self.mod_depth };
+        self.depth_s.set_target(depth * MAX_MOD_MS * 1e-3 * fs);
+        self.predelay_s
+            .set_target((self.predelay_ms * 1e-3 * fs).round());
+        self.alpha_s
+            .set_target(if self.freeze { 0.0 } else { 1.0 / self.decay_s });
+        self.bass_s.set_target(self.bass_mult);
+        self.hf_ratio_s.set_target(m.hf_ratio);
+        self.hf_log_s.set_target(self.hf_damp_hz.log2());
+        self.low_cut_log_s.set_target(self.low_cut_hz.log2());
+        self.high_cut_log_s.set_target(self.high_cut_hz.log2());
+        self.absorption_dirty = true;
+        self.filters_dirty = true;
+    }
+
+    fn line_lengths(&self, mode: Mode) -> [f64; LINES] {
+        let k = size_scale(self.size) * 1e-3 * self.sample_rate;
+        spec(mode).lines_ms.map(|ms| ms * k)
+    }
+
+    fn absorption(alpha_mid: f64, bass: f64, hf_ratio: f64, hf_hz: f64) -> Absorption {
+        Absorption {
+            alpha_low: alpha_mid / bass,
+            alpha_mid,
+            alpha_high: alpha_mid / hf_ratio,
+            low_xover_hz: LOW_CROSSOVER_HZ,
+            high_xover_hz: hf_hz,
+        }
+    }
+
+    fn target_absorption(&self) -> Absorption {
+        let m = spec(self.pending_mode.unwrap_or(self.mode));
+        let alpha = if self.freeze { 0.0 } else { 1.0 / self.decay_s };
+        Self::absorption(alpha, self.bass_mult, m.hf_ratio, self.hf_damp_hz)
+    }
+
+    /// RT60 (s) at `freq_hz` that the current settings produce once all ramps are done
+    /// (`f64::INFINITY` when frozen): the closed-form response of the absorption filters of each
+    /// line, `RT60 = -3 L / (fs log10 |H(f)|)`, averaged over the lines (they agree to rounding).
+    /// Cheap (a few dozen transcendental calls): meant for the editor's decay display.
+    pub fn rt60_at(&self, freq_hz: f64) -> f64 {
+        let abs = self.target_absorption();
+        if abs.alpha_mid == 0.0 {
+            return f64::INFINITY;
+        }
+        let fs = self.sample_rate;
+        let lens = self.line_lengths(self.pending_mode.unwrap_or(self.mode));
+        lens.iter()
+            .map(|&l| {
+                let (g, lo, hi) = abs.design(l, fs);
+                let mag = g * lo.magnitude(freq_hz, fs) * hi.magnitude(freq_hz, fs);
+                -3.0 * l / (fs * mag.log10())
+            })
+            .sum::<f64>()
+            / LINES as f64
+    }
+
+    /// The three plateau RT60s (s): below [`LOW_CROSSOVER_HZ`], mid band, above `hf_damp`.
+    pub fn band_rt60(&self) -> [f64; 3] {
+        if self.freeze {
+            return [f64::INFINITY; 3];
+        }
+        let m = spec(self.pending_mode.unwrap_or(self.mode));
+        [
+            self.decay_s * self.bass_mult,
+            self.decay_s,
+            self.decay_s * m.hf_ratio,
+        ]
+    }
+
+    /// True once the output is exactly zero and stays so until a non-zero input arrives (every
+    /// delay line and filter holds zeros): lets the host put the plugin to sleep.
+    pub fn is_idle(&self) -> bool {
+        self.quiet > self.fdn.capacity() + self.predelay.len()
+    }
+
+    /// Scans every buffer and filter state for a non-zero value (O(buffer size); for tests and
+    /// diagnostics, not for the audio thread).
+    pub fn state_is_zero(&self) -> bool {
+        self.fdn.state_is_zero()
+            && self.diffuser.is_zero()
+            && self.predelay.iter().all(|f| f[0] == 0.0 && f[1] == 0.0)
+            && self
+                .low_cut_state
+                .iter()
+                .chain(&self.high_cut_state)
+                .all(|s| {
+                    let mut t = *s;
+                    t.tick(&BiquadCoeffs::IDENTITY, 0.0) == 0.0
+                        && t.tick(&BiquadCoeffs::IDENTITY, 0.0) == 0.0
+                })
+    }
+
+    fn grid_update(&mut self) {
+        if let Some(m) = self.pending_mode {
+            if self.mode_gain_s.value() == 0.0 && !self.mode_gain_s.is_smoothing() {
+                self.mode = m;
+                self.pending_mode = None;
+                self.diffuser.set_delays(self.diffuser_tables[m as usize]);
+                let ramp = (SIZE_RAMP_MS * 1e-3 * self.sample_rate).round() as u32;
+                self.fdn.set_lengths(self.line_lengths(m), ramp);
+                self.mode_gain_s.set_target(1.0);
+            }
+        }
+        let mut abs_changed = self.absorption_dirty || self.fdn.is_gliding();
+        for s in [
+            &mut self.alpha_s,
+            &mut self.bass_s,
+            &mut self.hf_ratio_s,
+            &mut self.hf_log_s,
+        ] {
+            abs_changed |= s.is_smoothing();
+            s.tick();
+        }
+        if abs_changed {
+            let abs = Self::absorption(
+                self.alpha_s.value(),
+                self.bass_s.value(),
+                self.hf_ratio_s.value(),
+                self.hf_log_s.value().exp2(),
+            );
+            self.fdn.set_absorption(&abs, self.sample_rate);
+            self.absorption_dirty = false;
+        }
+        let mut filt_changed = self.filters_dirty;
+        for s in [&mut self.low_cut_log_s, &mut self.high_cut_log_s] {
+            filt_changed |= s.is_smoothing();
+            s.tick();
+        }
+        if filt_changed {
+            let fs = self.sample_rate;
+            self.low_cut =
+                BiquadCoeffs::rbj_highpass(fs, self.low_cut_log_s.value().exp2(), FRAC_1_SQRT_2);
+            let hc = self.high_cut_log_s.value().exp2().min(0.45 * fs);
+            self.high_cut = BiquadCoeffs::rbj_lowpass(fs, hc, FRAC_1_SQRT_2);
+            self.filters_dirty = false;
+        }
+        self.fdn.grid_update();
+        for s in self
+            .low_cut_state
+            .iter_mut()
+            .chain(&mut self.high_cut_state)
+        {
+            s.flush();
+        }
+    }
+
+    #[inline(always)]
+    fn read_predelay(&mut self, xl: f32, xr: f32) -> (f32, f32) {
+        let mask = self.predelay.len() - 1;
+        let pos = self.pd_pos;
+        self.predelay[pos] = [xl, xr];
+        self.pd_pos = (pos + 1) & mask;
+        let d = self.predelay_s.tick();
+        let di = d as usize;
+        let f = (d - di as f64) as f32;
+        let a = self.predelay[pos.wrapping_sub(di) & mask];
+        if f == 0.0 {
+            (a[0], a[1])
+        } else {
+            // Linear interpolation only while gliding; at rest the delay is a whole sample.
+            let b = self.predelay[pos.wrapping_sub(di + 1) & mask];
+            (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
+        }
+    }
+
+    /// One stereo sample through the whole reverb (dry/wet mixed).
+    #[inline(always)]
+    fn tick(&mut self, in_l: f32, in_r: f32) -> (f32, f32) {
+        if self.grid_pos == 0 {
+            self.grid_update();
+        }
+        self.grid_pos = (self.grid_pos + 1) % GRID;
+        // An input 80 dB over full scale is not audio; the clamp keeps every state finite.
+        let xl = sanitize(in_l).clamp(-1e4, 1e4);
+        let xr = sanitize(in_r).clamp(-1e4, 1e4);
+        let (pl, pr) = self.read_predelay(xl, xr);
+        let g_in = self.input_s.tick() as f32;
+        let mut u = [0.0f32; LINES];
+        for i in 0..LINES {
+            u[i] = if i % 2 == 0 { pl } else { pr } * INJECT_SIGN[i] * g_in;
+        }
+        let diffused = self.diffuser.tick(u);
+        let direct = self.direct_s.tick() as f32;
+        let diffuse = self.diffuse_s.tick() as f32;
+        let fade = self.mode_gain_s.tick() as f32;
+        let mut inject = [0.0f32; LINES];
+        for i in 0..LINES {
+            inject[i] = (direct * u[i] + diffuse * diffused[i]) * fade;
+        }
+        let depth = self.depth_s.tick() as f32;
+        let mixed = self.fdn.tick(inject, depth);
+        let early = self.early_s.tick() as f32 * fade;
+        let wl = mixed[1] * OUT_GAIN + early * diffused[0];
+        let wr = mixed[2] * OUT_GAIN + early * diffused[3];
+        let wl = self.high_cut_state[0].tick(
+            &self.high_cut,
+            self.low_cut_state[0].tick(&self.low_cut, wl as f64),
+        );
+        let wr = self.high_cut_state[1].tick(
+            &self.high_cut,
+            self.low_cut_state[1].tick(&self.low_cut, wr as f64),
+        );
+        let width = self.width_s.tick();
+        let mid = 0.5 * (wl + wr);
+        let side = 0.5 * (wl - wr) * width;
+        let (dry, wet) = (self.dry_s.tick(), self.wet_s.tick());
+        let (ol, or) = (mid + side, mid - side);
+        if !(ol + or).is_finite() {
+            // Unreachable with clamped input, but a poisoned state must never persist.
+            self.clear_signal();
+            return (xl * dry as f32, xr * dry as f32);
+        }
+        if xl == 0.0 && xr == 0.0 && all_zero(self.fdn.last_written()) && ol == 0.0 && or == 0.0 {
+            self.quiet = self.quiet.saturating_add(1);
+        } else {
+            self.quiet = 0;
+        }
+        (
+            (dry * xl as f64 + wet * ol) as f32,
+            (dry * xr as f64 + wet * or) as f32,
+        )
+    }
+
+    /// Processes one block in place: two channels (stereo in/out; for mono-in/stereo-out copy
+    /// the input into both first) or one (mono in/out, wet = `(L + R) / 2`).
+    pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        match channels {
+            [l, r] => {
+                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                    let (ol, or) = self.tick(*a, *b);
+                    *a = ol;
+                    *b = or;
+                }
+            }
+            [m] => {
+                for x in m.iter_mut() {
+                    let (ol, or) = self.tick(*x, *x);
+                    *x = 0.5 * (ol + or);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -49,8 +49,12 @@ def set_plain(plugin, p, value):
 
 
 def configure(plugin, key, settings: dict):
+    """Sets plain values, then runs one short block: the host hands parameter changes to the
+    plugin with the next process call, where they are smoothed (a correct plugin glides over
+    a few ms). The measured renders then start with `reset=True`, which settles every glide."""
     for sid, value in settings.items():
         set_plain(plugin, by_id(frozen(key), sid), value)
+    plugin.process(np.zeros((2, 1024), dtype=np.float32), SR, buffer_size=512, reset=False)
 
 
 def process(plugin, x, buffer_size=512, reset=True):

@@ -31,12 +31,46 @@ def _require_ardour():
         pytest.skip(msg + " (cargo xtask test installs it when run as root)")
 
 
+# Ardour 7.3 bounces in chunks of 8192 samples and hands a plugin one automation value per
+# chunk: the automation's value at the chunk's END (measured: a -12 -> +6 dB ramp on Bus Glue's
+# Output gives, chunk by chunk, exactly the ramp's value at the end of the chunk, quantized to
+# the parameter's 0.1 dB step). Points in between do not split the chunk. So the expected level
+# is that staircase, and it is compared where the plugin's smoothing has settled.
+ARDOUR_CHUNK = 8192
+SETTLE = 1500  # samples after a chunk boundary before the plugin's ~20 ms glide is complete
+
+
 def ramp_points(lo, hi):
     return [(0, lo), (RAMP[0], lo), (RAMP[1], hi), (N, hi)]
 
 
-def expected_curve(centres, lo, hi):
-    return np.interp(centres, [0, RAMP[0], RAMP[1], N], [lo, lo, hi, hi])
+def automation_at(t, lo, hi):
+    return np.interp(t, [0, RAMP[0], RAMP[1], N], [lo, lo, hi, hi])
+
+
+def settled_chunks(lo, hi, step=None):
+    """(first sample, end sample, value the plugin runs with) for each bounce chunk, the part
+    after the plugin's glide."""
+    out = []
+    for start in range(0, N, ARDOUR_CHUNK):
+        end = min(start + ARDOUR_CHUNK, N)
+        v = float(automation_at(end, lo, hi))
+        if step:
+            v = round(v / step) * step
+        if end - start > 2 * SETTLE:
+            out.append((start + SETTLE, end, v))
+    return out
+
+
+def level_errors(session, track, lo, hi, step):
+    """Per settled chunk: measured output/input level (dB) minus the value Ardour sent."""
+    r = session[track]
+    x = session["_sources"][track]
+    errs = []
+    for a, b, v in settled_chunks(lo, hi, step):
+        got = rms_db(r.audio[:, a:b]) - rms_db(x[:, a:b])
+        errs.append((a, got - v))
+    return np.array(errs)
 
 
 @pytest.fixture(scope="module")
@@ -91,68 +125,53 @@ def test_plugin_loaded_with_frozen_parameters_and_ids(session, plugin_key):
            f"latency {r.latency}")
 
 
-def _gain_error(session, track, lo, hi, skip_ms=60):
-    r = session[track]
-    x = session["_sources"][track]
-    centres, out = envelope_db(r.audio, 480, 240)
-    _, inp = envelope_db(x, 480, 240)
-    gain = out - inp
-    want = expected_curve(centres, lo, hi)
-    skip = skip_ms * SR / 1000
-    ok = (np.abs(centres - RAMP[0]) > skip) & (np.abs(centres - RAMP[1]) > skip) & (centres > skip)
-    return centres, gain, want, ok
-
-
 def test_channel_strip_follows_output_automation(session):
-    centres, gain, want, ok = _gain_error(session, "cs", -24.0, 6.0)
-    err = np.abs(gain - want)[ok]
-    record(f"ardour channel_strip: Output automation -24 -> +6 dB followed within "
-           f"{err.max():.3f} dB (mean {err.mean():.3f} dB)")
-    assert err.max() < 0.25
+    errs = level_errors(session, "cs", -24.0, 6.0, 0.1)
+    e = np.abs(errs[:, 1])
+    record(f"ardour channel_strip: Output automation -24 -> +6 dB: every 8192-sample chunk's "
+           f"level within {e.max():.3f} dB of the value Ardour sent ({len(e)} chunks)")
+    assert e.max() < 0.05
 
 
 def test_bus_glue_compresses_and_follows_automation(session):
-    centres, gain, want, ok = _gain_error(session, "bg", -12.0, 6.0)
-    # The compressor takes level off (a stub would not); the output gain moves the rest.
-    reduction = gain - want
-    before = reduction[(centres > 0.2 * SR) & (centres < 0.45 * SR)].mean()
-    after = reduction[(centres > 2.7 * SR) & (centres < 2.95 * SR)].mean()
-    spread = np.abs(reduction[ok] - np.median(reduction[ok]))
-    record(f"ardour bus_glue: gain reduction {before:.2f} dB before the ramp, {after:.2f} dB "
-           f"after; automation followed within {spread.max():.3f} dB of a constant reduction")
-    assert before < -6.0
-    assert abs(after - before) < 0.3
-    assert spread.max() < 0.3
+    errs = level_errors(session, "bg", -12.0, 6.0, 0.1)
+    # What remains is the compressor's gain reduction: large (a stub would leave 0 dB) and
+    # constant (the Output gain sits after the detector, so automating it changes nothing else).
+    reduction = errs[:, 1]
+    spread = np.abs(reduction - np.median(reduction))
+    record(f"ardour bus_glue: gain reduction {np.median(reduction):.2f} dB (threshold -40 dB, "
+           f"4:1 on a -18 dBFS sine); Output automation followed within {spread.max():.3f} dB")
+    assert np.median(reduction) < -6.0
+    assert spread.max() < 0.05
 
 
 def test_maximizer_follows_gain_automation_with_latency_compensated(session):
     r = session["mx"]
     x = session["_sources"]["mx"]
     residual = delay_by_xcorr(x, r.audio, max_lag=4096)
-    # Music is not a steady tone: compare output/input level ratio over 100 ms windows.
-    win = 4800
-    starts = np.arange(0, N - win, win)
-    ratio = np.array([rms_db(r.audio[:, s:s + win]) - rms_db(x[:, s:s + win]) for s in starts])
-    want = expected_curve(starts + win / 2, 0.0, 12.0)
-    ok = (np.abs(starts + win / 2 - RAMP[0]) > 0.1 * SR) & (np.abs(starts + win / 2 - RAMP[1]) > 0.1 * SR)
-    err = np.abs(ratio - want)[ok]
+    errs = level_errors(session, "mx", 0.0, 12.0, 0.1)
+    e = np.abs(errs[:, 1])
     peak = 20 * np.log10(np.max(np.abs(r.audio)))
-    record(f"ardour maximizer: latency {r.latency} samples, residual delay after Ardour's "
-           f"compensation {residual} samples; Gain automation 0 -> +12 dB followed within "
-           f"{err.max():.3f} dB; peak {peak:.2f} dBFS")
+    record(f"ardour maximizer: latency {r.latency} samples (lookahead 10 ms), residual delay "
+           f"after Ardour's compensation {residual} samples; Gain automation 0 -> +12 dB "
+           f"followed within {e.max():.3f} dB per chunk; peak {peak:.2f} dBFS")
+    assert r.latency >= 480
     assert residual == 0
-    assert err.max() < 0.3
+    assert e.max() < 0.05
     assert peak <= -1.0 + 0.01
 
 
 def test_reverb_follows_mix_automation(session):
     r = session["rv"]
     x = session["_sources"]["rv"]
-    dry = slice(int(0.05 * SR), int(0.45 * SR))
+    # The chunks before the ramp run at mix 0 (the chunk that contains the ramp's start already
+    # gets the value at its end); the last ones at 100 %.
+    dry = slice(int(0.05 * SR), 2 * ARDOUR_CHUNK)
     wet = slice(int(2.6 * SR), N)
     dry_err = rms_db(r.audio[:, dry] - x[:, dry]) - rms_db(x[:, dry])
     wet_err = rms_db(r.audio[:, wet] - x[:, wet]) - rms_db(x[:, wet])
-    record(f"ardour reverb: mix 0 %: output vs input {dry_err:.1f} dB; mix 100 %: "
-           f"{wet_err:.1f} dB (the dry signal is gone)")
+    wet_level = rms_db(r.audio[:, wet]) - rms_db(x[:, wet])
+    record(f"ardour reverb: mix 0 %: output vs input {dry_err:.1f} dB; mix 100 %: difference "
+           f"{wet_err:+.1f} dB, level {wet_level:+.1f} dB re input (the dry signal is gone)")
     assert dry_err < -60
     assert wet_err > -3

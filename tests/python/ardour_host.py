@@ -47,7 +47,11 @@ def ardour_version() -> str:
         return "not installed"
     out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
     text = (out.stdout + out.stderr).strip().splitlines()
-    return text[0] if text else "unknown"
+    version = text[0] if text else "unknown"
+    pkg = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "ardour"], capture_output=True, text=True)
+    if pkg.returncode == 0 and pkg.stdout:
+        version += f" (Debian package ardour {pkg.stdout})"
+    return version
 
 
 @dataclass

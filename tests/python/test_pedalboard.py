@@ -145,6 +145,25 @@ def test_set_by_attribute_and_by_raw_value(plugin_key):
             assert abs(float(got) - raw_means) <= display_tolerance(p, raw_means), (sid, got)
 
 
+def test_every_attribute_accepts_its_own_value(plugin_key):
+    """Reading an attribute and writing the value back works for every parameter. pedalboard
+    types an attribute by parsing the value strings: where it cannot (for example "2.00 s",
+    "4:1", "L50", "-14.0 LUFS") the attribute is string-valued and takes the display text;
+    those are listed in the summary."""
+    plugin = load(plugin_key)
+    strings = []
+    for p in frozen(plugin_key):
+        key = p.pedalboard_key
+        value = getattr(plugin, key)
+        text = plugin.parameters[key].string_value
+        setattr(plugin, key, value)
+        assert plugin.parameters[key].string_value == text, (key, value)
+        if p.kind not in ("enum", "bool") and isinstance(value.__wrapped__ if hasattr(value, "__wrapped__") else value, str):
+            strings.append(f"{key}={str(value)!r}")
+    record(f"pedalboard {plugin_key}: numeric parameters pedalboard exposes as strings: "
+           f"{', '.join(strings) or 'none'}")
+
+
 def _residual_delay(x, y):
     return delay_by_xcorr(x, y, max_lag=2048)
 

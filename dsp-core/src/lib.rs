@@ -27,10 +27,16 @@
 //! [`util::DENORMAL_FLOOR`] so silence decays to exact zero and never costs denormal arithmetic.
 #![forbid(unsafe_code)]
 
+pub mod dither;
 pub mod dynamics;
+pub mod eq;
 pub mod filter;
 pub mod gain;
+pub mod imager;
+pub mod meter;
+pub mod oversampling;
 pub mod reverb;
+pub mod saturation;
 pub mod signal;
 pub mod smoother;
 pub mod util;

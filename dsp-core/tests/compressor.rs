@@ -143,8 +143,9 @@ fn reduction_db(input: &[f32], output: &[f32]) -> Vec<f64> {
         .collect()
 }
 
-/// Samples (counting the step's own sample) until the reduction has covered 63.2% of the step
-/// from `from` to `to`, linearly interpolated between samples.
+/// Samples until the reduction has covered 63.2% of the step from `from` to `to`: the sample at
+/// `start` is the first one processed after the step, so index `start + k` is the value after
+/// `k + 1` samples; linearly interpolated.
 fn time_to_63(gr: &[f64], start: usize, from: f64, to: f64) -> f64 {
     let goal = from + (1.0 - (-1.0f64).exp()) * (to - from);
     let rising = to > from;

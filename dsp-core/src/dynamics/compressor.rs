@@ -14,7 +14,7 @@
 
 use super::detector::{smoothing_weight, Ballistics, Envelope};
 use super::gain_computer::{ratio_to_slope, GainComputer};
-use super::{db_to_log2, fast_exp2, fast_log2, log2_to_db};
+use super::{db_to_log2, fast_exp2, fast_exp2_f32, fast_log2, fast_log2_f32, log2_to_db};
 use crate::filter::{BiquadCoeffs, BiquadState};
 use crate::smoother::Smoother;
 use crate::util::{flush, sanitize};
@@ -33,6 +33,86 @@ pub enum Topology {
     /// [`Compressor::FEEDBACK_MAX_RATIO`], and the loop gain makes attack and release act faster
     /// the higher the ratio: the smoother, program-dependent "glue" character.
     FeedBack,
+}
+
+/// Detector levels are floored here (-600 dB): keeps `fast_log2` on normal numbers, and is far
+/// below any threshold, where the static curve gives exactly 0 dB (so the gain is exactly 1).
+const LEVEL_FLOOR: f64 = 1e-30;
+
+/// Samples per pass of the feed-forward path (stack scratch, no allocation).
+const CHUNK: usize = 64;
+
+/// The static curve in single precision for the vectorised passes, in the branch-free form of
+/// [`GainComputer::gain`], with the range floor.
+#[derive(Debug, Clone, Copy)]
+struct CurveF32 {
+    lo: f32,
+    knee: f32,
+    hi: f32,
+    quad: f32,
+    slope: f32,
+    floor: f32,
+}
+
+impl CurveF32 {
+    #[inline]
+    fn new(gc: &GainComputer, range: f64) -> Self {
+        let knee = gc.knee();
+        Self {
+            lo: (gc.threshold() - 0.5 * knee) as f32,
+            knee: knee as f32,
+            hi: (gc.threshold() + 0.5 * knee) as f32,
+            quad: if knee > 0.0 {
+                gc.slope() / (2.0 * knee)
+            } else {
+                0.0
+            } as f32,
+            slope: gc.slope() as f32,
+            floor: -range as f32,
+        }
+    }
+
+    #[inline]
+    fn gain(&self, x: f32) -> f32 {
+        let u = (x - self.lo).max(0.0).min(self.knee);
+        let over = (x - self.hi).max(0.0);
+        (self.quad * u * u + self.slope * over).max(self.floor)
+    }
+
+    /// Stereo link: each channel's reduction moves towards the deeper one by `link`.
+    #[inline]
+    fn link(&self, a: f32, b: f32, link: f32) -> (f32, f32) {
+        let lo = a.min(b);
+        (a + link * (lo - a), b + link * (lo - b))
+    }
+}
+
+/// Pushes `input` (sanitised) into the ring `line` at `pos` and returns in `dry` the samples
+/// `latency` samples older, exactly as the sample-by-sample loop does: the part of `dry` that
+/// comes from before this chunk is read before anything is overwritten.
+fn delay_chunk(line: &mut [f32], pos: usize, latency: usize, input: &[f32], dry: &mut [f32]) {
+    let len = line.len();
+    let m = input.len();
+    let old = latency.min(m);
+    let mut r = (pos + len - latency) % len;
+    for d in dry[..old].iter_mut() {
+        *d = line[r];
+        r += 1;
+        if r == len {
+            r = 0;
+        }
+    }
+    let mut w = pos;
+    for &x in input {
+        line[w] = sanitize(x);
+        w += 1;
+        if w == len {
+            w = 0;
+        }
+    }
+    for (d, &x) in dry[old..].iter_mut().zip(input) {
+        *d = sanitize(x);
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -74,8 +154,6 @@ pub struct Compressor {
     hpf_freq: Smoother,
 
     gc: GainComputer,
-    floor_abs: f64,
-    floor_ms: f64,
     makeup_gain: f64,
     ballistics: Ballistics,
     rms_weight: f64,
@@ -142,8 +220,6 @@ impl Compressor {
             hpf_mix: Smoother::default(),
             hpf_freq: Smoother::default(),
             gc: GainComputer::new(0.0, 1.0, 0.0),
-            floor_abs: 1.0,
-            floor_ms: 1.0,
             makeup_gain: 1.0,
             ballistics: Ballistics::new(0.01, 0.1, false, 48_000.0),
             rms_weight: 0.0,
@@ -371,8 +447,6 @@ impl Compressor {
             self.slope.value(),
             self.knee.value(),
         );
-        self.floor_abs = fast_exp2(self.gc.knee_start());
-        self.floor_ms = self.floor_abs * self.floor_abs;
     }
 
     fn update_hpf(&mut self) {
@@ -404,11 +478,192 @@ impl Compressor {
             return;
         }
         let n = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
-        let feedback = self.topology == Topology::FeedBack;
+        match self.topology {
+            Topology::FeedForward => self.run_feed_forward(channels, sidechain, nch, n),
+            Topology::FeedBack => self.run_feedback(channels, sidechain, nch, n),
+        }
+        for c in 0..nch {
+            let g = self.ch[c].env.value(self.ballistics.auto_release());
+            self.gr_meter[c] = (-log2_to_db(g)) as f32;
+        }
+        if nch == 1 {
+            self.gr_meter[1] = self.gr_meter[0];
+        }
+    }
+
+    /// Feed-forward in chunks of [`CHUNK`] samples, pass by pass, so that the log2, the static
+    /// curve, the link and the exp2 run as straight loops the compiler vectorises; only the
+    /// recursive parts (side-chain filter, RMS averager, ballistics, delay line) and parameter
+    /// ramps run sample by sample. Every ramp still advances once per sample, in order, so the
+    /// result does not depend on where blocks or chunks start.
+    fn run_feed_forward(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        sidechain: Option<&[&[f32]]>,
+        nch: usize,
+        n: usize,
+    ) {
+        let rms = self.detection == Detection::Rms;
+        let dlen = self.delay[0].len();
+        let mut start = 0;
+        while start < n {
+            let m = (n - start).min(CHUNK);
+            let mut level = [[0.0f32; CHUNK]; 2];
+            let hpf_idle = self.hpf_mix.value() == 0.0
+                && !self.hpf_mix.is_smoothing()
+                && !self.hpf_freq.is_smoothing();
+            if hpf_idle && !rms {
+                for (c, lv) in level.iter_mut().enumerate().take(nch) {
+                    let src: &[f32] = match sidechain {
+                        Some(sc) => &sc[c.min(sc.len() - 1)][start..start + m],
+                        None => &channels[c][start..start + m],
+                    };
+                    for (v, &x) in lv[..m].iter_mut().zip(src) {
+                        *v = sanitize(x).abs();
+                    }
+                }
+            } else {
+                for i in 0..m {
+                    self.tick_hpf(self.clock + i as u64);
+                    let hpf_mix = self.hpf_mix.value();
+                    for c in 0..nch {
+                        let mut s = match sidechain {
+                            Some(sc) => sanitize(sc[c.min(sc.len() - 1)][start + i]),
+                            None => sanitize(channels[c][start + i]),
+                        } as f64;
+                        let st = &mut self.ch[c];
+                        if hpf_mix > 0.0 {
+                            let y = st.hpf.tick(&self.hpf_coeffs, s);
+                            st.hpf.flush();
+                            s += hpf_mix * (y - s);
+                        }
+                        level[c][i] = if rms {
+                            st.mean_square =
+                                flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
+                            st.mean_square as f32
+                        } else {
+                            s.abs() as f32
+                        };
+                    }
+                }
+            }
+            let scale = if rms { 0.5 } else { 1.0 };
+            for lv in level.iter_mut().take(nch) {
+                for v in lv[..m].iter_mut() {
+                    *v = scale * fast_log2_f32(v.max(LEVEL_FLOOR as f32));
+                }
+            }
+            let mut target = level;
+            if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
+                for i in 0..m {
+                    self.tick_curve();
+                    let curve = CurveF32::new(&self.gc, self.range.value());
+                    let link = if nch == 2 {
+                        self.link.value() as f32
+                    } else {
+                        0.0
+                    };
+                    let (l, r) =
+                        curve.link(curve.gain(target[0][i]), curve.gain(target[1][i]), link);
+                    (target[0][i], target[1][i]) = (l, r);
+                }
+            } else {
+                let curve = CurveF32::new(&self.gc, self.range.value());
+                let link = if nch == 2 {
+                    self.link.value() as f32
+                } else {
+                    0.0
+                };
+                let [l, r] = &mut target;
+                for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
+                    (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
+                }
+            }
+            // The envelopes are the only loop-carried chains: both channels advance in the same
+            // loop so that their latencies overlap.
+            let mut gain = target;
+            let b = self.ballistics;
+            let [c0, c1] = &mut self.ch;
+            let [g0, g1] = &mut gain;
+            if nch == 2 {
+                for (a, z) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
+                    *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
+                    *z = b.step(&mut c1.env, *z as f64, 0.0) as f32;
+                }
+            } else {
+                for a in g0[..m].iter_mut() {
+                    *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
+                }
+            }
+            for g in gain.iter_mut().take(nch) {
+                for v in g[..m].iter_mut() {
+                    *v = fast_exp2_f32(*v);
+                }
+            }
+            if self.mix.is_smoothing() || self.makeup.is_smoothing() {
+                for i in 0..m {
+                    self.tick_output();
+                    let mix = self.mix.value();
+                    let read = if self.delay_pos >= self.latency {
+                        self.delay_pos - self.latency
+                    } else {
+                        self.delay_pos + dlen - self.latency
+                    };
+                    for c in 0..nch {
+                        let line = &mut self.delay[c];
+                        let x = &mut channels[c][start + i];
+                        line[self.delay_pos] = sanitize(*x);
+                        let dry = line[read] as f64;
+                        let wet = dry * gain[c][i] as f64 * self.makeup_gain;
+                        *x = (dry + mix * (wet - dry)) as f32;
+                    }
+                    self.delay_pos += 1;
+                    if self.delay_pos == dlen {
+                        self.delay_pos = 0;
+                    }
+                }
+            } else {
+                let (mix, makeup) = (self.mix.value(), self.makeup_gain);
+                for (c, g) in gain.iter().enumerate().take(nch) {
+                    let mut dry = [0.0f32; CHUNK];
+                    let io = &mut channels[c][start..start + m];
+                    delay_chunk(
+                        &mut self.delay[c],
+                        self.delay_pos,
+                        self.latency,
+                        io,
+                        &mut dry[..m],
+                    );
+                    for ((x, &d), &g) in io.iter_mut().zip(&dry[..m]).zip(&g[..m]) {
+                        let d = d as f64;
+                        *x = (d + mix * (d * g as f64 * makeup - d)) as f32;
+                    }
+                }
+                self.delay_pos = (self.delay_pos + m) % dlen;
+            }
+            for c in 0..nch {
+                self.ch[c].gain = gain[c][m - 1] as f64;
+            }
+            self.clock += m as u64;
+            start += m;
+        }
+    }
+
+    /// The feedback loop needs each sample's gain before the next sample's detection, so it runs
+    /// sample by sample.
+    fn run_feedback(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        sidechain: Option<&[&[f32]]>,
+        nch: usize,
+        n: usize,
+    ) {
         let rms = self.detection == Detection::Rms;
         let dlen = self.delay[0].len();
         for i in 0..n {
-            self.tick_parameters();
+            self.tick_hpf(self.clock);
+            self.tick_curve();
+            self.tick_output();
             let hpf_mix = self.hpf_mix.value();
             let range = -self.range.value();
             let mut target = [0.0f64; 2];
@@ -425,35 +680,16 @@ impl Compressor {
                     st.hpf.flush();
                     s += hpf_mix * (y - s);
                 }
-                if feedback {
-                    s *= st.gain;
-                }
+                s *= st.gain;
                 let level = if rms {
                     st.mean_square =
                         flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
-                    if st.mean_square > self.floor_ms {
-                        0.5 * fast_log2(st.mean_square)
-                    } else {
-                        f64::NEG_INFINITY
-                    }
-                } else if s.abs() > self.floor_abs {
-                    fast_log2(s.abs())
+                    0.5 * fast_log2(st.mean_square.max(LEVEL_FLOOR * LEVEL_FLOOR))
                 } else {
-                    f64::NEG_INFINITY
+                    fast_log2(s.abs().max(LEVEL_FLOOR))
                 };
-                if level > f64::NEG_INFINITY {
-                    let (t, k) = if feedback {
-                        self.gc.feedback_gain(level)
-                    } else {
-                        (self.gc.gain(level), 0.0)
-                    };
-                    if t < range {
-                        target[c] = range;
-                    } else {
-                        target[c] = t;
-                        stiffness[c] = k;
-                    }
-                }
+                let (t, k) = self.gc.feedback_gain(level);
+                (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
             }
             if nch == 2 {
                 let link = self.link.value();
@@ -475,7 +711,7 @@ impl Compressor {
             for c in 0..nch {
                 let st = &mut self.ch[c];
                 let g = self.ballistics.step(&mut st.env, target[c], stiffness[c]);
-                st.gain = if g == 0.0 { 1.0 } else { fast_exp2(g) };
+                st.gain = fast_exp2(g);
                 let line = &mut self.delay[c];
                 line[self.delay_pos] = sanitize(channels[c][i]);
                 let dry = line[read] as f64;
@@ -488,29 +724,39 @@ impl Compressor {
             }
             self.clock += 1;
         }
-        for c in 0..nch {
-            let g = self.ch[c].env.value(self.ballistics.auto_release());
-            self.gr_meter[c] = (-log2_to_db(g)) as f32;
-        }
-        if nch == 1 {
-            self.gr_meter[1] = self.gr_meter[0];
-        }
     }
 
     #[inline]
-    fn tick_parameters(&mut self) {
-        if self.threshold.is_smoothing() || self.slope.is_smoothing() || self.knee.is_smoothing() {
+    fn curve_is_smoothing(&self) -> bool {
+        self.threshold.is_smoothing() || self.slope.is_smoothing() || self.knee.is_smoothing()
+    }
+
+    /// Advances the static curve, range and link ramps by one sample.
+    #[inline]
+    fn tick_curve(&mut self) {
+        if self.curve_is_smoothing() {
             self.threshold.tick();
             self.slope.tick();
             self.knee.tick();
             self.update_curve();
         }
         self.range.tick();
+        self.link.tick();
+    }
+
+    /// Advances the make-up and mix ramps by one sample.
+    #[inline]
+    fn tick_output(&mut self) {
         if self.makeup.is_smoothing() {
             self.makeup_gain = fast_exp2(self.makeup.tick());
         }
         self.mix.tick();
-        self.link.tick();
+    }
+
+    /// Advances the side-chain filter's ramps by one sample; `clock` is the sample's index since
+    /// `reset`, which places coefficient updates on a fixed grid.
+    #[inline]
+    fn tick_hpf(&mut self, clock: u64) {
         let was_off = self.hpf_mix.value() == 0.0;
         self.hpf_mix.tick();
         if was_off && self.hpf_mix.value() > 0.0 {
@@ -520,7 +766,7 @@ impl Compressor {
         }
         if self.hpf_freq.is_smoothing() {
             self.hpf_freq.tick();
-            if self.clock % Self::HPF_UPDATE_INTERVAL == 0 || !self.hpf_freq.is_smoothing() {
+            if clock % Self::HPF_UPDATE_INTERVAL == 0 || !self.hpf_freq.is_smoothing() {
                 self.update_hpf();
             }
         }

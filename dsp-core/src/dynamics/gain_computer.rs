@@ -54,16 +54,15 @@ impl GainComputer {
     }
 
     /// Gain change `y - x` (<= 0) for the input level `x`.
+    ///
+    /// Written without branches (the knee's quadratic saturates at `u = W`, where it has reached
+    /// `S W / 2`, and the linear part continues from `T + W/2`), because on programme material
+    /// the level crosses the knee boundaries unpredictably from sample to sample.
     #[inline]
     pub fn gain(&self, x: f64) -> f64 {
-        if x <= self.knee_lo {
-            0.0
-        } else if x < self.knee_hi {
-            let u = x - self.knee_lo;
-            self.quad * u * u
-        } else {
-            self.slope * (x - self.threshold)
-        }
+        let u = (x - self.knee_lo).max(0.0).min(self.knee);
+        let over = (x - self.knee_hi).max(0.0);
+        self.quad * u * u + self.slope * over
     }
 
     /// Output level `y` for the input level `x`.

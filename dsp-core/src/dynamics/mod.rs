@@ -35,7 +35,7 @@ pub fn log2_to_db(l: f64) -> f64 {
 
 const MANTISSA: u64 = (1u64 << 52) - 1;
 
-/// `log2(x)` for positive, finite, normal `x` (callers gate tiny levels out before calling).
+/// `log2(x)` for positive, finite, normal `x` (callers floor their levels at a normal number).
 ///
 /// The exponent comes from the bits; the mantissa is folded into [1/sqrt2, sqrt2) and its log is
 /// the odd series of `2 atanh(s) / ln 2` with `s = (m - 1)/(m + 1)`, `|s| <= 0.1716`. The first
@@ -47,12 +47,11 @@ pub fn fast_log2(x: f64) -> f64 {
     const C5: f64 = C1 / 5.0;
     const C7: f64 = C1 / 7.0;
     let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & MANTISSA) | (1023u64 << 52));
-    if m > std::f64::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
-    }
+    let m = f64::from_bits((bits & MANTISSA) | (1023u64 << 52));
+    // Folding by selects, not a branch: the mantissa of programme material is random.
+    let big = m > std::f64::consts::SQRT_2;
+    let e = ((bits >> 52) & 0x7ff) as i64 - 1023 + i64::from(big);
+    let m = if big { m * 0.5 } else { m };
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
     e as f64 + s * (C1 + s2 * (C3 + s2 * (C5 + s2 * C7)))
@@ -77,6 +76,39 @@ pub fn fast_exp2(x: f64) -> f64 {
                 + t * (1.0 / 6.0
                     + t * (1.0 / 24.0 + t * (1.0 / 120.0 + t * (1.0 / 720.0 + t / 5040.0))))));
     p * f64::from_bits(((n + 1023) as u64) << 52)
+}
+
+/// Single-precision [`fast_log2`] for the block passes of the feed-forward compressor: the same
+/// fold and series, written with selects and 32-bit integer operations only so that the loop
+/// vectorises with baseline SSE2 (four lanes). Its rounding (6e-8 relative, 4e-6 dB at -100
+/// dBFS) is still four orders of magnitude inside the static curve's budget.
+#[inline]
+pub fn fast_log2_f32(x: f32) -> f32 {
+    const C1: f32 = (2.0 / std::f64::consts::LN_2) as f32;
+    const C3: f32 = C1 / 3.0;
+    const C5: f32 = C1 / 5.0;
+    const C7: f32 = C1 / 7.0;
+    let bits = x.to_bits();
+    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    let big = m > std::f32::consts::SQRT_2;
+    let e = ((bits >> 23) & 0xff) as i32 - 127 + i32::from(big);
+    let m = if big { m * 0.5 } else { m };
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    e as f32 + s * (C1 + s2 * (C3 + s2 * (C5 + s2 * C7)))
+}
+
+/// Single-precision [`fast_exp2`] (clamped to +-126), vectorisable like [`fast_log2_f32`];
+/// `fast_exp2_f32(0.0)` is exactly 1.
+#[inline]
+pub fn fast_exp2_f32(x: f32) -> f32 {
+    let x = x.max(-126.0).min(126.0);
+    let n = (x + 128.5) as i32 - 128;
+    let t = (x - n as f32) * std::f32::consts::LN_2;
+    let p = 1.0
+        + t * (1.0
+            + t * (0.5 + t * (1.0 / 6.0 + t * (1.0 / 24.0 + t * (1.0 / 120.0 + t / 720.0)))));
+    p * f32::from_bits(((n + 127) as u32) << 23)
 }
 
 #[cfg(test)]
@@ -108,5 +140,22 @@ mod tests {
             log2_to_db(worst_exp)
         );
         assert_eq!(fast_exp2(0.0), 1.0);
+    }
+
+    #[test]
+    fn single_precision_versions_stay_within_a_thousandth_of_a_db() {
+        let mut worst = 0.0f64;
+        let mut x = 1e-30f32;
+        while x < 1e6 {
+            worst = worst.max((fast_log2_f32(x) as f64 - (x as f64).log2()).abs());
+            x *= 1.0007;
+        }
+        let mut l = -100.0f32;
+        while l < 20.0 {
+            worst = worst.max((fast_exp2_f32(l) as f64 / (l as f64).exp2()).log2().abs());
+            l += 0.000_731;
+        }
+        assert!(log2_to_db(worst) < 1e-3, "{} dB", log2_to_db(worst));
+        assert_eq!(fast_exp2_f32(0.0), 1.0);
     }
 }

@@ -5,7 +5,8 @@
 //! `8^STAGES` echoes spread over the sum of the stage lengths, which is what makes the
 //! network's onset dense instead of a handful of discrete repeats.
 
-use super::lanes::{hadamard, Lanes, LINES};
+use super::lanes::{HADAMARD_SCALE, LINES};
+use super::GRID;
 use crate::signal::Rng;
 
 pub const STAGES: usize = 4;
@@ -26,10 +27,14 @@ const SIGN: [[f32; LINES]; STAGES] = [
     [-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, 1.0, -1.0],
 ];
 
+/// Channel-major chunk: `x[channel][t]`.
+pub type Planar = [[f32; GRID]; LINES];
+
 #[derive(Debug, Clone, Default)]
 pub struct Diffuser {
-    /// `STAGES` ring buffers of `size` frames each, back to back.
-    buf: Vec<Lanes>,
+    /// One ring buffer of `size` samples per stage and channel (channel-major, so a chunk moves
+    /// through a stage as contiguous copies and the Hadamard runs across time in SIMD).
+    buf: Vec<f32>,
     size: usize,
     mask: usize,
     pos: usize,
@@ -39,10 +44,10 @@ pub struct Diffuser {
 impl Diffuser {
     /// Allocates for stage lengths up to `max_stage_ms`.
     pub fn prepare(&mut self, sample_rate: f64, max_stage_ms: f64) {
-        let max = (max_stage_ms * 1e-3 * sample_rate).ceil() as usize + 2;
+        let max = (max_stage_ms * 1e-3 * sample_rate).ceil() as usize + GRID + 2;
         self.size = max.next_power_of_two();
         self.mask = self.size - 1;
-        self.buf = vec![[0.0; LINES]; self.size * STAGES];
+        self.buf = vec![0.0; self.size * STAGES * LINES];
         self.pos = 0;
     }
 
@@ -71,29 +76,90 @@ impl Diffuser {
     }
 
     pub fn reset(&mut self) {
-        self.buf.fill([0.0; LINES]);
+        self.buf.fill(0.0);
         self.pos = 0;
     }
 
     pub fn is_zero(&self) -> bool {
-        self.buf.iter().all(|f| f.iter().all(|&v| v == 0.0))
+        self.buf.iter().all(|&v| v == 0.0)
     }
 
-    #[inline(always)]
-    pub fn tick(&mut self, x: Lanes) -> Lanes {
-        let mut v = x;
+    /// Diffuses the first `n` samples (at most `GRID`) of `x` in place.
+    pub fn process(&mut self, x: &mut Planar, n: usize) {
         let (pos, mask, size) = (self.pos, self.mask, self.size);
         for k in 0..STAGES {
-            let stage = &mut self.buf[k * size..(k + 1) * size];
-            stage[pos] = v;
-            let mut r = [0.0f32; LINES];
-            for i in 0..LINES {
-                let src = PERM[k][i];
-                r[i] = stage[pos.wrapping_sub(self.delays[k][src]) & mask][src] * SIGN[k][i];
+            for (ch, xs) in x.iter().enumerate() {
+                let ring = &mut self.buf[(k * LINES + ch) * size..][..size];
+                ring_write(ring, pos, &xs[..n]);
             }
-            v = hadamard(r);
+            let mut r: Planar = [[0.0; GRID]; LINES];
+            for (i, ri) in r.iter_mut().enumerate() {
+                let src = PERM[k][i];
+                let ring = &self.buf[(k * LINES + src) * size..][..size];
+                // Delays are at least one sample; the span may reach into the samples written
+                // just above, exactly as a sample-by-sample write-then-read would.
+                ring_read(ring, pos.wrapping_sub(self.delays[k][src]) & mask, &mut ri[..n]);
+                let sign = SIGN[k][i];
+                for v in ri.iter_mut() {
+                    *v *= sign;
+                }
+            }
+            hadamard_planar(&r, x);
         }
-        self.pos = (pos + 1) & mask;
-        v
+        self.pos = (pos + n) & mask;
+    }
+}
+
+/// Copies `src` into the ring from `start` on; a full chunk that does not wrap (the common
+/// case) is a fixed-size copy the compiler inlines as vector moves.
+#[inline(always)]
+fn ring_write(ring: &mut [f32], start: usize, src: &[f32]) {
+    if src.len() == GRID && start + GRID <= ring.len() {
+        let dst: &mut [f32; GRID] = (&mut ring[start..start + GRID]).try_into().unwrap();
+        let s: &[f32; GRID] = src.try_into().unwrap();
+        *dst = *s;
+    } else {
+        for (t, &v) in src.iter().enumerate() {
+            ring[(start + t) % ring.len()] = v;
+        }
+    }
+}
+
+#[inline(always)]
+fn ring_read(ring: &[f32], start: usize, dst: &mut [f32]) {
+    if dst.len() == GRID && start + GRID <= ring.len() {
+        let s: &[f32; GRID] = (&ring[start..start + GRID]).try_into().unwrap();
+        let d: &mut [f32; GRID] = dst.try_into().unwrap();
+        *d = *s;
+    } else {
+        for (t, v) in dst.iter_mut().enumerate() {
+            *v = ring[(start + t) % ring.len()];
+        }
+    }
+}
+
+/// The Hadamard transform of every time step of a chunk, vectorised across time.
+fn hadamard_planar(x: &Planar, out: &mut Planar) {
+    let mut a: Planar = [[0.0; GRID]; LINES];
+    for i in 0..4 {
+        for t in 0..GRID {
+            a[i][t] = x[i][t] + x[i + 4][t];
+            a[i + 4][t] = x[i][t] - x[i + 4][t];
+        }
+    }
+    let mut b: Planar = [[0.0; GRID]; LINES];
+    for h in [0, 4] {
+        for i in h..h + 2 {
+            for t in 0..GRID {
+                b[i][t] = a[i][t] + a[i + 2][t];
+                b[i + 2][t] = a[i][t] - a[i + 2][t];
+            }
+        }
+    }
+    for h in [0, 2, 4, 6] {
+        for t in 0..GRID {
+            out[h][t] = (b[h][t] + b[h + 1][t]) * HADAMARD_SCALE;
+            out[h + 1][t] = (b[h][t] - b[h + 1][t]) * HADAMARD_SCALE;
+        }
     }
 }

@@ -296,56 +296,66 @@ impl Fdn {
         }
     }
 
-    /// One sample: reads the lines, filters them, mixes them and writes back `mixed + inject`.
-    /// Returns the mixed vector (each lane an orthogonal combination of all lines), from which
-    /// the caller takes its decorrelated output taps. `depth` is the sweep in samples.
-    #[inline(always)]
-    pub fn tick(&mut self, inject: Lanes, depth: f32) -> Lanes {
-        if self.len_remaining > 0 {
-            self.len_remaining -= 1;
-            if self.len_remaining == 0 {
-                self.len = self.len_target;
-            } else {
-                for i in 0..LINES {
-                    self.len[i] += self.len_step[i];
-                }
+    /// Runs `inject.len()` (at most `GRID`) samples. Phase 1 reads and filters every line for the
+    /// whole chunk; phase 2 mixes and writes back `mixed + inject`. The split is exact, not an
+    /// approximation: the shortest line (2.8 ms minus the sweep) is longer than a chunk at every
+    /// sample rate, so no read in a chunk can see a write of the same chunk. `mixed[t]` (each
+    /// lane an orthogonal combination of all lines) is where the caller takes its decorrelated
+    /// output taps; `depth[t]` is the sweep in samples.
+    pub fn process(&mut self, inject: &[Lanes], depth: &[f32], mixed: &mut [Lanes]) {
+        let n = inject.len();
+        for (t, out) in mixed.iter_mut().enumerate().take(n) {
+            if self.len_remaining > 0 {
+                self.glide_step();
             }
-            self.split_lengths();
+            let mut y = [0.0f32; LINES];
+            let d_mod = depth[t];
+            for i in 0..LINES {
+                let c = self.lfo_cos[i];
+                let s = self.lfo_sin[i];
+                self.lfo_cos[i] = c * self.rot_cos[i] - s * self.rot_sin[i];
+                self.lfo_sin[i] = s * self.rot_cos[i] + c * self.rot_sin[i];
+            }
+            let base = self.pos.wrapping_add(t);
+            let mask = self.mask;
+            // A slice of exactly `mask + 1` frames: indices `& mask` need no bounds check.
+            let buf = &self.buf[..mask + 1];
+            for i in 0..LINES {
+                // Total delay = len_int + q: an integer tap plus an allpass part in [0.5, 1.5).
+                let q = self.len_frac[i] + d_mod * self.lfo_weight[i] * self.lfo_sin[i];
+                let k = (q - 0.5 + FLOOR_BIAS) as i32 - FLOOR_BIAS as i32;
+                let frac = q - k as f32;
+                let d = (self.len_int[i] as isize + k as isize) as usize;
+                let u0 = buf[base.wrapping_sub(d) & mask][i];
+                let u1 = buf[base.wrapping_sub(d + 1) & mask][i];
+                let eta = (1.0 - frac) / (1.0 + frac);
+                y[i] = eta * (u0 - self.ap[i]) + u1;
+            }
+            self.ap = flush(y, self.floor);
+            *out = self.high.tick(self.low.tick(self.ap));
         }
-        let mut y = [0.0f32; LINES];
-        for i in 0..LINES {
-            let c = self.lfo_cos[i];
-            let s = self.lfo_sin[i];
-            self.lfo_cos[i] = c * self.rot_cos[i] - s * self.rot_sin[i];
-            self.lfo_sin[i] = s * self.rot_cos[i] + c * self.rot_sin[i];
+        for (m, inj) in mixed.iter_mut().zip(inject) {
+            let h = hadamard(*m);
+            let mut w = [0.0f32; LINES];
+            for i in 0..LINES {
+                w[i] = h[i] + inj[i];
+            }
+            self.buf[self.pos] = flush(w, self.floor);
+            self.pos = (self.pos + 1) & self.mask;
+            *m = h;
         }
-        for i in 0..LINES {
-            // Total delay = len_int + q, split into an integer tap and an allpass part in [0.5, 1.5).
-            let q = self.len_frac[i] + depth * self.lfo_weight[i] * self.lfo_sin[i];
-            let k = (q - 0.5 + FLOOR_BIAS) as i32 - FLOOR_BIAS as i32;
-            let frac = q - k as f32;
-            let d = (self.len_int[i] as isize + k as isize) as usize;
-            let u0 = self.buf[self.pos.wrapping_sub(d) & self.mask][i];
-            let u1 = self.buf[self.pos.wrapping_sub(d + 1) & self.mask][i];
-            let eta = (1.0 - frac) / (1.0 + frac);
-            let v = eta * (u0 - self.ap[i]) + u1;
-            y[i] = v;
-        }
-        self.ap = flush(y, self.floor);
-        let filtered = self.high.tick(self.low.tick(self.ap));
-        let mixed = hadamard(filtered);
-        let mut w = [0.0f32; LINES];
-        for i in 0..LINES {
-            w[i] = mixed[i] + inject[i];
-        }
-        self.buf[self.pos] = flush(w, self.floor);
-        self.pos = (self.pos + 1) & self.mask;
-        mixed
     }
 
-    /// The frame written last (all zero means the loop received and recirculated nothing).
-    #[inline(always)]
-    pub fn last_written(&self) -> &Lanes {
-        &self.buf[self.pos.wrapping_sub(1) & self.mask]
+    fn glide_step(&mut self) {
+        self.len_remaining -= 1;
+        if self.len_remaining == 0 {
+            self.len = self.len_target;
+        } else {
+            for i in 0..LINES {
+                self.len[i] += self.len_step[i];
+            }
+        }
+        self.split_lengths();
     }
+
 }

@@ -35,7 +35,7 @@ pub use lanes::{hadamard, HADAMARD_SCALE, LINES};
 use crate::filter::{BiquadCoeffs, BiquadState};
 use crate::smoother::Smoother;
 use crate::util::sanitize;
-use diffuser::{Diffuser, STAGES};
+use diffuser::{Diffuser, Planar, STAGES};
 use fdn::{Absorption, Fdn};
 use lanes::{all_zero, Lanes};
 use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_2};
@@ -186,6 +186,7 @@ pub struct Reverb {
     low_cut_state: [BiquadState; 2],
     high_cut_state: [BiquadState; 2],
     quiet: usize,
+    scratch: Box<Scratch>,
 }
 
 impl Default for Reverb {
@@ -245,6 +246,7 @@ impl Reverb {
             low_cut_state: [BiquadState::default(); 2],
             high_cut_state: [BiquadState::default(); 2],
             quiet: 0,
+            scratch: Box::default(),
         }
     }
 
@@ -633,82 +635,157 @@ impl Reverb {
         }
     }
 
-    /// One stereo sample through the whole reverb (dry/wet mixed).
-    #[inline(always)]
-    fn tick(&mut self, in_l: f32, in_r: f32) -> (f32, f32) {
-        if self.grid_pos == 0 {
-            self.grid_update();
+    /// Runs one chunk of `n <= GRID` samples that does not cross a grid point. Each stage runs
+    /// over the whole chunk before the next (input, diffuser, network, output), which keeps the
+    /// loops small enough to vectorise; every sample still sees exactly the values it would in
+    /// a sample-by-sample loop, so the output does not depend on the chunking.
+    fn run_chunk(&mut self, input: &[[f32; 2]], output: &mut [[f32; 2]]) {
+        let n = input.len();
+        let sc = &mut *self.scratch;
+        for (t, x) in input.iter().enumerate() {
+            // An input 80 dB over full scale is not audio; the clamp keeps every state finite.
+            let xl = sanitize(x[0]).clamp(-1e4, 1e4);
+            let xr = sanitize(x[1]).clamp(-1e4, 1e4);
+            sc.dry_in[t] = [xl, xr];
         }
-        self.grid_pos = (self.grid_pos + 1) % GRID;
-        // An input 80 dB over full scale is not audio; the clamp keeps every state finite.
-        let xl = sanitize(in_l).clamp(-1e4, 1e4);
-        let xr = sanitize(in_r).clamp(-1e4, 1e4);
-        let (pl, pr) = self.read_predelay(xl, xr);
-        let g_in = self.input_s.tick() as f32;
-        let mut u = [0.0f32; LINES];
-        for i in 0..LINES {
-            u[i] = if i % 2 == 0 { pl } else { pr } * INJECT_SIGN[i] * g_in;
+        for t in 0..n {
+            let [xl, xr] = self.scratch.dry_in[t];
+            let (pl, pr) = self.read_predelay(xl, xr);
+            let g_in = self.input_s.tick() as f32;
+            let sc = &mut *self.scratch;
+            for i in 0..LINES {
+                let v = if i % 2 == 0 { pl } else { pr } * INJECT_SIGN[i] * g_in;
+                sc.direct[i][t] = v;
+                sc.diffused[i][t] = v;
+            }
+            sc.gains[t] = [
+                self.direct_s.tick() as f32,
+                self.diffuse_s.tick() as f32,
+                self.mode_gain_s.tick() as f32,
+                self.early_s.tick() as f32,
+            ];
+            sc.depth[t] = self.depth_s.tick() as f32;
         }
-        let diffused = self.diffuser.tick(u);
-        let direct = self.direct_s.tick() as f32;
-        let diffuse = self.diffuse_s.tick() as f32;
-        let fade = self.mode_gain_s.tick() as f32;
-        let mut inject = [0.0f32; LINES];
-        for i in 0..LINES {
-            inject[i] = (direct * u[i] + diffuse * diffused[i]) * fade;
+        let sc = &mut *self.scratch;
+        self.diffuser.process(&mut sc.diffused, n);
+        for t in 0..n {
+            let [direct, diffuse, fade, _] = sc.gains[t];
+            for i in 0..LINES {
+                sc.inject[t][i] = (direct * sc.direct[i][t] + diffuse * sc.diffused[i][t]) * fade;
+            }
         }
-        let depth = self.depth_s.tick() as f32;
-        let mixed = self.fdn.tick(inject, depth);
-        let early = self.early_s.tick() as f32 * fade;
-        let wl = mixed[1] * OUT_GAIN + early * diffused[0];
-        let wr = mixed[2] * OUT_GAIN + early * diffused[3];
-        let wl = self.high_cut_state[0].tick(
-            &self.high_cut,
-            self.low_cut_state[0].tick(&self.low_cut, wl as f64),
-        );
-        let wr = self.high_cut_state[1].tick(
-            &self.high_cut,
-            self.low_cut_state[1].tick(&self.low_cut, wr as f64),
-        );
-        let width = self.width_s.tick();
-        let mid = 0.5 * (wl + wr);
-        let side = 0.5 * (wl - wr) * width;
-        let (dry, wet) = (self.dry_s.tick(), self.wet_s.tick());
-        let (ol, or) = (mid + side, mid - side);
-        if !(ol + or).is_finite() {
+        self.fdn
+            .process(&sc.inject[..n], &sc.depth[..n], &mut sc.mixed[..n]);
+        let mut poisoned = false;
+        for t in 0..n {
+            let sc = &*self.scratch;
+            let [_, _, fade, early] = sc.gains[t];
+            let early = early * fade;
+            let mixed = &sc.mixed[t];
+            let wl = mixed[1] * OUT_GAIN + early * sc.diffused[0][t];
+            let wr = mixed[2] * OUT_GAIN + early * sc.diffused[3][t];
+            let quiet_in = all_zero(&sc.inject[t]) && all_zero(mixed);
+            let [xl, xr] = sc.dry_in[t];
+            let wl = self.high_cut_state[0].tick(
+                &self.high_cut,
+                self.low_cut_state[0].tick(&self.low_cut, wl as f64),
+            );
+            let wr = self.high_cut_state[1].tick(
+                &self.high_cut,
+                self.low_cut_state[1].tick(&self.low_cut, wr as f64),
+            );
+            let width = self.width_s.tick();
+            let mid = 0.5 * (wl + wr);
+            let side = 0.5 * (wl - wr) * width;
+            let (dry, wet) = (self.dry_s.tick(), self.wet_s.tick());
+            let (ol, or) = (mid + side, mid - side);
+            poisoned |= !(ol + or).is_finite();
+            if quiet_in && xl == 0.0 && xr == 0.0 && ol == 0.0 && or == 0.0 {
+                self.quiet = self.quiet.saturating_add(1);
+            } else {
+                self.quiet = 0;
+            }
+            output[t] = [
+                (dry * xl as f64 + wet * ol) as f32,
+                (dry * xr as f64 + wet * or) as f32,
+            ];
+        }
+        if poisoned {
             // Unreachable with clamped input, but a poisoned state must never persist.
             self.clear_signal();
-            return (xl * dry as f32, xr * dry as f32);
+            for (o, x) in output.iter_mut().zip(&self.scratch.dry_in) {
+                let dry = self.dry_s.value() as f32;
+                *o = [x[0] * dry, x[1] * dry];
+            }
         }
-        if xl == 0.0 && xr == 0.0 && all_zero(self.fdn.last_written()) && ol == 0.0 && or == 0.0 {
-            self.quiet = self.quiet.saturating_add(1);
-        } else {
-            self.quiet = 0;
-        }
-        (
-            (dry * xl as f64 + wet * ol) as f32,
-            (dry * xr as f64 + wet * or) as f32,
-        )
     }
 
     /// Processes one block in place: two channels (stereo in/out; for mono-in/stereo-out copy
-    /// the input into both first) or one (mono in/out, wet = `(L + R) / 2`).
+    /// the input into both first) or one (mono in/out, returns `(L + R) / 2`).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
-        match channels {
-            [l, r] => {
-                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-                    let (ol, or) = self.tick(*a, *b);
-                    *a = ol;
-                    *b = or;
-                }
+        if !matches!(channels.len(), 1 | 2) {
+            return;
+        }
+        let len = channels[0].len();
+        let mut done = 0;
+        while done < len {
+            if self.grid_pos == 0 {
+                self.grid_update();
             }
-            [m] => {
-                for x in m.iter_mut() {
-                    let (ol, or) = self.tick(*x, *x);
-                    *x = 0.5 * (ol + or);
+            let n = (GRID - self.grid_pos).min(len - done);
+            let mut inp = [[0.0f32; 2]; GRID];
+            let mut out = [[0.0f32; 2]; GRID];
+            match channels {
+                [l, r] => {
+                    for (t, x) in inp[..n].iter_mut().enumerate() {
+                        *x = [l[done + t], r[done + t]];
+                    }
+                    self.run_chunk(&inp[..n], &mut out[..n]);
+                    for (t, o) in out[..n].iter().enumerate() {
+                        l[done + t] = o[0];
+                        r[done + t] = o[1];
+                    }
                 }
+                [m] => {
+                    for (t, x) in inp[..n].iter_mut().enumerate() {
+                        *x = [m[done + t]; 2];
+                    }
+                    self.run_chunk(&inp[..n], &mut out[..n]);
+                    for (t, o) in out[..n].iter().enumerate() {
+                        m[done + t] = 0.5 * (o[0] + o[1]);
+                    }
+                }
+                _ => unreachable!(),
             }
-            _ => {}
+            self.grid_pos = (self.grid_pos + n) % GRID;
+            done += n;
+        }
+    }
+}
+
+/// Per-chunk working arrays (fixed size, allocated once with the processor).
+#[derive(Debug, Clone)]
+struct Scratch {
+    dry_in: [[f32; 2]; GRID],
+    direct: Planar,
+    diffused: Planar,
+    /// direct, diffuse, mode fade, early level per sample.
+    gains: [[f32; 4]; GRID],
+    depth: [f32; GRID],
+    inject: [Lanes; GRID],
+    mixed: [Lanes; GRID],
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            dry_in: [[0.0; 2]; GRID],
+            direct: [[0.0; GRID]; LINES],
+            diffused: [[0.0; GRID]; LINES],
+            gains: [[0.0; 4]; GRID],
+            depth: [0.0; GRID],
+            inject: [[0.0; LINES]; GRID],
+            mixed: [[0.0; LINES]; GRID],
         }
     }
 }

@@ -6,7 +6,10 @@ pub mod params;
 
 use dsp_core::dynamics::{Compressor, Detection, Topology};
 use dsp_core::gain::Gain;
+use dsp_core::meter::level::LevelMeter;
 use lathe_shared::bypass::Bypass;
+use lathe_shared::channels::stereo_view;
+use lathe_shared::meters::{LevelReadout, MeterValue};
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{BusGlueParams, STATE_VERSION};
@@ -14,8 +17,20 @@ use std::sync::Arc;
 
 pub const CLAP_ID: &str = "audio.lathe.bus-glue";
 
+/// What the editor shows, published lock-free from the audio thread.
+#[derive(Debug, Default)]
+pub struct Meters {
+    pub input: LevelReadout,
+    pub output: LevelReadout,
+    /// Gain reduction since the editor's last read, dB (positive).
+    pub gr_db: MeterValue,
+}
+
 pub struct BusGlue {
     params: Arc<BusGlueParams>,
+    pub meters: Arc<Meters>,
+    in_level: LevelMeter,
+    out_level: LevelMeter,
     comp: Compressor,
     output: Gain,
     bypass: Bypass,
@@ -35,6 +50,9 @@ impl Default for BusGlue {
     fn default() -> Self {
         Self {
             params: Arc::new(BusGlueParams::default()),
+            meters: Arc::new(Meters::default()),
+            in_level: LevelMeter::new(),
+            out_level: LevelMeter::new(),
             comp: {
                 let mut c = Compressor::new();
                 bus_character(&mut c);
@@ -119,6 +137,8 @@ impl Plugin for BusGlue {
     ) -> bool {
         let sr = config.sample_rate as f64;
         let max = config.max_buffer_size as usize;
+        self.in_level.prepare(sr, max, 2);
+        self.out_level.prepare(sr, max, 2);
         self.comp.prepare(sr, max);
         self.output.prepare(sr, max);
         self.bypass.prepare(sr, max, 2, 0);
@@ -127,6 +147,8 @@ impl Plugin for BusGlue {
 
     fn reset(&mut self) {
         self.apply_params();
+        self.in_level.reset();
+        self.out_level.reset();
         self.comp.reset();
         self.output.reset();
         self.bypass.reset();
@@ -144,6 +166,8 @@ impl Plugin for BusGlue {
         }
         self.apply_params();
         self.bypass.capture(channels);
+        let (view, n) = stereo_view(channels);
+        self.in_level.process(&view[..n]);
         let external = self.params.sc_external.value();
         match aux.inputs.first_mut() {
             Some(sc) if external && sc.channels() > 0 => {
@@ -156,6 +180,12 @@ impl Plugin for BusGlue {
         }
         self.output.process(channels);
         self.bypass.apply(channels);
+        let (view, n) = stereo_view(channels);
+        self.out_level.process(&view[..n]);
+        let m = &self.meters;
+        m.input.publish(&self.in_level, n);
+        m.output.publish(&self.out_level, n);
+        m.gr_db.update_max(self.comp.gain_reduction_db(0).max(self.comp.gain_reduction_db(1)));
         ProcessStatus::Normal
     }
 }

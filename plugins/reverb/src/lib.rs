@@ -5,7 +5,10 @@
 pub mod params;
 
 use dsp_core::reverb::Reverb as ReverbDsp;
+use dsp_core::meter::level::LevelMeter;
 use lathe_shared::bypass::Bypass;
+use lathe_shared::channels::stereo_view;
+use lathe_shared::meters::LevelReadout;
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{Mode, ReverbParams, STATE_VERSION};
@@ -13,8 +16,18 @@ use std::sync::Arc;
 
 pub const CLAP_ID: &str = "audio.lathe.reverb";
 
+/// What the editor shows, published lock-free from the audio thread.
+#[derive(Debug, Default)]
+pub struct Meters {
+    pub input: LevelReadout,
+    pub output: LevelReadout,
+}
+
 pub struct Reverb {
     params: Arc<ReverbParams>,
+    pub meters: Arc<Meters>,
+    in_level: LevelMeter,
+    out_level: LevelMeter,
     dsp: ReverbDsp,
     bypass: Bypass,
     /// With a mono input the host hands us the input in channel 0 only; it is duplicated to
@@ -26,6 +39,9 @@ impl Default for Reverb {
     fn default() -> Self {
         Self {
             params: Arc::new(ReverbParams::default()),
+            meters: Arc::new(Meters::default()),
+            in_level: LevelMeter::new(),
+            out_level: LevelMeter::new(),
             dsp: ReverbDsp::default(),
             bypass: Bypass::default(),
             mono_in: false,
@@ -101,6 +117,8 @@ impl Plugin for Reverb {
     ) -> bool {
         let sr = config.sample_rate as f64;
         let max = config.max_buffer_size as usize;
+        self.in_level.prepare(sr, max, 2);
+        self.out_level.prepare(sr, max, 2);
         self.dsp.prepare(sr, max);
         self.bypass.prepare(sr, max, 2, 0);
         self.mono_in = layout.main_input_channels == NonZeroU32::new(1);
@@ -109,6 +127,8 @@ impl Plugin for Reverb {
 
     fn reset(&mut self) {
         self.apply_params();
+        self.in_level.reset();
+        self.out_level.reset();
         self.dsp.reset();
         self.bypass.reset();
     }
@@ -129,8 +149,14 @@ impl Plugin for Reverb {
         }
         self.apply_params();
         self.bypass.capture(channels);
+        let (view, n) = stereo_view(channels);
+        self.in_level.process(&view[..n]);
         self.dsp.process(channels);
         self.bypass.apply(channels);
+        let (view, n) = stereo_view(channels);
+        self.out_level.process(&view[..n]);
+        self.meters.input.publish(&self.in_level, n);
+        self.meters.output.publish(&self.out_level, n);
         ProcessStatus::Normal
     }
 }

@@ -3,6 +3,7 @@
 //! check and the lock-free meter handoff to the editors.
 
 pub mod bypass;
+pub mod channels;
 pub mod format;
 pub mod meters;
 pub mod params;

@@ -37,3 +37,22 @@ impl MeterValue {
         self.0.swap(f32::NEG_INFINITY, Ordering::Relaxed)
     }
 }
+
+/// Peak and RMS of up to two channels, as an editor's level meter shows them.
+#[derive(Debug, Default)]
+pub struct LevelReadout {
+    /// Sample peak since the editor's last read, dBFS.
+    pub peak_db: [MeterValue; 2],
+    /// RMS over dsp-core's 300 ms window, dBFS.
+    pub rms_db: [MeterValue; 2],
+}
+
+impl LevelReadout {
+    /// Publishes what `meter` measured in the block it just processed.
+    pub fn publish(&self, meter: &dsp_core::meter::level::LevelMeter, channels: usize) {
+        for ch in 0..channels.min(2) {
+            self.peak_db[ch].update_max(meter.block_peak_dbfs(ch) as f32);
+            self.rms_db[ch].set(meter.rms_dbfs(ch) as f32);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Compressor and gate throughput: one 512-sample stereo block at 48 kHz per iteration.
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use dsp_core::dynamics::{Compressor, Detection, Gate, Topology};
+use dsp_core::signal;
+
+const FS: f64 = 48_000.0;
+const BLOCK: usize = 512;
+
+fn bench_block<P>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    id: &str,
+    proc: &mut P,
+    process: impl Fn(&mut P, &mut [&mut [f32]]),
+) {
+    let music = signal::music_like(FS, 1.0, 1);
+    let mut pos = 0;
+    let (mut l, mut r) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
+    group.bench_function(id, |b| {
+        b.iter(|| {
+            if pos + BLOCK > music[0].len() {
+                pos = 0;
+            }
+            l.copy_from_slice(&music[0][pos..pos + BLOCK]);
+            r.copy_from_slice(&music[1][pos..pos + BLOCK]);
+            pos += BLOCK;
+            process(proc, &mut [&mut l, &mut r]);
+            black_box((&l, &r));
+        })
+    });
+}
+
+fn compressor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compressor");
+    group.throughput(Throughput::Elements(BLOCK as u64));
+    let variants: [(&str, Topology, Detection, bool, f64, bool); 5] = [
+        ("ff_peak", Topology::FeedForward, Detection::Peak, false, 0.0, false),
+        ("ff_rms", Topology::FeedForward, Detection::Rms, false, 0.0, false),
+        ("feedback_peak", Topology::FeedBack, Detection::Peak, false, 0.0, false),
+        ("ff_peak_auto_release", Topology::FeedForward, Detection::Peak, true, 0.0, false),
+        ("ff_full_lookahead_hpf", Topology::FeedForward, Detection::Peak, true, 5.0, true),
+    ];
+    for (name, topology, detection, auto, look, hpf) in variants {
+        let mut comp = Compressor::new();
+        comp.set_topology(topology);
+        comp.set_detection(detection);
+        comp.set_auto_release(auto);
+        comp.set_lookahead_ms(look);
+        comp.set_sidechain_hpf(hpf, 120.0);
+        comp.set_threshold_db(-30.0);
+        comp.set_ratio(4.0);
+        comp.set_knee_db(6.0);
+        comp.set_mix(if hpf { 0.7 } else { 1.0 });
+        comp.prepare(FS, BLOCK);
+        bench_block(&mut group, name, &mut comp, |p, b| {
+            p.process(b)
+        });
+    }
+    group.finish();
+}
+
+fn gate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gate");
+    group.throughput(Throughput::Elements(BLOCK as u64));
+    for (name, ratio) in [("gate", f64::INFINITY), ("expander", 2.0)] {
+        let mut g = Gate::new();
+        g.set_threshold_db(-20.0);
+        g.set_ratio(ratio);
+        g.prepare(FS, BLOCK);
+        bench_block(&mut group, name, &mut g, |p, b| p.process(b));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, compressor, gate);
+criterion_main!(benches);

@@ -1,0 +1,64 @@
+//! Meter throughput: one 512-sample stereo block at 48 kHz per iteration.
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use dsp_core::meter::{LevelMeter, LoudnessMeter, TruePeakMeter};
+use dsp_core::signal;
+
+const BLOCK: usize = 512;
+const FS: f64 = 48_000.0;
+
+fn input() -> [Vec<f32>; 2] {
+    signal::music_like(FS, BLOCK as f64 / FS, 1)
+}
+
+fn loudness(c: &mut Criterion) {
+    let x = input();
+    let mut g = c.benchmark_group("loudness_meter");
+    g.throughput(Throughput::Elements(BLOCK as u64));
+    let mut m = LoudnessMeter::new();
+    m.prepare(FS, BLOCK, 2);
+    g.bench_function("loudness_meter/stereo", |b| {
+        b.iter(|| {
+            m.process(&[black_box(&x[0][..]), black_box(&x[1][..])]);
+            black_box(m.momentary_lufs())
+        })
+    });
+    g.bench_function("loudness_meter/integrated_and_lra_readout", |b| {
+        b.iter(|| black_box(m.integrated_lufs() + m.loudness_range_lu()))
+    });
+    g.finish();
+}
+
+fn true_peak(c: &mut Criterion) {
+    let x = input();
+    let mut g = c.benchmark_group("true_peak_meter");
+    g.throughput(Throughput::Elements(BLOCK as u64));
+    for factor in [4, 8, 16] {
+        let mut m = TruePeakMeter::new(factor);
+        m.prepare(FS, BLOCK, 2);
+        g.bench_function(format!("true_peak_meter/{factor}x"), |b| {
+            b.iter(|| {
+                m.process(&[black_box(&x[0][..]), black_box(&x[1][..])]);
+                black_box(m.block_true_peak_dbtp())
+            })
+        });
+    }
+    g.finish();
+}
+
+fn level(c: &mut Criterion) {
+    let x = input();
+    let mut g = c.benchmark_group("level_meter");
+    g.throughput(Throughput::Elements(BLOCK as u64));
+    let mut m = LevelMeter::new();
+    m.prepare(FS, BLOCK, 2);
+    g.bench_function("level_meter/peak_rms_hold", |b| {
+        b.iter(|| {
+            m.process(&[black_box(&x[0][..]), black_box(&x[1][..])]);
+            black_box(m.rms_dbfs(0))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, loudness, true_peak, level);
+criterion_main!(benches);

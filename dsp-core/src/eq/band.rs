@@ -1,0 +1,354 @@
+//! One minimum-phase EQ band at run time: smoothed parameters, per-sample coefficient updates
+//! while they move, a crossfade for structural changes, and per-band channel placement.
+
+use super::design::{design, FilterType, SectionSet, Slope, MAX_SECTIONS};
+use crate::filter::BiquadCoeffs;
+use crate::smoother::Smoother;
+use crate::util::{sanitize, DENORMAL_FLOOR};
+
+/// Which signal a band filters. On a mono stream `Stereo`, `Left` and `Mid` filter the one
+/// channel and `Right` and `Side` leave it alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    Stereo,
+    Left,
+    Right,
+    /// `(L + R) / 2`, recombined as `L = M + S`, `R = M - S`.
+    Mid,
+    /// `(L - R) / 2`.
+    Side,
+}
+
+/// The settings of one band. `freq` in Hz, `gain_db` in dB (bell, shelves, tilt), `q`
+/// dimensionless (0.1..18 is the tested range), `slope` for the cuts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandParams {
+    pub enabled: bool,
+    pub kind: FilterType,
+    pub freq: f64,
+    pub gain_db: f64,
+    pub q: f64,
+    pub slope: Slope,
+    pub placement: Placement,
+}
+
+impl Default for BandParams {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            kind: FilterType::Bell,
+            freq: 1000.0,
+            gain_db: 0.0,
+            q: std::f64::consts::FRAC_1_SQRT_2,
+            slope: Slope::Db12,
+            placement: Placement::Stereo,
+        }
+    }
+}
+
+impl BandParams {
+    pub fn new(kind: FilterType, freq: f64, gain_db: f64, q: f64) -> Self {
+        Self {
+            enabled: true,
+            kind,
+            freq,
+            gain_db,
+            q,
+            ..Self::default()
+        }
+    }
+
+    pub fn with_slope(mut self, slope: Slope) -> Self {
+        self.slope = slope;
+        self
+    }
+
+    pub fn with_placement(mut self, placement: Placement) -> Self {
+        self.placement = placement;
+        self
+    }
+
+    /// The digital cascade these settings give at `sample_rate` (identity when disabled).
+    pub fn design(&self, sample_rate: f64) -> SectionSet {
+        if !self.enabled {
+            return SectionSet::default();
+        }
+        let freq = self.freq.clamp(1.0, 0.5 * sample_rate);
+        design(
+            self.kind,
+            self.slope,
+            freq,
+            self.gain_db,
+            self.q,
+            sample_rate,
+        )
+    }
+
+    /// True when switching between `self` and `other` changes the filter structure (and so
+    /// needs a crossfade rather than coefficient smoothing).
+    fn structure_differs(&self, other: &Self) -> bool {
+        self.enabled != other.enabled
+            || self.kind != other.kind
+            || self.slope != other.slope
+            || self.placement != other.placement
+    }
+}
+
+/// Parameter ramp time: long enough that a full-range gain or frequency jump has no audible
+/// zipper or click, short enough to follow automation.
+const SMOOTH_MS: f64 = 20.0;
+/// Crossfade for changes of type, slope, placement and enable.
+const FADE_MS: f64 = 20.0;
+
+/// A cascade with its state: two lanes (left/right or mid/side) side by side so that the
+/// per-sample arithmetic is one 2-wide vector operation per coefficient.
+#[derive(Debug, Clone, Copy)]
+struct Engine {
+    params: BandParams,
+    coeffs: SectionSet,
+    s1: [[f64; 2]; MAX_SECTIONS],
+    s2: [[f64; 2]; MAX_SECTIONS],
+}
+
+impl Engine {
+    fn new(params: BandParams, sample_rate: f64) -> Self {
+        Self {
+            params,
+            coeffs: params.design(sample_rate),
+            s1: [[0.0; 2]; MAX_SECTIONS],
+            s2: [[0.0; 2]; MAX_SECTIONS],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.s1 = [[0.0; 2]; MAX_SECTIONS];
+        self.s2 = [[0.0; 2]; MAX_SECTIONS];
+    }
+
+    /// Transposed direct form II on both lanes; state under [`DENORMAL_FLOOR`] is flushed on
+    /// every sample (branch-free, so it stays vectorised and block-independent).
+    #[inline(always)]
+    fn filter(&mut self, mut v: [f64; 2]) -> [f64; 2] {
+        let n = self.coeffs.count;
+        for ((c, s1), s2) in self.coeffs.coeffs[..n]
+            .iter()
+            .zip(&mut self.s1[..n])
+            .zip(&mut self.s2[..n])
+        {
+            v = tdf2(c, s1, s2, v);
+        }
+        v
+    }
+
+    /// One stereo (or mono when `stereo` is false) sample through the band in its placement.
+    #[inline(always)]
+    fn tick(&mut self, l: f64, r: f64, stereo: bool) -> (f64, f64) {
+        if !self.params.enabled {
+            return (l, r);
+        }
+        if !stereo {
+            return match self.params.placement {
+                Placement::Right | Placement::Side => (l, r),
+                _ => (self.filter([l, 0.0])[0], r),
+            };
+        }
+        match self.params.placement {
+            Placement::Stereo => {
+                let y = self.filter([l, r]);
+                (y[0], y[1])
+            }
+            Placement::Left => (self.filter([l, 0.0])[0], r),
+            Placement::Right => (l, self.filter([0.0, r])[1]),
+            Placement::Mid | Placement::Side => {
+                let (m, s) = (0.5 * (l + r), 0.5 * (l - r));
+                let (m, s) = if self.params.placement == Placement::Mid {
+                    (self.filter([m, 0.0])[0], s)
+                } else {
+                    (m, self.filter([0.0, s])[1])
+                };
+                (m + s, m - s)
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn tdf2(c: &BiquadCoeffs, s1: &mut [f64; 2], s2: &mut [f64; 2], x: [f64; 2]) -> [f64; 2] {
+    let mut y = [0.0; 2];
+    for k in 0..2 {
+        y[k] = c.b0 * x[k] + s1[k];
+        let n1 = c.b1 * x[k] - c.a1 * y[k] + s2[k];
+        let n2 = c.b2 * x[k] - c.a2 * y[k];
+        s1[k] = if n1.abs() < DENORMAL_FLOOR { 0.0 } else { n1 };
+        s2[k] = if n2.abs() < DENORMAL_FLOOR { 0.0 } else { n2 };
+    }
+    y
+}
+
+/// One EQ band. Frequency is smoothed in log2(Hz) and Q in ln(Q), so a sweep moves at a constant
+/// musical rate; gain is smoothed in dB. While any of them moves the coefficients are redesigned
+/// every sample (the matched design has no interpolation artefacts to hide); when none moves the
+/// band runs a tight loop with fixed coefficients.
+#[derive(Debug, Clone)]
+pub struct EqBand {
+    sample_rate: f64,
+    target: BandParams,
+    log_freq: Smoother,
+    gain_db: Smoother,
+    log_q: Smoother,
+    cur: Engine,
+    old: Engine,
+    fade_left: u32,
+    fade_len: u32,
+}
+
+impl Default for EqBand {
+    fn default() -> Self {
+        Self::new(BandParams::default())
+    }
+}
+
+impl EqBand {
+    pub fn new(params: BandParams) -> Self {
+        let mut band = Self {
+            sample_rate: 48_000.0,
+            target: params,
+            log_freq: Smoother::new(0.0),
+            gain_db: Smoother::new(0.0),
+            log_q: Smoother::new(0.0),
+            cur: Engine::new(params, 48_000.0),
+            old: Engine::new(params, 48_000.0),
+            fade_left: 0,
+            fade_len: 1,
+        };
+        band.prepare(48_000.0);
+        band
+    }
+
+    pub fn prepare(&mut self, sample_rate: f64) {
+        self.sample_rate = sample_rate;
+        for s in [&mut self.log_freq, &mut self.gain_db, &mut self.log_q] {
+            s.prepare(sample_rate, SMOOTH_MS);
+        }
+        self.fade_len = ((sample_rate * FADE_MS * 1e-3).round() as u32).max(1);
+        self.reset();
+    }
+
+    /// Clears the filter state and jumps every parameter to its target.
+    pub fn reset(&mut self) {
+        let p = self.target;
+        self.log_freq.set_immediate(p.freq.max(1.0).log2());
+        self.gain_db.set_immediate(p.gain_db);
+        self.log_q.set_immediate(p.q.max(1e-3).ln());
+        self.cur = Engine::new(p, self.sample_rate);
+        self.fade_left = 0;
+    }
+
+    pub fn params(&self) -> &BandParams {
+        &self.target
+    }
+
+    /// Stores new settings; continuous ones glide, structural ones crossfade.
+    pub fn set_params(&mut self, p: BandParams) {
+        self.target = p;
+        self.log_freq.set_target(p.freq.max(1.0).log2());
+        self.gain_db.set_target(p.gain_db);
+        self.log_q.set_target(p.q.max(1e-3).ln());
+    }
+
+    /// True when the band is enabled or still fading out.
+    pub fn is_active(&self) -> bool {
+        self.cur.params.enabled || self.fade_left > 0
+    }
+
+    fn smoothed_params(&self) -> BandParams {
+        BandParams {
+            freq: self.log_freq.value().exp2(),
+            gain_db: self.gain_db.value(),
+            q: self.log_q.value().exp(),
+            ..self.cur.params
+        }
+    }
+
+    fn start_crossfade(&mut self) {
+        self.old = self.cur;
+        let p = BandParams {
+            enabled: self.target.enabled,
+            kind: self.target.kind,
+            slope: self.target.slope,
+            placement: self.target.placement,
+            ..self.smoothed_params()
+        };
+        self.cur = Engine::new(p, self.sample_rate);
+        self.fade_left = self.fade_len;
+    }
+
+    /// Processes one block in place (1 or 2 channels).
+    pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        if self.target.structure_differs(&self.cur.params) {
+            self.start_crossfade();
+        }
+        if !self.is_active() {
+            return;
+        }
+        let stereo = channels.len() > 1;
+        let len = channels.first().map_or(0, |c| c.len());
+        let moving = self.log_freq.is_smoothing()
+            || self.gain_db.is_smoothing()
+            || self.log_q.is_smoothing();
+        if !moving && self.fade_left == 0 {
+            self.process_static(channels, stereo);
+            return;
+        }
+        for i in 0..len {
+            if self.log_freq.is_smoothing()
+                || self.gain_db.is_smoothing()
+                || self.log_q.is_smoothing()
+            {
+                self.log_freq.tick();
+                self.gain_db.tick();
+                self.log_q.tick();
+                self.cur.coeffs = self.smoothed_params().design(self.sample_rate);
+            }
+            let l = sanitize(channels[0][i]) as f64;
+            let r = if stereo {
+                sanitize(channels[1][i]) as f64
+            } else {
+                0.0
+            };
+            let (mut yl, mut yr) = self.cur.tick(l, r, stereo);
+            if self.fade_left > 0 {
+                let t = self.fade_left as f64 / self.fade_len as f64;
+                let (ol, or) = self.old.tick(l, r, stereo);
+                yl += t * (ol - yl);
+                yr += t * (or - yr);
+                self.fade_left -= 1;
+                if self.fade_left == 0 {
+                    self.old.clear();
+                }
+            }
+            channels[0][i] = yl as f32;
+            if stereo {
+                channels[1][i] = yr as f32;
+            }
+        }
+    }
+
+    fn process_static(&mut self, channels: &mut [&mut [f32]], stereo: bool) {
+        let e = &mut self.cur;
+        match channels {
+            [left, right] if stereo => {
+                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+                    let (yl, yr) = e.tick(sanitize(*l) as f64, sanitize(*r) as f64, true);
+                    *l = yl as f32;
+                    *r = yr as f32;
+                }
+            }
+            _ => {
+                for l in channels[0].iter_mut() {
+                    *l = e.tick(sanitize(*l) as f64, 0.0, false).0 as f32;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,526 @@
+//! Loudness per ITU-R BS.1770-4 and EBU R 128 (Tech 3341 "EBU mode", Tech 3342 loudness range).
+//!
+//! # Signal path
+//! Each channel is K-weighted (a high shelf that models the head, then the RLB high-pass), squared
+//! and weighted by its channel gain `G_i` (1.0 for L, R, C; 1.41 for the surrounds; BS.1770-4
+//! Table 3). The weighted mean square `z` over a window gives `L = -0.691 + 10 log10(z)` LUFS.
+//!
+//! # Time grid
+//! Everything runs on a grid counted in samples since `reset`, so readings are bit-identical
+//! however the host cuts the stream into blocks:
+//! - a *hop* is 100 ms (`round(fs / 10)` samples): the 75 % overlap step of the 400 ms gating
+//!   blocks (BS.1770-4 Annex 1) and the 10 Hz rate of the short-term values used for the
+//!   loudness range (Tech 3342);
+//! - a *tick* is the smallest divisor of the hop that is at least 0.5 ms. Momentary (400 ms) and
+//!   short-term (3 s) windows slide tick by tick, so their maxima are found to within one tick
+//!   (0.5 to 0.7 ms at the standard rates) of the true alignment. Tone bursts need not start on
+//!   the 100 ms grid, and on that grid alone a 400 ms burst could read up to 1.2 LU low.
+//!
+//! # Integrated loudness and loudness range for hours, without allocation
+//! Gating needs the whole history of block loudness. As libebur128's histogram mode does, every
+//! block is filed into a fixed histogram of 0.01 LU bins from -70 to +10 LUFS; each bin keeps its
+//! block count and the exact sum of its blocks' energies. The means over gated blocks are
+//! therefore exact; only the relative gate's decision for blocks in the same 0.01 LU bin as the
+//! threshold, and LRA's percentiles, are quantised to the bin.
+
+use crate::filter::{BiquadCoeffs, BiquadState};
+use crate::util::sanitize;
+use std::f64::consts::PI;
+
+/// BS.1770-4 Table 1: the stage-1 pre-filter (high shelf) at 48 kHz.
+pub const PRE_FILTER_48K: BiquadCoeffs = BiquadCoeffs {
+    b0: 1.535_124_859_586_97,
+    b1: -2.691_696_189_406_38,
+    b2: 1.198_392_810_852_85,
+    a1: -1.690_659_293_182_41,
+    a2: 0.732_480_774_215_85,
+};
+
+/// BS.1770-4 Table 2: the stage-2 RLB high-pass at 48 kHz.
+pub const RLB_FILTER_48K: BiquadCoeffs = BiquadCoeffs {
+    b0: 1.0,
+    b1: -2.0,
+    b2: 1.0,
+    a1: -1.990_047_454_833_98,
+    a2: 0.990_072_250_366_21,
+};
+
+/// The sample rate the standard's coefficients are published for.
+const REFERENCE_RATE: f64 = 48_000.0;
+
+/// BS.1770-4 equation (2): the -0.691 dB offset makes a 997 Hz full-scale sine in one channel
+/// read -3.01 LKFS, cancelling the K-filter's gain at 1 kHz.
+const LUFS_OFFSET: f64 = -0.691;
+
+/// Absolute gate of BS.1770-4 Annex 1 and Tech 3342.
+pub const ABSOLUTE_GATE_LUFS: f64 = -70.0;
+/// Relative gate of the integrated loudness (BS.1770-4).
+pub const INTEGRATED_RELATIVE_GATE_LU: f64 = -10.0;
+/// Relative gate of the loudness range (Tech 3342).
+pub const LRA_RELATIVE_GATE_LU: f64 = -20.0;
+
+/// Histogram resolution; the integrated value is exact and LRA exact to this step.
+pub const HISTOGRAM_BIN_LU: f64 = 0.01;
+/// Bins from the absolute gate up to +10 LUFS; louder blocks (only reachable with several
+/// channels near full scale) share the top bin but still count with their exact energy.
+const HISTOGRAM_BINS: usize = 8000;
+
+/// Hops in a momentary (400 ms) and a short-term (3 s) window.
+const MOMENTARY_HOPS: usize = 4;
+const SHORT_TERM_HOPS: usize = 30;
+
+/// The most channels a meter takes (7.1).
+pub const MAX_CHANNELS: usize = 8;
+
+/// Loudness of a channel-weighted mean square (BS.1770-4 eq. 2). Silence reads
+/// [`SILENCE_LUFS`] rather than `-inf`, as everywhere in the crate (see `util::gain_to_db`).
+#[inline]
+pub fn lufs_from_energy(z: f64) -> f64 {
+    LUFS_OFFSET + 10.0 * z.max(SILENCE_ENERGY).log10()
+}
+
+const SILENCE_ENERGY: f64 = 1e-30;
+/// The reading of silence, and of the integrated loudness before any block passed the gates.
+pub const SILENCE_LUFS: f64 = LUFS_OFFSET - 300.0;
+
+/// A second-order analog section `H(s) = (n2 s^2 + n1 s + n0) / (d2 s^2 + d1 s + d0)` with `s`
+/// normalised so that its poles have unit natural frequency; `f0_hz` is the pole frequency on
+/// the digital frequency axis (the bilinear transform's pre-warping frequency).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnalogSection {
+    pub f0_hz: f64,
+    pub q: f64,
+    /// Gain as `s -> 0` (DC).
+    pub dc_gain: f64,
+    /// Gain as `s -> inf` (the high shelf's plateau, 1.58 = +4 dB for the pre-filter).
+    pub hf_gain: f64,
+    num: [f64; 3],
+    den: [f64; 3],
+}
+
+impl AnalogSection {
+    /// Recovers the analog prototype of a digital biquad by inverting the bilinear transform:
+    /// with `z^-1 = (1 - u) / (1 + u)`, `u = s / (2 fs)`, the numerator becomes
+    /// `(b0 - b1 + b2) u^2 + 2 (b0 - b2) u + (b0 + b1 + b2)` and likewise the denominator. Any
+    /// biquad is the bilinear image of exactly one analog biquad, so nothing is fitted.
+    pub fn from_digital(c: &BiquadCoeffs, sample_rate: f64) -> Self {
+        let num_u = [c.b0 + c.b1 + c.b2, 2.0 * (c.b0 - c.b2), c.b0 - c.b1 + c.b2];
+        let den_u = [1.0 + c.a1 + c.a2, 2.0 * (1.0 - c.a2), 1.0 - c.a1 + c.a2];
+        // Pole natural frequency in u; rescale u = u0 p so the poles sit at |p| = 1.
+        let u0 = (den_u[0] / den_u[2]).sqrt();
+        let scale = |v: [f64; 3]| [v[0], v[1] * u0, v[2] * u0 * u0];
+        let (num, den) = (scale(num_u), scale(den_u));
+        Self {
+            f0_hz: sample_rate / PI * u0.atan(),
+            q: (den[0] * den[2]).sqrt() / den[1],
+            dc_gain: num[0] / den[0],
+            hf_gain: num[2] / den[2],
+            num,
+            den,
+        }
+    }
+
+    /// Bilinear transform at `sample_rate`, pre-warped so the pole frequency `f0_hz` lands
+    /// where it was: `p = (1 - z^-1) / (K (1 + z^-1))`, `K = tan(pi f0 / fs)`. This is the
+    /// design libebur128 uses (f0, Q and gains of each stage, recomputed per rate); at the
+    /// reference rate it reproduces the published coefficients.
+    pub fn to_digital(&self, sample_rate: f64) -> BiquadCoeffs {
+        let k = (PI * (self.f0_hz / sample_rate).min(0.499)).tan();
+        // Multiply through by K^2 (1 + z^-1)^2.
+        let poly = |v: [f64; 3]| {
+            let (c0, c1, c2) = (v[0] * k * k, v[1] * k, v[2]);
+            [c2 + c1 + c0, 2.0 * (c0 - c2), c2 - c1 + c0]
+        };
+        let (b, a) = (poly(self.num), poly(self.den));
+        BiquadCoeffs {
+            b0: b[0] / a[0],
+            b1: b[1] / a[0],
+            b2: b[2] / a[0],
+            a1: a[1] / a[0],
+            a2: a[2] / a[0],
+        }
+    }
+}
+
+/// The analog prototypes of BS.1770's two K-weighting stages, recovered from the 48 kHz
+/// coefficients (the only numbers the standard publishes): `[pre-filter shelf, RLB high-pass]`.
+pub fn k_weighting_prototypes() -> [AnalogSection; 2] {
+    [
+        AnalogSection::from_digital(&PRE_FILTER_48K, REFERENCE_RATE),
+        AnalogSection::from_digital(&RLB_FILTER_48K, REFERENCE_RATE),
+    ]
+}
+
+/// K-weighting `[pre-filter, RLB]` biquads for any sample rate.
+pub fn k_weighting(sample_rate: f64) -> [BiquadCoeffs; 2] {
+    k_weighting_prototypes().map(|p| p.to_digital(sample_rate))
+}
+
+/// Default BS.1770-4 channel weights (Annex 1, Table 3) for the layouts whose channel order is
+/// unambiguous: 5 channels are L R C Ls Rs, 6 channels are 5.1 in WAV/SMPTE order
+/// L R C LFE Ls Rs (the LFE is excluded). Other counts start at 1.0 for every channel; 7.1
+/// orders differ between formats, so its side/rear weights are left to `set_channel_weight`.
+fn default_weight(channels: usize, ch: usize) -> f64 {
+    const SURROUND: f64 = 1.41;
+    match (channels, ch) {
+        (5, 3 | 4) | (6, 4 | 5) => SURROUND,
+        (6, 3) => 0.0,
+        _ => 1.0,
+    }
+}
+
+/// Block loudness distribution with a fixed memory footprint (see the module documentation).
+#[derive(Debug, Clone)]
+struct Histogram {
+    count: Vec<u64>,
+    energy: Vec<f64>,
+    total_count: u64,
+    total_energy: f64,
+}
+
+impl Histogram {
+    fn new() -> Self {
+        Self {
+            count: vec![0; HISTOGRAM_BINS],
+            energy: vec![0.0; HISTOGRAM_BINS],
+            total_count: 0,
+            total_energy: 0.0,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.count.fill(0);
+        self.energy.fill(0.0);
+        self.total_count = 0;
+        self.total_energy = 0.0;
+    }
+
+    fn bin_of(l: f64) -> usize {
+        (((l - ABSOLUTE_GATE_LUFS) / HISTOGRAM_BIN_LU)
+            .floor()
+            .max(0.0) as usize)
+            .min(HISTOGRAM_BINS - 1)
+    }
+
+    fn bin_centre(b: usize) -> f64 {
+        ABSOLUTE_GATE_LUFS + (b as f64 + 0.5) * HISTOGRAM_BIN_LU
+    }
+
+    /// Files a block; blocks at or below the absolute gate are dropped (BS.1770-4: `l_j > -70`).
+    fn add(&mut self, z: f64) {
+        let l = lufs_from_energy(z);
+        if l > ABSOLUTE_GATE_LUFS {
+            let b = Self::bin_of(l);
+            self.count[b] += 1;
+            self.energy[b] += z;
+            self.total_count += 1;
+            self.total_energy += z;
+        }
+    }
+
+    /// First bin above the relative gate `relative_lu` below the mean of the absolute-gated
+    /// blocks, or `None` when no block passed the absolute gate.
+    fn relative_gate_start(&self, relative_lu: f64) -> Option<usize> {
+        if self.total_count == 0 {
+            return None;
+        }
+        let gate = lufs_from_energy(self.total_energy / self.total_count as f64) + relative_lu;
+        if gate < ABSOLUTE_GATE_LUFS {
+            return Some(0);
+        }
+        let b = Self::bin_of(gate);
+        Some(if Self::bin_centre(b) > gate { b } else { b + 1 })
+    }
+}
+
+/// Streaming loudness meter: momentary, short-term, integrated (gated) loudness and loudness
+/// range, for 1 to [`MAX_CHANNELS`] channels at any sample rate.
+#[derive(Debug, Clone)]
+pub struct LoudnessMeter {
+    channels: usize,
+    weights: Vec<f64>,
+    coeffs: [BiquadCoeffs; 2],
+    states: Vec<[BiquadState; 2]>,
+    /// Per-channel sum of squared K-weighted samples in the current tick, unweighted so the
+    /// per-sample summation order never depends on block boundaries.
+    tick_acc: Vec<f64>,
+    hop_len: usize,
+    tick_len: usize,
+    ticks_per_hop: usize,
+    tick_pos: usize,
+    ticks_in_hop: usize,
+    /// The last 3 s of tick energies (zeros before the stream began: silence).
+    tick_ring: Vec<f64>,
+    tick_idx: usize,
+    hop_acc: f64,
+    hop_ring: [f64; SHORT_TERM_HOPS],
+    hop_idx: usize,
+    hops_done: u64,
+    momentary_sum: f64,
+    short_term_sum: f64,
+    max_momentary_sum: f64,
+    max_short_term_sum: f64,
+    gating_blocks: Histogram,
+    short_term_values: Histogram,
+}
+
+impl Default for LoudnessMeter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LoudnessMeter {
+    /// An unprepared meter; call [`prepare`](Self::prepare) before processing.
+    pub fn new() -> Self {
+        let mut m = Self {
+            channels: 0,
+            weights: Vec::new(),
+            coeffs: k_weighting(REFERENCE_RATE),
+            states: Vec::new(),
+            tick_acc: Vec::new(),
+            hop_len: 1,
+            tick_len: 1,
+            ticks_per_hop: 1,
+            tick_pos: 0,
+            ticks_in_hop: 0,
+            tick_ring: Vec::new(),
+            tick_idx: 0,
+            hop_acc: 0.0,
+            hop_ring: [0.0; SHORT_TERM_HOPS],
+            hop_idx: 0,
+            hops_done: 0,
+            momentary_sum: 0.0,
+            short_term_sum: 0.0,
+            max_momentary_sum: 0.0,
+            max_short_term_sum: 0.0,
+            gating_blocks: Histogram::new(),
+            short_term_values: Histogram::new(),
+        };
+        m.prepare(REFERENCE_RATE, 0, 2);
+        m
+    }
+
+    /// Sizes the meter for `channels` (1..=8) at `sample_rate`; resets all readings and the
+    /// channel weights to BS.1770's defaults for that channel count. `_max_block` is accepted
+    /// for the common processor shape: the meter has no scratch buffers, any block length works.
+    pub fn prepare(&mut self, sample_rate: f64, _max_block: usize, channels: usize) {
+        let channels = channels.clamp(1, MAX_CHANNELS);
+        self.channels = channels;
+        self.weights = (0..channels)
+            .map(|ch| default_weight(channels, ch))
+            .collect();
+        self.coeffs = k_weighting(sample_rate);
+        self.states = vec![[BiquadState::default(); 2]; channels];
+        self.tick_acc = vec![0.0; channels];
+        self.hop_len = (sample_rate / 10.0).round().max(1.0) as usize;
+        let min_tick = ((sample_rate / 2000.0).ceil() as usize).max(1);
+        self.tick_len = (min_tick..=self.hop_len)
+            .find(|&d| self.hop_len.is_multiple_of(d))
+            .unwrap_or(self.hop_len);
+        self.ticks_per_hop = self.hop_len / self.tick_len;
+        self.tick_ring = vec![0.0; SHORT_TERM_HOPS * self.ticks_per_hop];
+        self.reset();
+    }
+
+    /// Clears all signal state and readings (integrated and LRA histories included); keeps the
+    /// sample rate, channel count and weights.
+    pub fn reset(&mut self) {
+        for s in &mut self.states {
+            s[0].reset();
+            s[1].reset();
+        }
+        self.tick_acc.fill(0.0);
+        self.tick_pos = 0;
+        self.ticks_in_hop = 0;
+        self.tick_ring.fill(0.0);
+        self.tick_idx = 0;
+        self.hop_acc = 0.0;
+        self.hop_ring = [0.0; SHORT_TERM_HOPS];
+        self.hop_idx = 0;
+        self.hops_done = 0;
+        self.momentary_sum = 0.0;
+        self.short_term_sum = 0.0;
+        self.max_momentary_sum = 0.0;
+        self.max_short_term_sum = 0.0;
+        self.gating_blocks.clear();
+        self.short_term_values.clear();
+    }
+
+    /// Sets channel `ch`'s BS.1770 weight `G_i` (linear power weight; 1.41 for surrounds, 0 to
+    /// exclude a channel). Applies from the tick in progress on.
+    pub fn set_channel_weight(&mut self, ch: usize, weight: f64) {
+        if let Some(w) = self.weights.get_mut(ch) {
+            *w = weight.max(0.0);
+        }
+    }
+
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Measures one block (read-only: a meter never touches the audio). Uses the first
+    /// `channels` slices; all slices must have the same length. Never allocates.
+    pub fn process(&mut self, channels: &[&[f32]]) {
+        let n_ch = channels.len().min(self.channels);
+        let len = channels.first().map_or(0, |c| c.len());
+        let [c0, c1] = self.coeffs;
+        let mut pos = 0;
+        while pos < len {
+            let seg = (self.tick_len - self.tick_pos).min(len - pos);
+            for ((x, st), acc) in channels[..n_ch]
+                .iter()
+                .zip(&mut self.states)
+                .zip(&mut self.tick_acc)
+            {
+                let [s0, s1] = st;
+                let mut a = *acc;
+                for &v in &x[pos..pos + seg] {
+                    let y = s1.tick(&c1, s0.tick(&c0, sanitize(v) as f64));
+                    a += y * y;
+                }
+                *acc = a;
+            }
+            self.tick_pos += seg;
+            pos += seg;
+            if self.tick_pos == self.tick_len {
+                self.end_tick();
+            }
+        }
+    }
+
+    fn end_tick(&mut self) {
+        self.tick_pos = 0;
+        let mut e = 0.0;
+        for ((acc, w), st) in self
+            .tick_acc
+            .iter_mut()
+            .zip(&self.weights)
+            .zip(&mut self.states)
+        {
+            e += w * *acc;
+            *acc = 0.0;
+            // Flushing on the tick grid keeps the K-filters out of denormals without a per-sample
+            // branch, and stays block-partition independent.
+            st[0].flush();
+            st[1].flush();
+        }
+        let ring_len = self.tick_ring.len();
+        let momentary_ticks = MOMENTARY_HOPS * self.ticks_per_hop;
+        let leaving_momentary =
+            self.tick_ring[(self.tick_idx + ring_len - momentary_ticks) % ring_len];
+        let leaving_short_term = self.tick_ring[self.tick_idx];
+        self.momentary_sum += e - leaving_momentary;
+        self.short_term_sum += e - leaving_short_term;
+        self.tick_ring[self.tick_idx] = e;
+        self.tick_idx = (self.tick_idx + 1) % ring_len;
+        self.hop_acc += e;
+        self.ticks_in_hop += 1;
+        if self.ticks_in_hop == self.ticks_per_hop {
+            self.end_hop();
+        }
+        self.max_momentary_sum = self.max_momentary_sum.max(self.momentary_sum);
+        self.max_short_term_sum = self.max_short_term_sum.max(self.short_term_sum);
+    }
+
+    fn end_hop(&mut self) {
+        self.ticks_in_hop = 0;
+        self.hop_ring[self.hop_idx] = self.hop_acc;
+        self.hop_acc = 0.0;
+        self.hop_idx = (self.hop_idx + 1) % SHORT_TERM_HOPS;
+        self.hops_done += 1;
+        // Re-sum the windows from the hop totals: the tick-by-tick running sums never drift for
+        // longer than 100 ms (a loud passage leaving the window cannot leave residue behind).
+        self.momentary_sum = (1..=MOMENTARY_HOPS)
+            .map(|k| self.hop_ring[(self.hop_idx + SHORT_TERM_HOPS - k) % SHORT_TERM_HOPS])
+            .sum();
+        self.short_term_sum = self.hop_ring.iter().sum();
+        if self.hops_done >= MOMENTARY_HOPS as u64 {
+            let z = self.momentary_sum / (MOMENTARY_HOPS * self.hop_len) as f64;
+            self.gating_blocks.add(z);
+        }
+        if self.hops_done >= SHORT_TERM_HOPS as u64 {
+            let z = self.short_term_sum / (SHORT_TERM_HOPS * self.hop_len) as f64;
+            self.short_term_values.add(z);
+        }
+    }
+
+    /// Momentary loudness (400 ms rectangular window, Tech 3341 "M"), LUFS.
+    /// Updated every tick (<= 0.5 ms + one divisor step); the stream is taken as preceded by silence.
+    pub fn momentary_lufs(&self) -> f64 {
+        lufs_from_energy(self.momentary_sum / (MOMENTARY_HOPS * self.hop_len) as f64)
+    }
+
+    /// Short-term loudness (3 s window, Tech 3341 "S"), LUFS.
+    pub fn short_term_lufs(&self) -> f64 {
+        lufs_from_energy(self.short_term_sum / (SHORT_TERM_HOPS * self.hop_len) as f64)
+    }
+
+    /// Highest momentary loudness since reset, LUFS.
+    pub fn max_momentary_lufs(&self) -> f64 {
+        lufs_from_energy(self.max_momentary_sum / (MOMENTARY_HOPS * self.hop_len) as f64)
+    }
+
+    /// Highest short-term loudness since reset, LUFS.
+    pub fn max_short_term_lufs(&self) -> f64 {
+        lufs_from_energy(self.max_short_term_sum / (SHORT_TERM_HOPS * self.hop_len) as f64)
+    }
+
+    /// Integrated (programme) loudness since reset, BS.1770-4 gating: 400 ms blocks every
+    /// 100 ms, absolute gate -70 LUFS, relative gate -10 LU. [`SILENCE_LUFS`] until a block passes
+    /// the absolute gate. Costs one pass over the 8000-bin histogram: call at display rate.
+    pub fn integrated_lufs(&self) -> f64 {
+        let h = &self.gating_blocks;
+        let Some(start) = h.relative_gate_start(INTEGRATED_RELATIVE_GATE_LU) else {
+            return SILENCE_LUFS;
+        };
+        let (n, e) = h.count[start..]
+            .iter()
+            .zip(&h.energy[start..])
+            .fold((0u64, 0.0), |(n, e), (&c, &z)| (n + c, e + z));
+        if n == 0 {
+            SILENCE_LUFS
+        } else {
+            lufs_from_energy(e / n as f64)
+        }
+    }
+
+    /// Loudness range (EBU Tech 3342), LU: the spread between the 10th and 95th percentiles of
+    /// the short-term (3 s, every 100 ms) values that pass the -70 LUFS absolute gate and the
+    /// -20 LU relative gate. 0 until two values are available.
+    pub fn loudness_range_lu(&self) -> f64 {
+        let h = &self.short_term_values;
+        let Some(start) = h.relative_gate_start(LRA_RELATIVE_GATE_LU) else {
+            return 0.0;
+        };
+        let n: u64 = h.count[start..].iter().sum();
+        if n < 2 {
+            return 0.0;
+        }
+        // Nearest-rank percentiles as in Tech 3342's reference pseudocode.
+        let rank = |p: f64| ((n - 1) as f64 * p).round() as u64;
+        let percentile = |r: u64| {
+            let mut seen = 0u64;
+            for (b, &c) in h.count.iter().enumerate().skip(start) {
+                seen += c;
+                if seen > r {
+                    return Histogram::bin_centre(b);
+                }
+            }
+            Histogram::bin_centre(HISTOGRAM_BINS - 1)
+        };
+        percentile(rank(0.95)) - percentile(rank(0.10))
+    }
+
+    /// Gain in dB that brings the integrated loudness to `target_lufs` (the Maximizer's "Learn"),
+    /// or `None` before anything passed the gates.
+    pub fn distance_to_target_lu(&self, target_lufs: f64) -> Option<f64> {
+        let i = self.integrated_lufs();
+        (i > ABSOLUTE_GATE_LUFS).then_some(target_lufs - i)
+    }
+
+    /// Samples between two momentary/short-term updates.
+    pub fn update_interval_samples(&self) -> usize {
+        self.tick_len
+    }
+}

@@ -1,0 +1,233 @@
+//! True-peak meter per ITU-R BS.1770-4 Annex 2: the signal is oversampled (4x in the standard;
+//! 8x and 16x on request) by a polyphase interpolator and the largest absolute value of the
+//! oversampled signal is reported in dBTP.
+//!
+//! The interpolator is a Kaiser-windowed sinc with 48 taps per phase (24 input samples either
+//! side, beta 6, about 63 dB image rejection), cut off at the input Nyquist frequency. Annex 2's
+//! own example 4x filter (48 taps in all, 12 a phase) droops noticeably in the top octave; this
+//! one interpolates any tone up to 0.44 fs within 0.01 dB, so the remaining error is the
+//! oversampling grid itself: a sine's peak can fall half a grid step away, reading
+//! `20 log10(cos(pi f / (L fs)))` low (-0.44 dB at 0.4 fs with 4x, -0.11 dB with 8x, -0.03 dB
+//! with 16x). Phase 0 of a sinc interpolator is the input sample itself, so the sample peak is
+//! always included and a true-peak reading is never below the sample peak.
+
+use crate::util::{gain_to_db, sanitize};
+use std::f64::consts::PI;
+
+/// Input samples each interpolated value is computed from.
+pub const TAPS_PER_PHASE: usize = 48;
+const HALF: usize = TAPS_PER_PHASE / 2;
+/// Kaiser window parameter: `beta = 0.1102 (A - 8.7)` gives A = 63 dB of image rejection, over
+/// a transition about 0.08 fs wide centred on fs/2 at 48 taps a phase (Kaiser's formulas).
+const KAISER_BETA: f64 = 6.0;
+
+/// The supported oversampling factors.
+pub const FACTORS: [usize; 3] = [4, 8, 16];
+
+/// Interpolation taps for the phases `1..factor` of one oversampling factor, oldest input first.
+#[derive(Debug, Clone)]
+struct Bank {
+    factor: usize,
+    phases: Vec<[f32; TAPS_PER_PHASE]>,
+}
+
+fn bessel_i0(x: f64) -> f64 {
+    let (mut sum, mut term) = (1.0, 1.0);
+    for k in 1..64 {
+        term *= (x / (2.0 * k as f64)).powi(2);
+        sum += term;
+        if term < sum * 1e-17 {
+            break;
+        }
+    }
+    sum
+}
+
+impl Bank {
+    fn design(factor: usize) -> Self {
+        let i0b = bessel_i0(KAISER_BETA);
+        let phases = (1..factor)
+            .map(|p| {
+                let frac = p as f64 / factor as f64;
+                // Window slot j holds x[n0 - HALF + 1 + j]; the value sought is at n0 + frac.
+                let mut taps = [0.0f64; TAPS_PER_PHASE];
+                for (j, t) in taps.iter_mut().enumerate() {
+                    let dt = frac - (j as f64 - (HALF as f64 - 1.0));
+                    let sinc = (PI * dt).sin() / (PI * dt);
+                    let r = dt / HALF as f64;
+                    *t = sinc * bessel_i0(KAISER_BETA * (1.0 - r * r).max(0.0).sqrt()) / i0b;
+                }
+                // Unity gain at DC for every phase, so a constant reads the same at every phase.
+                let sum: f64 = taps.iter().sum();
+                taps.map(|t| (t / sum) as f32)
+            })
+            .collect();
+        Self { factor, phases }
+    }
+}
+
+/// Samples measured per pass: the history plus this many inputs sit in one contiguous buffer.
+const CHUNK: usize = 256;
+
+/// Largest `|y|` of one interpolation phase over `n` outputs, `y[i] = sum_j taps[j] s[i + j]`.
+/// Eight outputs are computed side by side (so the compiler vectorises across outputs), each
+/// summed in tap order exactly as a scalar loop would: results do not depend on where a block
+/// starts.
+#[inline]
+fn phase_peak(s: &[f32], taps: &[f32; TAPS_PER_PHASE], n: usize) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let mut i = 0;
+    while i + 8 <= n {
+        let win = &s[i..i + TAPS_PER_PHASE + 7];
+        let mut acc = [0.0f32; 8];
+        for (j, &c) in taps.iter().enumerate() {
+            let xs = &win[j..j + 8];
+            for k in 0..8 {
+                acc[k] += c * xs[k];
+            }
+        }
+        for k in 0..8 {
+            lanes[k] = lanes[k].max(acc[k].abs());
+        }
+        i += 8;
+    }
+    let mut peak = lanes.iter().fold(0.0f32, |m, &v| m.max(v));
+    for i in i..n {
+        let mut acc = 0.0f32;
+        for (&c, &x) in taps.iter().zip(&s[i..i + TAPS_PER_PHASE]) {
+            acc += c * x;
+        }
+        peak = peak.max(acc.abs());
+    }
+    peak
+}
+
+/// Streaming true-peak meter for any number of channels.
+#[derive(Debug, Clone)]
+pub struct TruePeakMeter {
+    banks: Vec<Bank>,
+    bank: usize,
+    /// Each channel's last `TAPS_PER_PHASE - 1` inputs.
+    history: Vec<[f32; TAPS_PER_PHASE - 1]>,
+    scratch: Vec<f32>,
+    max: Vec<f32>,
+    block_max: Vec<f32>,
+}
+
+impl Default for TruePeakMeter {
+    fn default() -> Self {
+        Self::new(4)
+    }
+}
+
+impl TruePeakMeter {
+    /// A meter oversampling `factor` times (4, 8 or 16; others round to the nearest supported).
+    /// Designs the interpolators (allocates); call [`prepare`](Self::prepare) before use.
+    pub fn new(factor: usize) -> Self {
+        let mut m = Self {
+            banks: FACTORS.iter().map(|&f| Bank::design(f)).collect(),
+            bank: 0,
+            history: vec![[0.0; TAPS_PER_PHASE - 1]; 2],
+            scratch: vec![0.0; TAPS_PER_PHASE - 1 + CHUNK],
+            max: vec![0.0; 2],
+            block_max: vec![0.0; 2],
+        };
+        m.set_oversampling(factor);
+        m
+    }
+
+    /// Sizes the meter for `channels`. The interpolator works in units of the sample period,
+    /// so the sample rate does not enter; it is accepted for the common processor shape.
+    pub fn prepare(&mut self, _sample_rate: f64, _max_block: usize, channels: usize) {
+        let channels = channels.max(1);
+        self.history = vec![[0.0; TAPS_PER_PHASE - 1]; channels];
+        self.max = vec![0.0; channels];
+        self.block_max = vec![0.0; channels];
+    }
+
+    /// Clears the history and the readings.
+    pub fn reset(&mut self) {
+        self.history.fill([0.0; TAPS_PER_PHASE - 1]);
+        self.reset_max();
+        self.block_max.fill(0.0);
+    }
+
+    /// Clears the held maximum only (a meter's "click to reset"), keeping the signal history.
+    pub fn reset_max(&mut self) {
+        self.max.fill(0.0);
+    }
+
+    /// Oversampling factor: 4 (BS.1770-4), 8 or 16. Takes effect from the next sample.
+    pub fn set_oversampling(&mut self, factor: usize) {
+        self.bank = FACTORS
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, &f)| f.abs_diff(factor))
+            .map_or(0, |(i, _)| i);
+    }
+
+    pub fn oversampling(&self) -> usize {
+        self.banks[self.bank].factor
+    }
+
+    /// A reading includes an input sample's inter-sample neighbourhood only once the sample is
+    /// this many samples old (half the interpolator); the audio itself is never delayed.
+    pub fn detection_delay_samples(&self) -> usize {
+        HALF
+    }
+
+    /// Measures one block (read-only). Never allocates.
+    pub fn process(&mut self, channels: &[&[f32]]) {
+        const H: usize = TAPS_PER_PHASE - 1;
+        let bank = &self.banks[self.bank];
+        let scratch = &mut self.scratch;
+        for (((x, hist), max), block_max) in channels
+            .iter()
+            .zip(&mut self.history)
+            .zip(&mut self.max)
+            .zip(&mut self.block_max)
+        {
+            let mut peak = 0.0f32;
+            for chunk in x.chunks(CHUNK) {
+                let n = chunk.len();
+                scratch[..H].copy_from_slice(hist);
+                for (d, &v) in scratch[H..H + n].iter_mut().zip(chunk) {
+                    let v = sanitize(v);
+                    // Inputs this small cannot move a dBTP reading; keeping them out of the
+                    // history keeps the multiply-adds out of the denormal range.
+                    *d = if v.abs() < 1e-30 { 0.0 } else { v };
+                    // Phase 0 of the interpolator is the sample itself.
+                    peak = peak.max(d.abs());
+                }
+                for taps in &bank.phases {
+                    peak = peak.max(phase_peak(&scratch[..H + n], taps, n));
+                }
+                hist.copy_from_slice(&scratch[n..n + H]);
+            }
+            *block_max = peak;
+            *max = max.max(peak);
+        }
+    }
+
+    /// Highest true peak since reset over all channels, dBTP.
+    pub fn true_peak_dbtp(&self) -> f64 {
+        gain_to_db(self.max.iter().fold(0.0f32, |m, &v| m.max(v)) as f64)
+    }
+
+    /// Highest true peak since reset of channel `ch`, dBTP.
+    pub fn channel_true_peak_dbtp(&self, ch: usize) -> f64 {
+        gain_to_db(self.max.get(ch).copied().unwrap_or(0.0) as f64)
+    }
+
+    /// Highest true peak found during the last `process` call over all channels, dBTP.
+    pub fn block_true_peak_dbtp(&self) -> f64 {
+        gain_to_db(self.block_max.iter().fold(0.0f32, |m, &v| m.max(v)) as f64)
+    }
+
+    /// The interpolation taps of phase `p` (1..factor) of the current factor, for tests that
+    /// measure the interpolator's response.
+    pub fn phase_taps(&self, p: usize) -> Option<&[f32; TAPS_PER_PHASE]> {
+        p.checked_sub(1)
+            .and_then(|i| self.banks[self.bank].phases.get(i))
+    }
+}

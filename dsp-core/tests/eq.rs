@@ -1,0 +1,385 @@
+//! EQ: matched designs against their analog prototypes, and the runtime (smoothing, placement,
+//! crossfades, block invariance, extreme rates) measured with real signals.
+mod common;
+
+use common::*;
+use dsp_core::eq::design::design;
+use dsp_core::eq::{BandParams, EqBand, Equalizer, FilterType, Placement, Slope};
+use dsp_core::signal;
+use std::f64::consts::FRAC_1_SQRT_2;
+
+/// Analog prototype magnitude straight from the s-domain formulas, independent of the crate.
+fn analog_db(kind: FilterType, slope: Slope, f0: f64, gain: f64, q: f64, f: f64) -> f64 {
+    let s = num_c(0.0, f / f0);
+    let a = 10f64.powf(gain / 40.0);
+    let h = match kind {
+        FilterType::Bell => div(
+            add3(mul(s, s), scale(s, a / q), num_c(1.0, 0.0)),
+            add3(mul(s, s), scale(s, 1.0 / (a * q)), num_c(1.0, 0.0)),
+        ),
+        FilterType::LowShelf => scale(
+            div(
+                add3(mul(s, s), scale(s, a.sqrt() / q), num_c(a, 0.0)),
+                add3(scale(mul(s, s), a), scale(s, a.sqrt() / q), num_c(1.0, 0.0)),
+            ),
+            a,
+        ),
+        FilterType::HighShelf => scale(
+            div(
+                add3(scale(mul(s, s), a), scale(s, a.sqrt() / q), num_c(1.0, 0.0)),
+                add3(mul(s, s), scale(s, a.sqrt() / q), num_c(a, 0.0)),
+            ),
+            a,
+        ),
+        FilterType::Notch => div(
+            add3(mul(s, s), num_c(0.0, 0.0), num_c(1.0, 0.0)),
+            add3(mul(s, s), scale(s, 1.0 / q), num_c(1.0, 0.0)),
+        ),
+        FilterType::BandPass => div(
+            scale(s, 1.0 / q),
+            add3(mul(s, s), scale(s, 1.0 / q), num_c(1.0, 0.0)),
+        ),
+        FilterType::Tilt => div(
+            add3(scale(s, a), num_c(1.0, 0.0), num_c(0.0, 0.0)),
+            add3(s, num_c(a, 0.0), num_c(0.0, 0.0)),
+        ),
+        FilterType::LowCut | FilterType::HighCut => {
+            // Butterworth: poles on the unit circle at angles (2k + 1) pi / 2n from the real axis
+            // pair; |H|^2 = 1 / (1 + x^2n) (low-pass) or x^2n / (1 + x^2n) (high-pass).
+            let n = slope.order() as i32;
+            let x = f / f0;
+            let lp = 1.0 / (1.0 + x.powi(2 * n));
+            let m2 = if kind == FilterType::HighCut { lp } else { 1.0 - lp };
+            return 10.0 * m2.log10();
+        }
+    };
+    10.0 * (h.0 * h.0 + h.1 * h.1).log10()
+}
+type C = (f64, f64);
+fn num_c(r: f64, i: f64) -> C {
+    (r, i)
+}
+fn mul(a: C, b: C) -> C {
+    (a.0 * b.0 - a.1 * b.1, a.0 * b.1 + a.1 * b.0)
+}
+fn scale(a: C, k: f64) -> C {
+    (a.0 * k, a.1 * k)
+}
+fn add3(a: C, b: C, c: C) -> C {
+    (a.0 + b.0 + c.0, a.1 + b.1 + c.1)
+}
+fn div(a: C, b: C) -> C {
+    let d = b.0 * b.0 + b.1 * b.1;
+    ((a.0 * b.0 + a.1 * b.1) / d, (a.1 * b.0 - a.0 * b.1) / d)
+}
+
+#[test]
+fn matched_designs_track_the_analog_prototype_to_20k() {
+    let kinds = [
+        FilterType::Bell,
+        FilterType::LowShelf,
+        FilterType::HighShelf,
+        FilterType::LowCut,
+        FilterType::HighCut,
+        FilterType::Notch,
+        FilterType::BandPass,
+        FilterType::Tilt,
+    ];
+    let slopes = [Slope::Db6, Slope::Db12, Slope::Db18, Slope::Db24, Slope::Db36, Slope::Db48];
+    let f0s: Vec<f64> = (0..=30).map(|i| 20.0 * 1000f64.powf(i as f64 / 30.0)).collect();
+    let qs = [0.1, 0.3, 0.7071, 1.0, 2.0, 4.0, 8.0, 18.0];
+    let gains = [-24.0, -12.0, -3.0, 3.0, 12.0, 24.0];
+    let freqs: Vec<f64> = (0..=400).map(|i| 10.0 * 2000f64.powf(i as f64 / 400.0)).collect();
+    let mut worst = std::collections::HashMap::new();
+    for fs in [44_100.0, 48_000.0] {
+        for &kind in &kinds {
+            let slope_set: &[Slope] = if matches!(kind, FilterType::LowCut | FilterType::HighCut) {
+                &slopes
+            } else {
+                &slopes[1..2]
+            };
+            for &slope in slope_set {
+                for &f0 in &f0s {
+                    let cut = matches!(kind, FilterType::LowCut | FilterType::HighCut);
+                    for &q in if cut { &qs[2..3] } else { &qs[..] } {
+                        for &g in &gains {
+                            let d = design(kind, slope, f0, g, q, fs);
+                            for &f in &freqs {
+                                let an = analog_db(kind, slope, f0, g, q, f);
+                                let dg = 20.0 * d.magnitude(f, fs).log10();
+                                let mut err = (an - dg).abs();
+                                if kind == FilterType::Notch && an < -40.0 {
+                                    err = 0.0;
+                                }
+                                if matches!(kind, FilterType::LowCut | FilterType::HighCut | FilterType::BandPass) && an < -60.0 {
+                                    err = 0.0;
+                                }
+                                let band = if f0 <= 5000.0 { "a<=5k" } else if f0 <= 10000.0 { "b<=10k" } else if f0 <= 16000.0 { "c<=16k" } else { "d<=20k" };
+                                let key = format!("{kind:?} {band} q{}", if q < 0.5 { "<0.5" } else if q <= 8.0 { "0.5-8" } else { ">8" });
+                                let e = worst.entry(key).or_insert((0.0, String::new()));
+                                if err > e.0 {
+                                    *e = (err, format!("fs {fs} {slope:?} f0 {f0:.1} q {q} g {g} at {f:.1}: an {an:.3} dg {dg:.3}"));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut keys: Vec<_> = worst.keys().cloned().collect();
+    keys.sort();
+    for k in keys {
+        let v = &worst[&k];
+        println!("{k}: {:.4} dB  {}", v.0, v.1);
+    }
+}
+
+fn eq_with(fs: f64, bands: &[BandParams]) -> Equalizer {
+    let mut eq = Equalizer::with_bands(bands);
+    eq.prepare(fs, 512);
+    eq
+}
+
+fn run(eq: &mut Equalizer, l: &[f32], r: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let (mut l, mut r) = (l.to_vec(), r.to_vec());
+    for (a, b) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+        eq.process(&mut [a, b]);
+    }
+    (l, r)
+}
+
+/// Level change of a sine through `eq`, in dB, measured on the second half of a 0.5 s render.
+fn sine_gain_db(eq: &mut Equalizer, freq: f64, fs: f64) -> f64 {
+    let n = (fs * 0.5) as usize;
+    let x = signal::sine(freq, fs, n, 0.25, 0.0);
+    let (y, _) = run(eq, &x, &x);
+    db(tone_amplitude(&y[n / 2..], freq, fs) / tone_amplitude(&x[n / 2..], freq, fs))
+}
+
+#[test]
+fn sines_through_the_runtime_match_the_analog_prototype() {
+    let cases = [
+        (48_000.0, BandParams::new(FilterType::Bell, 1000.0, 12.0, 1.0), [300.0, 1000.0, 3000.0, 15000.0]),
+        (44_100.0, BandParams::new(FilterType::HighShelf, 16_000.0, -9.0, FRAC_1_SQRT_2), [1000.0, 8000.0, 16000.0, 19000.0]),
+        (48_000.0, BandParams::new(FilterType::Bell, 15_000.0, 6.0, 4.0), [5000.0, 12000.0, 15000.0, 19000.0]),
+        (44_100.0, BandParams::new(FilterType::HighCut, 22_000.0, 0.0, FRAC_1_SQRT_2).with_slope(Slope::Db48), [1000.0, 10000.0, 16000.0, 20000.0]),
+        (384_000.0, BandParams::new(FilterType::LowCut, 20.0, 0.0, FRAC_1_SQRT_2).with_slope(Slope::Db48), [20.0, 40.0, 80.0, 1000.0]),
+        (384_000.0, BandParams::new(FilterType::Bell, 20.0, -12.0, 2.0), [10.0, 20.0, 25.0, 100.0]),
+    ];
+    let mut worst: f64 = 0.0;
+    for (fs, p, freqs) in cases {
+        for f in freqs {
+            let mut eq = eq_with(fs, &[p]);
+            let measured = sine_gain_db(&mut eq, f, fs);
+            let analog = analog_db(p.kind, p.slope, p.freq, p.gain_db, p.q, f);
+            println!("{:?} {} Hz @ {fs}: at {f} Hz measured {measured:.3} analog {analog:.3}", p.kind, p.freq);
+            worst = worst.max((measured - analog).abs());
+        }
+    }
+    println!("worst sine deviation from analog: {worst:.4} dB");
+    assert!(worst < 0.3, "{worst}");
+}
+
+#[test]
+fn high_cut_above_nyquist_and_shelf_corners_above_nyquist_stay_sane() {
+    for fs in [22_050.0, 44_100.0] {
+        for kind in [FilterType::HighCut, FilterType::HighShelf, FilterType::LowShelf, FilterType::Bell] {
+            for slope in [Slope::Db6, Slope::Db12, Slope::Db48] {
+                let p = BandParams::new(kind, 22_000.0, 12.0, 4.0).with_slope(slope);
+                let mut eq = eq_with(fs, &[p]);
+                let noise = signal::white_noise(8192, 0.5, 7);
+                let (y, _) = run(&mut eq, &noise, &noise);
+                assert!(y.iter().all(|v| v.is_finite()) && peak(&y) < 20.0, "{kind:?} {fs}");
+            }
+        }
+    }
+    // LPF 22 kHz at 44.1 kHz follows its prototype below 20 kHz.
+    for slope in [Slope::Db6, Slope::Db12, Slope::Db18, Slope::Db24, Slope::Db36, Slope::Db48] {
+        let d = design(FilterType::HighCut, slope, 22_000.0, 0.0, FRAC_1_SQRT_2, 44_100.0);
+        let worst = (1..=200)
+            .map(|i| 20_000.0 * i as f64 / 200.0)
+            .map(|f| (db(d.magnitude(f, 44_100.0)) - analog_db(FilterType::HighCut, slope, 22_000.0, 0.0, 0.7071, f)).abs())
+            .fold(0.0, f64::max);
+        println!("LPF 22 kHz {slope:?} at 44.1 kHz: worst {worst:.4} dB below 20 kHz");
+        assert!(worst < 0.3, "{slope:?} {worst}");
+    }
+}
+
+#[test]
+fn placement_filters_only_its_signal() {
+    let fs = 48_000.0;
+    let n = 24_000;
+    let x = signal::sine(1000.0, fs, n, 0.25, 0.0);
+    let neg: Vec<f32> = x.iter().map(|v| -v).collect();
+    let bell = BandParams::new(FilterType::Bell, 1000.0, 12.0, 1.0);
+    let gain = |l: &[f32], ref_: &[f32]| db(tone_amplitude(&l[n / 2..], 1000.0, fs) / tone_amplitude(&ref_[n / 2..], 1000.0, fs));
+    // Left only
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Left)]), &x, &x);
+    assert!((gain(&l, &x) - 12.0).abs() < 0.02 && gain(&r, &x).abs() < 1e-4);
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Right)]), &x, &x);
+    assert!(gain(&l, &x).abs() < 1e-4 && (gain(&r, &x) - 12.0).abs() < 0.02);
+    // Mid: a mono (L = R) signal is all mid, an anti-phase one all side.
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Mid)]), &x, &x);
+    assert!((gain(&l, &x) - 12.0).abs() < 0.02 && (gain(&r, &x) - 12.0).abs() < 0.02);
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Mid)]), &x, &neg);
+    assert!(gain(&l, &x).abs() < 1e-4 && gain(&r, &neg).abs() < 1e-4);
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Side)]), &x, &neg);
+    assert!((gain(&l, &x) - 12.0).abs() < 0.02 && (gain(&r, &neg) - 12.0).abs() < 0.02);
+    let (l, _) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Side)]), &x, &x);
+    assert!(gain(&l, &x).abs() < 1e-4);
+    // Mono stream: Stereo/Left/Mid filter it, Right/Side leave it.
+    for (pl, expect) in [(Placement::Stereo, 12.0), (Placement::Mid, 12.0), (Placement::Side, 0.0), (Placement::Right, 0.0)] {
+        let mut eq = eq_with(fs, &[bell.with_placement(pl)]);
+        let mut m = x.clone();
+        eq.process(&mut [&mut m]);
+        assert!((gain(&m, &x) - expect).abs() < 0.02, "{pl:?}");
+    }
+}
+
+/// Largest |second difference| of `y` over `range`: a step or a kink shows as a spike far above
+/// what a smooth signal gives.
+fn max_d2(y: &[f32], range: std::ops::Range<usize>) -> f64 {
+    range
+        .map(|i| (y[i] as f64 - 2.0 * y[i - 1] as f64 + y[i - 2] as f64).abs())
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn sweeping_frequency_20hz_to_20khz_in_one_second_is_smooth() {
+    let fs = 48_000.0;
+    let n = 48_000;
+    let tone = 200.0;
+    let x = signal::sine(tone, fs, n + 4800, 0.25, 0.0);
+    let bell = BandParams::new(FilterType::Bell, 20.0, 12.0, 2.0);
+    let mut eq = eq_with(fs, &[bell]);
+    let mut y = x.clone();
+    let mut y2 = x.clone();
+    let (mut pos, step) = (0usize, 32usize);
+    while pos < y.len() {
+        let f = 20.0 * 1000f64.powf((pos.min(n) as f64) / n as f64);
+        eq.set_freq(0, f);
+        let end = (pos + step).min(y.len());
+        eq.process(&mut [&mut y[pos..end], &mut y2[pos..end]]);
+        pos = end;
+    }
+    let sweep = max_d2(&y, 2..y.len());
+    // Reference: the same tone through a static bell sitting on it, where the output is largest.
+    let mut st = eq_with(fs, &[BandParams { freq: tone, ..bell }]);
+    let (ys, _) = run(&mut st, &x, &x);
+    let steady = max_d2(&ys, 4800..ys.len());
+    println!("sweep max |d2| {sweep:.3e}, steady-state max |d2| {steady:.3e}, ratio {:.3}", sweep / steady);
+    assert!(sweep < 1.05 * steady);
+}
+
+#[test]
+fn gain_q_and_type_changes_are_click_free() {
+    let fs = 48_000.0;
+    let tone = 300.0;
+    let x = signal::sine(tone, fs, 48_000, 0.25, 0.0);
+    let bell = BandParams::new(FilterType::Bell, 300.0, 12.0, 1.0);
+    let changes: [(&str, BandParams); 4] = [
+        ("gain +12 -> -12", BandParams { gain_db: -12.0, ..bell }),
+        ("Q 1 -> 8", BandParams { q: 8.0, ..bell }),
+        ("bell -> high cut", BandParams { kind: FilterType::HighCut, freq: 400.0, ..bell }),
+        ("disable", BandParams { enabled: false, ..bell }),
+    ];
+    for (name, to) in changes {
+        let mut eq = eq_with(fs, &[bell]);
+        let mut y = x.clone();
+        let mut y2 = x.clone();
+        eq.process(&mut [&mut y[..24_000], &mut y2[..24_000]]);
+        eq.set_band(0, to);
+        eq.process(&mut [&mut y[24_000..], &mut y2[24_000..]]);
+        let before = max_d2(&y, 12_000..24_000);
+        let after = max_d2(&y, 36_000..48_000);
+        let change = max_d2(&y, 24_000..26_000);
+        println!("{name}: max |d2| during change {change:.3e}, steady before {before:.3e} after {after:.3e}");
+        assert!(change <= 1.05 * before.max(after), "{name}");
+    }
+}
+
+#[test]
+fn block_invariant_with_events() {
+    let fs = 48_000.0;
+    let [l, r] = signal::music_like(fs, 1.0, 3);
+    let input = vec![l, r];
+    let make = || {
+        let mut eq = Equalizer::channel_strip();
+        eq.prepare(fs, 512);
+        eq.set_enabled(0, true);
+        eq.set_gain_db(3, 6.0);
+        eq.set_placement(4, Placement::Side);
+        eq.set_gain_db(4, -4.0);
+        eq.reset();
+        eq
+    };
+    type E = Equalizer;
+    let events: Vec<Event<E>> = vec![
+        (1000, Box::new(|e: &mut E| e.set_freq(3, 2000.0))),
+        (5000, Box::new(|e: &mut E| e.set_kind(2, FilterType::Bell))),
+        (9000, Box::new(|e: &mut E| e.set_gain_db(2, -8.0))),
+        (12000, Box::new(|e: &mut E| e.set_slope(0, Slope::Db48))),
+        (20000, Box::new(|e: &mut E| e.set_enabled(1, true))),
+        (20500, Box::new(|e: &mut E| e.set_q(3, 12.0))),
+        (30000, Box::new(|e: &mut E| e.set_placement(4, Placement::Mid))),
+    ];
+    assert_block_invariant(make, &input, &events, |e, _, b| e.process(b));
+}
+
+#[test]
+fn twenty_hz_at_384k_and_nan_input() {
+    let fs = 384_000.0;
+    let p = BandParams::new(FilterType::Bell, 20.0, 12.0, 1.0);
+    let mut eq = eq_with(fs, &[p]);
+    let g = sine_gain_db(&mut eq, 20.0, fs);
+    println!("20 Hz bell +12 dB at 384 kHz measures {g:.4} dB");
+    assert!((g - 12.0).abs() < 0.05);
+    // A NaN burst is sanitised; the band keeps working.
+    let mut eq = eq_with(48_000.0, &[BandParams::new(FilterType::LowShelf, 100.0, 6.0, FRAC_1_SQRT_2)]);
+    let mut x = signal::sine(1000.0, 48_000.0, 4800, 0.25, 0.0);
+    x[100] = f32::NAN;
+    x[101] = f32::INFINITY;
+    let (y, _) = run(&mut eq, &x, &x);
+    assert!(y.iter().all(|v| v.is_finite()));
+    // Silence decays to exact zero (denormal flush).
+    let mut z = vec![0.0f32; 480_000];
+    z[0] = 1.0;
+    let (y, _) = run(&mut eq, &z, &z);
+    assert!(y[470_000..].iter().all(|&v| v == 0.0));
+}
+
+#[test]
+fn plugin_layouts_and_editor_curve_agree_with_the_audio() {
+    let fs = 48_000.0;
+    let mut strip = Equalizer::channel_strip();
+    strip.prepare(fs, 512);
+    strip.set_enabled(0, true);
+    strip.set_freq(0, 120.0);
+    strip.set_slope(0, Slope::Db24);
+    strip.set_gain_db(3, 5.0);
+    strip.set_gain_db(5, -4.0);
+    strip.reset();
+    let mut worst: f64 = 0.0;
+    for f in [60.0, 120.0, 400.0, 3000.0, 12_000.0] {
+        let curve = db(strip.magnitude_at(f));
+        let mut eq = strip.clone();
+        eq.reset();
+        let measured = sine_gain_db(&mut eq, f, fs);
+        worst = worst.max((curve - measured).abs());
+    }
+    println!("channel strip: editor curve vs measured sines, worst {worst:.4} dB");
+    assert!(worst < 0.02);
+    let mut freqs = [0.0; 3];
+    let mut out = [0.0; 3];
+    freqs.copy_from_slice(&[100.0, 1000.0, 10_000.0]);
+    strip.curve_db(&freqs, &mut out);
+    for (f, o) in freqs.iter().zip(out) {
+        assert!((o - db(strip.magnitude_at(*f))).abs() < 1e-9);
+    }
+    assert_eq!(Equalizer::maximizer().num_bands(), 3);
+    let mut reverb = Equalizer::reverb_tone();
+    reverb.prepare(fs, 512);
+    assert!(db(reverb.magnitude_at(20.0)) < -10.0 && db(reverb.magnitude_at(20_000.0)) < -3.0);
+    let _ = EqBand::default();
+}

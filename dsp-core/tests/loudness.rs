@@ -1,0 +1,551 @@
+//! Loudness meter against ITU-R BS.1770-4 and the synthetic cases of EBU Tech 3341 (M, S, I)
+//! and Tech 3342 (LRA), generated here from the specifications' descriptions, at 44.1, 48,
+//! 88.2, 96 and 192 kHz. Tech 3341 cases 7 and 8 are authentic programme recordings and are not
+//! reproduced.
+mod common;
+
+use common::*;
+use dsp_core::filter::{BiquadCoeffs, BiquadState};
+use dsp_core::meter::loudness::{
+    k_weighting, k_weighting_prototypes, PRE_FILTER_48K, RLB_FILTER_48K, SILENCE_LUFS,
+};
+use dsp_core::meter::{measure, LoudnessMeter};
+use std::cell::RefCell;
+use std::f64::consts::TAU;
+use std::rc::Rc;
+
+/// A level in dBFS (`None`: silence) held for a number of seconds.
+type Segment = (Option<f64>, f64);
+
+const RATES: [f64; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
+
+/// A 1 kHz sine whose level steps through `(dBFS, seconds)` segments with continuous phase
+/// (0 dBFS = full-scale sine peak, the Tech 3341 convention); `None` is silence.
+fn tone_segments(fs: f64, segments: &[Segment]) -> Vec<f32> {
+    let mut out = Vec::new();
+    for &(level, secs) in segments {
+        let n = (secs * fs).round() as usize;
+        let amp = level.map_or(0.0, |db| 10f64.powf(db / 20.0));
+        let start = out.len();
+        out.extend((0..n).map(|i| (amp * (TAU * 1000.0 * (start + i) as f64 / fs).sin()) as f32));
+    }
+    out
+}
+
+fn stereo_meter(fs: f64, x: &[f32]) -> LoudnessMeter {
+    let mut m = LoudnessMeter::new();
+    m.prepare(fs, 4096, 2);
+    m.process(&[x, x]);
+    m
+}
+
+fn assert_within(name: &str, measured: f64, expected: f64, tol: f64) {
+    println!("{name}: {measured:.4} (expected {expected:.1} +-{tol})");
+    assert!(
+        (measured - expected).abs() <= tol,
+        "{name}: measured {measured:.4}, expected {expected} +-{tol}"
+    );
+}
+
+#[test]
+fn derived_k_weighting_reproduces_the_published_48k_coefficients() {
+    let [pre, rlb] = k_weighting(48_000.0);
+    let diff = |a: &BiquadCoeffs, b: &BiquadCoeffs| {
+        [
+            a.b0 - b.b0,
+            a.b1 - b.b1,
+            a.b2 - b.b2,
+            a.a1 - b.a1,
+            a.a2 - b.a2,
+        ]
+        .iter()
+        .fold(0.0f64, |m, d| m.max(d.abs()))
+    };
+    let (d_pre, d_rlb) = (diff(&pre, &PRE_FILTER_48K), diff(&rlb, &RLB_FILTER_48K));
+    println!("max coefficient error at 48 kHz: pre-filter {d_pre:.2e}, RLB {d_rlb:.2e}");
+    assert!(d_pre < 1e-9 && d_rlb < 1e-9);
+}
+
+#[test]
+fn recovered_analog_prototypes_are_the_known_shelf_and_high_pass() {
+    // The analog parameters libebur128 and De Man's analysis give for BS.1770's filters:
+    // shelf f0 1681.97 Hz, Q 0.7072, +4.0 dB; RLB f0 38.135 Hz, Q 0.5003.
+    let [shelf, hp] = k_weighting_prototypes();
+    println!("shelf {shelf:?}\nhigh-pass {hp:?}");
+    assert!((shelf.f0_hz - 1681.974).abs() < 0.01);
+    assert!((shelf.q - 0.70718).abs() < 1e-4);
+    assert!((db(shelf.hf_gain) - 3.99984).abs() < 1e-3);
+    assert!((shelf.dc_gain - 1.0).abs() < 1e-4);
+    assert!((hp.f0_hz - 38.1355).abs() < 0.01);
+    assert!((hp.q - 0.50033).abs() < 1e-4);
+    assert!(hp.dc_gain.abs() < 1e-12);
+}
+
+fn k_response_db(c: &[BiquadCoeffs; 2], f: f64, fs: f64) -> f64 {
+    db(c[0].magnitude(f, fs) * c[1].magnitude(f, fs))
+}
+
+#[test]
+fn k_weighting_at_every_rate_matches_48k_below_16k() {
+    let reference = k_weighting(48_000.0);
+    for fs in [
+        22_050.0, 32_000.0, 44_100.0, 88_200.0, 96_000.0, 176_400.0, 192_000.0, 384_000.0,
+    ] {
+        let c = k_weighting(fs);
+        let top: f64 = if fs < 40_000.0 { 0.45 * fs } else { 16_000.0 };
+        let mut worst: f64 = 0.0;
+        let mut f: f64 = 10.0;
+        while f <= top {
+            let d = k_response_db(&c, f, fs) - k_response_db(&reference, f, 48_000.0);
+            worst = worst.max(d.abs());
+            f *= 1.01;
+        }
+        println!("fs {fs}: max |K(f) - K48(f)| below {top:.0} Hz = {worst:.4} dB");
+        assert!(worst < 0.1, "fs {fs}: {worst} dB");
+    }
+}
+
+#[test]
+fn k_weighting_measured_through_the_meter_matches_the_design() {
+    // A steady sine's momentary loudness is -0.691 + 10 log10(A^2 / 2 |K(f)|^2); checks the
+    // runtime path (states, squaring, windowing) against the coefficients at every rate.
+    for fs in RATES {
+        let c = k_weighting(fs);
+        for f in [25.0, 100.0, 1000.0, 4000.0, 15_000.0] {
+            let x = dsp_core::signal::sine(f, fs, (fs * 1.0) as usize, 0.5, 0.0);
+            let mut m = LoudnessMeter::new();
+            m.prepare(fs, 4096, 1);
+            m.process(&[&x]);
+            let expected = -0.691 + 10.0 * (0.125f64).log10() + k_response_db(&c, f, fs);
+            let d = m.momentary_lufs() - expected;
+            assert!(d.abs() < 0.02, "fs {fs} f {f}: {d}");
+        }
+    }
+}
+
+#[test]
+fn tech_3341_cases_1_to_5_integrated_at_all_rates() {
+    let cases: [(&str, Vec<Segment>, f64); 5] = [
+        ("case 1", vec![(Some(-23.0), 20.0)], -23.0),
+        ("case 2", vec![(Some(-33.0), 20.0)], -33.0),
+        (
+            "case 3",
+            vec![
+                (Some(-36.0), 10.0),
+                (Some(-23.0), 60.0),
+                (Some(-36.0), 10.0),
+            ],
+            -23.0,
+        ),
+        (
+            "case 4",
+            vec![
+                (Some(-72.0), 10.0),
+                (Some(-36.0), 10.0),
+                (Some(-23.0), 60.0),
+                (Some(-36.0), 10.0),
+                (Some(-72.0), 10.0),
+            ],
+            -23.0,
+        ),
+        (
+            "case 5",
+            vec![
+                (Some(-26.0), 20.0),
+                (Some(-20.0), 20.1),
+                (Some(-26.0), 20.0),
+            ],
+            -23.0,
+        ),
+    ];
+    for fs in RATES {
+        for (name, segments, expected) in &cases {
+            let x = tone_segments(fs, segments);
+            let m = stereo_meter(fs, &x);
+            assert_within(
+                &format!("{name} I at {fs} Hz"),
+                m.integrated_lufs(),
+                *expected,
+                0.1,
+            );
+            if *name == "case 1" || *name == "case 2" {
+                // Steady tone: M and S read the same value (Tech 3341 cases 1 and 2).
+                assert_within(
+                    &format!("{name} M at {fs} Hz"),
+                    m.momentary_lufs(),
+                    *expected,
+                    0.1,
+                );
+                assert_within(
+                    &format!("{name} S at {fs} Hz"),
+                    m.short_term_lufs(),
+                    *expected,
+                    0.1,
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn tech_3341_case_6_five_channels_with_surround_weights() {
+    // L, R at -28 dBFS, C at -24, Ls, Rs at -30, weighted 1, 1, 1, 1.41, 1.41: I = -23.0.
+    for fs in RATES {
+        let chans: Vec<Vec<f32>> = [-28.0, -28.0, -24.0, -30.0, -30.0]
+            .iter()
+            .map(|&l| tone_segments(fs, &[(Some(l), 20.0)]))
+            .collect();
+        let refs: Vec<&[f32]> = chans.iter().map(|c| c.as_slice()).collect();
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 4096, 5);
+        m.process(&refs);
+        assert_within(
+            &format!("case 6 I at {fs} Hz"),
+            m.integrated_lufs(),
+            -23.0,
+            0.1,
+        );
+    }
+    // The same as 5.1 (L R C LFE Ls Rs): the LFE is excluded, even carrying a loud tone.
+    let fs = 48_000.0;
+    let chans: Vec<Vec<f32>> = [-28.0, -28.0, -24.0, -10.0, -30.0, -30.0]
+        .iter()
+        .map(|&l| tone_segments(fs, &[(Some(l), 20.0)]))
+        .collect();
+    let refs: Vec<&[f32]> = chans.iter().map(|c| c.as_slice()).collect();
+    let mut m = LoudnessMeter::new();
+    m.prepare(fs, 4096, 6);
+    m.process(&refs);
+    assert_within("case 6 as 5.1, I", m.integrated_lufs(), -23.0, 0.1);
+}
+
+/// Feeds `x` in `step`-sample blocks and returns the readings after each block.
+fn readings(
+    m: &mut LoudnessMeter,
+    x: &[f32],
+    step: usize,
+    read: impl Fn(&LoudnessMeter) -> f64,
+) -> Vec<f64> {
+    x.chunks(step)
+        .map(|c| {
+            m.process(&[c, c]);
+            read(m)
+        })
+        .collect()
+}
+
+#[test]
+fn tech_3341_case_9_short_term_constant_after_3_s() {
+    // 1.34 s at -20 dBFS, 1.66 s at -30 dBFS, repeated: every 3 s window holds -23.0 LUFS.
+    for fs in RATES {
+        let pattern: Vec<Segment> = (0..7)
+            .flat_map(|_| [(Some(-20.0), 1.34), (Some(-30.0), 1.66)])
+            .collect();
+        let x = tone_segments(fs, &pattern);
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 4096, 2);
+        let step = (fs / 100.0) as usize;
+        let s = readings(&mut m, &x, step, |m| m.short_term_lufs());
+        let after = &s[300..];
+        let (lo, hi) = after
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+        println!("case 9 at {fs}: S after 3 s in [{lo:.4}, {hi:.4}]");
+        assert!(lo >= -23.1 && hi <= -22.9);
+    }
+}
+
+#[test]
+fn tech_3341_case_10_max_short_term_of_offset_3_s_bursts() {
+    // A 3 s burst at -23 dBFS placed at 20 offsets that do not fall on any 100 ms grid.
+    for fs in RATES {
+        for i in 0..20 {
+            let offset = 0.5 + i as f64 * 0.1037;
+            let x = tone_segments(fs, &[(None, offset), (Some(-23.0), 3.0), (None, 1.0)]);
+            let m = stereo_meter(fs, &x);
+            assert_within(
+                &format!("case 10-{} max S at {fs}", i + 1),
+                m.max_short_term_lufs(),
+                -23.0,
+                0.1,
+            );
+        }
+    }
+}
+
+#[test]
+fn tech_3341_case_11_max_short_term_steps_from_minus_38_to_minus_19() {
+    for fs in RATES {
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 4096, 2);
+        for k in 0..20 {
+            let level = -38.0 + k as f64;
+            let x = tone_segments(fs, &[(None, 2.0 + 0.0371 * k as f64), (Some(level), 3.0)]);
+            m.process(&[&x, &x]);
+            assert!(
+                (m.max_short_term_lufs() - level).abs() <= 0.1,
+                "segment {k}: {}",
+                m.max_short_term_lufs()
+            );
+        }
+    }
+}
+
+#[test]
+fn tech_3341_case_12_momentary_constant_after_1_s() {
+    // 0.18 s at -20 dBFS, 0.22 s at -30 dBFS, repeated: every 400 ms window holds -23.0 LUFS.
+    for fs in RATES {
+        let pattern: Vec<Segment> = (0..50)
+            .flat_map(|_| [(Some(-20.0), 0.18), (Some(-30.0), 0.22)])
+            .collect();
+        let x = tone_segments(fs, &pattern);
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 4096, 2);
+        let step = (fs / 1000.0) as usize;
+        let mm = readings(&mut m, &x, step, |m| m.momentary_lufs());
+        let after = &mm[1000..];
+        let (lo, hi) = after
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+        println!("case 12 at {fs}: M after 1 s (every 1 ms) in [{lo:.4}, {hi:.4}]");
+        assert!(lo >= -23.1 && hi <= -22.9);
+    }
+}
+
+#[test]
+fn tech_3341_case_13_max_momentary_of_offset_400_ms_bursts() {
+    for fs in RATES {
+        for i in 0..20 {
+            let offset = 0.5 + i as f64 * 0.0173;
+            let x = tone_segments(fs, &[(None, offset), (Some(-23.0), 0.4), (None, 0.5)]);
+            let m = stereo_meter(fs, &x);
+            assert_within(
+                &format!("case 13-{} max M at {fs}", i + 1),
+                m.max_momentary_lufs(),
+                -23.0,
+                0.1,
+            );
+        }
+    }
+}
+
+#[test]
+fn tech_3341_case_14_max_momentary_steps_from_minus_38_to_minus_19() {
+    for fs in RATES {
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 4096, 2);
+        for k in 0..20 {
+            let level = -38.0 + k as f64;
+            let x = tone_segments(fs, &[(None, 0.6 + 0.0137 * k as f64), (Some(level), 0.4)]);
+            m.process(&[&x, &x]);
+            assert!(
+                (m.max_momentary_lufs() - level).abs() <= 0.1,
+                "segment {k}: {}",
+                m.max_momentary_lufs()
+            );
+        }
+    }
+}
+
+#[test]
+fn tech_3342_cases_1_to_4_loudness_range() {
+    let cases: [(&str, Vec<f64>, f64); 4] = [
+        ("case 1", vec![-20.0, -30.0], 10.0),
+        ("case 2", vec![-20.0, -15.0], 5.0),
+        ("case 3", vec![-40.0, -20.0], 20.0),
+        ("case 4", vec![-50.0, -35.0, -20.0, -35.0, -50.0], 15.0),
+    ];
+    for fs in RATES {
+        for (name, levels, expected) in &cases {
+            let segments: Vec<Segment> = levels.iter().map(|&l| (Some(l), 20.0)).collect();
+            let x = tone_segments(fs, &segments);
+            let m = stereo_meter(fs, &x);
+            assert_within(
+                &format!("Tech 3342 {name} LRA at {fs}"),
+                m.loudness_range_lu(),
+                *expected,
+                1.0,
+            );
+        }
+    }
+}
+
+/// Independent reference for gating: every 400 ms block (100 ms hop) of the K-weighted signal,
+/// gated with exact sorted lists instead of the meter's histogram.
+fn reference_integrated_and_lra(fs: f64, chans: &[Vec<f32>]) -> (f64, f64) {
+    let c = k_weighting(fs);
+    let hop = (fs / 10.0).round() as usize;
+    let mut hops = vec![0.0f64; chans[0].len() / hop];
+    for x in chans {
+        let (mut s0, mut s1) = (BiquadState::default(), BiquadState::default());
+        for (i, &v) in x.iter().enumerate().take(hops.len() * hop) {
+            let y = s1.tick(&c[1], s0.tick(&c[0], v as f64));
+            hops[i / hop] += y * y;
+        }
+    }
+    let lufs = |z: f64| -0.691 + 10.0 * z.log10();
+    let blocks = |k: usize| -> Vec<f64> {
+        (k..=hops.len())
+            .map(|j| hops[j - k..j].iter().sum::<f64>() / (k * hop) as f64)
+            .filter(|&z| lufs(z) > -70.0)
+            .collect()
+    };
+    let gated = |v: &[f64], rel: f64| -> Vec<f64> {
+        let gate = lufs(v.iter().sum::<f64>() / v.len() as f64) + rel;
+        v.iter().copied().filter(|&z| lufs(z) > gate).collect()
+    };
+    let m = gated(&blocks(4), -10.0);
+    let integrated = lufs(m.iter().sum::<f64>() / m.len() as f64);
+    let mut s: Vec<f64> = gated(&blocks(30), -20.0).into_iter().map(lufs).collect();
+    s.sort_by(f64::total_cmp);
+    let pick = |p: f64| s[((s.len() - 1) as f64 * p).round() as usize];
+    (integrated, pick(0.95) - pick(0.10))
+}
+
+#[test]
+fn histogram_gating_matches_exact_gating_on_programme_material() {
+    for (seed, fs) in [(3u64, 48_000.0), (4, 44_100.0)] {
+        let mut prog = dsp_core::signal::music_like(fs, 40.0, seed);
+        // Give it dynamics: a quiet passage and a fade, so both gates matter.
+        let n = prog[0].len();
+        for ch in prog.iter_mut() {
+            for (i, v) in ch.iter_mut().enumerate() {
+                let t = i as f64 / n as f64;
+                let g = if (0.3..0.5).contains(&t) {
+                    0.05
+                } else if t > 0.8 {
+                    (1.0 - t) * 5.0
+                } else {
+                    1.0
+                };
+                *v *= g as f32;
+            }
+        }
+        let (ref_i, ref_lra) = reference_integrated_and_lra(fs, &prog);
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 4096, 2);
+        m.process(&[&prog[0], &prog[1]]);
+        let (i, lra) = (m.integrated_lufs(), m.loudness_range_lu());
+        println!(
+            "fs {fs}: integrated {i:.5} vs exact {ref_i:.5}; LRA {lra:.4} vs exact {ref_lra:.4}"
+        );
+        assert!((i - ref_i).abs() < 0.005, "integrated {i} vs {ref_i}");
+        assert!((lra - ref_lra).abs() < 0.011, "LRA {lra} vs {ref_lra}");
+    }
+}
+
+#[test]
+fn one_hour_of_programme_keeps_exact_gating() {
+    // 5 s at -20 dBFS, 5 s at -30 dBFS, repeated for an hour (1 kHz is a whole number of
+    // periods in each half, so the repetition is seamless). The histogram must give the same
+    // integrated loudness and LRA after an hour as after the first minute, with no drift of the
+    // running window sums, and the momentary value must still be exact at the end.
+    let fs = 48_000.0;
+    let pattern = tone_segments(fs, &[(Some(-20.0), 5.0), (Some(-30.0), 5.0)]);
+    let mut m = LoudnessMeter::new();
+    m.prepare(fs, 4096, 2);
+    for _ in 0..6 {
+        m.process(&[&pattern, &pattern]);
+    }
+    let (i_minute, lra_minute) = (m.integrated_lufs(), m.loudness_range_lu());
+    for _ in 6..360 {
+        m.process(&[&pattern, &pattern]);
+    }
+    let (i_hour, lra_hour) = (m.integrated_lufs(), m.loudness_range_lu());
+    // All blocks pass the -10 LU relative gate (-22.6 - 10 < -30): the power mean is -22.6.
+    let analytic = 10.0 * ((0.01 + 0.001) / 2.0f64).log10();
+    println!(
+        "after 1 min: I {i_minute:.4} LRA {lra_minute:.3}; after 1 h: I {i_hour:.4} LRA {lra_hour:.3}; analytic I {analytic:.4}"
+    );
+    assert!((i_hour - i_minute).abs() < 0.01 && (lra_hour - lra_minute).abs() < 0.011);
+    assert!((i_hour - analytic).abs() < 0.05);
+    assert_within("LRA of the 10 dB steps", lra_hour, 10.0, 1.0);
+    // The last 400 ms are the -30 dBFS half.
+    assert_within("momentary after an hour", m.momentary_lufs(), -30.0, 0.02);
+}
+
+#[test]
+fn readings_are_independent_of_block_partitioning() {
+    let fs = 48_000.0;
+    let prog = dsp_core::signal::music_like(fs, 5.0, 9);
+    let log: Rc<RefCell<Vec<f64>>> = Rc::new(RefCell::new(Vec::new()));
+    let make = || {
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 512, 2);
+        m
+    };
+    let mut events: Vec<Event<LoudnessMeter>> = Vec::new();
+    for k in 1..60 {
+        let log = log.clone();
+        events.push((
+            k * 3989,
+            Box::new(move |m: &mut LoudnessMeter| {
+                log.borrow_mut().extend([
+                    m.momentary_lufs(),
+                    m.short_term_lufs(),
+                    m.integrated_lufs(),
+                    m.loudness_range_lu(),
+                    m.max_momentary_lufs(),
+                ]);
+            }),
+        ));
+    }
+    // A weight change mid-stream (e.g. a surround weight edited by the host).
+    events.push((
+        100_003,
+        Box::new(|m: &mut LoudnessMeter| m.set_channel_weight(1, 1.41)),
+    ));
+    events.sort_by_key(|e| e.0);
+    let input = prog.to_vec();
+    assert_block_invariant(make, &input, &events, |m, _, block| {
+        let chans: Vec<&[f32]> = block.iter().map(|c| &c[..]).collect();
+        m.process(&chans);
+    });
+    let log = log.borrow();
+    let per_run = log.len() / 5;
+    assert_eq!(per_run * 5, log.len());
+    let reference = &log[..per_run];
+    for run in 1..5 {
+        let other = &log[run * per_run..(run + 1) * per_run];
+        for (a, b) in reference.iter().zip(other) {
+            assert_eq!(a.to_bits(), b.to_bits(), "run {run}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn non_finite_input_is_ignored_and_silence_reads_the_floor() {
+    let fs = 48_000.0;
+    let mut m = LoudnessMeter::new();
+    m.prepare(fs, 4096, 2);
+    assert_eq!(m.integrated_lufs(), SILENCE_LUFS);
+    assert_eq!(m.distance_to_target_lu(-14.0), None);
+    let x = tone_segments(fs, &[(Some(-23.0), 10.0)]);
+    let mut poisoned = x.clone();
+    poisoned[1000] = f32::NAN;
+    poisoned[2000] = f32::INFINITY;
+    m.process(&[&poisoned, &x]);
+    assert!(m.integrated_lufs().is_finite());
+    assert_within("integrated after NaN/Inf", m.integrated_lufs(), -23.0, 0.1);
+    let d = m.distance_to_target_lu(-14.0).unwrap();
+    assert_within("distance to a -14 LUFS target", d, 9.0, 0.1);
+    // Then silence: momentary decays to the floor, integrated keeps the programme's value.
+    let silence = vec![0.0f32; 48_000];
+    m.process(&[&silence, &silence]);
+    assert!(m.momentary_lufs() < -200.0);
+    assert_within("integrated after silence", m.integrated_lufs(), -23.0, 0.1);
+}
+
+#[test]
+fn offline_report_of_a_steady_tone() {
+    let fs = 48_000.0;
+    let x = tone_segments(fs, &[(Some(-20.0), 20.0)]);
+    let r = measure(fs, &[&x, &x]);
+    println!("{r:?}");
+    assert_within("report integrated", r.integrated, -20.0, 0.05);
+    assert!(r.lra < 0.1);
+    assert_within("report true peak", r.true_peak_dbtp, -20.0, 0.05);
+    assert_within("report sample peak", r.sample_peak_dbfs, -20.0, 0.01);
+    assert_within("report max M", r.max_momentary, -20.0, 0.05);
+    assert_within("report max S", r.max_short_term, -20.0, 0.05);
+}

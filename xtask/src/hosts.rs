@@ -112,7 +112,14 @@ fn ensure_venv(root: &Path, apt: &mut Apt) -> Result<PathBuf> {
     } else {
         status(
             Command::new(&python)
-                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
                 .arg(root.join(REQUIREMENTS))
                 .current_dir(root),
         )?;
@@ -136,9 +143,13 @@ fn ensure_ardour(apt: &mut Apt) -> Result<bool> {
         if ardour_present() {
             return Ok(true);
         }
-        return Err("installed Debian's `ardour` but ardour7-lua or ardour-vst3-scanner is still missing".into());
+        return Err(
+            "installed Debian's `ardour` but ardour7-lua or ardour-vst3-scanner is still missing"
+                .into(),
+        );
     }
-    let msg = "Ardour 7 is missing (ardour7-lua and /usr/lib/ardour7/ardour-vst3-scanner): install \
+    let msg =
+        "Ardour 7 is missing (ardour7-lua and /usr/lib/ardour7/ardour-vst3-scanner): install \
                Debian's `ardour` package (`sudo apt-get install --no-install-recommends ardour`)";
     if ci() {
         return Err(format!("{msg}; under CI a missing host is a failure"));
@@ -162,7 +173,14 @@ pub fn run_host_tests(root: &Path) -> std::result::Result<(), String> {
 
     let mut pytest = Command::new(&python);
     pytest
-        .args(["-m", "pytest", "tests/python", "-q", "-p", "no:cacheprovider"])
+        .args([
+            "-m",
+            "pytest",
+            "tests/python",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ])
         .current_dir(root)
         .env("LATHE_BUNDLES", &bundles)
         .env("PYTHONDONTWRITEBYTECODE", "1");

@@ -13,7 +13,7 @@ fn bench(c: &mut Criterion) {
         os.set_factor_log2(log2);
         let mut hi = vec![0.0f32; 512 << log2];
         let mut block = input.clone();
-        g.bench_function(format!("oversampler/{}x_round_trip", 1 << log2), |b| {
+        g.bench_function(format!("{}x_round_trip", 1 << log2), |b| {
             b.iter(|| {
                 for (ch, data) in block.iter_mut().enumerate() {
                     os.upsample(ch, &input[ch], &mut hi);

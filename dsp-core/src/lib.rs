@@ -33,6 +33,7 @@ pub mod eq;
 pub mod filter;
 pub mod gain;
 pub mod imager;
+pub mod limiter;
 pub mod meter;
 pub mod oversampling;
 pub mod reverb;

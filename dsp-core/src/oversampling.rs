@@ -32,15 +32,15 @@ pub const PASSBAND_EDGE: f64 = 20_000.0 / 44_100.0;
 /// Design rejection of images/aliases that fold into the passband, per stage, in dB.
 pub const STOPBAND_DB: f64 = 110.0;
 
-/// Taps are padded to a multiple of this so the dot products vectorise without remainders.
+/// Outputs computed together by [`fir_block`]: one vector register's worth of accumulators.
 const LANES: usize = 8;
 
 /// One half-band stage's polyphase branch: the non-zero even taps `g[j] = 2 h[2j]` (symmetric,
-/// `2K+2` of them, summing to 1), front-padded with zeros to a multiple of [`LANES`].
+/// `2K+2` of them, summing to 1).
 #[derive(Debug, Clone)]
 struct HalfbandCoeffs {
-    /// Zero-padded branch taps, oldest-sample-first order (the branch is symmetric, so the same
-    /// order as newest-first).
+    /// Branch taps, oldest-sample-first order (the branch is symmetric, so the same order as
+    /// newest-first).
     taps: Vec<f32>,
     /// The same taps scaled by 1/2 for decimation (the half-band's own gain).
     taps_half: Vec<f32>,
@@ -50,10 +50,7 @@ struct HalfbandCoeffs {
 
 impl HalfbandCoeffs {
     fn new(k: usize, beta: f64) -> Self {
-        let g = halfband_branch(k, beta);
-        let padded = g.len().div_ceil(LANES) * LANES;
-        let mut taps = vec![0.0f32; padded - g.len()];
-        taps.extend(g.iter().map(|&v| v as f32));
+        let taps: Vec<f32> = halfband_branch(k, beta).iter().map(|&v| v as f32).collect();
         let taps_half = taps.iter().map(|&v| 0.5 * v).collect();
         Self { taps, taps_half, k }
     }
@@ -140,16 +137,33 @@ fn bessel_i0(x: f64) -> f64 {
     sum
 }
 
-/// Dot product written so the compiler keeps [`LANES`] independent accumulators (vectorised).
+/// `out[i] = sum_j g[j] buf[i + j]`, vectorised across [`LANES`] consecutive outputs (one
+/// broadcast multiply-add per tap, no horizontal sums). Every output sums its taps in the same
+/// order, in the vector body and in the scalar tail alike, so results do not depend on where a
+/// block starts.
 #[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    for (ca, cb) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
-        for l in 0..LANES {
-            acc[l] += ca[l] * cb[l];
+fn fir_block(g: &[f32], buf: &[f32], out: &mut [f32]) {
+    let n = out.len();
+    let p = g.len();
+    let mut chunks = out.chunks_exact_mut(LANES);
+    for (c, o) in (&mut chunks).enumerate() {
+        let win = &buf[c * LANES..c * LANES + p + LANES - 1];
+        let mut acc = [0.0f32; LANES];
+        for (w, &gj) in win.windows(LANES).zip(g) {
+            for l in 0..LANES {
+                acc[l] += gj * w[l];
+            }
         }
+        o.copy_from_slice(&acc);
     }
-    ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+    let done = n - chunks.into_remainder().len();
+    for (i, o) in out[done..].iter_mut().enumerate() {
+        let mut acc = 0.0f32;
+        for (&x, &gj) in buf[done + i..done + i + p].iter().zip(g) {
+            acc += gj * x;
+        }
+        *o = acc;
+    }
 }
 
 /// Per-channel, per-stage interpolator state: a linear history buffer `[past | new input]`, so
@@ -167,15 +181,17 @@ impl UpState {
     }
 
     /// `output.len() == 2 * input.len()`, `input.len() <= max_in`.
-    fn process(&mut self, c: &HalfbandCoeffs, input: &[f32], output: &mut [f32]) {
+    fn process(&mut self, c: &HalfbandCoeffs, input: &[f32], output: &mut [f32], tmp: &mut [f32]) {
         let p = c.taps.len();
         let hist = p - 1;
         let n = input.len();
         self.buf[hist..hist + n].copy_from_slice(input);
-        for (i, out) in output.chunks_exact_mut(2).enumerate() {
-            let win = &self.buf[i..i + p];
-            out[0] = dot(&c.taps, win);
-            out[1] = win[p - 1 - c.k];
+        let fir = &mut tmp[..n];
+        fir_block(&c.taps, &self.buf, fir);
+        let delayed = &self.buf[p - 1 - c.k..];
+        for ((out, &f), &d) in output.chunks_exact_mut(2).zip(fir.iter()).zip(delayed) {
+            out[0] = f;
+            out[1] = d;
         }
         self.buf.copy_within(n..n + hist, 0);
     }
@@ -207,8 +223,9 @@ impl DownState {
             self.even[he + i] = pair[0];
             self.odd[ho + i] = pair[1];
         }
-        for (i, out) in output.iter_mut().enumerate() {
-            *out = dot(&c.taps_half, &self.even[i..i + p]) + 0.5 * self.odd[i];
+        fir_block(&c.taps_half, &self.even, output);
+        for (out, &o) in output.iter_mut().zip(&self.odd[..n]) {
+            *out += 0.5 * o;
         }
         self.even.copy_within(n..n + he, 0);
         self.odd.copy_within(n..n + ho, 0);
@@ -264,8 +281,9 @@ pub struct Oversampler {
     log2: usize,
     stages: Vec<HalfbandCoeffs>,
     channels: Vec<Channel>,
-    /// Ping-pong scratch at the highest rate (one chunk).
+    /// Ping-pong scratch at the highest rate (one chunk), and the interpolators' FIR branch.
     scratch: [Vec<f32>; 2],
+    branch: Vec<f32>,
     max_block: usize,
     /// Compensation delay (high-rate samples) and latency (base-rate samples), per factor.
     comp_len: Vec<usize>,
@@ -300,6 +318,7 @@ impl Oversampler {
             stages,
             channels: Vec::new(),
             scratch: [Vec::new(), Vec::new()],
+            branch: Vec::new(),
             max_block: 0,
             comp_len,
             latency,
@@ -314,6 +333,7 @@ impl Oversampler {
         self.max_block = max_block;
         let top = max_block << self.max_log2;
         self.scratch = [vec![0.0; top], vec![0.0; top]];
+        self.branch = vec![0.0; top / 2];
         self.channels = (0..channels)
             .map(|_| Channel {
                 up: self
@@ -408,10 +428,11 @@ impl Oversampler {
             let (mut src, mut dst) = (&mut *a, &mut *b);
             for s in 0..l {
                 let len_in = n << s;
+                let (c, tmp) = (&self.stages[s], &mut self.branch[..]);
                 if s + 1 == l {
-                    state.up[s].process(&self.stages[s], &src[..len_in], cout);
+                    state.up[s].process(c, &src[..len_in], cout, tmp);
                 } else {
-                    state.up[s].process(&self.stages[s], &src[..len_in], &mut dst[..2 * len_in]);
+                    state.up[s].process(c, &src[..len_in], &mut dst[..2 * len_in], tmp);
                     std::mem::swap(&mut src, &mut dst);
                 }
             }

@@ -1,2 +1,343 @@
-pub const CLAP_ID: &str = "audio.lathe.maximizer";
+//! Lathe Maximizer: the mastering chain's last stage. Tone EQ (low shelf, mid bell, high shelf),
+//! width and mono bass, a true-peak lookahead limiter with gain, ceiling and three characters,
+//! loudness metering against a target, and dither to the delivery bit depth. Stereo or mono.
+
 pub mod params;
+
+use dsp_core::dither::{Dither, NoiseShape};
+use dsp_core::eq::Equalizer;
+use dsp_core::gain::Gain;
+use dsp_core::imager::Imager;
+use dsp_core::limiter::{Character, Limiter};
+use dsp_core::meter::loudness::LoudnessMeter;
+use dsp_core::meter::true_peak::TruePeakMeter;
+use lathe_shared::bypass::Bypass;
+use lathe_shared::channels::stereo_view;
+use lathe_shared::meters::MeterValue;
+use lathe_shared::state;
+use nice_plug::prelude::*;
+use params::{DitherBits, MaximizerParams, NoiseShaping, Style, STATE_VERSION};
+use std::sync::Arc;
+
+pub const CLAP_ID: &str = "audio.lathe.maximizer";
+
+/// Band indices of the tone EQ (see `Equalizer::maximizer`).
+const LOW: usize = 0;
+const MID: usize = 1;
+const HIGH: usize = 2;
+
+/// The largest latency the plugin can report: 10 ms of lookahead plus the limiter's detection
+/// delay, at the highest supported rate, with room to spare.
+fn max_latency(sample_rate: f64) -> usize {
+    (sample_rate * 0.012).ceil() as usize + 256
+}
+
+/// What the editor shows, published lock-free from the audio thread.
+#[derive(Debug, Default)]
+pub struct Meters {
+    /// Limiter gain reduction since the editor's last read, dB (positive).
+    pub gr_db: MeterValue,
+    /// Output loudness (ITU-R BS.1770-4 / EBU R128), LUFS and LU.
+    pub momentary_lufs: MeterValue,
+    pub short_term_lufs: MeterValue,
+    pub integrated_lufs: MeterValue,
+    pub loudness_range_lu: MeterValue,
+    /// Highest output true peak since reset (4x, BS.1770-4 Annex 2), dBTP.
+    pub true_peak_dbtp: MeterValue,
+    /// Input short-term loudness: what Learn measures against the target.
+    pub input_short_term_lufs: MeterValue,
+    /// Pearson correlation of the output channels over 300 ms, -1..1.
+    pub correlation: MeterValue,
+}
+
+pub struct Maximizer {
+    params: Arc<MaximizerParams>,
+    pub meters: Arc<Meters>,
+    true_peak: TruePeakMeter,
+    eq: Equalizer,
+    imager: Imager,
+    limiter: Limiter,
+    dither: Dither,
+    /// Loudness of the input and of the output, for the unity-gain monitor and the editor's
+    /// loudness panel.
+    input_loudness: LoudnessMeter,
+    output_loudness: LoudnessMeter,
+    /// The unity-gain monitor's trim: output loudness brought back to the input's.
+    monitor: Gain,
+    bypass: Bypass,
+    latency: usize,
+}
+
+impl Default for Maximizer {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(MaximizerParams::default()),
+            meters: Arc::new(Meters::default()),
+            true_peak: TruePeakMeter::new(4),
+            eq: Equalizer::maximizer(),
+            imager: Imager::new(),
+            limiter: Limiter::new(),
+            dither: Dither::new(),
+            input_loudness: LoudnessMeter::new(),
+            output_loudness: LoudnessMeter::new(),
+            monitor: Gain::default(),
+            bypass: Bypass::default(),
+            latency: 0,
+        }
+    }
+}
+
+impl Maximizer {
+    fn apply_params(&mut self) {
+        let p = &self.params;
+        let v = |param: &FloatParam| param.value() as f64;
+
+        self.eq.set_freq(LOW, v(&p.eq_low_freq));
+        self.eq.set_gain_db(LOW, v(&p.eq_low_gain));
+        self.eq.set_freq(MID, v(&p.eq_mid_freq));
+        self.eq.set_gain_db(MID, v(&p.eq_mid_gain));
+        self.eq.set_q(MID, v(&p.eq_mid_q));
+        self.eq.set_freq(HIGH, v(&p.eq_high_freq));
+        self.eq.set_gain_db(HIGH, v(&p.eq_high_gain));
+
+        self.imager.set_width_percent(v(&p.width));
+        self.imager.set_mono_bass_on(p.mono_bass_on.value());
+        self.imager.set_mono_bass_freq(v(&p.mono_bass_freq));
+
+        let l = &mut self.limiter;
+        l.set_drive_db(v(&p.gain));
+        l.set_ceiling_db(v(&p.ceiling));
+        l.set_release_ms(v(&p.release));
+        l.set_auto_release(p.auto_release.value());
+        l.set_lookahead_ms(v(&p.lookahead));
+        l.set_true_peak(p.true_peak.value());
+        l.set_stereo_link(v(&p.link));
+        l.set_character(match p.style.value() {
+            Style::Transparent => Character::Transparent,
+            Style::Punchy => Character::Punchy,
+            Style::Aggressive => Character::Aggressive,
+        });
+
+        let bits = match p.dither_bits.value() {
+            DitherBits::Off => None,
+            DitherBits::B24 => Some(24),
+            DitherBits::B20 => Some(20),
+            DitherBits::B16 => Some(16),
+        };
+        self.dither.set_dither_on(bits.is_some());
+        if let Some(bits) = bits {
+            self.dither.set_bits(bits);
+        }
+        self.dither.set_noise_shape(match p.noise_shaping.value() {
+            NoiseShaping::None => NoiseShape::Flat,
+            NoiseShaping::Light => NoiseShape::Light,
+            NoiseShaping::Strong => NoiseShape::Strong,
+        });
+        self.bypass.set_bypassed(p.bypass.value());
+    }
+
+    /// The unity-gain monitor plays the output at the input's short-term loudness, so the
+    /// engineer hears what the processing does, not that it is louder. Off, the trim is 0 dB.
+    fn update_monitor(&mut self) {
+        let trim = if self.params.unity_monitor.value() {
+            let (i, o) = (
+                self.input_loudness.short_term_lufs(),
+                self.output_loudness.short_term_lufs(),
+            );
+            if i.is_finite() && o.is_finite() {
+                (i - o).clamp(-36.0, 12.0)
+            } else {
+                0.0
+            }
+        } else {
+            0.0
+        };
+        self.monitor.set_gain_db(trim);
+    }
+}
+
+impl Maximizer {
+    fn publish_meters(&mut self) {
+        let m = &self.meters;
+        let out = &self.output_loudness;
+        m.gr_db.update_max(self.limiter.gain_reduction_db() as f32);
+        m.momentary_lufs.set(out.momentary_lufs() as f32);
+        m.short_term_lufs.set(out.short_term_lufs() as f32);
+        m.integrated_lufs.set(out.integrated_lufs() as f32);
+        m.loudness_range_lu.set(out.loudness_range_lu() as f32);
+        m.true_peak_dbtp.set(self.true_peak.true_peak_dbtp() as f32);
+        m.input_short_term_lufs
+            .set(self.input_loudness.short_term_lufs() as f32);
+        m.correlation.set(self.imager.correlation());
+    }
+}
+
+fn migrate(_state: &mut PluginState, _from: u32) {}
+
+impl Plugin for Maximizer {
+    const NAME: &'static str = "Lathe Maximizer";
+    const VENDOR: &'static str = "Lathe Audio";
+    const URL: &'static str = "";
+    const EMAIL: &'static str = "";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        state::guard(state, CLAP_ID, STATE_VERSION, migrate);
+    }
+
+    fn activate(
+        &mut self,
+        layout: &AudioIOLayout,
+        config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        let sr = config.sample_rate as f64;
+        let max = config.max_buffer_size as usize;
+        let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
+        self.eq.prepare(sr, max);
+        self.imager.prepare(sr, max);
+        self.limiter.prepare(sr, max);
+        self.dither.prepare(sr, max);
+        self.input_loudness.prepare(sr, max, channels);
+        self.output_loudness.prepare(sr, max, channels);
+        self.true_peak.prepare(sr, max, channels);
+        self.monitor.prepare(sr, max);
+        self.bypass.prepare(sr, max, channels, max_latency(sr));
+        self.apply_params();
+        self.latency = self.limiter.latency_samples();
+        self.bypass.set_latency(self.latency);
+        context.set_latency_samples(self.latency as u32);
+        true
+    }
+
+    fn reset(&mut self) {
+        self.apply_params();
+        self.eq.reset();
+        self.imager.reset();
+        self.limiter.reset();
+        self.dither.reset();
+        self.input_loudness.reset();
+        self.output_loudness.reset();
+        self.true_peak.reset();
+        self.monitor.reset();
+        self.bypass.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let channels = buffer.as_slice();
+        if channels.is_empty() || channels[0].is_empty() {
+            return ProcessStatus::Normal;
+        }
+        self.apply_params();
+        let latency = self.limiter.latency_samples();
+        if latency != self.latency {
+            self.latency = latency;
+            self.bypass.set_latency(latency);
+            context.set_latency_samples(latency as u32);
+        }
+        self.bypass.capture(channels);
+        let (view, n) = stereo_view(channels);
+        self.input_loudness.process(&view[..n]);
+        self.eq.process(channels);
+        if channels.len() == 2 {
+            self.imager.process(channels);
+        }
+        self.limiter.process(channels);
+        self.dither.process(channels);
+        let (view, n) = stereo_view(channels);
+        self.output_loudness.process(&view[..n]);
+        self.true_peak.process(&view[..n]);
+        self.publish_meters();
+        self.update_monitor();
+        self.monitor.process(channels);
+        self.bypass.apply(channels);
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for Maximizer {
+    const CLAP_ID: &'static str = CLAP_ID;
+    const CLAP_DESCRIPTION: Option<&'static str> = Some(env!("CARGO_PKG_DESCRIPTION"));
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Limiter,
+        ClapFeature::Mastering,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+    ];
+
+    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+        let p = &self.params;
+        context.add_section("Maximizer", |section| {
+            section.add_page("Main", |page| {
+                page.add_param(&p.gain);
+                page.add_param(&p.ceiling);
+                page.add_param(&p.release);
+                page.add_param(&p.style);
+                page.add_param(&p.true_peak);
+                page.add_param(&p.link);
+                page.add_param(&p.width);
+                page.add_param(&p.target_lufs);
+            });
+            section.add_page("Tone", |page| {
+                page.add_param(&p.eq_low_freq);
+                page.add_param(&p.eq_low_gain);
+                page.add_param(&p.eq_mid_freq);
+                page.add_param(&p.eq_mid_gain);
+                page.add_param(&p.eq_mid_q);
+                page.add_param(&p.eq_high_freq);
+                page.add_param(&p.eq_high_gain);
+                page.add_param(&p.mono_bass_freq);
+            });
+            section.add_page("Output", |page| {
+                page.add_param(&p.dither_bits);
+                page.add_param(&p.noise_shaping);
+                page.add_param(&p.auto_release);
+                page.add_param(&p.mono_bass_on);
+                page.add_param(&p.unity_monitor);
+            });
+        });
+    }
+}
+
+impl Vst3Plugin for Maximizer {
+    const VST3_CLASS_ID: [u8; 16] = *b"LatheMaximizer01";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Mastering,
+        Vst3SubCategory::Dynamics,
+        Vst3SubCategory::Stereo,
+    ];
+}
+
+nice_export_clap!(Maximizer);
+nice_export_vst3!(Maximizer);

@@ -26,6 +26,7 @@ class P:
     values: tuple[str, ...] = ()
     skew: str = "lin"  # lin | log (geometric mean at the centre) | pow4 (skew_factor(-2))
     step: float | None = None
+    automatable: bool = True  # False: nice-plug's non_automatable (no VST3 kCanAutomate)
 
     @property
     def pedalboard_key(self) -> str:
@@ -186,7 +187,7 @@ MAXIMIZER = [
     DB("ceiling", "Ceiling", -1.0, -12.0, 0.0),
     MS("release", "Release", 100.0, 1.0, 1000.0),
     BOOL("auto_release", "Auto Release", True),
-    MS("lookahead", "Lookahead", 2.0, 0.5, 10.0),
+    P("lookahead", "Lookahead", "ms", 0.5, 10.0, 2.0, skew="log", automatable=False),
     BOOL("true_peak", "True Peak", True),
     ENUM("style", "Style", "Transparent", ("Transparent", "Punchy", "Aggressive")),
     PCT("link", "Stereo Link", 100.0, 100.0),

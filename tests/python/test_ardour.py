@@ -90,8 +90,10 @@ def session(tmp_path_factory):
                set=[("Threshold", -40.0), ("Ratio", 2.0)],
                automate=("Output", ramp_points(-12.0, 6.0))),
         # Maximizer: gain ramps 0 -> +12 dB on music peaking at -20 dBFS (stays under the
-        # ceiling), lookahead 10 ms: Ardour must compensate the latency in the bounce.
-        ah.Job("mx", names["Lathe Maximizer"], source=mix, set=[("Lookahead", 10.0)],
+        # ceiling), true peak on: Ardour must compensate the latency in the bounce.
+        # (Lookahead stays at its 2 ms default: Ardour does not expose non-automatable
+        # parameters, so it cannot be set from a session.)
+        ah.Job("mx", names["Lathe Maximizer"], source=mix,
                automate=("Gain", ramp_points(0.0, 12.0))),
         # Reverb: mix ramps 0 -> 100 %.
         ah.Job("rv", names["Lathe Reverb"], source=mix, automate=("Mix", ramp_points(0.0, 100.0))),
@@ -111,18 +113,22 @@ def test_plugin_loaded_with_frozen_parameters_and_ids(session, plugin_key):
     name, params = PLUGINS[plugin_key]
     r = session[TRACK[plugin_key]]
     assert r.plugin_name == name
+    # Ardour 7 lists (and lets sessions set and automate) only the automatable parameters.
+    shown = [p for p in params if p.automatable]
     labels = [label for _, _, label in r.params]
-    assert labels == [p.name for p in params]
+    assert labels == [p.name for p in shown]
     xml = session["_session_xml"]
     m = re.search(r'<Processor [^>]*name="' + re.escape(name) + r'"[^>]*type="vst3".*?</Processor>', xml, re.S)
     assert m, f"{name} is not a VST3 processor in the saved session"
     ids = {int(v) for v in re.findall(r'<Port id="(\d+)"', m.group(0))}
-    assert ids == {p.vst3_param_id for p in params}, (
-        f"unexpected: {sorted(ids - {p.vst3_param_id for p in params})}"
+    assert ids == {p.vst3_param_id for p in shown}, (
+        f"unexpected: {sorted(ids - {p.vst3_param_id for p in shown})}, "
+        f"missing: {sorted({p.vst3_param_id for p in shown} - ids)}"
     )
+    hidden = [p.id for p in params if not p.automatable]
     record(f"ardour {plugin_key}: loaded as {r.plugin_name!r} ({r.unique_id}), "
            f"{len(labels)} parameters in order, VST3 IDs = hashes of the frozen string IDs, "
-           f"latency {r.latency}")
+           f"latency {r.latency}" + (f"; not exposed by Ardour: {hidden}" if hidden else ""))
 
 
 def test_channel_strip_follows_output_automation(session):
@@ -152,10 +158,10 @@ def test_maximizer_follows_gain_automation_with_latency_compensated(session):
     errs = level_errors(session, "mx", 0.0, 12.0, 0.1)
     e = np.abs(errs[:, 1])
     peak = 20 * np.log10(np.max(np.abs(r.audio)))
-    record(f"ardour maximizer: latency {r.latency} samples (lookahead 10 ms), residual delay "
+    record(f"ardour maximizer: latency {r.latency} samples (lookahead 2 ms), residual delay "
            f"after Ardour's compensation {residual} samples; Gain automation 0 -> +12 dB "
            f"followed within {e.max():.3f} dB per chunk; peak {peak:.2f} dBFS")
-    assert r.latency >= 480
+    assert r.latency >= 96
     assert residual == 0
     assert e.max() < 0.05
     assert peak <= -1.0 + 0.01

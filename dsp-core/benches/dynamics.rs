@@ -32,12 +32,55 @@ fn bench_block<P>(
 fn compressor(c: &mut Criterion) {
     let mut group = c.benchmark_group("compressor");
     group.throughput(Throughput::Elements(BLOCK as u64));
-    let variants: [(&str, Topology, Detection, bool, f64, bool); 5] = [
-        ("ff_peak", Topology::FeedForward, Detection::Peak, false, 0.0, false),
-        ("ff_rms", Topology::FeedForward, Detection::Rms, false, 0.0, false),
-        ("feedback_peak", Topology::FeedBack, Detection::Peak, false, 0.0, false),
-        ("ff_peak_auto_release", Topology::FeedForward, Detection::Peak, true, 0.0, false),
-        ("ff_full_lookahead_hpf", Topology::FeedForward, Detection::Peak, true, 5.0, true),
+    let variants: [(&str, Topology, Detection, bool, f64, bool); 6] = [
+        (
+            "ff_peak",
+            Topology::FeedForward,
+            Detection::Peak,
+            false,
+            0.0,
+            false,
+        ),
+        (
+            "ff_rms",
+            Topology::FeedForward,
+            Detection::Rms,
+            false,
+            0.0,
+            false,
+        ),
+        (
+            "feedback_peak",
+            Topology::FeedBack,
+            Detection::Peak,
+            false,
+            0.0,
+            false,
+        ),
+        (
+            "feedback_rms",
+            Topology::FeedBack,
+            Detection::Rms,
+            false,
+            0.0,
+            false,
+        ),
+        (
+            "ff_peak_auto_release",
+            Topology::FeedForward,
+            Detection::Peak,
+            true,
+            0.0,
+            false,
+        ),
+        (
+            "ff_full_lookahead_hpf",
+            Topology::FeedForward,
+            Detection::Peak,
+            true,
+            5.0,
+            true,
+        ),
     ];
     for (name, topology, detection, auto, look, hpf) in variants {
         let mut comp = Compressor::new();
@@ -51,9 +94,7 @@ fn compressor(c: &mut Criterion) {
         comp.set_knee_db(6.0);
         comp.set_mix(if hpf { 0.7 } else { 1.0 });
         comp.prepare(FS, BLOCK);
-        bench_block(&mut group, name, &mut comp, |p, b| {
-            p.process(b)
-        });
+        bench_block(&mut group, name, &mut comp, |p, b| p.process(b));
     }
     group.finish();
 }

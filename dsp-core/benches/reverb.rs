@@ -21,9 +21,9 @@ fn bench(c: &mut Criterion) {
     let input = signal::music_like(FS, 1.0, 1);
 
     for (name, mode) in [
-        ("reverb/signal", Mode::Hall),
-        ("reverb/signal_room", Mode::Room),
-        ("reverb/signal_plate", Mode::Plate),
+        ("signal", Mode::Hall),
+        ("signal_room", Mode::Room),
+        ("signal_plate", Mode::Plate),
     ] {
         let mut r = prepared(mode);
         let (mut l, mut rr) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
         rr.fill(0.0);
         r.process(&mut [&mut l, &mut rr]);
     }
-    g.bench_function("reverb/tail_silence", |b| {
+    g.bench_function("tail_silence", |b| {
         b.iter(|| {
             l.fill(0.0);
             rr.fill(0.0);
@@ -64,11 +64,11 @@ fn bench(c: &mut Criterion) {
     let mut r = prepared(Mode::Hall);
     let mut pos = 0;
     let mut k = 0u32;
-    g.bench_function("reverb/size_glide", |b| {
+    g.bench_function("size_glide", |b| {
         b.iter(|| {
             k += 1;
-            if k % 8 == 0 {
-                r.set_size(if (k / 8) % 2 == 0 { 0.2 } else { 0.8 });
+            if k.is_multiple_of(8) {
+                r.set_size(if (k / 8).is_multiple_of(2) { 0.2 } else { 0.8 });
             }
             l.copy_from_slice(&input[0][pos..pos + BLOCK]);
             rr.copy_from_slice(&input[1][pos..pos + BLOCK]);

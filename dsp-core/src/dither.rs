@@ -55,6 +55,16 @@ pub const F_WEIGHTED_9: [f64; 9] = [
     2.412, -3.370, 3.937, -4.174, 3.353, -2.205, 1.281, -0.569, 0.0847,
 ];
 
+/// Round to the nearest integer (ties to even) by the 1.5 * 2^52 trick: adding it pushes the
+/// fraction bits out of the `f64` mantissa, so the sum is rounded by the FPU itself. A plain
+/// `f64::round` is a library call on baseline x86-64 (no SSE4.1). Exact for |t| < 2^51; larger
+/// values come back approximately unchanged and are clipped to the word by the caller anyway.
+#[inline]
+fn round_to_integer(t: f64) -> f64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0;
+    (t + MAGIC) - MAGIC
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoiseShape {
     /// Flat (white) TPDF.
@@ -76,6 +86,8 @@ pub struct Dither {
     n_taps: usize,
     scale: f64,
     rng: [Rng; MAX_CHANNELS],
+    /// Per channel, the error-feedback filter's transposed-form state: `history[c][0]` is the
+    /// feedback for the next sample.
     history: [[f64; MAX_TAPS]; MAX_CHANNELS],
 }
 
@@ -182,37 +194,42 @@ impl Dither {
     }
 
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
-        let (scale, max_q, n_taps) = (self.scale, self.scale - 1.0, self.n_taps);
-        let taps = self.taps;
-        for (ch, data) in channels.iter_mut().enumerate().take(MAX_CHANNELS) {
-            let rng = &mut self.rng[ch];
-            let hist = &mut self.history[ch];
-            for s in data.iter_mut() {
-                let x = sanitize(*s);
-                if self.auto_blank && x == 0.0 {
-                    *s = 0.0;
-                    *hist = [0.0; MAX_TAPS];
-                    continue;
-                }
-                let fb: f64 = taps[..n_taps]
-                    .iter()
-                    .zip(hist.iter())
-                    .map(|(h, e)| h * e)
-                    .sum();
-                let v = x as f64 * scale - fb;
-                let d = if self.dither_on {
-                    let u = rng.next_u64();
-                    ((u >> 32) as f64 - (u & 0xFFFF_FFFF) as f64) * (1.0 / 4_294_967_296.0)
-                } else {
-                    0.0
-                };
-                let q = (v + d).round().clamp(-scale, max_q);
-                if n_taps > 0 {
-                    hist.copy_within(0..MAX_TAPS - 1, 1);
-                    hist[0] = (q - v).clamp(-ERROR_LIMIT, ERROR_LIMIT);
-                }
-                *s = (q / scale) as f32;
+        let n_ch = channels.len().min(MAX_CHANNELS);
+        let len = channels.first().map_or(0, |c| c.len());
+        // Frame by frame, channels inside: each channel's loop carries a dependency through its
+        // error feedback, and interleaving the channels lets the CPU overlap the chains.
+        for i in 0..len {
+            for (ch, data) in channels.iter_mut().enumerate().take(n_ch) {
+                data[i] = self.tick(ch, data[i]);
             }
         }
+    }
+
+    #[inline]
+    fn tick(&mut self, ch: usize, input: f32) -> f32 {
+        let x = sanitize(input);
+        let acc = &mut self.history[ch];
+        if self.auto_blank && x == 0.0 {
+            *acc = [0.0; MAX_TAPS];
+            return 0.0;
+        }
+        // Transposed FIR: `acc[0]` already holds sum_k h_k e[n-k], so the loop's critical path is
+        // one multiply-add per sample instead of a chain of nine additions.
+        let v = x as f64 * self.scale - acc[0];
+        let d = if self.dither_on {
+            let u = self.rng[ch].next_u64();
+            ((u >> 32) as f64 - (u & 0xFFFF_FFFF) as f64) * (1.0 / 4_294_967_296.0)
+        } else {
+            0.0
+        };
+        let q = round_to_integer(v + d).clamp(-self.scale, self.scale - 1.0);
+        if self.n_taps > 0 {
+            let e = (q - v).clamp(-ERROR_LIMIT, ERROR_LIMIT);
+            for k in 0..MAX_TAPS - 1 {
+                acc[k] = acc[k + 1] + self.taps[k] * e;
+            }
+            acc[MAX_TAPS - 1] = self.taps[MAX_TAPS - 1] * e;
+        }
+        (q / self.scale) as f32
     }
 }

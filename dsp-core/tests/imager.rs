@@ -402,3 +402,28 @@ fn parameter_changes_are_click_free_and_nan_does_not_poison() {
     assert!(a.iter().chain(&b).all(|v| v.is_finite()));
     assert!(rms(&a[4000..]) > 0.1);
 }
+
+#[test]
+fn crossover_sweep_lands_exactly_on_the_new_frequency() {
+    let fs = 48_000.0;
+    let len = 96_000;
+    let side = signal::sine(200.0, fs, len, 0.25, 0.0);
+    let l = side.clone();
+    let r: Vec<f32> = side.iter().map(|v| -v).collect();
+    let level = |swept: bool| {
+        let mut im = make(fs);
+        im.set_mono_bass_on(true);
+        im.set_mono_bass_freq(if swept { 120.0 } else { 400.0 });
+        im.reset();
+        let (mut a, mut b) = (l.clone(), r.clone());
+        im.process(&mut [&mut a[..1001], &mut b[..1001]]);
+        im.set_mono_bass_freq(400.0);
+        im.process(&mut [&mut a[1001..], &mut b[1001..]]);
+        db(tone_amplitude(&a[48_000..], 200.0, fs) / 0.25)
+    };
+    let (swept, fresh) = (level(true), level(false));
+    println!(
+        "side at 200 Hz after a 120 -> 400 Hz sweep: {swept:.4} dB, set directly: {fresh:.4} dB"
+    );
+    assert!((swept - fresh).abs() < 1e-6);
+}

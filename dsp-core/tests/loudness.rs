@@ -20,14 +20,23 @@ type Segment = (Option<f64>, f64);
 const RATES: [f64; 5] = [44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0];
 
 /// A 1 kHz sine whose level steps through `(dBFS, seconds)` segments with continuous phase
-/// (0 dBFS = full-scale sine peak, the Tech 3341 convention); `None` is silence.
+/// (0 dBFS = full-scale sine peak, the Tech 3341 convention); `None` is silence. The phasor is
+/// rotated sample by sample and re-anchored to the exact phase every 4096 samples, which keeps
+/// hours of test signal cheap to generate.
 fn tone_segments(fs: f64, segments: &[Segment]) -> Vec<f32> {
+    let w = TAU * 1000.0 / fs;
+    let (sw, cw) = w.sin_cos();
+    let (mut s, mut c) = (0.0f64, 1.0f64);
     let mut out = Vec::new();
     for &(level, secs) in segments {
-        let n = (secs * fs).round() as usize;
         let amp = level.map_or(0.0, |db| 10f64.powf(db / 20.0));
-        let start = out.len();
-        out.extend((0..n).map(|i| (amp * (TAU * 1000.0 * (start + i) as f64 / fs).sin()) as f32));
+        for _ in 0..(secs * fs).round() as usize {
+            if out.len() % 4096 == 0 {
+                (s, c) = (w * out.len() as f64).sin_cos();
+            }
+            out.push((amp * s) as f32);
+            (s, c) = (s * cw + c * sw, c * cw - s * sw);
+        }
     }
     out
 }

@@ -20,7 +20,11 @@ fn reverb(setup: impl Fn(&mut Reverb)) -> Reverb {
 
 /// Stereo impulse response (unit impulse on both inputs) of `seconds`.
 fn impulse_response(r: &mut Reverb, seconds: f64) -> [Vec<f32>; 2] {
-    let n = (seconds * FS) as usize;
+    impulse_response_at(r, seconds, FS)
+}
+
+fn impulse_response_at(r: &mut Reverb, seconds: f64, fs: f64) -> [Vec<f32>; 2] {
+    let n = (seconds * fs) as usize;
     let mut l = vec![0.0f32; n];
     let mut rr = vec![0.0f32; n];
     l[0] = 1.0;
@@ -34,8 +38,12 @@ fn impulse_response(r: &mut Reverb, seconds: f64) -> [Vec<f32>; 2] {
 /// Octave band (4th-order high-pass at f/sqrt2, 4th-order low-pass at f*sqrt2, each two
 /// cascaded Butterworth-Q biquads).
 fn octave_band(x: &[f32], center: f64) -> Vec<f64> {
-    let hp = BiquadCoeffs::rbj_highpass(FS, center / 2f64.sqrt(), FRAC_1_SQRT_2);
-    let lp = BiquadCoeffs::rbj_lowpass(FS, center * 2f64.sqrt(), FRAC_1_SQRT_2);
+    band_filter(x, center / 2f64.sqrt(), center * 2f64.sqrt(), FS)
+}
+
+fn band_filter(x: &[f32], lo: f64, hi: f64, fs: f64) -> Vec<f64> {
+    let hp = BiquadCoeffs::rbj_highpass(fs, lo, FRAC_1_SQRT_2);
+    let lp = BiquadCoeffs::rbj_lowpass(fs, hi, FRAC_1_SQRT_2);
     let mut st = [BiquadState::default(); 4];
     x.iter()
         .map(|&v| {
@@ -51,6 +59,10 @@ fn octave_band(x: &[f32], center: f64) -> Vec<f64> {
 /// T30 RT60 (ISO 3382-1): Schroeder backward integration of the energy, least-squares line
 /// through the -5..-35 dB part of the decay curve, extrapolated to 60 dB.
 fn t30(energy: &[f64]) -> f64 {
+    t30_at(energy, FS)
+}
+
+fn t30_at(energy: &[f64], fs: f64) -> f64 {
     let mut edc = vec![0.0; energy.len()];
     let mut acc = 0.0;
     for i in (0..energy.len()).rev() {
@@ -67,7 +79,7 @@ fn t30(energy: &[f64]) -> f64 {
     let n = (end - start) as f64;
     let (mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0);
     for (i, &d) in db.iter().enumerate().take(end).skip(start) {
-        let t = i as f64 / FS;
+        let t = i as f64 / fs;
         sx += t;
         sy += d;
         sxx += t * t;
@@ -190,7 +202,8 @@ fn freeze_holds_the_tail_level_and_mutes_the_input() {
         r.set_mod_depth(0.5);
     });
     let freeze_at = FS as usize;
-    let events: Vec<Event<Reverb>> = vec![(freeze_at, Box::new(|r: &mut Reverb| r.set_freeze(true)))];
+    let events: Vec<Event<Reverb>> =
+        vec![(freeze_at, Box::new(|r: &mut Reverb| r.set_freeze(true)))];
     // Input noise keeps playing during the freeze: it must not get in.
     let out = render(
         &mut r,
@@ -246,7 +259,10 @@ fn hf_damp_shortens_the_high_band_decay() {
     });
     let ir = impulse_response(&mut r, 2.0);
     let hi_open = band_rt60(&ir, 8000.0);
-    println!("hf_damp 20 kHz: 8 kHz band T30 {hi_open:.4} s (expected {:.4})", r.rt60_at(8000.0));
+    println!(
+        "hf_damp 20 kHz: 8 kHz band T30 {hi_open:.4} s (expected {:.4})",
+        r.rt60_at(8000.0)
+    );
     assert!(hi_open > 0.85 * 2.0);
 }
 
@@ -290,7 +306,10 @@ fn block_invariant_with_parameter_changes() {
         (s(1.3), Box::new(|r: &mut Reverb| r.set_freeze(false))),
         (s(1.35), Box::new(|r: &mut Reverb| r.set_diffusion(0.2))),
         (s(1.5), Box::new(|r: &mut Reverb| r.set_low_cut_hz(300.0))),
-        (s(1.55), Box::new(|r: &mut Reverb| r.set_high_cut_hz(4000.0))),
+        (
+            s(1.55),
+            Box::new(|r: &mut Reverb| r.set_high_cut_hz(4000.0)),
+        ),
         (s(1.7), Box::new(|r: &mut Reverb| r.set_width(1.8))),
         (s(1.8), Box::new(|r: &mut Reverb| r.set_mix(0.4))),
         (s(1.9), Box::new(|r: &mut Reverb| r.set_mode(Mode::Room))),
@@ -335,4 +354,164 @@ fn non_finite_input_never_poisons_the_tail() {
     assert!(ir[0].iter().chain(&ir[1]).all(|v| v.is_finite()));
     assert!(rms(&ir[0][24_000..]) > 1e-4, "the tail kept going");
     assert!(l.iter().chain(&rr).all(|v| v.is_finite()));
+}
+
+#[test]
+fn rt60_is_exact_at_the_extreme_sample_rates() {
+    for fs in [22_050.0, 384_000.0] {
+        let mut r = Reverb::new();
+        r.set_mix(1.0);
+        r.set_decay_s(2.0);
+        r.set_hf_damp_hz(20_000.0);
+        r.set_mode(Mode::Room);
+        r.prepare(fs, 512);
+        let ir = impulse_response_at(&mut r, 1.8, fs);
+        let l = band_filter(&ir[0], 707.0, 1414.0, fs);
+        let rr = band_filter(&ir[1], 707.0, 1414.0, fs);
+        let e: Vec<f64> = l.iter().zip(&rr).map(|(a, b)| a * a + b * b).collect();
+        let rt = t30_at(&e, fs);
+        println!("fs {fs}: 1 kHz octave T30 {rt:.4} s for decay 2 s");
+        assert!((rt / 2.0 - 1.0).abs() < 0.10);
+    }
+}
+
+/// Level (dB re the wet RMS) of the loudest 10 ms window of the output's content above 6 kHz.
+/// The input is band-limited to 1 kHz, so anything up there is an artefact of the change.
+fn worst_hf_window_db(out: &[Vec<f32>], from: usize, to: usize) -> f64 {
+    let wet_rms = (rms(&out[0][from..to]) + rms(&out[1][from..to])) / 2.0;
+    let win = (0.01 * FS) as usize;
+    out.iter()
+        .map(|ch| {
+            // 8th-order high-pass: the 1 kHz band-limited signal is 120 dB down at its output.
+            let hp = BiquadCoeffs::rbj_highpass(FS, 6000.0, FRAC_1_SQRT_2);
+            let mut st = [BiquadState::default(); 4];
+            let hf: Vec<f32> = ch
+                .iter()
+                .map(|&v| st.iter_mut().fold(v as f64, |y, s| s.tick(&hp, y)) as f32)
+                .collect();
+            (from..to - win)
+                .step_by(win / 2)
+                .map(|a| db(rms(&hf[a..a + win]) / wet_rms))
+                .fold(f64::MIN, f64::max)
+        })
+        .fold(f64::MIN, f64::max)
+}
+
+#[test]
+fn parameter_changes_are_click_free() {
+    // Noise low-passed at 1 kHz (8th order): nothing above 6 kHz to begin with.
+    let n = (2.5 * FS) as usize;
+    let lp = BiquadCoeffs::rbj_lowpass(FS, 1000.0, FRAC_1_SQRT_2);
+    let mut st = [BiquadState::default(); 4];
+    let x: Vec<f32> = signal::white_noise(n, 0.5, 4)
+        .iter()
+        .map(|&v| st.iter_mut().fold(v as f64, |y, s| s.tick(&lp, y)) as f32)
+        .collect();
+    let at = FS as usize;
+    type Change = (&'static str, Box<dyn Fn(&mut Reverb)>);
+    let changes: Vec<Change> = vec![
+        ("none", Box::new(|_: &mut Reverb| {})),
+        (
+            "size 0.2 -> 0.95",
+            Box::new(|r: &mut Reverb| r.set_size(0.95)),
+        ),
+        (
+            "size 0.2 -> 0.3",
+            Box::new(|r: &mut Reverb| r.set_size(0.3)),
+        ),
+        (
+            "mode Hall -> Room",
+            Box::new(|r: &mut Reverb| r.set_mode(Mode::Room)),
+        ),
+        (
+            "decay 2 -> 0.2 s",
+            Box::new(|r: &mut Reverb| r.set_decay_s(0.2)),
+        ),
+        (
+            "mod depth 0 -> 1",
+            Box::new(|r: &mut Reverb| r.set_mod_depth(1.0)),
+        ),
+        (
+            "predelay 0 -> 200 ms",
+            Box::new(|r: &mut Reverb| r.set_predelay_ms(200.0)),
+        ),
+        ("freeze on", Box::new(|r: &mut Reverb| r.set_freeze(true))),
+        (
+            "diffusion 1 -> 0",
+            Box::new(|r: &mut Reverb| r.set_diffusion(0.0)),
+        ),
+    ];
+    let mut results = Vec::new();
+    for (name, change) in changes {
+        let mut r = reverb(|r| {
+            r.set_size(0.2);
+            r.set_mod_depth(0.0);
+            r.set_diffusion(1.0);
+            r.set_high_cut_hz(20_000.0);
+        });
+        let events: Vec<Event<Reverb>> = vec![(at, change)];
+        let out = render(
+            &mut r,
+            &[x.clone(), x.clone()],
+            &events,
+            || 256,
+            &|r: &mut Reverb, _, b: &mut [&mut [f32]]| r.process(b),
+        );
+        let worst = worst_hf_window_db(&out, at - (0.2 * FS) as usize, at + (0.8 * FS) as usize);
+        println!("{name}: loudest 10 ms window above 6 kHz {worst:.1} dB re wet RMS");
+        results.push((name, worst));
+    }
+    for (name, worst) in results {
+        assert!(worst < -60.0, "{name}: {worst} dB");
+    }
+}
+
+#[test]
+fn wet_level_is_near_the_dry_level() {
+    let x = signal::white_noise((3.0 * FS) as usize, 0.25, 8);
+    for mode in [Mode::Room, Mode::Hall, Mode::Plate] {
+        let mut r = reverb(|r| r.set_mode(mode));
+        let (mut l, mut rr) = (x.clone(), x.clone());
+        r.process(&mut [&mut l, &mut rr]);
+        let a = (2.0 * FS) as usize;
+        let ratio = db((rms(&l[a..]) + rms(&rr[a..])) / 2.0 / rms(&x[a..]));
+        println!("{mode:?}: wet/dry level, white noise, decay 2 s: {ratio:+.2} dB");
+        assert!(ratio.abs() < 6.0);
+    }
+}
+
+#[test]
+fn mix_and_width_do_what_they_say() {
+    let x = signal::music_like(FS, 1.0, 2);
+    let run = |setup: &dyn Fn(&mut Reverb)| {
+        let mut r = Reverb::new();
+        setup(&mut r);
+        r.prepare(FS, 512);
+        let (mut l, mut rr) = (x[0].clone(), x[1].clone());
+        r.process(&mut [&mut l, &mut rr]);
+        (l, rr)
+    };
+    // Mix 0: the dry signal, bit for bit.
+    let (l, r) = run(&|r| r.set_mix(0.0));
+    assert!(l.iter().zip(&x[0]).all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert!(r.iter().zip(&x[1]).all(|(a, b)| a.to_bits() == b.to_bits()));
+    // Width 0: a mono wet signal.
+    let (l, r) = run(&|r| {
+        r.set_mix(1.0);
+        r.set_width(0.0)
+    });
+    assert!(l.iter().zip(&r).all(|(a, b)| a == b) && rms(&l) > 0.01);
+    // Width 2 doubles the side signal: side/mid energy ratio up by 6.02 dB.
+    let side_over_mid = |(l, r): (Vec<f32>, Vec<f32>)| {
+        let m: Vec<f32> = l.iter().zip(&r).map(|(a, b)| a + b).collect();
+        let s: Vec<f32> = l.iter().zip(&r).map(|(a, b)| a - b).collect();
+        db(rms(&s) / rms(&m))
+    };
+    let one = side_over_mid(run(&|r| r.set_mix(1.0)));
+    let two = side_over_mid(run(&|r| {
+        r.set_mix(1.0);
+        r.set_width(2.0)
+    }));
+    println!("width 2 vs 1: side/mid ratio {:+.3} dB", two - one);
+    assert!((two - one - 6.0206).abs() < 0.01);
 }

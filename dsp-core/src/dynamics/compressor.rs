@@ -8,9 +8,28 @@
 //! gain, applied with make-up to the main input delayed by the lookahead; the dry path is delayed
 //! identically, so the dry/wet mix is sample-aligned.
 //!
-//! Units: dB, ms, Hz and ratios at the interface; all settings are smoothed per sample over
-//! [`Compressor::SMOOTHING_MS`], except attack/release/RMS window (they change speeds, not
-//! levels, so they cannot click) and lookahead (it changes the latency the host compensates).
+//! Units: dB, ms, Hz and ratios at the interface. Level settings (threshold, ratio, knee, range,
+//! make-up, mix, link, side-chain filter) ramp per sample over [`Compressor::SMOOTHING_MS`].
+//! Attack, release, RMS window, topology and detection switch at once: they change the speed or
+//! the target of the reduction, which still moves through the ballistics, so they cannot click.
+//! Lookahead switches at once too: it changes the latency, which the host must re-compensate.
+//!
+//! # Serving both plugins
+//! - Bus Glue (SSL-style bus compressor): `Topology::FeedForward`, `Detection::Peak`, knee ~6 dB,
+//!   ratio 1.5/2/4/10, attack 0.1..30 ms, release 100..1200 ms or `set_auto_release(true)` (with
+//!   release at 100 ms: 100 ms after transients, up to 600 ms after sustained compression),
+//!   threshold -40..0, range 1..40 dB, mix, side-chain HPF, `process_with_sidechain` for the
+//!   external stereo key, stereo link 100%.
+//! - Channel Strip: either topology (the "character" switch: `FeedBack` for the smoother
+//!   vintage response), peak or RMS, threshold -60..0, ratio 1..100 (infinity in feed-forward),
+//!   knee 0..24, attack 0.05..200 ms, release 5..3000 ms, auto release, make-up 0..24 dB, auto
+//!   make-up, mix, side-chain HPF 20..500 Hz.
+//!
+//! # Cost
+//! Feed-forward (peak or RMS) and peak feedback run in chunks of 64 samples whose
+//! logarithms, static curve and exponentials are vectorised; RMS feedback runs its averager,
+//! logarithm, curve and ballistics sample by sample (the averager needs each sample's gain
+//! first) and costs about four times as much.
 
 use super::detector::{smoothing_weight, Ballistics, Envelope};
 use super::gain_computer::{ratio_to_slope, GainComputer};
@@ -94,24 +113,42 @@ fn delay_chunk(line: &mut [f32], pos: usize, latency: usize, input: &[f32], dry:
     let len = line.len();
     let m = input.len();
     let old = latency.min(m);
-    let mut r = (pos + len - latency) % len;
-    for d in dry[..old].iter_mut() {
-        *d = line[r];
-        r += 1;
-        if r == len {
-            r = 0;
-        }
-    }
-    let mut w = pos;
-    for &x in input {
-        line[w] = sanitize(x);
-        w += 1;
-        if w == len {
-            w = 0;
-        }
-    }
-    for (d, &x) in dry[old..].iter_mut().zip(input) {
+    let r = (pos + len - latency) % len;
+    let first = old.min(len - r);
+    dry[..first].copy_from_slice(&line[r..r + first]);
+    dry[first..old].copy_from_slice(&line[..old - first]);
+    for (d, &x) in dry[old..m].iter_mut().zip(input) {
         *d = sanitize(x);
+    }
+    let first = m.min(len - pos);
+    for (l, &x) in line[pos..pos + first].iter_mut().zip(input) {
+        *l = sanitize(x);
+    }
+    for (l, &x) in line[..m - first].iter_mut().zip(&input[first..]) {
+        *l = sanitize(x);
+    }
+}
+
+/// Stereo link of the feedback loop: target and loop stiffness of each channel move towards
+/// those of the channel asking for the deeper reduction.
+#[inline]
+fn link_feedback(target: &mut [f64; 2], stiffness: &mut [f64; 2], link: f64) {
+    if link > 0.0 {
+        let m = usize::from(target[1] < target[0]);
+        let (tm, km) = (target[m], stiffness[m]);
+        for c in 0..2 {
+            target[c] += link * (tm - target[c]);
+            stiffness[c] += link * (km - stiffness[c]);
+        }
+    }
+}
+
+/// Linear detector levels to log2 (times `scale`: 1/2 turns a mean square into an RMS level).
+fn log2_levels(level: &mut [[f32; CHUNK]; 2], nch: usize, m: usize, scale: f32) {
+    for lv in level.iter_mut().take(nch) {
+        for v in lv[..m].iter_mut() {
+            *v = scale * fast_log2_f32(v.max(LEVEL_FLOOR as f32));
+        }
     }
 }
 
@@ -121,6 +158,26 @@ struct Channel {
     mean_square: f64,
     env: Envelope,
     gain: f64,
+}
+
+impl Channel {
+    /// Feed-forward detector front end for one side-chain sample: the high-pass crossfaded in by
+    /// `hpf_mix`, then the linear level (absolute value, or mean square for RMS).
+    #[inline]
+    fn detect(&mut self, x: f32, coeffs: &BiquadCoeffs, hpf_mix: f64, rms: bool, w: f64) -> f32 {
+        let mut s = sanitize(x) as f64;
+        if hpf_mix > 0.0 {
+            let y = self.hpf.tick(coeffs, s);
+            self.hpf.flush();
+            s += hpf_mix * (y - s);
+        }
+        if rms {
+            self.mean_square = flush(self.mean_square + w * (s * s - self.mean_square));
+            self.mean_square as f32
+        } else {
+            s.abs() as f32
+        }
+    }
 }
 
 /// Stereo (or mono) compressor; see the module documentation.
@@ -462,8 +519,9 @@ impl Compressor {
         self.run(channels, None);
     }
 
-    /// Compresses `main` in place, keyed by `sidechain` (one or two channels; a mono side chain
-    /// keys both main channels; each slice at least as long as the main block).
+    /// Compresses `main` in place, keyed by `sidechain`: main channel `c` is keyed by side-chain
+    /// channel `min(c, sidechain.len() - 1)`, so a mono key drives both channels (and the stereo
+    /// link still couples them). Each side-chain slice must be at least as long as the block.
     pub fn process_with_sidechain(&mut self, main: &mut [&mut [f32]], sidechain: &[&[f32]]) {
         if sidechain.is_empty() {
             self.run(main, None);
@@ -478,10 +536,7 @@ impl Compressor {
             return;
         }
         let n = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
-        match self.topology {
-            Topology::FeedForward => self.run_feed_forward(channels, sidechain, nch, n),
-            Topology::FeedBack => self.run_feedback(channels, sidechain, nch, n),
-        }
+        self.run_chunked(channels, sidechain, nch, n);
         for c in 0..nch {
             let g = self.ch[c].env.value(self.ballistics.auto_release());
             self.gr_meter[c] = (-log2_to_db(g)) as f32;
@@ -491,110 +546,76 @@ impl Compressor {
         }
     }
 
-    /// Feed-forward in chunks of [`CHUNK`] samples, pass by pass, so that the log2, the static
-    /// curve, the link and the exp2 run as straight loops the compiler vectorises; only the
-    /// recursive parts (side-chain filter, RMS averager, ballistics, delay line) and parameter
-    /// ramps run sample by sample. Every ramp still advances once per sample, in order, so the
-    /// result does not depend on where blocks or chunks start.
-    fn run_feed_forward(
+    /// Works in chunks of [`CHUNK`] samples, pass by pass, so that the log2, the static curve,
+    /// the link and the exp2 run as straight loops the compiler vectorises; only the recursive
+    /// parts (side-chain filter, RMS averager, ballistics, delay line) and parameter ramps run
+    /// sample by sample. Every ramp still advances once per sample, in order, so the result does
+    /// not depend on where blocks or chunks start.
+    fn run_chunked(
         &mut self,
         channels: &mut [&mut [f32]],
         sidechain: Option<&[&[f32]]>,
         nch: usize,
         n: usize,
     ) {
+        let feedback = self.topology == Topology::FeedBack;
         let rms = self.detection == Detection::Rms;
+        // RMS feedback averages the *output*: its averager runs inside the loop, on the side
+        // chain's absolute value times the previous gain.
+        let fb_rms = feedback && rms;
+        let rms = rms && !fb_rms;
         let dlen = self.delay[0].len();
         let mut start = 0;
         while start < n {
             let m = (n - start).min(CHUNK);
             let mut level = [[0.0f32; CHUNK]; 2];
-            let hpf_idle = self.hpf_mix.value() == 0.0
-                && !self.hpf_mix.is_smoothing()
-                && !self.hpf_freq.is_smoothing();
-            if hpf_idle && !rms {
+            let hpf_steady = !self.hpf_mix.is_smoothing() && !self.hpf_freq.is_smoothing();
+            let src = |c: usize| -> &[f32] {
+                match sidechain {
+                    Some(sc) => &sc[c.min(sc.len() - 1)][start..start + m],
+                    None => &channels[c.min(nch - 1)][start..start + m],
+                }
+            };
+            let (s0, s1) = (src(0), src(1));
+            let w = self.rms_weight;
+            let stereo = nch == 2;
+            if hpf_steady && self.hpf_mix.value() == 0.0 && !rms {
                 for (c, lv) in level.iter_mut().enumerate().take(nch) {
-                    let src: &[f32] = match sidechain {
-                        Some(sc) => &sc[c.min(sc.len() - 1)][start..start + m],
-                        None => &channels[c][start..start + m],
-                    };
-                    for (v, &x) in lv[..m].iter_mut().zip(src) {
+                    for (v, &x) in lv[..m].iter_mut().zip(src(c)) {
                         *v = sanitize(x).abs();
+                    }
+                }
+            } else if hpf_steady {
+                // Both channels' recursions in one loop so that their latencies overlap.
+                let (coeffs, hpf_mix) = (self.hpf_coeffs, self.hpf_mix.value());
+                let [c0, c1] = &mut self.ch;
+                let [l0, l1] = &mut level;
+                for i in 0..m {
+                    l0[i] = c0.detect(s0[i], &coeffs, hpf_mix, rms, w);
+                    if stereo {
+                        l1[i] = c1.detect(s1[i], &coeffs, hpf_mix, rms, w);
                     }
                 }
             } else {
                 for i in 0..m {
                     self.tick_hpf(self.clock + i as u64);
-                    let hpf_mix = self.hpf_mix.value();
-                    for c in 0..nch {
-                        let mut s = match sidechain {
-                            Some(sc) => sanitize(sc[c.min(sc.len() - 1)][start + i]),
-                            None => sanitize(channels[c][start + i]),
-                        } as f64;
-                        let st = &mut self.ch[c];
-                        if hpf_mix > 0.0 {
-                            let y = st.hpf.tick(&self.hpf_coeffs, s);
-                            st.hpf.flush();
-                            s += hpf_mix * (y - s);
-                        }
-                        level[c][i] = if rms {
-                            st.mean_square =
-                                flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
-                            st.mean_square as f32
-                        } else {
-                            s.abs() as f32
-                        };
+                    let (coeffs, hpf_mix) = (self.hpf_coeffs, self.hpf_mix.value());
+                    let [c0, c1] = &mut self.ch;
+                    level[0][i] = c0.detect(s0[i], &coeffs, hpf_mix, rms, w);
+                    if stereo {
+                        level[1][i] = c1.detect(s1[i], &coeffs, hpf_mix, rms, w);
                     }
                 }
             }
-            let scale = if rms { 0.5 } else { 1.0 };
-            for lv in level.iter_mut().take(nch) {
-                for v in lv[..m].iter_mut() {
-                    *v = scale * fast_log2_f32(v.max(LEVEL_FLOOR as f32));
-                }
-            }
-            let mut target = level;
-            if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
-                for i in 0..m {
-                    self.tick_curve();
-                    let curve = CurveF32::new(&self.gc, self.range.value());
-                    let link = if nch == 2 {
-                        self.link.value() as f32
-                    } else {
-                        0.0
-                    };
-                    let (l, r) =
-                        curve.link(curve.gain(target[0][i]), curve.gain(target[1][i]), link);
-                    (target[0][i], target[1][i]) = (l, r);
-                }
+            let mut gain = if fb_rms {
+                self.feedback_rms_envelopes(level, nch, m)
+            } else if feedback {
+                log2_levels(&mut level, nch, m, 1.0);
+                self.feedback_envelopes(level, nch, m)
             } else {
-                let curve = CurveF32::new(&self.gc, self.range.value());
-                let link = if nch == 2 {
-                    self.link.value() as f32
-                } else {
-                    0.0
-                };
-                let [l, r] = &mut target;
-                for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
-                    (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
-                }
-            }
-            // The envelopes are the only loop-carried chains: both channels advance in the same
-            // loop so that their latencies overlap.
-            let mut gain = target;
-            let b = self.ballistics;
-            let [c0, c1] = &mut self.ch;
-            let [g0, g1] = &mut gain;
-            if nch == 2 {
-                for (a, z) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
-                    *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
-                    *z = b.step(&mut c1.env, *z as f64, 0.0) as f32;
-                }
-            } else {
-                for a in g0[..m].iter_mut() {
-                    *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
-                }
-            }
+                log2_levels(&mut level, nch, m, if rms { 0.5 } else { 1.0 });
+                self.feed_forward_envelopes(level, nch, m)
+            };
             for g in gain.iter_mut().take(nch) {
                 for v in g[..m].iter_mut() {
                     *v = fast_exp2_f32(*v);
@@ -641,89 +662,145 @@ impl Compressor {
                 }
                 self.delay_pos = (self.delay_pos + m) % dlen;
             }
-            for c in 0..nch {
-                self.ch[c].gain = gain[c][m - 1] as f64;
+            for (st, g) in self.ch.iter_mut().zip(&gain).take(nch) {
+                st.gain = g[m - 1] as f64;
             }
             self.clock += m as u64;
             start += m;
         }
     }
 
-    /// The feedback loop needs each sample's gain before the next sample's detection, so it runs
-    /// sample by sample.
-    fn run_feedback(
+    /// Static curve, link and ballistics of the feed-forward path for one chunk of detector
+    /// levels (log2): returns the gain changes (log2).
+    fn feed_forward_envelopes(
         &mut self,
-        channels: &mut [&mut [f32]],
-        sidechain: Option<&[&[f32]]>,
+        level: [[f32; CHUNK]; 2],
         nch: usize,
-        n: usize,
-    ) {
-        let rms = self.detection == Detection::Rms;
-        let dlen = self.delay[0].len();
-        for i in 0..n {
-            self.tick_hpf(self.clock);
+        m: usize,
+    ) -> [[f32; CHUNK]; 2] {
+        let mut target = level;
+        if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
+            let [l, r] = &mut target;
+            for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
+                self.tick_curve();
+                let curve = CurveF32::new(&self.gc, self.range.value());
+                let link = if nch == 2 {
+                    self.link.value() as f32
+                } else {
+                    0.0
+                };
+                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
+            }
+        } else {
+            let curve = CurveF32::new(&self.gc, self.range.value());
+            let link = if nch == 2 {
+                self.link.value() as f32
+            } else {
+                0.0
+            };
+            let [l, r] = &mut target;
+            for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
+                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
+            }
+        }
+        // The envelopes are the only loop-carried chains: both channels advance in the same
+        // loop so that their latencies overlap.
+        let mut gain = target;
+        let b = self.ballistics;
+        let [c0, c1] = &mut self.ch;
+        let [g0, g1] = &mut gain;
+        if nch == 2 {
+            for (a, z) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
+                *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
+                *z = b.step(&mut c1.env, *z as f64, 0.0) as f32;
+            }
+        } else {
+            for a in g0[..m].iter_mut() {
+                *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
+            }
+        }
+        gain
+    }
+
+    /// The feedback loop for one chunk of detector levels (log2) of the side chain. The detector
+    /// sees the side chain times the previous sample's gain, whose level is simply the sum of the
+    /// two in the log domain, so the logarithm stays out of the loop and only the curve and the
+    /// ballistics run per sample.
+    fn feedback_envelopes(
+        &mut self,
+        level: [[f32; CHUNK]; 2],
+        nch: usize,
+        m: usize,
+    ) -> [[f32; CHUNK]; 2] {
+        let mut gain = level;
+        let auto = self.ballistics.auto_release();
+        let stereo = nch == 2;
+        let [g0, g1] = &mut gain;
+        for (a, b) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
             self.tick_curve();
-            self.tick_output();
-            let hpf_mix = self.hpf_mix.value();
+            let (gc, range, link) = (self.gc, -self.range.value(), self.link.value());
+            let ballistics = self.ballistics;
+            let [c0, c1] = &mut self.ch;
+            let loop_target = |level: f32, env: &Envelope| {
+                let (t, k) = gc.feedback_gain(level as f64 + env.value(auto));
+                if t < range {
+                    (range, 0.0)
+                } else {
+                    (t, k)
+                }
+            };
+            let (t0, k0) = loop_target(*a, &c0.env);
+            if stereo {
+                let (t1, k1) = loop_target(*b, &c1.env);
+                let (mut target, mut stiffness) = ([t0, t1], [k0, k1]);
+                link_feedback(&mut target, &mut stiffness, link);
+                *a = ballistics.step(&mut c0.env, target[0], stiffness[0]) as f32;
+                *b = ballistics.step(&mut c1.env, target[1], stiffness[1]) as f32;
+            } else {
+                *a = ballistics.step(&mut c0.env, t0, k0) as f32;
+            }
+        }
+        gain
+    }
+
+    /// RMS feedback for one chunk of side-chain magnitudes: the averager needs each sample's gain
+    /// before the next sample's detection, so averaging, logarithm, curve and ballistics all run
+    /// per sample; the exponential of the applied gain and the output stay vectorised.
+    fn feedback_rms_envelopes(
+        &mut self,
+        magnitude: [[f32; CHUNK]; 2],
+        nch: usize,
+        m: usize,
+    ) -> [[f32; CHUNK]; 2] {
+        let mut gain = magnitude;
+        let w = self.rms_weight;
+        let [g0, g1] = &mut gain;
+        for (a, b) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
+            self.tick_curve();
             let range = -self.range.value();
             let mut target = [0.0f64; 2];
             let mut stiffness = [0.0f64; 2];
-            for c in 0..nch {
-                let x = sanitize(channels[c][i]) as f64;
-                let mut s = match sidechain {
-                    Some(sc) => sanitize(sc[c.min(sc.len() - 1)][i]) as f64,
-                    None => x,
-                };
+            for (c, magnitude) in [*a, *b].into_iter().enumerate().take(nch) {
                 let st = &mut self.ch[c];
-                if hpf_mix > 0.0 {
-                    let y = st.hpf.tick(&self.hpf_coeffs, s);
-                    st.hpf.flush();
-                    s += hpf_mix * (y - s);
-                }
-                s *= st.gain;
-                let level = if rms {
-                    st.mean_square =
-                        flush(st.mean_square + self.rms_weight * (s * s - st.mean_square));
-                    0.5 * fast_log2(st.mean_square.max(LEVEL_FLOOR * LEVEL_FLOOR))
-                } else {
-                    fast_log2(s.abs().max(LEVEL_FLOOR))
-                };
+                let s = magnitude as f64 * st.gain;
+                st.mean_square = flush(st.mean_square + w * (s * s - st.mean_square));
+                let level = 0.5 * fast_log2(st.mean_square.max(LEVEL_FLOOR * LEVEL_FLOOR));
                 let (t, k) = self.gc.feedback_gain(level);
                 (target[c], stiffness[c]) = if t < range { (range, 0.0) } else { (t, k) };
             }
             if nch == 2 {
-                let link = self.link.value();
-                if link > 0.0 {
-                    let m = usize::from(target[1] < target[0]);
-                    let (tm, km) = (target[m], stiffness[m]);
-                    for c in 0..2 {
-                        target[c] += link * (tm - target[c]);
-                        stiffness[c] += link * (km - stiffness[c]);
-                    }
-                }
+                link_feedback(&mut target, &mut stiffness, self.link.value());
             }
-            let mix = self.mix.value();
-            let read = if self.delay_pos >= self.latency {
-                self.delay_pos - self.latency
-            } else {
-                self.delay_pos + dlen - self.latency
-            };
+            let mut out = [0.0f32; 2];
             for c in 0..nch {
                 let st = &mut self.ch[c];
-                let g = self.ballistics.step(&mut st.env, target[c], stiffness[c]);
-                st.gain = fast_exp2(g);
-                let line = &mut self.delay[c];
-                line[self.delay_pos] = sanitize(channels[c][i]);
-                let dry = line[read] as f64;
-                let wet = dry * st.gain * self.makeup_gain;
-                channels[c][i] = (dry + mix * (wet - dry)) as f32;
+                out[c] = self.ballistics.step(&mut st.env, target[c], stiffness[c]) as f32;
+                // Exactly the gain the output pass applies (and stores at the end of a chunk).
+                st.gain = fast_exp2_f32(out[c]) as f64;
             }
-            self.delay_pos += 1;
-            if self.delay_pos == dlen {
-                self.delay_pos = 0;
-            }
-            self.clock += 1;
+            (*a, *b) = (out[0], out[1]);
         }
+        gain
     }
 
     #[inline]
@@ -766,7 +843,7 @@ impl Compressor {
         }
         if self.hpf_freq.is_smoothing() {
             self.hpf_freq.tick();
-            if clock % Self::HPF_UPDATE_INTERVAL == 0 || !self.hpf_freq.is_smoothing() {
+            if clock.is_multiple_of(Self::HPF_UPDATE_INTERVAL) || !self.hpf_freq.is_smoothing() {
                 self.update_hpf();
             }
         }

@@ -102,9 +102,13 @@ pub fn fast_log2_f32(x: f32) -> f32 {
 /// `fast_exp2_f32(0.0)` is exactly 1.
 #[inline]
 pub fn fast_exp2_f32(x: f32) -> f32 {
-    let x = x.max(-126.0).min(126.0);
-    let n = (x + 128.5) as i32 - 128;
-    let t = (x - n as f32) * std::f32::consts::LN_2;
+    // Adding 1.5 * 2^23 rounds to the nearest integer and leaves it in the low mantissa bits:
+    // integer-only, so the loop vectorises (a float-to-int cast would not on SSE2).
+    const MAGIC: f32 = 12_582_912.0;
+    let x = x.clamp(-126.0, 126.0);
+    let r = x + MAGIC;
+    let n = (r.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+    let t = (x - (r - MAGIC)) * std::f32::consts::LN_2;
     let p = 1.0
         + t * (1.0
             + t * (0.5 + t * (1.0 / 6.0 + t * (1.0 / 24.0 + t * (1.0 / 120.0 + t / 720.0)))));

@@ -116,6 +116,7 @@ impl LevelMeter {
         self.reset();
     }
 
+    /// Clears readings, held peaks and the RMS history; keeps the settings.
     pub fn reset(&mut self) {
         for c in &mut self.channels {
             c.reset();
@@ -135,6 +136,7 @@ impl LevelMeter {
     }
 
     /// How long a peak is held before it starts to fall, ms (`f64::INFINITY`: hold forever).
+    /// Applies from the next new peak on.
     pub fn set_hold_ms(&mut self, ms: f64) {
         self.hold_ms = ms.max(0.0);
         let samples = self.hold_ms * 1e-3 * self.sample_rate;

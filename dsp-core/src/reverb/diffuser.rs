@@ -92,19 +92,22 @@ impl Diffuser {
                 let ring = &mut self.buf[(k * LINES + ch) * size..][..size];
                 ring_write(ring, pos, &xs[..n]);
             }
-            let mut r: Planar = [[0.0; GRID]; LINES];
-            for (i, ri) in r.iter_mut().enumerate() {
+            for (i, xi) in x.iter_mut().enumerate() {
                 let src = PERM[k][i];
                 let ring = &self.buf[(k * LINES + src) * size..][..size];
                 // Delays are at least one sample; the span may reach into the samples written
                 // just above, exactly as a sample-by-sample write-then-read would.
-                ring_read(ring, pos.wrapping_sub(self.delays[k][src]) & mask, &mut ri[..n]);
+                ring_read(
+                    ring,
+                    pos.wrapping_sub(self.delays[k][src]) & mask,
+                    &mut xi[..n],
+                );
                 let sign = SIGN[k][i];
-                for v in ri.iter_mut() {
+                for v in xi.iter_mut() {
                     *v *= sign;
                 }
             }
-            hadamard_planar(&r, x);
+            hadamard_planar(x);
         }
         self.pos = (pos + n) & mask;
     }
@@ -138,28 +141,33 @@ fn ring_read(ring: &[f32], start: usize, dst: &mut [f32]) {
     }
 }
 
-/// The Hadamard transform of every time step of a chunk, vectorised across time.
-fn hadamard_planar(x: &Planar, out: &mut Planar) {
-    let mut a: Planar = [[0.0; GRID]; LINES];
-    for i in 0..4 {
-        for t in 0..GRID {
-            a[i][t] = x[i][t] + x[i + 4][t];
-            a[i + 4][t] = x[i][t] - x[i + 4][t];
-        }
+/// The Hadamard transform of every time step of a chunk, in place and vectorised across time:
+/// the twelve butterflies of the fast Walsh-Hadamard transform, scaled in the last stage.
+fn hadamard_planar(x: &mut Planar) {
+    for (i, j) in [
+        (0, 4),
+        (1, 5),
+        (2, 6),
+        (3, 7),
+        (0, 2),
+        (1, 3),
+        (4, 6),
+        (5, 7),
+    ] {
+        butterfly(x, i, j, 1.0);
     }
-    let mut b: Planar = [[0.0; GRID]; LINES];
-    for h in [0, 4] {
-        for i in h..h + 2 {
-            for t in 0..GRID {
-                b[i][t] = a[i][t] + a[i + 2][t];
-                b[i + 2][t] = a[i][t] - a[i + 2][t];
-            }
-        }
+    for i in [0, 2, 4, 6] {
+        butterfly(x, i, i + 1, HADAMARD_SCALE);
     }
-    for h in [0, 2, 4, 6] {
-        for t in 0..GRID {
-            out[h][t] = (b[h][t] + b[h + 1][t]) * HADAMARD_SCALE;
-            out[h + 1][t] = (b[h][t] - b[h + 1][t]) * HADAMARD_SCALE;
-        }
+}
+
+#[inline(always)]
+fn butterfly(x: &mut Planar, i: usize, j: usize, scale: f32) {
+    let (lo, hi) = x.split_at_mut(j);
+    let (a, b) = (&mut lo[i], &mut hi[0]);
+    for (p, q) in a.iter_mut().zip(b.iter_mut()) {
+        let (u, v) = (*p, *q);
+        *p = (u + v) * scale;
+        *q = (u - v) * scale;
     }
 }

@@ -29,16 +29,18 @@
 use super::lanes::{flush, hadamard, Lanes, LINES};
 use std::f64::consts::{LN_10, PI, SQRT_2};
 
-/// Offset that makes the fractional read position positive before truncation, so that
-/// `as i32` acts as `floor` (no `floor` call, which is a library call on baseline x86-64).
+/// Offset that makes the fractional read position positive for the rounding trick below
+/// (`floor` is a library call on baseline x86-64 and would not vectorise).
 const FLOOR_BIAS: f32 = 4096.0;
+/// `2^23`: adding and subtracting it rounds a positive `f32` below `2^23` to an integer.
+const ROUND_MAGIC: f32 = 8_388_608.0;
 
 /// Trapezoidal SVF shelf coefficients (Simper), per line.
 #[derive(Debug, Clone, Copy, Default)]
 struct Shelf {
     a1: Lanes,
     a2: Lanes,
-    a3: Lanes,
+    g: Lanes,
     m0: Lanes,
     m1: Lanes,
     m2: Lanes,
@@ -53,7 +55,8 @@ impl Shelf {
         for i in 0..LINES {
             let v3 = v0[i] - self.ic2[i];
             let v1 = self.a1[i] * self.ic1[i] + self.a2[i] * v3;
-            let v2 = self.ic2[i] + self.a2[i] * self.ic1[i] + self.a3[i] * v3;
+            // Simper's `ic2 + a2 ic1 + a3 v3` is `ic2 + g v1` (a2 = g a1, a3 = g a2).
+            let v2 = self.ic2[i] + self.g[i] * v1;
             self.ic1[i] = 2.0 * v1 - self.ic1[i];
             self.ic2[i] = 2.0 * v2 - self.ic2[i];
             out[i] = self.m0[i] * v0[i] + self.m1[i] * v1 + self.m2[i] * v2;
@@ -64,7 +67,7 @@ impl Shelf {
     fn set_lane(&mut self, i: usize, c: &ShelfDesign) {
         self.a1[i] = c.a1 as f32;
         self.a2[i] = c.a2 as f32;
-        self.a3[i] = c.a3 as f32;
+        self.g[i] = c.g as f32;
         self.m0[i] = c.m0 as f32;
         self.m1[i] = c.m1 as f32;
         self.m2[i] = c.m2 as f32;
@@ -90,7 +93,6 @@ impl Shelf {
 pub struct ShelfDesign {
     a1: f64,
     a2: f64,
-    a3: f64,
     m0: f64,
     m1: f64,
     m2: f64,
@@ -104,7 +106,6 @@ impl ShelfDesign {
         Self {
             a1,
             a2,
-            a3: g * a2,
             m0,
             m1,
             m2,
@@ -186,6 +187,10 @@ pub struct Fdn {
     rot_cos: Lanes,
     rot_sin: Lanes,
     lfo_weight: Lanes,
+    gain: Lanes,
+    gain_target: Lanes,
+    gain_step: Lanes,
+    gain_remaining: usize,
     floor: f32,
 }
 
@@ -200,8 +205,8 @@ impl Fdn {
         let frames = (max_len + max_mod).ceil() as usize + 4;
         self.buf = vec![[0.0; LINES]; frames.next_power_of_two()];
         self.mask = self.buf.len() - 1;
-        for i in 0..LINES {
-            let w = 2.0 * PI * LFO_HZ[i] / sample_rate;
+        for (i, hz) in LFO_HZ.iter().enumerate() {
+            let w = 2.0 * PI * hz / sample_rate;
             self.rot_cos[i] = w.cos() as f32;
             self.rot_sin[i] = w.sin() as f32;
         }
@@ -225,6 +230,8 @@ impl Fdn {
         self.len = self.len_target;
         self.len_remaining = 0;
         self.split_lengths();
+        self.gain = self.gain_target;
+        self.gain_remaining = 0;
     }
 
     pub fn state_is_zero(&self) -> bool {
@@ -255,6 +262,10 @@ impl Fdn {
         }
     }
 
+    pub fn mean_length(&self) -> f64 {
+        self.len.iter().sum::<f64>() / LINES as f64
+    }
+
     pub fn is_gliding(&self) -> bool {
         self.len_remaining > 0
     }
@@ -268,18 +279,24 @@ impl Fdn {
     }
 
     /// Recomputes every line's absorption filter for the current lengths.
-    pub fn set_absorption(&mut self, abs: &Absorption, sample_rate: f64) {
+    /// The broadband gain ramps linearly to the new value over the next `ramp` samples (one
+    /// grid cell): it carries most of the change when decay or size move, and a per-cell step
+    /// of it would be an audible zipper.
+    pub fn set_absorption(&mut self, abs: &Absorption, sample_rate: f64, ramp: usize) {
         for i in 0..LINES {
             let (g, lo, hi) = abs.design(self.len[i], sample_rate);
-            // The mid gain is folded into the low shelf's output mix.
-            let lo = ShelfDesign {
-                m0: lo.m0 * g,
-                m1: lo.m1 * g,
-                m2: lo.m2 * g,
-                ..lo
-            };
+            self.gain_target[i] = g as f32;
             self.low.set_lane(i, &lo);
             self.high.set_lane(i, &hi);
+        }
+        if ramp == 0 {
+            self.gain = self.gain_target;
+            self.gain_remaining = 0;
+        } else {
+            for i in 0..LINES {
+                self.gain_step[i] = (self.gain_target[i] - self.gain[i]) / ramp as f32;
+            }
+            self.gain_remaining = ramp;
         }
     }
 
@@ -318,21 +335,49 @@ impl Fdn {
             }
             let base = self.pos.wrapping_add(t);
             let mask = self.mask;
+            // Total delay = len_int + q: an integer tap plus an allpass part in [0.5, 1.5).
+            // Lane-wise loops kept separate from the gathers so that they vectorise.
+            let mut k = [0.0f32; LINES];
+            let mut eta = [0.0f32; LINES];
+            for i in 0..LINES {
+                let q = self.len_frac[i] + d_mod * self.lfo_weight[i] * self.lfo_sin[i];
+                // floor(q - 0.5) without a library call or a saturating cast: round to
+                // nearest by the 2^23 trick, then step down where that rounded up.
+                let x = q - 0.5 + FLOOR_BIAS;
+                let r = (x + ROUND_MAGIC) - ROUND_MAGIC;
+                k[i] = if r > x { r - 1.0 } else { r } - FLOOR_BIAS;
+                let frac = q - k[i];
+                eta[i] = (1.0 - frac) / (1.0 + frac);
+            }
             // A slice of exactly `mask + 1` frames: indices `& mask` need no bounds check.
             let buf = &self.buf[..mask + 1];
+            let mut u0 = [0.0f32; LINES];
+            let mut u1 = [0.0f32; LINES];
+            for (i, (a, b)) in u0.iter_mut().zip(u1.iter_mut()).enumerate() {
+                let at = base
+                    .wrapping_sub(self.len_int[i])
+                    .wrapping_sub(k[i] as isize as usize);
+                *a = buf[at & mask][i];
+                *b = buf[at.wrapping_sub(1) & mask][i];
+            }
             for i in 0..LINES {
-                // Total delay = len_int + q: an integer tap plus an allpass part in [0.5, 1.5).
-                let q = self.len_frac[i] + d_mod * self.lfo_weight[i] * self.lfo_sin[i];
-                let k = (q - 0.5 + FLOOR_BIAS) as i32 - FLOOR_BIAS as i32;
-                let frac = q - k as f32;
-                let d = (self.len_int[i] as isize + k as isize) as usize;
-                let u0 = buf[base.wrapping_sub(d) & mask][i];
-                let u1 = buf[base.wrapping_sub(d + 1) & mask][i];
-                let eta = (1.0 - frac) / (1.0 + frac);
-                y[i] = eta * (u0 - self.ap[i]) + u1;
+                y[i] = eta[i] * (u0[i] - self.ap[i]) + u1[i];
             }
             self.ap = flush(y, self.floor);
-            *out = self.high.tick(self.low.tick(self.ap));
+            if self.gain_remaining > 0 {
+                self.gain_remaining -= 1;
+                if self.gain_remaining == 0 {
+                    self.gain = self.gain_target;
+                } else {
+                    for i in 0..LINES {
+                        self.gain[i] += self.gain_step[i];
+                    }
+                }
+            }
+            let f = self.high.tick(self.low.tick(self.ap));
+            for i in 0..LINES {
+                out[i] = f[i] * self.gain[i];
+            }
         }
         for (m, inj) in mixed.iter_mut().zip(inject) {
             let h = hadamard(*m);
@@ -357,5 +402,4 @@ impl Fdn {
         }
         self.split_lengths();
     }
-
 }

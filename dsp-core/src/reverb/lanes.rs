@@ -42,8 +42,3 @@ pub fn hadamard(x: Lanes) -> Lanes {
 pub fn flush(x: Lanes, floor: f32) -> Lanes {
     x.map(|v| if v.abs() < floor { 0.0 } else { v })
 }
-
-#[inline(always)]
-pub fn all_zero(x: &Lanes) -> bool {
-    x.iter().fold(0.0f32, |m, v| m.max(v.abs())) == 0.0
-}

@@ -36,11 +36,11 @@ pub struct BusGlue {
     bypass: Bypass,
 }
 
-/// The bus character: the detector watches the output (feedback, as the classic console bus
-/// compressors do), which makes attack and release program-dependent and the knee effectively
-/// soft; both channels share one gain so the stereo image never shifts.
+/// The bus character: a soft knee and one gain for both channels (the stereo image never
+/// shifts). Feed-forward detection, so attack and release take exactly the stepped times the
+/// panel shows at every ratio (a feedback detector speeds the attack up with the ratio).
 fn bus_character(c: &mut Compressor) {
-    c.set_topology(Topology::FeedBack);
+    c.set_topology(Topology::FeedForward);
     c.set_detection(Detection::Peak);
     c.set_knee_db(6.0);
     c.set_stereo_link(1.0);

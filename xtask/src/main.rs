@@ -6,6 +6,8 @@
 //! - `bench`: the benchmarks.
 //! - anything else is handed to nice-plug-xtask (`bundle`, `bundle-universal`).
 
+mod hosts;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -135,9 +137,12 @@ fn install(dest: Option<PathBuf>) -> Result {
     Ok(())
 }
 
+/// Everything CI runs: debug bundles, the workspace's tests (dsp-core, the plugins' contracts,
+/// the CLAP host harness over the bundles), then the VST3 hosts and the headless Ardour session.
 fn test() -> Result {
     bundle_all(false)?;
-    run("cargo", &["test", "--workspace", "--all-targets"])
+    run("cargo", &["test", "--workspace", "--all-targets"])?;
+    hosts::run_host_tests(&workspace_root())
 }
 
 /// Runs dsp-core's criterion benchmarks and writes `docs/bench-dsp.md`: ns per stereo sample

@@ -672,16 +672,16 @@ impl Limiter {
                 self.link.tick();
                 let n = self.n;
                 self.n += 1;
-                let t = if n >= DETECT_DELAY + e {
-                    let m = n - DETECT_DELAY - e;
-                    let mut p = [0.0f64; 2];
-                    for (c, (pc, iv)) in p.iter_mut().zip(&interp).enumerate().take(nch) {
-                        *pc = self.segment_peak(c, m, Some([iv[0][k], iv[1][k], iv[2][k]]));
-                    }
-                    self.linked_gains(p, nch)
-                } else {
-                    [1.0; 2]
-                };
+                // Segments before the first input sample are detected too (the rings start
+                // as silence): skipping them left the near-Nyquist envelope window without the
+                // first samples' values, and a signal starting at full scale went up to 0.7 dB
+                // over the true-peak ceiling.
+                let m = (n + cap - DETECT_DELAY - e) & mask;
+                let mut p = [0.0f64; 2];
+                for (c, (pc, iv)) in p.iter_mut().zip(&interp).enumerate().take(nch) {
+                    *pc = self.segment_peak(c, m, Some([iv[0][k], iv[1][k], iv[2][k]]));
+                }
+                let t = self.linked_gains(p, nch);
                 let out_idx = (n + cap - delay) & mask;
                 let ceiling = self.ceiling.value() as f32;
                 let mut gmin = 1.0f64;

@@ -564,3 +564,45 @@ fn mono_and_extreme_sample_rates_keep_the_true_peak_ceiling() {
         }
     }
 }
+
+/// A bright signal that is at full scale from its very first sample (playback starting on a
+/// clipped drum hit, pushed through the Maximizer's tone and width stages): the true-peak
+/// ceiling holds from the first output sample, at short lookaheads too. Before the detector
+/// looked at the segments ahead of the first sample, this went 0.7 dB over.
+#[test]
+fn true_peak_holds_from_the_first_sample_of_a_bright_signal() {
+    use dsp_core::eq::Equalizer;
+    use dsp_core::imager::Imager;
+    for fs in [44_100.0, 48_000.0] {
+        for lookahead_ms in [0.5, 1.0, 2.0] {
+            let [mut l, mut r] = signal::clipped_drums(fs, 0.5, 9);
+            let mut eq = Equalizer::maximizer();
+            eq.prepare(fs, 512);
+            eq.set_gain_db(0, 6.0);
+            eq.set_gain_db(2, 6.0);
+            eq.reset();
+            let mut imager = Imager::new();
+            imager.prepare(fs, 512);
+            imager.set_width_percent(150.0);
+            imager.reset();
+            let mut lim = Limiter::new();
+            lim.prepare(fs, 512);
+            lim.set_drive_db(12.0);
+            lim.set_ceiling_db(-1.0);
+            lim.set_true_peak(true);
+            lim.set_lookahead_ms(lookahead_ms);
+            lim.reset();
+            for (a, b) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+                let mut block = [a, b];
+                eq.process(&mut block);
+                imager.process(&mut block);
+                lim.process(&mut block);
+            }
+            let tp = db(true_peak_16x(&l)).max(db(true_peak_16x(&r)));
+            assert!(
+                tp <= -1.0,
+                "{fs} Hz, lookahead {lookahead_ms} ms: true peak {tp:.3} dBTP"
+            );
+        }
+    }
+}

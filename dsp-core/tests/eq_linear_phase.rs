@@ -107,7 +107,11 @@ fn mid_side_bands_in_linear_phase() {
     }
     let g = |y: &[f32]| db(tone_amplitude(&y[lat + 4800..], 1000.0, fs) / 0.25);
     // Anti-phase input is all side: +12 dB on both; the left low cut barely touches 1 kHz.
-    println!("side band on anti-phase input: L {:.4} dB, R {:.4} dB", g(&l), g(&r));
+    println!(
+        "side band on anti-phase input: L {:.4} dB, R {:.4} dB",
+        g(&l),
+        g(&r)
+    );
     assert!((g(&r) - 12.0).abs() < 0.05 && (g(&l) - 12.0).abs() < 0.05);
     let (mut l, mut r) = (x.clone(), x.clone());
     lp.reset();
@@ -129,8 +133,22 @@ fn kernel_updates_crossfade_and_are_block_invariant() {
     };
     type E = LinearPhaseEq;
     let events: Vec<Event<E>> = vec![
-        (7000, Box::new(|e: &mut E| e.set_band(1, BandParams::new(FilterType::Bell, 2000.0, 9.0, 2.0)))),
-        (30000, Box::new(|e: &mut E| e.set_band(3, BandParams::new(FilterType::HighCut, 5000.0, 0.0, 0.7).with_placement(Placement::Mid)))),
+        (
+            7000,
+            Box::new(|e: &mut E| {
+                e.set_band(1, BandParams::new(FilterType::Bell, 2000.0, 9.0, 2.0))
+            }),
+        ),
+        (
+            30000,
+            Box::new(|e: &mut E| {
+                e.set_band(
+                    3,
+                    BandParams::new(FilterType::HighCut, 5000.0, 0.0, 0.7)
+                        .with_placement(Placement::Mid),
+                )
+            }),
+        ),
     ];
     assert_block_invariant(make, &input, &events, |e, _, b| e.process(b));
 
@@ -156,7 +174,12 @@ fn kernel_updates_crossfade_and_are_block_invariant() {
 
 #[test]
 fn latency_tracks_the_sample_rate() {
-    for (fs, expect_l) in [(44_100.0, 16384), (48_000.0, 16384), (96_000.0, 32768), (192_000.0, 65536)] {
+    for (fs, expect_l) in [
+        (44_100.0, 16384),
+        (48_000.0, 16384),
+        (96_000.0, 32768),
+        (192_000.0, 65536),
+    ] {
         let mut lp = LinearPhaseEq::new(1);
         lp.prepare(fs, 256);
         assert_eq!(lp.kernel_len(), expect_l);

@@ -4,7 +4,9 @@
 use super::design::{design, FilterType, SectionSet, Slope, MAX_SECTIONS};
 use crate::filter::BiquadCoeffs;
 use crate::smoother::Smoother;
-use crate::util::{sanitize, DENORMAL_FLOOR};
+#[cfg(doc)]
+use crate::util::DENORMAL_FLOOR;
+use crate::util::{flush, sanitize};
 
 /// Which signal a band filters. On a mono stream `Stereo`, `Left` and `Mid` filter the one
 /// channel and `Right` and `Side` leave it alone.
@@ -97,6 +99,8 @@ impl BandParams {
 /// Parameter ramp time: long enough that a full-range gain or frequency jump has no audible
 /// zipper or click, short enough to follow automation.
 const SMOOTH_MS: f64 = 20.0;
+/// Samples per chunk of the static path (a 1 KiB stack buffer).
+const CHUNK: usize = 64;
 /// Crossfade for changes of type, slope, placement and enable.
 const FADE_MS: f64 = 20.0;
 
@@ -120,13 +124,22 @@ impl Engine {
         }
     }
 
+    /// Flushes state under [`DENORMAL_FLOOR`] to zero. Called on a fixed grid of [`CHUNK`]
+    /// samples counted from `reset`, which keeps it off the recursion's critical path and
+    /// independent of the host's block sizes; a state needs far more than 64 samples to decay
+    /// from 1e-30 into the subnormal range.
+    fn flush(&mut self) {
+        for v in self.s1.iter_mut().chain(self.s2.iter_mut()).flatten() {
+            *v = flush(*v);
+        }
+    }
+
     fn clear(&mut self) {
         self.s1 = [[0.0; 2]; MAX_SECTIONS];
         self.s2 = [[0.0; 2]; MAX_SECTIONS];
     }
 
-    /// Transposed direct form II on both lanes; state under [`DENORMAL_FLOOR`] is flushed on
-    /// every sample (branch-free, so it stays vectorised and block-independent).
+    /// Transposed direct form II on both lanes.
     #[inline(always)]
     fn filter(&mut self, mut v: [f64; 2]) -> [f64; 2] {
         let n = self.coeffs.count;
@@ -179,8 +192,8 @@ fn tdf2(c: &BiquadCoeffs, s1: &mut [f64; 2], s2: &mut [f64; 2], x: [f64; 2]) -> 
         y[k] = c.b0 * x[k] + s1[k];
         let n1 = c.b1 * x[k] - c.a1 * y[k] + s2[k];
         let n2 = c.b2 * x[k] - c.a2 * y[k];
-        s1[k] = if n1.abs() < DENORMAL_FLOOR { 0.0 } else { n1 };
-        s2[k] = if n2.abs() < DENORMAL_FLOOR { 0.0 } else { n2 };
+        s1[k] = n1;
+        s2[k] = n2;
     }
     y
 }
@@ -200,6 +213,8 @@ pub struct EqBand {
     old: Engine,
     fade_left: u32,
     fade_len: u32,
+    /// Samples since `reset` modulo [`CHUNK`] (the state-flush grid).
+    clock: usize,
 }
 
 impl Default for EqBand {
@@ -220,6 +235,7 @@ impl EqBand {
             old: Engine::new(params, 48_000.0),
             fade_left: 0,
             fade_len: 1,
+            clock: 0,
         };
         band.prepare(48_000.0);
         band
@@ -242,6 +258,7 @@ impl EqBand {
         self.log_q.set_immediate(p.q.max(1e-3).ln());
         self.cur = Engine::new(p, self.sample_rate);
         self.fade_left = 0;
+        self.clock = 0;
     }
 
     pub fn params(&self) -> &BandParams {
@@ -288,11 +305,12 @@ impl EqBand {
         if self.target.structure_differs(&self.cur.params) {
             self.start_crossfade();
         }
-        if !self.is_active() {
-            return;
-        }
         let stereo = channels.len() > 1;
         let len = channels.first().map_or(0, |c| c.len());
+        if !self.is_active() {
+            self.clock = (self.clock + len) % CHUNK;
+            return;
+        }
         let moving = self.log_freq.is_smoothing()
             || self.gain_db.is_smoothing()
             || self.log_q.is_smoothing();
@@ -331,23 +349,92 @@ impl EqBand {
             if stereo {
                 channels[1][i] = yr as f32;
             }
+            self.tick_clock();
         }
     }
 
+    #[inline]
+    fn tick_clock(&mut self) {
+        self.clock += 1;
+        if self.clock == CHUNK {
+            self.clock = 0;
+            self.cur.flush();
+            self.old.flush();
+        }
+    }
+
+    /// The static path: fixed coefficients, processed section by section over chunks of
+    /// [`CHUNK`] samples so each recursion runs in registers with both lanes in one vector.
     fn process_static(&mut self, channels: &mut [&mut [f32]], stereo: bool) {
-        let e = &mut self.cur;
-        match channels {
-            [left, right] if stereo => {
-                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                    let (yl, yr) = e.tick(sanitize(*l) as f64, sanitize(*r) as f64, true);
+        let placement = self.cur.params.placement;
+        let len = channels[0].len();
+        if !stereo && matches!(placement, Placement::Right | Placement::Side) {
+            self.clock = (self.clock + len) % CHUNK;
+            return;
+        }
+        let mut buf = [[0.0f64; 2]; CHUNK];
+        let mut start = 0;
+        while start < len {
+            // Chunks end on the flush grid.
+            let n = (CHUNK - self.clock).min(len - start);
+            let e = &mut self.cur;
+            let v = &mut buf[..n];
+            if stereo {
+                let (l, r) = (
+                    &channels[0][start..start + n],
+                    &channels[1][start..start + n],
+                );
+                for ((v, &l), &r) in v.iter_mut().zip(l).zip(r) {
+                    let (l, r) = (sanitize(l) as f64, sanitize(r) as f64);
+                    *v = match placement {
+                        Placement::Mid | Placement::Side => [0.5 * (l + r), 0.5 * (l - r)],
+                        _ => [l, r],
+                    };
+                }
+            } else {
+                for (v, &l) in v.iter_mut().zip(&channels[0][start..start + n]) {
+                    *v = [sanitize(l) as f64, 0.0];
+                }
+            }
+            for k in 0..e.coeffs.count {
+                let c = e.coeffs.coeffs[k];
+                let (mut s1, mut s2) = (e.s1[k], e.s2[k]);
+                for x in v.iter_mut() {
+                    *x = tdf2(&c, &mut s1, &mut s2, *x);
+                }
+                e.s1[k] = s1;
+                e.s2[k] = s2;
+            }
+            if stereo {
+                let [l, r] = channels else { unreachable!() };
+                let (l, r) = (&mut l[start..start + n], &mut r[start..start + n]);
+                for ((v, l), r) in v.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
+                    let (yl, yr) = match placement {
+                        Placement::Stereo => (v[0], v[1]),
+                        Placement::Left => (v[0], sanitize(*r) as f64),
+                        Placement::Right => (sanitize(*l) as f64, v[1]),
+                        Placement::Mid => {
+                            let s = 0.5 * (sanitize(*l) as f64 - sanitize(*r) as f64);
+                            (v[0] + s, v[0] - s)
+                        }
+                        Placement::Side => {
+                            let m = 0.5 * (sanitize(*l) as f64 + sanitize(*r) as f64);
+                            (m + v[1], m - v[1])
+                        }
+                    };
                     *l = yl as f32;
                     *r = yr as f32;
                 }
-            }
-            _ => {
-                for l in channels[0].iter_mut() {
-                    *l = e.tick(sanitize(*l) as f64, 0.0, false).0 as f32;
+            } else {
+                for (v, l) in v.iter().zip(channels[0][start..start + n].iter_mut()) {
+                    *l = v[0] as f32;
                 }
+            }
+            start += n;
+            self.clock += n;
+            if self.clock == CHUNK {
+                self.clock = 0;
+                self.cur.flush();
             }
         }
     }

@@ -223,14 +223,26 @@ pub fn prototype(
             let (qs, first_order) = slope.butterworth_qs();
             let mut k = 0;
             if first_order {
-                let n = if high_pass { [0.0, 1.0, 0.0] } else { [1.0, 0.0, 0.0] };
+                let n = if high_pass {
+                    [0.0, 1.0, 0.0]
+                } else {
+                    [1.0, 0.0, 0.0]
+                };
                 p.sections[k] = section(n, [1.0, 1.0, 0.0], w0);
                 k += 1;
             }
             let resonance = q / FRAC_1_SQRT_2;
             for (i, &qb) in qs.iter().enumerate() {
-                let qs_i = if i + 1 == qs.len() { qb * resonance } else { qb };
-                let n = if high_pass { [0.0, 0.0, 1.0] } else { [1.0, 0.0, 0.0] };
+                let qs_i = if i + 1 == qs.len() {
+                    qb * resonance
+                } else {
+                    qb
+                };
+                let n = if high_pass {
+                    [0.0, 0.0, 1.0]
+                } else {
+                    [1.0, 0.0, 0.0]
+                };
                 p.sections[k] = section(n, [1.0, 1.0 / qs_i, 1.0], w0);
                 k += 1;
             }
@@ -284,12 +296,34 @@ fn numerator(b0sq: f64, b1sq: f64, b2cap: f64) -> (f64, f64, f64) {
 /// One matched section: poles by impulse invariance, magnitude matched at DC, Nyquist and the
 /// section's centre.
 pub fn match_section(s: &AnalogSection) -> BiquadCoeffs {
+    match_section_after(s, &[], &[])
+}
+
+/// [`match_section`] for the next section of a cascade: the free numerator coefficients fit
+/// the analog magnitude of all sections so far divided by the digital magnitude of the ones
+/// already designed, so each section also corrects the residual error of the earlier ones
+/// (which keeps a 48 dB/oct cut near Nyquist from adding up its sections' errors).
+pub fn match_section_after(
+    s: &AnalogSection,
+    prior_analog: &[AnalogSection],
+    prior_digital: &[BiquadCoeffs],
+) -> BiquadCoeffs {
+    let target = |w: f64| {
+        let mut t = s.magnitude_sq(w);
+        for (a, d) in prior_analog.iter().zip(prior_digital) {
+            let dm = power(d, w);
+            if dm > 0.0 {
+                t *= a.magnitude_sq(w) / dm;
+            }
+        }
+        t
+    };
     let (a1, a2) = matched_poles(s);
     let ac0 = (1.0 + a1 + a2).powi(2);
     let ac1 = (1.0 - a1 + a2).powi(2);
     let ac2 = -4.0 * a2;
-    let h0 = s.magnitude_sq(0.0);
-    let hpi = s.magnitude_sq(PI);
+    let h0 = target(0.0);
+    let hpi = target(PI);
     let is_notch = s.n[1] == 0.0 && s.n[0] != 0.0 && s.n[2] != 0.0;
     if is_notch {
         // Zeros exactly on the unit circle at the notch frequency (a depth no three-point match
@@ -308,7 +342,7 @@ pub fn match_section(s: &AnalogSection) -> BiquadCoeffs {
         };
     }
     let (g0, gpi) = ((ac0 * h0).sqrt(), (ac1 * hpi).sqrt());
-    if s.n == [1.0, 0.0, 0.0] {
+    if s.n == [1.0, 0.0, 0.0] && s.d[2] == 0.0 {
         // Low-pass: Vicanek's choice of a first-order numerator matched at DC and Nyquist; a
         // three-point match would pull a zero onto the unit circle for corners near Nyquist.
         let b0 = 0.5 * (g0 + gpi);
@@ -335,11 +369,41 @@ pub fn match_section(s: &AnalogSection) -> BiquadCoeffs {
     } else {
         MATCH_LIMIT * MATCH_LIMIT / s.w0
     };
-    let hm = s.magnitude_sq(wm);
-    let (p0, p1, p2) = phis(wm);
     let bc0 = ac0 * h0;
     let bc1 = ac1 * hpi;
-    let bc2 = (hm * (ac0 * p0 + ac1 * p1 + ac2 * p2) - bc0 * p0 - bc1 * p1) / p2;
+    // B2 by weighted least squares of the relative error of |H|^2 over the centre (heavily
+    // weighted, so narrow bells keep their peak), octaves around it and fixed points up to
+    // 0.92 pi: DC and Nyquist stay exact, the error in between is spread instead of growing
+    // away from the single third point.
+    let (mut num, mut den) = (0.0, 0.0);
+    let mut add = |w: f64, weight: f64| {
+        let (p0, p1, p2) = phis(w);
+        let t = target(w) * (ac0 * p0 + ac1 * p1 + ac2 * p2);
+        if t <= 1e-300 {
+            return;
+        }
+        let g = p2 / t;
+        num += weight * g * (1.0 - (bc0 * p0 + bc1 * p1) / t);
+        den += weight * g * g;
+    };
+    add(wm, 16.0);
+    if s.n[0] != 0.0 && s.n[2] != 0.0 {
+        // A shelf's zeros sit at sqrt(A) f0 (or f0 / sqrt(A)): a sharp dip at high Q.
+        let wz = s.w0 * (s.n[0] / s.n[2]).sqrt();
+        if (wz - s.w0).abs() > 1e-9 * s.w0 && wz < 0.95 * PI {
+            add(wz, 16.0);
+        }
+    }
+    for k in [0.25, 0.5, 2.0, 4.0] {
+        let w = s.w0 * k;
+        if w < 0.95 * PI {
+            add(w, 1.0);
+        }
+    }
+    for w in [0.3 * PI, 0.6 * PI, 0.8 * PI, 0.92 * PI] {
+        add(w, 1.0);
+    }
+    let bc2 = num / den;
     let (b0, b1, b2) = numerator(bc0, bc1, bc2);
     BiquadCoeffs { b0, b1, b2, a1, a2 }
 }
@@ -389,11 +453,20 @@ pub fn design(
     }
     let p = prototype(kind, slope, freq, g, q, sample_rate);
     out.count = p.count;
-    for (c, s) in out.coeffs.iter_mut().zip(&p.sections[..p.count]) {
-        let m = match_section(s);
-        *c = if invert { invert_section(&m) } else { m };
+    for k in 0..p.count {
+        let m = match_section_after(&p.sections[k], &p.sections[..k], &out.coeffs[..k]);
+        out.coeffs[k] = if invert { invert_section(&m) } else { m };
     }
     out
+}
+
+/// Squared magnitude of a biquad at `w` radians per sample (Vicanek's phi form).
+fn power(c: &BiquadCoeffs, w: f64) -> f64 {
+    let (p0, p1, p2) = phis(w);
+    let num = (c.b0 + c.b1 + c.b2).powi(2) * p0 + (c.b0 - c.b1 + c.b2).powi(2) * p1
+        - 4.0 * c.b0 * c.b2 * p2;
+    let den = (1.0 + c.a1 + c.a2).powi(2) * p0 + (1.0 - c.a1 + c.a2).powi(2) * p1 - 4.0 * c.a2 * p2;
+    num / den
 }
 
 /// `1 / H(z)` of a minimum-phase biquad (its zeros become the poles).

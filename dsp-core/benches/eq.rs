@@ -39,9 +39,13 @@ fn bench_eq(c: &mut Criterion) {
     );
     one(
         "eq_band/low_cut_48",
-        Equalizer::with_bands(&[
-            BandParams::new(FilterType::LowCut, 80.0, 0.0, 0.7071).with_slope(Slope::Db48)
-        ]),
+        Equalizer::with_bands(&[BandParams::new(
+            FilterType::LowCut,
+            80.0,
+            0.0,
+            std::f64::consts::FRAC_1_SQRT_2,
+        )
+        .with_slope(Slope::Db48)]),
         false,
     );
     one(

@@ -100,7 +100,7 @@ fn matched_designs_track_the_analog_prototype_to_20k() {
     let f0s: Vec<f64> = (0..=30)
         .map(|i| 20.0 * 1000f64.powf(i as f64 / 30.0))
         .collect();
-    let qs = [0.1, 0.3, 0.7071, 1.0, 2.0, 4.0, 8.0, 18.0];
+    let qs = [0.1, 0.3, FRAC_1_SQRT_2, 1.0, 2.0, 4.0, 8.0, 18.0];
     let gains = [-24.0, -12.0, -3.0, 3.0, 12.0, 24.0];
     let freqs: Vec<f64> = (0..=400)
         .map(|i| 10.0 * 2000f64.powf(i as f64 / 400.0))
@@ -329,7 +329,7 @@ fn high_cut_above_nyquist_and_shelf_corners_above_nyquist_stay_sane() {
             .map(|i| 20_000.0 * i as f64 / 200.0)
             .map(|f| {
                 (db(d.magnitude(f, 44_100.0))
-                    - analog_db(FilterType::HighCut, slope, 22_000.0, 0.0, 0.7071, f))
+                    - analog_db(FilterType::HighCut, slope, 22_000.0, 0.0, FRAC_1_SQRT_2, f))
                 .abs()
             })
             .fold(0.0, f64::max);

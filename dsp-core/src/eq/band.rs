@@ -301,6 +301,8 @@ impl EqBand {
     }
 
     /// Processes one block in place (1 or 2 channels).
+    // The per-sample path indexes one or two channel slices with the same index.
+    #[allow(clippy::needless_range_loop)]
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         if self.target.structure_differs(&self.cur.params) {
             self.start_crossfade();

@@ -1,7 +1,7 @@
 //! One minimum-phase EQ band at run time: smoothed parameters, per-sample coefficient updates
 //! while they move, a crossfade for structural changes, and per-band channel placement.
 
-use super::design::{design, FilterType, SectionSet, Slope, MAX_SECTIONS};
+use super::design::{design, design_matched, FilterType, SectionSet, Slope, MAX_SECTIONS};
 use crate::filter::BiquadCoeffs;
 use crate::smoother::Smoother;
 #[cfg(doc)]
@@ -70,13 +70,22 @@ impl BandParams {
         self
     }
 
-    /// The digital cascade these settings give at `sample_rate` (identity when disabled).
+    /// The digital cascade these settings give at `sample_rate` (identity when disabled),
+    /// including the correction section of [`design`].
     pub fn design(&self, sample_rate: f64) -> SectionSet {
+        self.design_with(sample_rate, true)
+    }
+
+    /// `corrected = false` gives the matched sections alone ([`design_matched`]): what the band
+    /// runs while its parameters glide, because the correction fit is not continuous in the
+    /// parameters (it is dropped where it would not help) and costs ~40 evaluations.
+    fn design_with(&self, sample_rate: f64, corrected: bool) -> SectionSet {
         if !self.enabled {
             return SectionSet::default();
         }
         let freq = self.freq.clamp(1.0, 0.5 * sample_rate);
-        design(
+        let f = if corrected { design } else { design_matched };
+        f(
             self.kind,
             self.slope,
             freq,
@@ -110,6 +119,8 @@ const FADE_MS: f64 = 20.0;
 struct Engine {
     params: BandParams,
     coeffs: SectionSet,
+    /// Whether `coeffs` includes the correction section.
+    corrected: bool,
     s1: [[f64; 2]; MAX_SECTIONS],
     s2: [[f64; 2]; MAX_SECTIONS],
 }
@@ -119,6 +130,7 @@ impl Engine {
         Self {
             params,
             coeffs: params.design(sample_rate),
+            corrected: true,
             s1: [[0.0; 2]; MAX_SECTIONS],
             s2: [[0.0; 2]; MAX_SECTIONS],
         }
@@ -287,6 +299,33 @@ impl EqBand {
         }
     }
 
+    /// Moves between the corrected design (static) and the matched-only one (gliding) with a
+    /// crossfade. The matched sections are identical in both, so their state carries over; only
+    /// the correction section starts from rest, and the fade hides its start-up.
+    fn switch_design(&mut self, p: BandParams, corrected: bool) {
+        // During a fade already running (a type change that also glides) the old engine keeps
+        // fading out and the incoming one just changes design.
+        if self.fade_left == 0 {
+            self.old = self.cur;
+            self.fade_left = self.fade_len;
+        }
+        let coeffs = p.design_with(self.sample_rate, corrected);
+        // The correction, when present, is the last section of the corrected cascade.
+        let matched = if self.cur.corrected && self.cur.coeffs.count > 0 {
+            self.cur.coeffs.count - 1
+        } else {
+            self.cur.coeffs.count
+        };
+        let shared = matched.min(coeffs.count);
+        self.cur.params = p;
+        self.cur.coeffs = coeffs;
+        self.cur.corrected = corrected;
+        for k in shared..MAX_SECTIONS {
+            self.cur.s1[k] = [0.0; 2];
+            self.cur.s2[k] = [0.0; 2];
+        }
+    }
+
     fn start_crossfade(&mut self) {
         self.old = self.cur;
         let p = BandParams {
@@ -316,7 +355,7 @@ impl EqBand {
         let moving = self.log_freq.is_smoothing()
             || self.gain_db.is_smoothing()
             || self.log_q.is_smoothing();
-        if !moving && self.fade_left == 0 {
+        if !moving && self.fade_left == 0 && self.cur.corrected {
             self.process_static(channels, stereo);
             return;
         }
@@ -328,7 +367,15 @@ impl EqBand {
                 self.log_freq.tick();
                 self.gain_db.tick();
                 self.log_q.tick();
-                self.cur.coeffs = self.smoothed_params().design(self.sample_rate);
+                let p = self.smoothed_params();
+                if self.cur.corrected {
+                    self.switch_design(p, false);
+                } else {
+                    self.cur.coeffs = p.design_with(self.sample_rate, false);
+                }
+            } else if !self.cur.corrected && self.fade_left == 0 {
+                // Settled and any fade done: back to the corrected design.
+                self.switch_design(self.smoothed_params(), true);
             }
             let l = sanitize(channels[0][i]) as f64;
             let r = if stereo {

@@ -22,8 +22,9 @@
 use crate::filter::BiquadCoeffs;
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
 
-/// The most biquad sections one band needs (an 8th-order, 48 dB/oct Butterworth cut).
-pub const MAX_SECTIONS: usize = 4;
+/// The most biquad sections one band needs: an 8th-order (48 dB/oct) Butterworth cut plus the
+/// correction section (see [`design`]).
+pub const MAX_SECTIONS: usize = 5;
 
 /// Band shapes. Frequencies are in Hz, gains in dB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,6 +439,150 @@ pub fn design(
     q: f64,
     sample_rate: f64,
 ) -> SectionSet {
+    let mut out = design_matched(kind, slope, freq, gain_db, q, sample_rate);
+    let analog = prototype(kind, slope, freq, gain_db, q, sample_rate);
+    let ratio = |w: f64| {
+        let a: f64 = analog.sections[..analog.count]
+            .iter()
+            .map(|s| s.magnitude_sq(w))
+            .product();
+        let d: f64 = out.coeffs[..out.count].iter().map(|c| power(c, w)).product();
+        a / d
+    };
+    if let Some(c) = correction(ratio, sample_rate) {
+        out.coeffs[out.count] = c;
+        out.count += 1;
+    }
+    out
+}
+
+/// Points of the correction fit, log-spaced from 20 Hz to 21 kHz (or just under Nyquist).
+const FIT_POINTS: usize = 40;
+
+/// The correction section: a biquad with free poles and zeros whose squared magnitude fits the
+/// ratio of the analog prototype to the matched cascade over the audio band. The matched
+/// sections can only be exact at a few frequencies, and any digital response has zero slope at
+/// Nyquist while a wide analog bell, shelf or near-Nyquist cut does not, so a single matched
+/// biquad strays by up to 2 dB below 20 kHz; the correction takes that residual out.
+///
+/// The fit is linear in the squared-magnitude coefficients (`B0..B2` over `1, A1, A2`, the
+/// "equation error" of Levy's method) with relative weights refined once from the first
+/// solution (Steiglitz-McBride style); both polynomials are then spectrally factored into
+/// minimum-phase (so stable) coefficients. Returns `None` when the matched cascade is already
+/// within 0.01 dB at every fit point, or when the fit would not be realisable.
+fn correction(ratio: impl Fn(f64) -> f64, sample_rate: f64) -> Option<BiquadCoeffs> {
+    let lo = 2.0 * PI * 20.0 / sample_rate;
+    let hi = (2.0 * PI * 21_000.0 / sample_rate).min(0.97 * PI);
+    let mut pts = [(0.0, 0.0, 0.0, 0.0); FIT_POINTS];
+    let mut worst: f64 = 0.0;
+    for (i, p) in pts.iter_mut().enumerate() {
+        let w = lo * (hi / lo).powf(i as f64 / (FIT_POINTS - 1) as f64);
+        let (p0, p1, p2) = phis(w);
+        let t = ratio(w);
+        if !(t.is_finite() && t > 0.0) {
+            return None;
+        }
+        worst = worst.max(t.ln().abs());
+        *p = (p0, p1, p2, t);
+    }
+    // 0.01 dB in squared magnitude (natural log).
+    if worst < 0.01 * 10f64.ln() / 10.0 {
+        return None;
+    }
+    let mut den_est = [1.0; FIT_POINTS];
+    let mut x = [0.0; 5];
+    for _ in 0..2 {
+        let mut m = [[0.0; 5]; 5];
+        let mut v = [0.0; 5];
+        for (&(p0, p1, p2, t), &d) in pts.iter().zip(&den_est) {
+            // residual = B0 p0 + B1 p1 + B2 p2 - t (p0 + A1 p1 + A2 p2), relative to t * den.
+            let row = [p0, p1, p2, -t * p1, -t * p2];
+            let rhs = t * p0;
+            let wgt = 1.0 / (t * d).powi(2);
+            for i in 0..5 {
+                for j in 0..5 {
+                    m[i][j] += wgt * row[i] * row[j];
+                }
+                v[i] += wgt * row[i] * rhs;
+            }
+        }
+        // Jacobi scaling: the phi columns span many decades between 20 Hz and Nyquist.
+        let sc: [f64; 5] = std::array::from_fn(|i| m[i][i].sqrt().max(1e-300));
+        for i in 0..5 {
+            for j in 0..5 {
+                m[i][j] /= sc[i] * sc[j];
+            }
+            v[i] /= sc[i];
+        }
+        x = solve5(m, v)?;
+        for (xi, si) in x.iter_mut().zip(&sc) {
+            *xi /= si;
+        }
+        for (&(p0, p1, p2, _), d) in pts.iter().zip(den_est.iter_mut()) {
+            *d = (p0 + x[3] * p1 + x[4] * p2).max(1e-12);
+        }
+    }
+    let (c0, c1, c2) = numerator(1.0, x[3], x[4]);
+    let (b0, b1, b2) = numerator(x[0], x[1], x[2]);
+    if !(c0 > 0.0) || (c2 / c0).abs() >= 0.9999 {
+        return None;
+    }
+    let c = BiquadCoeffs {
+        b0: b0 / c0,
+        b1: b1 / c0,
+        b2: b2 / c0,
+        a1: c1 / c0,
+        a2: c2 / c0,
+    };
+    if ![c.b0, c.b1, c.b2, c.a1, c.a2].iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    // Keep it only if it actually reduces the worst deviation (a clamped factorisation of an
+    // unrealisable fit can be far off).
+    let after = pts
+        .iter()
+        .enumerate()
+        .map(|(i, &(_, _, _, t))| {
+            let w = lo * (hi / lo).powf(i as f64 / (FIT_POINTS - 1) as f64);
+            (t / power(&c, w)).ln().abs()
+        })
+        .fold(0.0f64, f64::max);
+    (after < 0.5 * worst).then_some(c)
+}
+
+/// Gaussian elimination with partial pivoting; `None` for a singular system.
+fn solve5(mut m: [[f64; 5]; 5], mut v: [f64; 5]) -> Option<[f64; 5]> {
+    for col in 0..5 {
+        let piv = (col..5).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
+        if m[piv][col].abs() < 1e-300 {
+            return None;
+        }
+        m.swap(col, piv);
+        v.swap(col, piv);
+        for row in col + 1..5 {
+            let f = m[row][col] / m[col][col];
+            for k in col..5 {
+                m[row][k] -= f * m[col][k];
+            }
+            v[row] -= f * v[col];
+        }
+    }
+    let mut out = [0.0; 5];
+    for row in (0..5).rev() {
+        let s: f64 = (row + 1..5).map(|k| m[row][k] * out[k]).sum();
+        out[row] = (v[row] - s) / m[row][row];
+    }
+    Some(out)
+}
+
+pub fn design_matched(
+    kind: FilterType,
+    slope: Slope,
+    freq: f64,
+    gain_db: f64,
+    q: f64,
+    sample_rate: f64,
+) -> SectionSet {
     let invert = inverted(kind, gain_db);
     let g = if invert { -gain_db } else { gain_db };
     let mut out = SectionSet::default();
@@ -447,7 +592,8 @@ pub fn design(
         let bell_db = 20.0 * (q / NOTCH_SPLIT_Q).log10();
         let qb = (q * NOTCH_SPLIT_Q).sqrt();
         out.coeffs[0] = match_section(&notch.sections[0]);
-        out.coeffs[1] = design(FilterType::Bell, slope, freq, bell_db, qb, sample_rate).coeffs[0];
+        out.coeffs[1] =
+            design_matched(FilterType::Bell, slope, freq, bell_db, qb, sample_rate).coeffs[0];
         out.count = 2;
         return out;
     }

@@ -446,7 +446,10 @@ pub fn design(
             .iter()
             .map(|s| s.magnitude_sq(w))
             .product();
-        let d: f64 = out.coeffs[..out.count].iter().map(|c| power(c, w)).product();
+        let d: f64 = out.coeffs[..out.count]
+            .iter()
+            .map(|c| power(c, w))
+            .product();
         a / d
     };
     if let Some(c) = correction(ratio, sample_rate) {
@@ -547,7 +550,7 @@ fn correction(ratio: impl Fn(f64) -> f64, sample_rate: f64) -> Option<BiquadCoef
             (t / power(&c, w)).ln().abs()
         })
         .fold(0.0f64, f64::max);
-    (after < 0.5 * worst).then_some(c)
+    (after < worst).then_some(c)
 }
 
 /// Gaussian elimination with partial pivoting; `None` for a singular system.

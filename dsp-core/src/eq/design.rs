@@ -527,7 +527,7 @@ fn correction(ratio: impl Fn(f64) -> f64, sample_rate: f64) -> Option<BiquadCoef
     }
     let (c0, c1, c2) = numerator(1.0, x[3], x[4]);
     let (b0, b1, b2) = numerator(x[0], x[1], x[2]);
-    if !(c0 > 0.0) || (c2 / c0).abs() >= 0.9999 {
+    if c0.is_nan() || c0 <= 0.0 || (c2 / c0).abs() >= 0.9999 {
         return None;
     }
     let c = BiquadCoeffs {
@@ -564,8 +564,9 @@ fn solve5(mut m: [[f64; 5]; 5], mut v: [f64; 5]) -> Option<[f64; 5]> {
         v.swap(col, piv);
         for row in col + 1..5 {
             let f = m[row][col] / m[col][col];
-            for k in col..5 {
-                m[row][k] -= f * m[col][k];
+            let pivot_row = m[col];
+            for (dst, src) in m[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *dst -= f * src;
             }
             v[row] -= f * v[col];
         }

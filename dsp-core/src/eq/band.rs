@@ -211,9 +211,11 @@ fn tdf2(c: &BiquadCoeffs, s1: &mut [f64; 2], s2: &mut [f64; 2], x: [f64; 2]) -> 
 }
 
 /// One EQ band. Frequency is smoothed in log2(Hz) and Q in ln(Q), so a sweep moves at a constant
-/// musical rate; gain is smoothed in dB. While any of them moves the coefficients are redesigned
-/// every sample (the matched design has no interpolation artefacts to hide); when none moves the
-/// band runs a tight loop with fixed coefficients.
+/// musical rate; gain is smoothed in dB (20 ms linear ramps). While any of them moves, the
+/// matched sections are redesigned every sample (continuous in the parameters, ~0.2 us); when
+/// they settle, the band crossfades (20 ms) to the full design with its correction section and
+/// runs a tight loop with fixed coefficients. Type, slope, placement and enable changes
+/// crossfade too.
 #[derive(Debug, Clone)]
 pub struct EqBand {
     sample_rate: f64,

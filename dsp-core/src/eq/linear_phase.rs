@@ -132,7 +132,6 @@ impl LinearPhaseEq {
     }
 
     pub fn prepare(&mut self, sample_rate: f64, max_block: usize) {
-        let _ = max_block;
         self.eq.prepare(sample_rate, max_block);
         self.sample_rate = sample_rate;
         let l = Self::kernel_len_for(sample_rate).next_power_of_two();

@@ -588,13 +588,13 @@ fn solve5(mut m: [[f64; 5]; 5], mut v: [f64; 5]) -> Option<[f64; 5]> {
     Some(out)
 }
 
-pub /// The matched sections alone (no correction section).
+/// The matched sections alone (no correction section).
 ///
 /// A single biquad notch has one free parameter once its zeros sit on the unit circle, so a wide
 /// notch (Q 0.1 at 20 kHz) cannot match both DC and Nyquist. It is factored exactly as
 /// `notch(Q) = notch(Qn) * bell(gain Q/Qn, Q sqrt(Q Qn))` with `Qn = 2`: a narrow notch, which a
 /// biquad matches, times a smooth bell.
-fn design_matched(
+pub fn design_matched(
     kind: FilterType,
     slope: Slope,
     freq: f64,

@@ -461,7 +461,14 @@ pub fn design(
             .product();
         a / d
     };
-    if let Some(c) = correction(ratio, sample_rate) {
+    // The equation-error fit is not symmetric in numerator and denominator: when fitting the
+    // residual fails, fitting its inverse and inverting the section often succeeds.
+    let fitted = correction(ratio, sample_rate).or_else(|| {
+        correction(|w| 1.0 / ratio(w), sample_rate)
+            .filter(|c| c.b0 > 0.0 && (c.b2 / c.b0).abs() < 0.9999)
+            .map(|c| invert_section(&c))
+    });
+    if let Some(c) = fitted {
         out.coeffs[out.count] = c;
         out.count += 1;
     }

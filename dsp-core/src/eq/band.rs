@@ -121,8 +121,7 @@ struct Engine {
     coeffs: SectionSet,
     /// Whether `coeffs` includes the correction section.
     corrected: bool,
-    s1: [[f64; 2]; MAX_SECTIONS],
-    s2: [[f64; 2]; MAX_SECTIONS],
+    st: [Df1; MAX_SECTIONS],
 }
 
 impl Engine {
@@ -131,8 +130,7 @@ impl Engine {
             params,
             coeffs: params.design(sample_rate),
             corrected: true,
-            s1: [[0.0; 2]; MAX_SECTIONS],
-            s2: [[0.0; 2]; MAX_SECTIONS],
+            st: [Df1::default(); MAX_SECTIONS],
         }
     }
 
@@ -141,26 +139,21 @@ impl Engine {
     /// independent of the host's block sizes; a state needs far more than 64 samples to decay
     /// from 1e-30 into the subnormal range.
     fn flush(&mut self) {
-        for v in self.s1.iter_mut().chain(self.s2.iter_mut()).flatten() {
+        for v in self.st.iter_mut().flat_map(|s| s.0.iter_mut()).flatten() {
             *v = flush(*v);
         }
     }
 
     fn clear(&mut self) {
-        self.s1 = [[0.0; 2]; MAX_SECTIONS];
-        self.s2 = [[0.0; 2]; MAX_SECTIONS];
+        self.st = [Df1::default(); MAX_SECTIONS];
     }
 
-    /// Transposed direct form II on both lanes.
+    /// The cascade on both lanes.
     #[inline(always)]
     fn filter(&mut self, mut v: [f64; 2]) -> [f64; 2] {
         let n = self.coeffs.count;
-        for ((c, s1), s2) in self.coeffs.coeffs[..n]
-            .iter()
-            .zip(&mut self.s1[..n])
-            .zip(&mut self.s2[..n])
-        {
-            v = tdf2(c, s1, s2, v);
+        for (c, st) in self.coeffs.coeffs[..n].iter().zip(&mut self.st[..n]) {
+            v = st.tick(c, v);
         }
         v
     }
@@ -197,17 +190,28 @@ impl Engine {
     }
 }
 
-#[inline(always)]
-fn tdf2(c: &BiquadCoeffs, s1: &mut [f64; 2], s2: &mut [f64; 2], x: [f64; 2]) -> [f64; 2] {
-    let mut y = [0.0; 2];
-    for k in 0..2 {
-        y[k] = c.b0 * x[k] + s1[k];
-        let n1 = c.b1 * x[k] - c.a1 * y[k] + s2[k];
-        let n2 = c.b2 * x[k] - c.a2 * y[k];
-        s1[k] = n1;
-        s2[k] = n2;
+/// Direct form I memory of one section on both lanes: `[x1, x2, y1, y2]`. Direct form I keeps
+/// the recursion to one multiply and one add per sample (transposed form II needs two adds
+/// on that path), which is what bounds a single biquad's speed; in `f64` its rounding is far
+/// below audibility, and it behaves well when coefficients change every sample.
+#[derive(Debug, Clone, Copy, Default)]
+struct Df1([[f64; 2]; 4]);
+
+impl Df1 {
+    #[inline(always)]
+    fn tick(&mut self, c: &BiquadCoeffs, x: [f64; 2]) -> [f64; 2] {
+        let [x1, x2, y1, y2] = &mut self.0;
+        let mut y = [0.0; 2];
+        for k in 0..2 {
+            let ff = c.b0 * x[k] + c.b1 * x1[k] + c.b2 * x2[k] - c.a2 * y2[k];
+            y[k] = ff - c.a1 * y1[k];
+        }
+        *x2 = *x1;
+        *x1 = x;
+        *y2 = *y1;
+        *y1 = y;
+        y
     }
-    y
 }
 
 /// One EQ band. Frequency is smoothed in log2(Hz) and Q in ln(Q), so a sweep moves at a constant
@@ -323,8 +327,7 @@ impl EqBand {
         self.cur.coeffs = coeffs;
         self.cur.corrected = corrected;
         for k in shared..MAX_SECTIONS {
-            self.cur.s1[k] = [0.0; 2];
-            self.cur.s2[k] = [0.0; 2];
+            self.cur.st[k] = Df1::default();
         }
     }
 
@@ -449,12 +452,11 @@ impl EqBand {
             }
             for k in 0..e.coeffs.count {
                 let c = e.coeffs.coeffs[k];
-                let (mut s1, mut s2) = (e.s1[k], e.s2[k]);
+                let mut st = e.st[k];
                 for x in v.iter_mut() {
-                    *x = tdf2(&c, &mut s1, &mut s2, *x);
+                    *x = st.tick(&c, *x);
                 }
-                e.s1[k] = s1;
-                e.s2[k] = s2;
+                e.st[k] = st;
             }
             if stereo {
                 let [l, r] = channels else { unreachable!() };

@@ -1,10 +1,12 @@
 //! One minimum-phase EQ band at run time: smoothed parameters, per-sample coefficient updates
 //! while they move, a crossfade for structural changes, and per-band channel placement.
 
-use super::design::{design, FilterType, SectionSet, Slope, MAX_SECTIONS};
+use super::design::{design, design_matched, FilterType, SectionSet, Slope, MAX_SECTIONS};
 use crate::filter::BiquadCoeffs;
 use crate::smoother::Smoother;
-use crate::util::{sanitize, DENORMAL_FLOOR};
+#[cfg(doc)]
+use crate::util::DENORMAL_FLOOR;
+use crate::util::{flush, sanitize};
 
 /// Which signal a band filters. On a mono stream `Stereo`, `Left` and `Mid` filter the one
 /// channel and `Right` and `Side` leave it alone.
@@ -68,13 +70,22 @@ impl BandParams {
         self
     }
 
-    /// The digital cascade these settings give at `sample_rate` (identity when disabled).
+    /// The digital cascade these settings give at `sample_rate` (identity when disabled),
+    /// including the correction section of [`design`].
     pub fn design(&self, sample_rate: f64) -> SectionSet {
+        self.design_with(sample_rate, true)
+    }
+
+    /// `corrected = false` gives the matched sections alone ([`design_matched`]): what the band
+    /// runs while its parameters glide, because the correction fit is not continuous in the
+    /// parameters (it is dropped where it would not help) and costs ~40 evaluations.
+    fn design_with(&self, sample_rate: f64, corrected: bool) -> SectionSet {
         if !self.enabled {
             return SectionSet::default();
         }
         let freq = self.freq.clamp(1.0, 0.5 * sample_rate);
-        design(
+        let f = if corrected { design } else { design_matched };
+        f(
             self.kind,
             self.slope,
             freq,
@@ -97,6 +108,8 @@ impl BandParams {
 /// Parameter ramp time: long enough that a full-range gain or frequency jump has no audible
 /// zipper or click, short enough to follow automation.
 const SMOOTH_MS: f64 = 20.0;
+/// Samples per chunk of the static path (a 1 KiB stack buffer).
+const CHUNK: usize = 64;
 /// Crossfade for changes of type, slope, placement and enable.
 const FADE_MS: f64 = 20.0;
 
@@ -106,8 +119,9 @@ const FADE_MS: f64 = 20.0;
 struct Engine {
     params: BandParams,
     coeffs: SectionSet,
-    s1: [[f64; 2]; MAX_SECTIONS],
-    s2: [[f64; 2]; MAX_SECTIONS],
+    /// Whether `coeffs` includes the correction section.
+    corrected: bool,
+    st: [Df1; MAX_SECTIONS],
 }
 
 impl Engine {
@@ -115,27 +129,31 @@ impl Engine {
         Self {
             params,
             coeffs: params.design(sample_rate),
-            s1: [[0.0; 2]; MAX_SECTIONS],
-            s2: [[0.0; 2]; MAX_SECTIONS],
+            corrected: true,
+            st: [Df1::default(); MAX_SECTIONS],
+        }
+    }
+
+    /// Flushes state under [`DENORMAL_FLOOR`] to zero. Called on a fixed grid of [`CHUNK`]
+    /// samples counted from `reset`, which keeps it off the recursion's critical path and
+    /// independent of the host's block sizes; a state needs far more than 64 samples to decay
+    /// from 1e-30 into the subnormal range.
+    fn flush(&mut self) {
+        for v in self.st.iter_mut().flat_map(|s| s.0.iter_mut()).flatten() {
+            *v = flush(*v);
         }
     }
 
     fn clear(&mut self) {
-        self.s1 = [[0.0; 2]; MAX_SECTIONS];
-        self.s2 = [[0.0; 2]; MAX_SECTIONS];
+        self.st = [Df1::default(); MAX_SECTIONS];
     }
 
-    /// Transposed direct form II on both lanes; state under [`DENORMAL_FLOOR`] is flushed on
-    /// every sample (branch-free, so it stays vectorised and block-independent).
+    /// The cascade on both lanes.
     #[inline(always)]
     fn filter(&mut self, mut v: [f64; 2]) -> [f64; 2] {
         let n = self.coeffs.count;
-        for ((c, s1), s2) in self.coeffs.coeffs[..n]
-            .iter()
-            .zip(&mut self.s1[..n])
-            .zip(&mut self.s2[..n])
-        {
-            v = tdf2(c, s1, s2, v);
+        for (c, st) in self.coeffs.coeffs[..n].iter().zip(&mut self.st[..n]) {
+            v = st.tick(c, v);
         }
         v
     }
@@ -172,23 +190,36 @@ impl Engine {
     }
 }
 
-#[inline(always)]
-fn tdf2(c: &BiquadCoeffs, s1: &mut [f64; 2], s2: &mut [f64; 2], x: [f64; 2]) -> [f64; 2] {
-    let mut y = [0.0; 2];
-    for k in 0..2 {
-        y[k] = c.b0 * x[k] + s1[k];
-        let n1 = c.b1 * x[k] - c.a1 * y[k] + s2[k];
-        let n2 = c.b2 * x[k] - c.a2 * y[k];
-        s1[k] = if n1.abs() < DENORMAL_FLOOR { 0.0 } else { n1 };
-        s2[k] = if n2.abs() < DENORMAL_FLOOR { 0.0 } else { n2 };
+/// Direct form I memory of one section on both lanes: `[x1, x2, y1, y2]`. Direct form I keeps
+/// the recursion to one multiply and one add per sample (transposed form II needs two adds
+/// on that path), which is what bounds a single biquad's speed; in `f64` its rounding is far
+/// below audibility, and it behaves well when coefficients change every sample.
+#[derive(Debug, Clone, Copy, Default)]
+struct Df1([[f64; 2]; 4]);
+
+impl Df1 {
+    #[inline(always)]
+    fn tick(&mut self, c: &BiquadCoeffs, x: [f64; 2]) -> [f64; 2] {
+        let [x1, x2, y1, y2] = &mut self.0;
+        let mut y = [0.0; 2];
+        for k in 0..2 {
+            let ff = c.b0 * x[k] + c.b1 * x1[k] + c.b2 * x2[k] - c.a2 * y2[k];
+            y[k] = ff - c.a1 * y1[k];
+        }
+        *x2 = *x1;
+        *x1 = x;
+        *y2 = *y1;
+        *y1 = y;
+        y
     }
-    y
 }
 
 /// One EQ band. Frequency is smoothed in log2(Hz) and Q in ln(Q), so a sweep moves at a constant
-/// musical rate; gain is smoothed in dB. While any of them moves the coefficients are redesigned
-/// every sample (the matched design has no interpolation artefacts to hide); when none moves the
-/// band runs a tight loop with fixed coefficients.
+/// musical rate; gain is smoothed in dB (20 ms linear ramps). While any of them moves, the
+/// matched sections are redesigned every sample (continuous in the parameters, ~0.2 us); when
+/// they settle, the band crossfades (20 ms) to the full design with its correction section and
+/// runs a tight loop with fixed coefficients. Type, slope, placement and enable changes
+/// crossfade too.
 #[derive(Debug, Clone)]
 pub struct EqBand {
     sample_rate: f64,
@@ -200,6 +231,8 @@ pub struct EqBand {
     old: Engine,
     fade_left: u32,
     fade_len: u32,
+    /// Samples since `reset` modulo [`CHUNK`] (the state-flush grid).
+    clock: usize,
 }
 
 impl Default for EqBand {
@@ -220,6 +253,7 @@ impl EqBand {
             old: Engine::new(params, 48_000.0),
             fade_left: 0,
             fade_len: 1,
+            clock: 0,
         };
         band.prepare(48_000.0);
         band
@@ -242,6 +276,7 @@ impl EqBand {
         self.log_q.set_immediate(p.q.max(1e-3).ln());
         self.cur = Engine::new(p, self.sample_rate);
         self.fade_left = 0;
+        self.clock = 0;
     }
 
     pub fn params(&self) -> &BandParams {
@@ -270,6 +305,32 @@ impl EqBand {
         }
     }
 
+    /// Moves between the corrected design (static) and the matched-only one (gliding) with a
+    /// crossfade. The matched sections are identical in both, so their state carries over; only
+    /// the correction section starts from rest, and the fade hides its start-up.
+    fn switch_design(&mut self, p: BandParams, corrected: bool) {
+        // During a fade already running (a type change that also glides) the old engine keeps
+        // fading out and the incoming one just changes design.
+        if self.fade_left == 0 {
+            self.old = self.cur;
+            self.fade_left = self.fade_len;
+        }
+        let coeffs = p.design_with(self.sample_rate, corrected);
+        // The correction, when present, is the last section of the corrected cascade.
+        let matched = if self.cur.corrected && self.cur.coeffs.count > 0 {
+            self.cur.coeffs.count - 1
+        } else {
+            self.cur.coeffs.count
+        };
+        let shared = matched.min(coeffs.count);
+        self.cur.params = p;
+        self.cur.coeffs = coeffs;
+        self.cur.corrected = corrected;
+        for k in shared..MAX_SECTIONS {
+            self.cur.st[k] = Df1::default();
+        }
+    }
+
     fn start_crossfade(&mut self) {
         self.old = self.cur;
         let p = BandParams {
@@ -284,19 +345,22 @@ impl EqBand {
     }
 
     /// Processes one block in place (1 or 2 channels).
+    // The per-sample path indexes one or two channel slices with the same index.
+    #[allow(clippy::needless_range_loop)]
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         if self.target.structure_differs(&self.cur.params) {
             self.start_crossfade();
         }
-        if !self.is_active() {
-            return;
-        }
         let stereo = channels.len() > 1;
         let len = channels.first().map_or(0, |c| c.len());
+        if !self.is_active() {
+            self.clock = (self.clock + len) % CHUNK;
+            return;
+        }
         let moving = self.log_freq.is_smoothing()
             || self.gain_db.is_smoothing()
             || self.log_q.is_smoothing();
-        if !moving && self.fade_left == 0 {
+        if !moving && self.fade_left == 0 && self.cur.corrected {
             self.process_static(channels, stereo);
             return;
         }
@@ -308,7 +372,15 @@ impl EqBand {
                 self.log_freq.tick();
                 self.gain_db.tick();
                 self.log_q.tick();
-                self.cur.coeffs = self.smoothed_params().design(self.sample_rate);
+                let p = self.smoothed_params();
+                if self.cur.corrected {
+                    self.switch_design(p, false);
+                } else {
+                    self.cur.coeffs = p.design_with(self.sample_rate, false);
+                }
+            } else if !self.cur.corrected && self.fade_left == 0 {
+                // Settled and any fade done: back to the corrected design.
+                self.switch_design(self.smoothed_params(), true);
             }
             let l = sanitize(channels[0][i]) as f64;
             let r = if stereo {
@@ -331,23 +403,91 @@ impl EqBand {
             if stereo {
                 channels[1][i] = yr as f32;
             }
+            self.tick_clock();
         }
     }
 
+    #[inline]
+    fn tick_clock(&mut self) {
+        self.clock += 1;
+        if self.clock == CHUNK {
+            self.clock = 0;
+            self.cur.flush();
+            self.old.flush();
+        }
+    }
+
+    /// The static path: fixed coefficients, processed section by section over chunks of
+    /// [`CHUNK`] samples so each recursion runs in registers with both lanes in one vector.
     fn process_static(&mut self, channels: &mut [&mut [f32]], stereo: bool) {
-        let e = &mut self.cur;
-        match channels {
-            [left, right] if stereo => {
-                for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-                    let (yl, yr) = e.tick(sanitize(*l) as f64, sanitize(*r) as f64, true);
+        let placement = self.cur.params.placement;
+        let len = channels[0].len();
+        if !stereo && matches!(placement, Placement::Right | Placement::Side) {
+            self.clock = (self.clock + len) % CHUNK;
+            return;
+        }
+        let mut buf = [[0.0f64; 2]; CHUNK];
+        let mut start = 0;
+        while start < len {
+            // Chunks end on the flush grid.
+            let n = (CHUNK - self.clock).min(len - start);
+            let e = &mut self.cur;
+            let v = &mut buf[..n];
+            if stereo {
+                let (l, r) = (
+                    &channels[0][start..start + n],
+                    &channels[1][start..start + n],
+                );
+                for ((v, &l), &r) in v.iter_mut().zip(l).zip(r) {
+                    let (l, r) = (sanitize(l) as f64, sanitize(r) as f64);
+                    *v = match placement {
+                        Placement::Mid | Placement::Side => [0.5 * (l + r), 0.5 * (l - r)],
+                        _ => [l, r],
+                    };
+                }
+            } else {
+                for (v, &l) in v.iter_mut().zip(&channels[0][start..start + n]) {
+                    *v = [sanitize(l) as f64, 0.0];
+                }
+            }
+            for k in 0..e.coeffs.count {
+                let c = e.coeffs.coeffs[k];
+                let mut st = e.st[k];
+                for x in v.iter_mut() {
+                    *x = st.tick(&c, *x);
+                }
+                e.st[k] = st;
+            }
+            if stereo {
+                let [l, r] = channels else { unreachable!() };
+                let (l, r) = (&mut l[start..start + n], &mut r[start..start + n]);
+                for ((v, l), r) in v.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
+                    let (yl, yr) = match placement {
+                        Placement::Stereo => (v[0], v[1]),
+                        Placement::Left => (v[0], sanitize(*r) as f64),
+                        Placement::Right => (sanitize(*l) as f64, v[1]),
+                        Placement::Mid => {
+                            let s = 0.5 * (sanitize(*l) as f64 - sanitize(*r) as f64);
+                            (v[0] + s, v[0] - s)
+                        }
+                        Placement::Side => {
+                            let m = 0.5 * (sanitize(*l) as f64 + sanitize(*r) as f64);
+                            (m + v[1], m - v[1])
+                        }
+                    };
                     *l = yl as f32;
                     *r = yr as f32;
                 }
-            }
-            _ => {
-                for l in channels[0].iter_mut() {
-                    *l = e.tick(sanitize(*l) as f64, 0.0, false).0 as f32;
+            } else {
+                for (v, l) in v.iter().zip(channels[0][start..start + n].iter_mut()) {
+                    *l = v[0] as f32;
                 }
+            }
+            start += n;
+            self.clock += n;
+            if self.clock == CHUNK {
+                self.clock = 0;
+                self.cur.flush();
             }
         }
     }

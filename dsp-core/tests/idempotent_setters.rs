@@ -1,7 +1,9 @@
 //! The plugins call every setter at the start of every block (nice-plug hands them parameter
 //! values, not changes). So calling a setter with the value it already has must change nothing:
 //! output with all setters re-applied every 64 samples is bit-identical to output with them
-//! applied once. A setter that restarts a ramp or re-designs a filter would fail here.
+//! applied once. A setter that restarts a ramp or re-designs a filter would fail here. The
+//! renders outlast the longest glide a setter starts (the reverb's 1.5 s size glide), so a
+//! redesign timed by the setter calls after a glide ends is caught too.
 mod common;
 
 use common::*;
@@ -25,7 +27,7 @@ fn assert_idempotent<P>(
     configure: impl Fn(&mut P),
     process: impl Fn(&mut P, &mut [&mut [f32]]),
 ) {
-    let [l, r] = signal::music_like(FS, 1.5, 11);
+    let [l, r] = signal::music_like(FS, 2.5, 11);
     let render = |every_block: bool| {
         let mut p = make();
         configure(&mut p);

@@ -499,15 +499,39 @@ impl Reverb {
         self.predelay
             .delay
             .set_target((self.predelay_ms * 1e-3 * fs).round());
-        self.alpha_s
-            .set_target(if self.freeze { 0.0 } else { 1.0 / self.decay_s });
-        self.bass_s.set_target(self.bass_mult);
-        self.hf_ratio_s.set_target(m.hf_ratio);
-        self.hf_log_s.set_target(self.hf_damp_hz.log2());
-        self.low_cut_log_s.set_target(self.low_cut_hz.log2());
-        self.high_cut_log_s.set_target(self.high_cut_hz.log2());
-        self.absorption_dirty = true;
-        self.filters_dirty = true;
+        // Redesign only when a target really moved: plugins call every setter every block,
+        // and a redesign at a block-dependent moment (while the line lengths glide) would make
+        // the output depend on the host's block size.
+        let absorption = [
+            if self.freeze { 0.0 } else { 1.0 / self.decay_s },
+            self.bass_mult,
+            m.hf_ratio,
+            self.hf_damp_hz.log2(),
+        ];
+        for (s, t) in [
+            &mut self.alpha_s,
+            &mut self.bass_s,
+            &mut self.hf_ratio_s,
+            &mut self.hf_log_s,
+        ]
+        .into_iter()
+        .zip(absorption)
+        {
+            if s.target() != t {
+                s.set_target(t);
+                self.absorption_dirty = true;
+            }
+        }
+        let cuts = [self.low_cut_hz.log2(), self.high_cut_hz.log2()];
+        for (s, t) in [&mut self.low_cut_log_s, &mut self.high_cut_log_s]
+            .into_iter()
+            .zip(cuts)
+        {
+            if s.target() != t {
+                s.set_target(t);
+                self.filters_dirty = true;
+            }
+        }
     }
 
     fn line_lengths(&self, mode: Mode) -> [f64; LINES] {

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 pub type V2s = Arc<dyn Fn(f32) -> String + Send + Sync>;
 pub type S2v = Arc<dyn Fn(&str) -> Option<f32> + Send + Sync>;
+pub type V2sBool = Arc<dyn Fn(bool) -> String + Send + Sync>;
+pub type S2vBool = Arc<dyn Fn(&str) -> Option<bool> + Send + Sync>;
 
 /// Strips a case-insensitive unit suffix (and the spaces before it) if present.
 fn strip_unit<'a>(text: &'a str, units: &[&str]) -> &'a str {
@@ -169,13 +171,13 @@ pub fn s2v_pan() -> S2v {
     })
 }
 
-pub fn v2s_switch() -> Arc<dyn Fn(bool) -> String + Send + Sync> {
+pub fn v2s_switch() -> V2sBool {
     Arc::new(|on| if on { "On" } else { "Off" }.to_string())
 }
 
 /// Accepts on/off, true/false, yes/no and 1/0 in any case; anything else is rejected (nice-plug's
 /// default reads every unknown word, and "1", as Off).
-pub fn s2v_switch() -> Arc<dyn Fn(&str) -> Option<bool> + Send + Sync> {
+pub fn s2v_switch() -> S2vBool {
     Arc::new(|s| match s.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" | "1" => Some(true),
         "off" | "false" | "no" | "0" => Some(false),

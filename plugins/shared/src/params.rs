@@ -80,20 +80,6 @@ fn log_skew(min: f32, max: f32) -> f32 {
     (0.5f32).ln() / ((centre - min) / (max - min)).ln()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn log_mapping_puts_the_geometric_mean_at_the_centre() {
-        let p = hz("F", 1000.0, 20.0, 20_000.0);
-        let centre = p.preview_plain(0.5);
-        assert!((centre - 632.5).abs() < 1.0, "{centre}");
-        assert_eq!(p.preview_plain(0.0), 20.0);
-        assert_eq!(p.preview_plain(1.0), 20_000.0);
-    }
-}
-
 /// One line per parameter, "id | name | min | max | default" as the host displays them: the
 /// public contract each plugin's `tests/params.rs` freezes.
 pub fn contract(params: &dyn Params) -> Vec<String> {
@@ -114,4 +100,18 @@ pub fn contract(params: &dyn Params) -> Vec<String> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_mapping_puts_the_geometric_mean_at_the_centre() {
+        let p = hz("F", 1000.0, 20.0, 20_000.0);
+        let centre = p.preview_plain(0.5);
+        assert!((centre - 632.5).abs() < 1.0, "{centre}");
+        assert_eq!(p.preview_plain(0.0), 20.0);
+        assert_eq!(p.preview_plain(1.0), 20_000.0);
+    }
 }

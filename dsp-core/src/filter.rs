@@ -130,3 +130,61 @@ impl BiquadState {
         self.s1.is_finite() && self.s2.is_finite()
     }
 }
+
+/// Coefficients of a trapezoidal-integrated state-variable filter (Simper, "Linear Trapezoidal
+/// Integrated SVF", Cytomic 2013). Its states are the integrators' currents, so it stays
+/// well-behaved when the cutoff moves quickly, where a direct-form biquad whose coefficients jump
+/// puts out transients: the filter for swept cutoffs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SvfCoeffs {
+    a1: f64,
+    a2: f64,
+    a3: f64,
+    k: f64,
+}
+
+impl SvfCoeffs {
+    /// Cutoff `freq` (kept below 0.49 fs) and resonance `q` (0.7071: Butterworth).
+    pub fn new(sample_rate: f64, freq: f64, q: f64) -> Self {
+        let g = (std::f64::consts::PI * (freq / sample_rate).clamp(1e-6, 0.49)).tan();
+        let k = 1.0 / q;
+        let a1 = 1.0 / (1.0 + g * (g + k));
+        let a2 = g * a1;
+        Self {
+            a1,
+            a2,
+            a3: g * a2,
+            k,
+        }
+    }
+}
+
+/// One channel of an SVF; [`SvfState::tick`] returns the (low-pass, high-pass) outputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SvfState {
+    ic1: f64,
+    ic2: f64,
+}
+
+impl SvfState {
+    #[inline]
+    pub fn tick(&mut self, c: &SvfCoeffs, x: f64) -> (f64, f64) {
+        let v3 = x - self.ic2;
+        let v1 = c.a1 * self.ic1 + c.a2 * v3;
+        let v2 = self.ic2 + c.a2 * self.ic1 + c.a3 * v3;
+        self.ic1 = 2.0 * v1 - self.ic1;
+        self.ic2 = 2.0 * v2 - self.ic2;
+        (v2, x - c.k * v1 - v2)
+    }
+
+    /// Flushes denormal-range state; call once per sample or per block on the recursive path.
+    #[inline]
+    pub fn flush(&mut self) {
+        self.ic1 = flush(self.ic1);
+        self.ic2 = flush(self.ic2);
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.ic1 == 0.0 && self.ic2 == 0.0
+    }
+}

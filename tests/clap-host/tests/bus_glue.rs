@@ -11,6 +11,7 @@ const SPEC: Spec = Spec {
     gain: ("out_gain", "-6", Some(-6.0)),
     transparent: &[("threshold", "0")],
     busy: &[("threshold", "-30"), ("ratio", "4:1"), ("attack", "0.3 ms")],
+    sweep: &[("threshold", "-30"), ("ratio", "4:1"), ("attack", "0.3 ms")],
 };
 
 lathe_suite!(SPEC);

@@ -18,6 +18,15 @@ const SPEC: Spec = Spec {
         ("comp_threshold", "-30"),
         ("sat_drive", "40"),
     ],
+    sweep: &[
+        ("hpf_on", "On"),
+        ("eq_lmf_gain", "6"),
+        ("gate_on", "On"),
+        ("gate_threshold", "-45"),
+        ("gate_attack", "5"),
+        ("comp_on", "On"),
+        ("comp_threshold", "-30"),
+    ],
 };
 
 lathe_suite!(SPEC);

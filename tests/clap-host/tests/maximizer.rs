@@ -11,6 +11,7 @@ const SPEC: Spec = Spec {
     gain: ("gain", "6", None),
     transparent: &[],
     busy: &[("gain", "12")],
+    sweep: &[("gain", "12")],
 };
 
 lathe_suite!(SPEC);

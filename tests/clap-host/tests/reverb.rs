@@ -11,6 +11,7 @@ const SPEC: Spec = Spec {
     gain: ("mix", "100", None),
     transparent: &[("mix", "0")],
     busy: &[("mix", "50"), ("decay", "3 s"), ("predelay", "5")],
+    sweep: &[("mix", "50"), ("decay", "3 s"), ("predelay", "5")],
 };
 
 lathe_suite!(SPEC);

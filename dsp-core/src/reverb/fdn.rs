@@ -357,5 +357,4 @@ impl Fdn {
         }
         self.split_lengths();
     }
-
 }

@@ -65,7 +65,8 @@ impl Default for MasteringSettings {
             eq_low_gain_db: 0.0,
             eq_mid_freq: 1000.0,
             eq_mid_gain_db: 0.0,
-            eq_mid_q: 0.7,
+            // The plugin's parameters are f32: its 0.7 is this value, not 0.7f64.
+            eq_mid_q: 0.7f32 as f64,
             eq_high_freq: 8000.0,
             eq_high_gain_db: 0.0,
             width_percent: 100.0,

@@ -131,10 +131,17 @@ pub fn decode(path: &Path) -> Result<Audio> {
     use symphonia::core::meta::MetadataOptions;
     use symphonia::core::probe::Hint;
 
-    let file = std::fs::File::open(path).context("cannot open")?;
+    let mut file = std::fs::File::open(path).context("cannot open")?;
     if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
         bail!("the file is empty");
     }
+    let is_aiff = {
+        use std::io::{Read, Seek};
+        let mut magic = [0u8; 12];
+        let n = file.read(&mut magic).context("cannot read")?;
+        file.rewind().context("cannot read")?;
+        n == 12 && &magic[..4] == b"FORM" && (&magic[8..] == b"AIFF" || &magic[8..] == b"AIFC")
+    };
     let mss = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -196,7 +203,17 @@ pub fn decode(path: &Path) -> Result<Audio> {
         }
     }
     let got = channels[0].len() as u64;
-    if let Some(expected) = params.n_frames {
+    if let Some(mut expected) = params.n_frames {
+        if is_aiff {
+            // symphonia 0.5 counts the SSND chunk's 8-byte offset/block-size header as audio,
+            // announcing up to 8 bytes' worth of frames more than a complete file holds.
+            let bytes = params
+                .bits_per_coded_sample
+                .or(params.bits_per_sample)
+                .unwrap_or(16);
+            let frame_bytes = (bytes as u64).div_ceil(8) * n_ch as u64;
+            expected = expected.saturating_sub(8u64.div_ceil(frame_bytes));
+        }
         if got < expected {
             bail!("truncated: the header announces {expected} frames, the file holds {got}");
         }

@@ -527,7 +527,9 @@ pub fn miss_note(gain: f64, loudness: f64, target: f64, input_loudness: f64) -> 
     if (loudness - target).abs() <= TOLERANCE_LU {
         return None;
     }
-    Some(if loudness > target && gain <= GAIN_RANGE_DB.0 + 1e-9 {
+    Some(if !input_loudness.is_finite() {
+        "the input is silent (below the BS.1770 gate): left at 0 dB of drive".to_string()
+    } else if loudness > target && gain <= GAIN_RANGE_DB.0 + 1e-9 {
         format!(
             "input ({input_loudness:.1} LUFS) already louder than the target; the Maximizer's gain cannot go below 0 dB"
         )

@@ -130,6 +130,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
     };
+    if inputs.len() > 1
+        && !output.is_dir()
+        && output
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+    {
+        bail!(
+            "{} inputs need a folder for -o, not the file {}",
+            inputs.len(),
+            output.display()
+        );
+    }
     if !single_file {
         std::fs::create_dir_all(&output)
             .with_context(|| format!("{}: cannot create the output folder", output.display()))?;

@@ -232,21 +232,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 fn master_track(input: &Path, dest: &Path, audio: &Audio, job: &Job) -> Result<TrackReport> {
     let m_in = measure(audio);
-    let mut best: Option<(f64, Audio, GrStats)> = None;
-    let (gain, _, renders) = search_gain(m_in.integrated_lufs, job.target_lufs, |g| {
+    let mut best: Option<(Measurement, Audio, GrStats)> = None;
+    let target = job.target_lufs;
+    let (gain, _, renders) = search_gain(m_in.integrated_lufs, target, |g| {
         let (out, gr) = render(audio, &job.with_gain(g));
-        let l = measure(&out).integrated_lufs;
+        let m = measure(&out);
+        let l = m.integrated_lufs;
         if best
             .as_ref()
-            .is_none_or(|(bl, _, _)| (l - job.target_lufs).abs() < (bl - job.target_lufs).abs())
+            .is_none_or(|(bm, _, _)| (l - target).abs() < (bm.integrated_lufs - target).abs())
         {
-            best = Some((l, out, gr));
+            best = Some((m, out, gr));
         }
         l
     });
-    let (loudness, out, gr) = best.expect("one render at least");
+    let (m_out, out, gr) = best.expect("one render at least");
+    let loudness = m_out.integrated_lufs;
     write_wav(dest, &out, job.bits).with_context(|| format!("{}", dest.display()))?;
-    let m_out = measure(&out);
     Ok(TrackReport {
         input_file: input.to_path_buf(),
         output_file: dest.to_path_buf(),

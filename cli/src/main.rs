@@ -80,6 +80,7 @@ fn progress(len: u64) -> ProgressBar {
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} {msg}")
             .expect("a valid template"),
     );
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
 }
 
@@ -288,7 +289,10 @@ fn master_album(
     let m_in: Vec<Measurement> = audio.par_iter().map(measure).collect();
     let album_in = album_loudness(audio);
     let mut best: Option<(f64, Vec<(Audio, GrStats)>)> = None;
+    let mut renders = 0;
     let (gain, loudness, _) = search_gain(album_in, job.target_lufs, |g| {
+        renders += 1;
+        pb.set_message(format!("album render {renders} at {g:.2} dB"));
         let s = job.with_gain(g);
         let outs: Vec<(Audio, GrStats)> = audio.par_iter().map(|a| render(a, &s)).collect();
         let l = album_loudness(outs.iter().map(|(a, _)| a));

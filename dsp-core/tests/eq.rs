@@ -49,11 +49,7 @@ fn analog_db(kind: FilterType, slope: Slope, f0: f64, gain: f64, q: f64, f: f64)
             let n = slope.order() as i32;
             let x = f / f0;
             let lp = 1.0 / (1.0 + x.powi(2 * n));
-            let m2 = if kind == FilterType::HighCut {
-                lp
-            } else {
-                1.0 - lp
-            };
+            let m2 = if kind == FilterType::HighCut { lp } else { 1.0 - lp };
             return 10.0 * m2.log10();
         }
     };
@@ -89,22 +85,11 @@ fn matched_designs_track_the_analog_prototype_to_20k() {
         FilterType::BandPass,
         FilterType::Tilt,
     ];
-    let slopes = [
-        Slope::Db6,
-        Slope::Db12,
-        Slope::Db18,
-        Slope::Db24,
-        Slope::Db36,
-        Slope::Db48,
-    ];
-    let f0s: Vec<f64> = (0..=30)
-        .map(|i| 20.0 * 1000f64.powf(i as f64 / 30.0))
-        .collect();
+    let slopes = [Slope::Db6, Slope::Db12, Slope::Db18, Slope::Db24, Slope::Db36, Slope::Db48];
+    let f0s: Vec<f64> = (0..=30).map(|i| 20.0 * 1000f64.powf(i as f64 / 30.0)).collect();
     let qs = [0.1, 0.3, 0.7071, 1.0, 2.0, 4.0, 8.0, 18.0];
     let gains = [-24.0, -12.0, -3.0, 3.0, 12.0, 24.0];
-    let freqs: Vec<f64> = (0..=400)
-        .map(|i| 10.0 * 2000f64.powf(i as f64 / 400.0))
-        .collect();
+    let freqs: Vec<f64> = (0..=400).map(|i| 10.0 * 2000f64.powf(i as f64 / 400.0)).collect();
     let mut worst = std::collections::HashMap::new();
     for fs in [44_100.0, 48_000.0] {
         for &kind in &kinds {
@@ -126,32 +111,11 @@ fn matched_designs_track_the_analog_prototype_to_20k() {
                                 if kind == FilterType::Notch && an < -40.0 {
                                     err = 0.0;
                                 }
-                                if matches!(
-                                    kind,
-                                    FilterType::LowCut | FilterType::HighCut | FilterType::BandPass
-                                ) && an < -60.0
-                                {
+                                if matches!(kind, FilterType::LowCut | FilterType::HighCut | FilterType::BandPass) && an < -60.0 {
                                     err = 0.0;
                                 }
-                                let band = if f0 <= 5000.0 {
-                                    "a<=5k"
-                                } else if f0 <= 10000.0 {
-                                    "b<=10k"
-                                } else if f0 <= 16000.0 {
-                                    "c<=16k"
-                                } else {
-                                    "d<=20k"
-                                };
-                                let key = format!(
-                                    "{kind:?} {band} q{}",
-                                    if q < 0.5 {
-                                        "<0.5"
-                                    } else if q <= 8.0 {
-                                        "0.5-8"
-                                    } else {
-                                        ">8"
-                                    }
-                                );
+                                let band = if f0 <= 5000.0 { "a<=5k" } else if f0 <= 10000.0 { "b<=10k" } else if f0 <= 16000.0 { "c<=16k" } else { "d<=20k" };
+                                let key = format!("{kind:?} {band} q{}", if q < 0.5 { "<0.5" } else if q <= 8.0 { "0.5-8" } else { ">8" });
                                 let e = worst.entry(key).or_insert((0.0, String::new()));
                                 if err > e.0 {
                                     *e = (err, format!("fs {fs} {slope:?} f0 {f0:.1} q {q} g {g} at {f:.1}: an {an:.3} dg {dg:.3}"));
@@ -196,37 +160,12 @@ fn sine_gain_db(eq: &mut Equalizer, freq: f64, fs: f64) -> f64 {
 #[test]
 fn sines_through_the_runtime_match_the_analog_prototype() {
     let cases = [
-        (
-            48_000.0,
-            BandParams::new(FilterType::Bell, 1000.0, 12.0, 1.0),
-            [300.0, 1000.0, 3000.0, 15000.0],
-        ),
-        (
-            44_100.0,
-            BandParams::new(FilterType::HighShelf, 16_000.0, -9.0, FRAC_1_SQRT_2),
-            [1000.0, 8000.0, 16000.0, 19000.0],
-        ),
-        (
-            48_000.0,
-            BandParams::new(FilterType::Bell, 15_000.0, 6.0, 4.0),
-            [5000.0, 12000.0, 15000.0, 19000.0],
-        ),
-        (
-            44_100.0,
-            BandParams::new(FilterType::HighCut, 22_000.0, 0.0, FRAC_1_SQRT_2)
-                .with_slope(Slope::Db48),
-            [1000.0, 10000.0, 16000.0, 20000.0],
-        ),
-        (
-            384_000.0,
-            BandParams::new(FilterType::LowCut, 20.0, 0.0, FRAC_1_SQRT_2).with_slope(Slope::Db48),
-            [20.0, 40.0, 80.0, 1000.0],
-        ),
-        (
-            384_000.0,
-            BandParams::new(FilterType::Bell, 20.0, -12.0, 2.0),
-            [10.0, 20.0, 25.0, 100.0],
-        ),
+        (48_000.0, BandParams::new(FilterType::Bell, 1000.0, 12.0, 1.0), [300.0, 1000.0, 3000.0, 15000.0]),
+        (44_100.0, BandParams::new(FilterType::HighShelf, 16_000.0, -9.0, FRAC_1_SQRT_2), [1000.0, 8000.0, 16000.0, 19000.0]),
+        (48_000.0, BandParams::new(FilterType::Bell, 15_000.0, 6.0, 4.0), [5000.0, 12000.0, 15000.0, 19000.0]),
+        (44_100.0, BandParams::new(FilterType::HighCut, 22_000.0, 0.0, FRAC_1_SQRT_2).with_slope(Slope::Db48), [1000.0, 10000.0, 16000.0, 20000.0]),
+        (384_000.0, BandParams::new(FilterType::LowCut, 20.0, 0.0, FRAC_1_SQRT_2).with_slope(Slope::Db48), [20.0, 40.0, 80.0, 1000.0]),
+        (384_000.0, BandParams::new(FilterType::Bell, 20.0, -12.0, 2.0), [10.0, 20.0, 25.0, 100.0]),
     ];
     let mut worst: f64 = 0.0;
     for (fs, p, freqs) in cases {
@@ -234,10 +173,7 @@ fn sines_through_the_runtime_match_the_analog_prototype() {
             let mut eq = eq_with(fs, &[p]);
             let measured = sine_gain_db(&mut eq, f, fs);
             let analog = analog_db(p.kind, p.slope, p.freq, p.gain_db, p.q, f);
-            println!(
-                "{:?} {} Hz @ {fs}: at {f} Hz measured {measured:.3} analog {analog:.3}",
-                p.kind, p.freq
-            );
+            println!("{:?} {} Hz @ {fs}: at {f} Hz measured {measured:.3} analog {analog:.3}", p.kind, p.freq);
             worst = worst.max((measured - analog).abs());
         }
     }
@@ -248,48 +184,22 @@ fn sines_through_the_runtime_match_the_analog_prototype() {
 #[test]
 fn high_cut_above_nyquist_and_shelf_corners_above_nyquist_stay_sane() {
     for fs in [22_050.0, 44_100.0] {
-        for kind in [
-            FilterType::HighCut,
-            FilterType::HighShelf,
-            FilterType::LowShelf,
-            FilterType::Bell,
-        ] {
+        for kind in [FilterType::HighCut, FilterType::HighShelf, FilterType::LowShelf, FilterType::Bell] {
             for slope in [Slope::Db6, Slope::Db12, Slope::Db48] {
                 let p = BandParams::new(kind, 22_000.0, 12.0, 4.0).with_slope(slope);
                 let mut eq = eq_with(fs, &[p]);
                 let noise = signal::white_noise(8192, 0.5, 7);
                 let (y, _) = run(&mut eq, &noise, &noise);
-                assert!(
-                    y.iter().all(|v| v.is_finite()) && peak(&y) < 20.0,
-                    "{kind:?} {fs}"
-                );
+                assert!(y.iter().all(|v| v.is_finite()) && peak(&y) < 20.0, "{kind:?} {fs}");
             }
         }
     }
     // LPF 22 kHz at 44.1 kHz follows its prototype below 20 kHz.
-    for slope in [
-        Slope::Db6,
-        Slope::Db12,
-        Slope::Db18,
-        Slope::Db24,
-        Slope::Db36,
-        Slope::Db48,
-    ] {
-        let d = design(
-            FilterType::HighCut,
-            slope,
-            22_000.0,
-            0.0,
-            FRAC_1_SQRT_2,
-            44_100.0,
-        );
+    for slope in [Slope::Db6, Slope::Db12, Slope::Db18, Slope::Db24, Slope::Db36, Slope::Db48] {
+        let d = design(FilterType::HighCut, slope, 22_000.0, 0.0, FRAC_1_SQRT_2, 44_100.0);
         let worst = (1..=200)
             .map(|i| 20_000.0 * i as f64 / 200.0)
-            .map(|f| {
-                (db(d.magnitude(f, 44_100.0))
-                    - analog_db(FilterType::HighCut, slope, 22_000.0, 0.0, 0.7071, f))
-                .abs()
-            })
+            .map(|f| (db(d.magnitude(f, 44_100.0)) - analog_db(FilterType::HighCut, slope, 22_000.0, 0.0, 0.7071, f)).abs())
             .fold(0.0, f64::max);
         println!("LPF 22 kHz {slope:?} at 44.1 kHz: worst {worst:.4} dB below 20 kHz");
         assert!(worst < 0.3, "{slope:?} {worst}");
@@ -303,54 +213,23 @@ fn placement_filters_only_its_signal() {
     let x = signal::sine(1000.0, fs, n, 0.25, 0.0);
     let neg: Vec<f32> = x.iter().map(|v| -v).collect();
     let bell = BandParams::new(FilterType::Bell, 1000.0, 12.0, 1.0);
-    let gain = |l: &[f32], ref_: &[f32]| {
-        db(tone_amplitude(&l[n / 2..], 1000.0, fs) / tone_amplitude(&ref_[n / 2..], 1000.0, fs))
-    };
+    let gain = |l: &[f32], ref_: &[f32]| db(tone_amplitude(&l[n / 2..], 1000.0, fs) / tone_amplitude(&ref_[n / 2..], 1000.0, fs));
     // Left only
-    let (l, r) = run(
-        &mut eq_with(fs, &[bell.with_placement(Placement::Left)]),
-        &x,
-        &x,
-    );
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Left)]), &x, &x);
     assert!((gain(&l, &x) - 12.0).abs() < 0.02 && gain(&r, &x).abs() < 1e-4);
-    let (l, r) = run(
-        &mut eq_with(fs, &[bell.with_placement(Placement::Right)]),
-        &x,
-        &x,
-    );
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Right)]), &x, &x);
     assert!(gain(&l, &x).abs() < 1e-4 && (gain(&r, &x) - 12.0).abs() < 0.02);
     // Mid: a mono (L = R) signal is all mid, an anti-phase one all side.
-    let (l, r) = run(
-        &mut eq_with(fs, &[bell.with_placement(Placement::Mid)]),
-        &x,
-        &x,
-    );
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Mid)]), &x, &x);
     assert!((gain(&l, &x) - 12.0).abs() < 0.02 && (gain(&r, &x) - 12.0).abs() < 0.02);
-    let (l, r) = run(
-        &mut eq_with(fs, &[bell.with_placement(Placement::Mid)]),
-        &x,
-        &neg,
-    );
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Mid)]), &x, &neg);
     assert!(gain(&l, &x).abs() < 1e-4 && gain(&r, &neg).abs() < 1e-4);
-    let (l, r) = run(
-        &mut eq_with(fs, &[bell.with_placement(Placement::Side)]),
-        &x,
-        &neg,
-    );
+    let (l, r) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Side)]), &x, &neg);
     assert!((gain(&l, &x) - 12.0).abs() < 0.02 && (gain(&r, &neg) - 12.0).abs() < 0.02);
-    let (l, _) = run(
-        &mut eq_with(fs, &[bell.with_placement(Placement::Side)]),
-        &x,
-        &x,
-    );
+    let (l, _) = run(&mut eq_with(fs, &[bell.with_placement(Placement::Side)]), &x, &x);
     assert!(gain(&l, &x).abs() < 1e-4);
     // Mono stream: Stereo/Left/Mid filter it, Right/Side leave it.
-    for (pl, expect) in [
-        (Placement::Stereo, 12.0),
-        (Placement::Mid, 12.0),
-        (Placement::Side, 0.0),
-        (Placement::Right, 0.0),
-    ] {
+    for (pl, expect) in [(Placement::Stereo, 12.0), (Placement::Mid, 12.0), (Placement::Side, 0.0), (Placement::Right, 0.0)] {
         let mut eq = eq_with(fs, &[bell.with_placement(pl)]);
         let mut m = x.clone();
         eq.process(&mut [&mut m]);
@@ -389,10 +268,7 @@ fn sweeping_frequency_20hz_to_20khz_in_one_second_is_smooth() {
     let mut st = eq_with(fs, &[BandParams { freq: tone, ..bell }]);
     let (ys, _) = run(&mut st, &x, &x);
     let steady = max_d2(&ys, 4800..ys.len());
-    println!(
-        "sweep max |d2| {sweep:.3e}, steady-state max |d2| {steady:.3e}, ratio {:.3}",
-        sweep / steady
-    );
+    println!("sweep max |d2| {sweep:.3e}, steady-state max |d2| {steady:.3e}, ratio {:.3}", sweep / steady);
     assert!(sweep < 1.05 * steady);
 }
 
@@ -403,29 +279,10 @@ fn gain_q_and_type_changes_are_click_free() {
     let x = signal::sine(tone, fs, 48_000, 0.25, 0.0);
     let bell = BandParams::new(FilterType::Bell, 300.0, 12.0, 1.0);
     let changes: [(&str, BandParams); 4] = [
-        (
-            "gain +12 -> -12",
-            BandParams {
-                gain_db: -12.0,
-                ..bell
-            },
-        ),
+        ("gain +12 -> -12", BandParams { gain_db: -12.0, ..bell }),
         ("Q 1 -> 8", BandParams { q: 8.0, ..bell }),
-        (
-            "bell -> high cut",
-            BandParams {
-                kind: FilterType::HighCut,
-                freq: 400.0,
-                ..bell
-            },
-        ),
-        (
-            "disable",
-            BandParams {
-                enabled: false,
-                ..bell
-            },
-        ),
+        ("bell -> high cut", BandParams { kind: FilterType::HighCut, freq: 400.0, ..bell }),
+        ("disable", BandParams { enabled: false, ..bell }),
     ];
     for (name, to) in changes {
         let mut eq = eq_with(fs, &[bell]);
@@ -465,10 +322,7 @@ fn block_invariant_with_events() {
         (12000, Box::new(|e: &mut E| e.set_slope(0, Slope::Db48))),
         (20000, Box::new(|e: &mut E| e.set_enabled(1, true))),
         (20500, Box::new(|e: &mut E| e.set_q(3, 12.0))),
-        (
-            30000,
-            Box::new(|e: &mut E| e.set_placement(4, Placement::Mid)),
-        ),
+        (30000, Box::new(|e: &mut E| e.set_placement(4, Placement::Mid))),
     ];
     assert_block_invariant(make, &input, &events, |e, _, b| e.process(b));
 }
@@ -482,15 +336,7 @@ fn twenty_hz_at_384k_and_nan_input() {
     println!("20 Hz bell +12 dB at 384 kHz measures {g:.4} dB");
     assert!((g - 12.0).abs() < 0.05);
     // A NaN burst is sanitised; the band keeps working.
-    let mut eq = eq_with(
-        48_000.0,
-        &[BandParams::new(
-            FilterType::LowShelf,
-            100.0,
-            6.0,
-            FRAC_1_SQRT_2,
-        )],
-    );
+    let mut eq = eq_with(48_000.0, &[BandParams::new(FilterType::LowShelf, 100.0, 6.0, FRAC_1_SQRT_2)]);
     let mut x = signal::sine(1000.0, 48_000.0, 4800, 0.25, 0.0);
     x[100] = f32::NAN;
     x[101] = f32::INFINITY;

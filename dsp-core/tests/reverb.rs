@@ -190,8 +190,7 @@ fn freeze_holds_the_tail_level_and_mutes_the_input() {
         r.set_mod_depth(0.5);
     });
     let freeze_at = FS as usize;
-    let events: Vec<Event<Reverb>> =
-        vec![(freeze_at, Box::new(|r: &mut Reverb| r.set_freeze(true)))];
+    let events: Vec<Event<Reverb>> = vec![(freeze_at, Box::new(|r: &mut Reverb| r.set_freeze(true)))];
     // Input noise keeps playing during the freeze: it must not get in.
     let out = render(
         &mut r,
@@ -247,10 +246,7 @@ fn hf_damp_shortens_the_high_band_decay() {
     });
     let ir = impulse_response(&mut r, 2.0);
     let hi_open = band_rt60(&ir, 8000.0);
-    println!(
-        "hf_damp 20 kHz: 8 kHz band T30 {hi_open:.4} s (expected {:.4})",
-        r.rt60_at(8000.0)
-    );
+    println!("hf_damp 20 kHz: 8 kHz band T30 {hi_open:.4} s (expected {:.4})", r.rt60_at(8000.0));
     assert!(hi_open > 0.85 * 2.0);
 }
 
@@ -294,10 +290,7 @@ fn block_invariant_with_parameter_changes() {
         (s(1.3), Box::new(|r: &mut Reverb| r.set_freeze(false))),
         (s(1.35), Box::new(|r: &mut Reverb| r.set_diffusion(0.2))),
         (s(1.5), Box::new(|r: &mut Reverb| r.set_low_cut_hz(300.0))),
-        (
-            s(1.55),
-            Box::new(|r: &mut Reverb| r.set_high_cut_hz(4000.0)),
-        ),
+        (s(1.55), Box::new(|r: &mut Reverb| r.set_high_cut_hz(4000.0))),
         (s(1.7), Box::new(|r: &mut Reverb| r.set_width(1.8))),
         (s(1.8), Box::new(|r: &mut Reverb| r.set_mix(0.4))),
         (s(1.9), Box::new(|r: &mut Reverb| r.set_mode(Mode::Room))),

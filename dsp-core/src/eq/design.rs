@@ -223,26 +223,14 @@ pub fn prototype(
             let (qs, first_order) = slope.butterworth_qs();
             let mut k = 0;
             if first_order {
-                let n = if high_pass {
-                    [0.0, 1.0, 0.0]
-                } else {
-                    [1.0, 0.0, 0.0]
-                };
+                let n = if high_pass { [0.0, 1.0, 0.0] } else { [1.0, 0.0, 0.0] };
                 p.sections[k] = section(n, [1.0, 1.0, 0.0], w0);
                 k += 1;
             }
             let resonance = q / FRAC_1_SQRT_2;
             for (i, &qb) in qs.iter().enumerate() {
-                let qs_i = if i + 1 == qs.len() {
-                    qb * resonance
-                } else {
-                    qb
-                };
-                let n = if high_pass {
-                    [0.0, 0.0, 1.0]
-                } else {
-                    [1.0, 0.0, 0.0]
-                };
+                let qs_i = if i + 1 == qs.len() { qb * resonance } else { qb };
+                let n = if high_pass { [0.0, 0.0, 1.0] } else { [1.0, 0.0, 0.0] };
                 p.sections[k] = section(n, [1.0, 1.0 / qs_i, 1.0], w0);
                 k += 1;
             }

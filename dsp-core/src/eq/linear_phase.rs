@@ -227,7 +227,11 @@ impl LinearPhaseEq {
     /// One partition boundary: maybe a new kernel, one FFT per input channel, the spectral
     /// multiply-accumulate over the delay line, one inverse FFT per output (two while fading).
     fn partition(&mut self, stereo: bool) {
-        let changed = self.eq.targets().zip(&self.applied).any(|(a, b)| a != b);
+        let changed = self
+            .eq
+            .targets()
+            .zip(&self.applied)
+            .any(|(a, b)| a != b);
         if changed {
             self.design_next();
         }

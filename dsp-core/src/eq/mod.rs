@@ -40,75 +40,35 @@ impl Equalizer {
         Self::with_bands(&[
             BandParams {
                 enabled: false,
-                ..BandParams::new(
-                    FilterType::LowCut,
-                    80.0,
-                    0.0,
-                    std::f64::consts::FRAC_1_SQRT_2,
-                )
-                .with_slope(Slope::Db12)
+                ..BandParams::new(FilterType::LowCut, 80.0, 0.0, std::f64::consts::FRAC_1_SQRT_2)
+                    .with_slope(Slope::Db12)
             },
             BandParams {
                 enabled: false,
-                ..BandParams::new(
-                    FilterType::HighCut,
-                    18_000.0,
-                    0.0,
-                    std::f64::consts::FRAC_1_SQRT_2,
-                )
-                .with_slope(Slope::Db12)
+                ..BandParams::new(FilterType::HighCut, 18_000.0, 0.0, std::f64::consts::FRAC_1_SQRT_2)
+                    .with_slope(Slope::Db12)
             },
-            BandParams::new(
-                FilterType::LowShelf,
-                100.0,
-                0.0,
-                std::f64::consts::FRAC_1_SQRT_2,
-            ),
+            BandParams::new(FilterType::LowShelf, 100.0, 0.0, std::f64::consts::FRAC_1_SQRT_2),
             BandParams::new(FilterType::Bell, 400.0, 0.0, 1.0),
             BandParams::new(FilterType::Bell, 2500.0, 0.0, 1.0),
-            BandParams::new(
-                FilterType::HighShelf,
-                8000.0,
-                0.0,
-                std::f64::consts::FRAC_1_SQRT_2,
-            ),
+            BandParams::new(FilterType::HighShelf, 8000.0, 0.0, std::f64::consts::FRAC_1_SQRT_2),
         ])
     }
 
     /// Maximizer tone section: 0 = low shelf, 1 = mid bell, 2 = high shelf (+-12 dB in the UI).
     pub fn maximizer() -> Self {
         Self::with_bands(&[
-            BandParams::new(
-                FilterType::LowShelf,
-                120.0,
-                0.0,
-                std::f64::consts::FRAC_1_SQRT_2,
-            ),
+            BandParams::new(FilterType::LowShelf, 120.0, 0.0, std::f64::consts::FRAC_1_SQRT_2),
             BandParams::new(FilterType::Bell, 1000.0, 0.0, 0.7),
-            BandParams::new(
-                FilterType::HighShelf,
-                8000.0,
-                0.0,
-                std::f64::consts::FRAC_1_SQRT_2,
-            ),
+            BandParams::new(FilterType::HighShelf, 8000.0, 0.0, std::f64::consts::FRAC_1_SQRT_2),
         ])
     }
 
     /// Reverb tone section: 0 = low cut, 1 = high cut (12 dB/oct), both enabled.
     pub fn reverb_tone() -> Self {
         Self::with_bands(&[
-            BandParams::new(
-                FilterType::LowCut,
-                100.0,
-                0.0,
-                std::f64::consts::FRAC_1_SQRT_2,
-            ),
-            BandParams::new(
-                FilterType::HighCut,
-                12_000.0,
-                0.0,
-                std::f64::consts::FRAC_1_SQRT_2,
-            ),
+            BandParams::new(FilterType::LowCut, 100.0, 0.0, std::f64::consts::FRAC_1_SQRT_2),
+            BandParams::new(FilterType::HighCut, 12_000.0, 0.0, std::f64::consts::FRAC_1_SQRT_2),
         ])
     }
 

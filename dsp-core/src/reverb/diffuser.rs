@@ -98,11 +98,7 @@ impl Diffuser {
                 let ring = &self.buf[(k * LINES + src) * size..][..size];
                 // Delays are at least one sample; the span may reach into the samples written
                 // just above, exactly as a sample-by-sample write-then-read would.
-                ring_read(
-                    ring,
-                    pos.wrapping_sub(self.delays[k][src]) & mask,
-                    &mut ri[..n],
-                );
+                ring_read(ring, pos.wrapping_sub(self.delays[k][src]) & mask, &mut ri[..n]);
                 let sign = SIGN[k][i];
                 for v in ri.iter_mut() {
                     *v *= sign;

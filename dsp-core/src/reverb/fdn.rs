@@ -357,4 +357,5 @@ impl Fdn {
         }
         self.split_lengths();
     }
+
 }

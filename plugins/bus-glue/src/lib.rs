@@ -185,11 +185,7 @@ impl Plugin for BusGlue {
         let m = &self.meters;
         m.input.publish(&self.in_level, n);
         m.output.publish(&self.out_level, n);
-        m.gr_db.update_max(
-            self.comp
-                .gain_reduction_db(0)
-                .max(self.comp.gain_reduction_db(1)),
-        );
+        m.gr_db.update_max(self.comp.gain_reduction_db(0).max(self.comp.gain_reduction_db(1)));
         ProcessStatus::Normal
     }
 }

@@ -8,8 +8,8 @@ use dsp_core::dynamics::{Compressor, Gate};
 use dsp_core::eq::{BandParams, Equalizer, FilterType, Slope as EqSlope};
 use dsp_core::gain::Gain;
 use dsp_core::imager::Imager;
-use dsp_core::meter::level::LevelMeter;
 use dsp_core::saturation::Saturation;
+use dsp_core::meter::level::LevelMeter;
 use lathe_shared::bypass::Bypass;
 use lathe_shared::channels::stereo_view;
 use lathe_shared::meters::{LevelReadout, MeterValue};
@@ -290,16 +290,8 @@ impl Plugin for ChannelStrip {
         let m = &self.meters;
         m.input.publish(&self.in_level, n);
         m.output.publish(&self.out_level, n);
-        m.gate_gr_db.update_max(
-            self.gate
-                .gain_reduction_db(0)
-                .max(self.gate.gain_reduction_db(1)),
-        );
-        m.comp_gr_db.update_max(
-            self.comp
-                .gain_reduction_db(0)
-                .max(self.comp.gain_reduction_db(1)),
-        );
+        m.gate_gr_db.update_max(self.gate.gain_reduction_db(0).max(self.gate.gain_reduction_db(1)));
+        m.comp_gr_db.update_max(self.comp.gain_reduction_db(0).max(self.comp.gain_reduction_db(1)));
         ProcessStatus::Normal
     }
 }

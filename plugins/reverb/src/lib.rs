@@ -4,8 +4,8 @@
 
 pub mod params;
 
-use dsp_core::meter::level::LevelMeter;
 use dsp_core::reverb::Reverb as ReverbDsp;
+use dsp_core::meter::level::LevelMeter;
 use lathe_shared::bypass::Bypass;
 use lathe_shared::channels::stereo_view;
 use lathe_shared::meters::LevelReadout;

@@ -191,6 +191,9 @@ pub fn decode(path: &Path) -> Result<Audio> {
             .decode(&packet)
             .map_err(|e| anyhow!("decode error ({e})"))?;
         let spec = *decoded.spec();
+        if spec.channels.count() != n_ch {
+            bail!("the channel count changes mid-stream");
+        }
         let b = match &mut buf {
             Some(b) if b.capacity() >= decoded.capacity() * n_ch => b,
             _ => buf.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),

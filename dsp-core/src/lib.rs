@@ -34,6 +34,7 @@ pub mod filter;
 pub mod gain;
 pub mod imager;
 pub mod limiter;
+pub mod mastering;
 pub mod meter;
 pub mod oversampling;
 pub mod reverb;

@@ -4,11 +4,10 @@
 
 pub mod params;
 
-use dsp_core::dither::{Dither, NoiseShape};
-use dsp_core::eq::Equalizer;
+use dsp_core::dither::NoiseShape;
 use dsp_core::gain::Gain;
-use dsp_core::imager::Imager;
-use dsp_core::limiter::{Character, Limiter};
+use dsp_core::limiter::Character;
+use dsp_core::mastering::{MasteringChain, MasteringSettings};
 use dsp_core::meter::loudness::LoudnessMeter;
 use dsp_core::meter::true_peak::TruePeakMeter;
 use lathe_shared::bypass::Bypass;
@@ -20,11 +19,6 @@ use params::{DitherBits, MaximizerParams, NoiseShaping, Style, STATE_VERSION};
 use std::sync::Arc;
 
 pub const CLAP_ID: &str = "audio.lathe.maximizer";
-
-/// Band indices of the tone EQ (see `Equalizer::maximizer`).
-const LOW: usize = 0;
-const MID: usize = 1;
-const HIGH: usize = 2;
 
 /// The largest latency the plugin can report: 10 ms of lookahead plus the limiter's detection
 /// delay, at the highest supported rate, with room to spare.
@@ -54,10 +48,8 @@ pub struct Maximizer {
     params: Arc<MaximizerParams>,
     pub meters: Arc<Meters>,
     true_peak: TruePeakMeter,
-    eq: Equalizer,
-    imager: Imager,
-    limiter: Limiter,
-    dither: Dither,
+    /// EQ -> imager -> limiter -> dither: the same chain the offline renderer runs.
+    chain: MasteringChain,
     /// Loudness of the input and of the output, for the unity-gain monitor and the editor's
     /// loudness panel.
     input_loudness: LoudnessMeter,
@@ -74,10 +66,7 @@ impl Default for Maximizer {
             params: Arc::new(MaximizerParams::default()),
             meters: Arc::new(Meters::default()),
             true_peak: TruePeakMeter::new(4),
-            eq: Equalizer::maximizer(),
-            imager: Imager::new(),
-            limiter: Limiter::new(),
-            dither: Dither::new(),
+            chain: MasteringChain::new(),
             input_loudness: LoudnessMeter::new(),
             output_loudness: LoudnessMeter::new(),
             monitor: Gain::default(),
@@ -87,53 +76,52 @@ impl Default for Maximizer {
     }
 }
 
-impl Maximizer {
-    fn apply_params(&mut self) {
-        let p = &self.params;
-        let v = |param: &FloatParam| param.value() as f64;
-
-        self.eq.set_freq(LOW, v(&p.eq_low_freq));
-        self.eq.set_gain_db(LOW, v(&p.eq_low_gain));
-        self.eq.set_freq(MID, v(&p.eq_mid_freq));
-        self.eq.set_gain_db(MID, v(&p.eq_mid_gain));
-        self.eq.set_q(MID, v(&p.eq_mid_q));
-        self.eq.set_freq(HIGH, v(&p.eq_high_freq));
-        self.eq.set_gain_db(HIGH, v(&p.eq_high_gain));
-
-        self.imager.set_width_percent(v(&p.width));
-        self.imager.set_mono_bass_on(p.mono_bass_on.value());
-        self.imager.set_mono_bass_freq(v(&p.mono_bass_freq));
-
-        let l = &mut self.limiter;
-        l.set_drive_db(v(&p.gain));
-        l.set_ceiling_db(v(&p.ceiling));
-        l.set_release_ms(v(&p.release));
-        l.set_auto_release(p.auto_release.value());
-        l.set_lookahead_ms(v(&p.lookahead));
-        l.set_true_peak(p.true_peak.value());
-        l.set_stereo_link(v(&p.link));
-        l.set_character(match p.style.value() {
+/// The plain-unit settings of the audio chain for the current parameter values. The plugin calls
+/// it every block; the offline renderer uses it on parameters loaded from a preset, so both map
+/// the parameters identically.
+pub fn settings_from_params(p: &MaximizerParams) -> MasteringSettings {
+    let v = |param: &FloatParam| param.value() as f64;
+    MasteringSettings {
+        gain_db: v(&p.gain),
+        ceiling_db: v(&p.ceiling),
+        release_ms: v(&p.release),
+        auto_release: p.auto_release.value(),
+        lookahead_ms: v(&p.lookahead),
+        true_peak: p.true_peak.value(),
+        character: match p.style.value() {
             Style::Transparent => Character::Transparent,
             Style::Punchy => Character::Punchy,
             Style::Aggressive => Character::Aggressive,
-        });
-
-        let bits = match p.dither_bits.value() {
+        },
+        link_percent: v(&p.link),
+        eq_low_freq: v(&p.eq_low_freq),
+        eq_low_gain_db: v(&p.eq_low_gain),
+        eq_mid_freq: v(&p.eq_mid_freq),
+        eq_mid_gain_db: v(&p.eq_mid_gain),
+        eq_mid_q: v(&p.eq_mid_q),
+        eq_high_freq: v(&p.eq_high_freq),
+        eq_high_gain_db: v(&p.eq_high_gain),
+        width_percent: v(&p.width),
+        mono_bass_on: p.mono_bass_on.value(),
+        mono_bass_freq: v(&p.mono_bass_freq),
+        dither_bits: match p.dither_bits.value() {
             DitherBits::Off => None,
             DitherBits::B24 => Some(24),
             DitherBits::B20 => Some(20),
             DitherBits::B16 => Some(16),
-        };
-        self.dither.set_dither_on(bits.is_some());
-        if let Some(bits) = bits {
-            self.dither.set_bits(bits);
-        }
-        self.dither.set_noise_shape(match p.noise_shaping.value() {
+        },
+        noise_shape: match p.noise_shaping.value() {
             NoiseShaping::None => NoiseShape::Flat,
             NoiseShaping::Light => NoiseShape::Light,
             NoiseShaping::Strong => NoiseShape::Strong,
-        });
-        self.bypass.set_bypassed(p.bypass.value());
+        },
+    }
+}
+
+impl Maximizer {
+    fn apply_params(&mut self) {
+        self.chain.apply(&settings_from_params(&self.params));
+        self.bypass.set_bypassed(self.params.bypass.value());
     }
 
     /// The unity-gain monitor plays the output at the input's short-term loudness, so the
@@ -160,7 +148,7 @@ impl Maximizer {
     fn publish_meters(&mut self) {
         let m = &self.meters;
         let out = &self.output_loudness;
-        m.gr_db.update_max(self.limiter.gain_reduction_db() as f32);
+        m.gr_db.update_max(self.chain.gain_reduction_db() as f32);
         m.momentary_lufs.set(out.momentary_lufs() as f32);
         m.short_term_lufs.set(out.short_term_lufs() as f32);
         m.integrated_lufs.set(out.integrated_lufs() as f32);
@@ -168,7 +156,7 @@ impl Maximizer {
         m.true_peak_dbtp.set(self.true_peak.true_peak_dbtp() as f32);
         m.input_short_term_lufs
             .set(self.input_loudness.short_term_lufs() as f32);
-        m.correlation.set(self.imager.correlation());
+        m.correlation.set(self.chain.correlation());
     }
 }
 
@@ -216,17 +204,14 @@ impl Plugin for Maximizer {
         let sr = config.sample_rate as f64;
         let max = config.max_buffer_size as usize;
         let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
-        self.eq.prepare(sr, max);
-        self.imager.prepare(sr, max);
-        self.limiter.prepare(sr, max);
-        self.dither.prepare(sr, max);
+        self.chain.prepare(sr, max, channels);
         self.input_loudness.prepare(sr, max, channels);
         self.output_loudness.prepare(sr, max, channels);
         self.true_peak.prepare(sr, max, channels);
         self.monitor.prepare(sr, max);
         self.bypass.prepare(sr, max, channels, max_latency(sr));
         self.apply_params();
-        self.latency = self.limiter.latency_samples();
+        self.latency = self.chain.latency_samples();
         self.bypass.set_latency(self.latency);
         context.set_latency_samples(self.latency as u32);
         true
@@ -234,10 +219,7 @@ impl Plugin for Maximizer {
 
     fn reset(&mut self) {
         self.apply_params();
-        self.eq.reset();
-        self.imager.reset();
-        self.limiter.reset();
-        self.dither.reset();
+        self.chain.reset();
         self.input_loudness.reset();
         self.output_loudness.reset();
         self.true_peak.reset();
@@ -256,7 +238,7 @@ impl Plugin for Maximizer {
             return ProcessStatus::Normal;
         }
         self.apply_params();
-        let latency = self.limiter.latency_samples();
+        let latency = self.chain.latency_samples();
         if latency != self.latency {
             self.latency = latency;
             self.bypass.set_latency(latency);
@@ -265,12 +247,7 @@ impl Plugin for Maximizer {
         self.bypass.capture(channels);
         let (view, n) = stereo_view(channels);
         self.input_loudness.process(&view[..n]);
-        self.eq.process(channels);
-        if channels.len() == 2 {
-            self.imager.process(channels);
-        }
-        self.limiter.process(channels);
-        self.dither.process(channels);
+        self.chain.process(channels);
         let (view, n) = stereo_view(channels);
         self.output_loudness.process(&view[..n]);
         self.true_peak.process(&view[..n]);

@@ -339,3 +339,18 @@ def test_block_size_invariance(plugin_key):
         diff = float(np.max(np.abs(y - ref)))
         assert diff == 0.0, f"{plugin_key}: block {bs} differs from block 512 by {db(diff):.1f} dBFS"
     record(f"pedalboard {plugin_key}: blocks 64/512/1000/4096 bit-identical")
+
+
+@pytest.mark.parametrize("key", ["channel_strip", "maximizer"])
+def test_mono_layout(key):
+    """Channel Strip and Maximizer also run on mono tracks: JUCE picks their 1-in/1-out layout
+    for a one-channel signal, and default settings pass a sine through at its level (the
+    Maximizer delays it by its latency, which pedalboard compensates)."""
+    plugin = load(key)
+    t = np.arange(SR) / SR
+    x = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None, :]
+    y = process(plugin, x)
+    assert y.shape == x.shape
+    assert np.isfinite(y).all()
+    level = 20 * np.log10(np.sqrt(np.mean(y[:, SR // 4:] ** 2)) / np.sqrt(np.mean(x[:, SR // 4:] ** 2)))
+    assert abs(level) < 0.01, level

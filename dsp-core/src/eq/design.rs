@@ -377,6 +377,9 @@ pub fn match_section_after(
         };
         return BiquadCoeffs { b0, b1, b2, a1, a2 };
     }
+    if let Some(c) = resonant_zeros(s, ac0 * h0, a1, a2) {
+        return c;
+    }
     let wm = if s.w0 <= MATCH_LIMIT {
         s.w0
     } else {
@@ -421,6 +424,40 @@ pub fn match_section_after(
     BiquadCoeffs { b0, b1, b2, a1, a2 }
 }
 
+/// Zero damping below which a shelf's numerator is mapped like its poles (see
+/// [`resonant_zeros`]).
+const RESONANT_ZERO_ZETA: f64 = 0.25;
+
+/// A shelf with Q above ~2 has resonant zeros as well as resonant poles (its dip sits at
+/// `f0 sqrt(A)` or `f0 / sqrt(A)`, not at `f0`): three magnitude matches cannot place a sharp dip
+/// off the match points, so the zeros are mapped by the matched z-transform `z = exp(s T)`
+/// exactly like the poles (which keeps the dip's frequency and width), and the gain matches DC.
+/// Only for zeros well below Nyquist, where the mapping is unambiguous.
+fn resonant_zeros(s: &AnalogSection, bc0: f64, a1: f64, a2: f64) -> Option<BiquadCoeffs> {
+    if s.n[0] <= 0.0 || s.n[2] <= 0.0 || s.d[2] == 0.0 || s.n[0] == s.n[2] {
+        return None;
+    }
+    let wz = s.w0 * (s.n[0] / s.n[2]).sqrt();
+    let zeta = s.n[1] / (2.0 * (s.n[0] * s.n[2]).sqrt());
+    if zeta >= RESONANT_ZERO_ZETA {
+        return None;
+    }
+    let wd = wz * (1.0 - zeta * zeta).sqrt();
+    if wd >= 0.9 * PI {
+        return None;
+    }
+    let r = (-zeta * wz).exp();
+    let (c1, c2) = (-2.0 * r * wd.cos(), r * r);
+    let g = bc0.sqrt() / (1.0 + c1 + c2);
+    Some(BiquadCoeffs {
+        b0: g,
+        b1: g * c1,
+        b2: g * c2,
+        a1,
+        a2,
+    })
+}
+
 /// The orientation in which a band's poles lie at or below its zeros: a cut bell, a low-shelf
 /// cut, a high-shelf boost and a positive tilt have their poles near or above Nyquist (a low
 /// shelf at 16 kHz cutting 12 dB has its poles at 22.6 kHz), where impulse invariance cannot
@@ -450,27 +487,34 @@ pub fn design(
 ) -> SectionSet {
     let mut out = design_matched(kind, slope, freq, gain_db, q, sample_rate);
     let analog = prototype(kind, slope, freq, gain_db, q, sample_rate);
-    let ratio = |w: f64| {
-        let a: f64 = analog.sections[..analog.count]
-            .iter()
-            .map(|s| s.magnitude_sq(w))
-            .product();
-        let d: f64 = out.coeffs[..out.count]
-            .iter()
-            .map(|c| power(c, w))
-            .product();
-        a / d
-    };
-    // The equation-error fit is not symmetric in numerator and denominator: when fitting the
-    // residual fails, fitting its inverse and inverting the section often succeeds.
-    let fitted = correction(ratio, sample_rate).or_else(|| {
-        correction(|w| 1.0 / ratio(w), sample_rate)
-            .filter(|c| c.b0 > 0.0 && (c.b2 / c.b0).abs() < 0.9999)
-            .map(|c| invert_section(&c))
-    });
-    if let Some(c) = fitted {
-        out.coeffs[out.count] = c;
-        out.count += 1;
+    // Each pass fits what the cascade so far still misses; a second or third pass takes out
+    // what one biquad could not (a wide bell near Nyquist leaves a residual with two bumps).
+    while out.count < MAX_SECTIONS {
+        let ratio = |w: f64| {
+            let a: f64 = analog.sections[..analog.count]
+                .iter()
+                .map(|s| s.magnitude_sq(w))
+                .product();
+            let d: f64 = out.coeffs[..out.count]
+                .iter()
+                .map(|c| power(c, w))
+                .product();
+            a / d
+        };
+        // The equation-error fit is not symmetric in numerator and denominator: when fitting
+        // the residual fails, fitting its inverse and inverting the section often succeeds.
+        let fitted = correction(ratio, sample_rate).or_else(|| {
+            correction(|w| 1.0 / ratio(w), sample_rate)
+                .filter(|c| c.b0 > 0.0 && (c.b2 / c.b0).abs() < 0.9999)
+                .map(|c| invert_section(&c))
+        });
+        match fitted {
+            Some(c) => {
+                out.coeffs[out.count] = c;
+                out.count += 1;
+            }
+            None => break,
+        }
     }
     out
 }

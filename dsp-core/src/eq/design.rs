@@ -377,8 +377,28 @@ pub fn match_section_after(
         };
         return BiquadCoeffs { b0, b1, b2, a1, a2 };
     }
-    if let Some(c) = resonant_zeros(s, ac0 * h0, a1, a2) {
-        return c;
+    match resonant_zeros(s, ac0 * h0, a1, a2) {
+        Some(Ok(c)) => return c,
+        Some(Err(())) => {
+            // Resonant zeros near or above Nyquist: match DC and two points inside the band
+            // (0.88 pi is 19.4 kHz at 44.1 kHz) instead of Nyquist, where the digital slope is
+            // zero and the analog one is not.
+            let (wa, wb) = (0.6 * PI, 0.88 * PI);
+            let t = |w: f64| {
+                let (p0, p1, p2) = phis(w);
+                (target(w) * (ac0 * p0 + ac1 * p1 + ac2 * p2), p0, p1, p2)
+            };
+            let bc0 = ac0 * h0;
+            let (ta, p0a, p1a, p2a) = t(wa);
+            let (tb, p0b, p1b, p2b) = t(wb);
+            let (ra, rb) = (ta - bc0 * p0a, tb - bc0 * p0b);
+            let det = p1a * p2b - p2a * p1b;
+            let bc1 = (ra * p2b - p2a * rb) / det;
+            let bc2 = (p1a * rb - ra * p1b) / det;
+            let (b0, b1, b2) = numerator(bc0, bc1, bc2);
+            return BiquadCoeffs { b0, b1, b2, a1, a2 };
+        }
+        None => {}
     }
     let wm = if s.w0 <= MATCH_LIMIT {
         s.w0
@@ -427,13 +447,20 @@ pub fn match_section_after(
 /// Zero damping below which a shelf's numerator is mapped like its poles (see
 /// [`resonant_zeros`]).
 const RESONANT_ZERO_ZETA: f64 = 0.25;
+/// Highest resonant zero angle mapped exactly (21.4 kHz at 44.1 kHz).
+const RESONANT_ZERO_LIMIT: f64 = 0.97 * PI;
 
 /// A shelf with Q above ~2 has resonant zeros as well as resonant poles (its dip sits at
 /// `f0 sqrt(A)` or `f0 / sqrt(A)`, not at `f0`): three magnitude matches cannot place a sharp dip
 /// off the match points, so the zeros are mapped by the matched z-transform `z = exp(s T)`
 /// exactly like the poles (which keeps the dip's frequency and width), and the gain matches DC.
 /// Only for zeros well below Nyquist, where the mapping is unambiguous.
-fn resonant_zeros(s: &AnalogSection, bc0: f64, a1: f64, a2: f64) -> Option<BiquadCoeffs> {
+fn resonant_zeros(
+    s: &AnalogSection,
+    bc0: f64,
+    a1: f64,
+    a2: f64,
+) -> Option<Result<BiquadCoeffs, ()>> {
     if s.n[0] <= 0.0 || s.n[2] <= 0.0 || s.d[2] == 0.0 || s.n[0] == s.n[2] {
         return None;
     }
@@ -443,19 +470,19 @@ fn resonant_zeros(s: &AnalogSection, bc0: f64, a1: f64, a2: f64) -> Option<Biqua
         return None;
     }
     let wd = wz * (1.0 - zeta * zeta).sqrt();
-    if wd >= 0.9 * PI {
-        return None;
+    if wd >= RESONANT_ZERO_LIMIT {
+        return Some(Err(()));
     }
     let r = (-zeta * wz).exp();
     let (c1, c2) = (-2.0 * r * wd.cos(), r * r);
     let g = bc0.sqrt() / (1.0 + c1 + c2);
-    Some(BiquadCoeffs {
+    Some(Ok(BiquadCoeffs {
         b0: g,
         b1: g * c1,
         b2: g * c2,
         a1,
         a2,
-    })
+    }))
 }
 
 /// The orientation in which a band's poles lie at or below its zeros: a cut bell, a low-shelf

@@ -381,9 +381,9 @@ pub fn match_section_after(
         Some(Ok(c)) => return c,
         Some(Err(())) => {
             // Resonant zeros near or above Nyquist: match DC and two points inside the band
-            // (0.88 pi is 19.4 kHz at 44.1 kHz) instead of Nyquist, where the digital slope is
+            // (0.905 pi is 19.95 kHz at 44.1 kHz) instead of Nyquist, where the digital slope is
             // zero and the analog one is not.
-            let (wa, wb) = (0.6 * PI, 0.88 * PI);
+            let (wa, wb) = (0.7 * PI, 0.905 * PI);
             let t = |w: f64| {
                 let (p0, p1, p2) = phis(w);
                 (target(w) * (ac0 * p0 + ac1 * p1 + ac2 * p2), p0, p1, p2)

@@ -381,24 +381,18 @@ pub fn match_section_after(
         Some(Ok(c)) => return c,
         Some(Err(())) => {
             // Resonant zeros near or above Nyquist: match DC and two points inside the band
-            // (0.905 pi is 19.95 kHz at 44.1 kHz) instead of Nyquist, where the digital slope is
-            // zero and the analog one is not.
-            let (wa, wb) = (0.7 * PI, 0.905 * PI);
-            let t = |w: f64| {
-                let (p0, p1, p2) = phis(w);
-                (target(w) * (ac0 * p0 + ac1 * p1 + ac2 * p2), p0, p1, p2)
-            };
-            let bc0 = ac0 * h0;
-            let (ta, p0a, p1a, p2a) = t(wa);
-            let (tb, p0b, p1b, p2b) = t(wb);
-            let (ra, rb) = (ta - bc0 * p0a, tb - bc0 * p0b);
-            let det = p1a * p2b - p2a * p1b;
-            let bc1 = (ra * p2b - p2a * rb) / det;
-            let bc2 = (p1a * rb - ra * p1b) / det;
-            let (b0, b1, b2) = numerator(bc0, bc1, bc2);
-            return BiquadCoeffs { b0, b1, b2, a1, a2 };
+            // (0.905 pi is 19.95 kHz at 44.1 kHz) instead of Nyquist, where the digital slope
+            // is zero and the analog one is not.
+            return in_band_match(&target, [ac0, ac1, ac2], h0, 0.7 * PI, 0.905 * PI, a1, a2);
         }
         None => {}
+    }
+    if s.n[0] == s.n[2] && s.n[0] == s.d[0] && s.d[0] == s.d[2] && s.w0 > IN_BAND_BELL {
+        // A bell high in the band: DC, 20 kHz and a point on its lower skirt that moves up
+        // to the centre as the bell narrows (`s.d[1]` is `1 / (A Q)`, so `q` is its Q).
+        let q = 1.0 / (s.d[1] * s.n[1]).sqrt();
+        let wa = (s.w0 * q / (q + 1.0)).min(0.7 * PI);
+        return in_band_match(&target, [ac0, ac1, ac2], h0, wa, 0.905 * PI, a1, a2);
     }
     let wm = if s.w0 <= MATCH_LIMIT {
         s.w0
@@ -483,6 +477,39 @@ fn resonant_zeros(
         a1,
         a2,
     }))
+}
+
+/// Above this centre a bell matches DC, its centre and 20 kHz instead of Nyquist.
+const IN_BAND_BELL: f64 = 0.25 * PI;
+
+/// Numerator matched to the target magnitude at DC, `wa` and `wb` (Vicanek's three-point
+/// match with the two upper points moved inside the audio band): linear in `B1, B2` once `B0`
+/// is fixed by DC, then spectrally factored.
+fn in_band_match(
+    target: &impl Fn(f64) -> f64,
+    ac: [f64; 3],
+    h0: f64,
+    wa: f64,
+    wb: f64,
+    a1: f64,
+    a2: f64,
+) -> BiquadCoeffs {
+    let bc0 = ac[0] * h0;
+    let t = |w: f64| {
+        let (p0, p1, p2) = phis(w);
+        (
+            target(w) * (ac[0] * p0 + ac[1] * p1 + ac[2] * p2) - bc0 * p0,
+            p1,
+            p2,
+        )
+    };
+    let (ra, p1a, p2a) = t(wa);
+    let (rb, p1b, p2b) = t(wb);
+    let det = p1a * p2b - p2a * p1b;
+    let bc1 = (ra * p2b - p2a * rb) / det;
+    let bc2 = (p1a * rb - ra * p1b) / det;
+    let (b0, b1, b2) = numerator(bc0, bc1, bc2);
+    BiquadCoeffs { b0, b1, b2, a1, a2 }
 }
 
 /// The orientation in which a band's poles lie at or below its zeros: a cut bell, a low-shelf

@@ -180,6 +180,14 @@ fn matched_designs_track_the_analog_prototype_to_20k() {
     let envelope = [
         ("Bell, f0 <= 5 kHz", worst_of(&|k| k.starts_with("Bell a"))),
         (
+            "Shelves Q 4..18, f0 <= 10 kHz",
+            worst_of(&|k| {
+                k.contains("Shelf")
+                    && (k.contains(" a<=") || k.contains(" b<="))
+                    && k.ends_with("q>2")
+            }),
+        ),
+        (
             "Notch Q > 2, f0 <= 20 kHz",
             worst_of(&|k| k.starts_with("Notch") && k.ends_with("q>2")),
         ),
@@ -197,11 +205,15 @@ fn matched_designs_track_the_analog_prototype_to_20k() {
         println!("0.3 dB envelope: {name}: worst {w:.4} dB");
         assert!(w < 0.3, "{name} {w}");
     }
-    // Everything else is bounded by what this design measures today (a regression guard; the
-    // single-biquad limits are listed in the report): full grid, per type.
+    // Everything else does not meet 0.3 dB yet: bounded by what this design measures today (a
+    // regression guard, not the acceptance figure), full grid, per type. Deep stop-band points
+    // (analog below -60 dB for cuts and band-pass, below -40 dB in the notch's null) are
+    // excluded above, as is usual for magnitude-matching figures.
     for (kind, bound) in [
-        ("Bell", 1.15),
-        ("Notch", 2.3),
+        ("Bell", 0.7),
+        ("LowShelf", 1.2),
+        ("HighShelf", 1.2),
+        ("Notch", 1.0),
         ("BandPass", 2.0),
         ("Tilt", 0.55),
         ("LowCut", 1.9),
@@ -210,13 +222,6 @@ fn matched_designs_track_the_analog_prototype_to_20k() {
         let w = worst_of(&|k| k.starts_with(kind));
         println!("{kind}: worst over the full grid {w:.4} dB");
         assert!(w < bound, "{kind} {w}");
-    }
-    for shelf in ["LowShelf", "HighShelf"] {
-        let w = worst_of(&|k| k.starts_with(shelf) && !k.ends_with("q>2"));
-        println!("{shelf} (Q <= 2): worst {w:.4} dB");
-        assert!(w < 1.2, "{shelf} {w}");
-        let high_q = worst_of(&|k| k.starts_with(shelf) && k.ends_with("q>2"));
-        println!("{shelf} (Q 4..18, not supported): worst {high_q:.1} dB");
     }
 }
 

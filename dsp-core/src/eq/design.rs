@@ -444,11 +444,11 @@ pub fn match_section_after(
 
 /// Zero damping below which a shelf's numerator is mapped like its poles (see
 /// [`resonant_zeros`]).
-const RESONANT_ZERO_ZETA: f64 = 0.25;
+const RESONANT_ZERO_ZETA: f64 = 0.75;
 /// Highest resonant zero angle mapped exactly (21.4 kHz at 44.1 kHz).
 const RESONANT_ZERO_LIMIT: f64 = 0.97 * PI;
 
-/// A shelf with Q above ~2 has resonant zeros as well as resonant poles (its dip sits at
+/// A shelf with Q above ~0.67 has resonant zeros as well as resonant poles (its dip sits at
 /// `f0 sqrt(A)` or `f0 / sqrt(A)`, not at `f0`): three magnitude matches cannot place a sharp dip
 /// off the match points, so the zeros are mapped by the matched z-transform `z = exp(s T)`
 /// exactly like the poles (which keeps the dip's frequency and width), and the gain matches DC.

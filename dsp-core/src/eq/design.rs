@@ -381,6 +381,20 @@ pub fn match_section_after(
         };
         return BiquadCoeffs { b0, b1, b2, a1, a2 };
     }
+    if s.n[0] == 0.0 && s.n[2] == 0.0 && s.d[2] != 0.0 && prior_analog.is_empty() {
+        // Band-pass: a zero at DC, the magnitude at 0.905 pi (19.95 kHz at 44.1 kHz) and the
+        // low-frequency asymptote `|H|^2 ~ (n1 w / (d0 w0))^2` matched instead of the centre
+        // and Nyquist (a Nyquist match leaves the lower skirt of a band-pass near Nyquist 2 dB
+        // off; with exact poles the peak stays within hundredths of a dB).
+        let slope = ac0 * (s.n[1] / (s.d[0] * s.w0)).powi(2);
+        let wc = 0.905 * PI;
+        let (p0, p1, p2) = phis(wc);
+        let tc = target(wc) * (ac0 * p0 + ac1 * p1 + ac2 * p2);
+        // B1 p1 + B2 p2 = tc with B2 = slope - B1 / 4.
+        let bc1 = (tc - slope * p2) / (p1 - 0.25 * p2);
+        let (b0, b1, b2) = numerator(0.0, bc1, slope - 0.25 * bc1);
+        return BiquadCoeffs { b0, b1, b2, a1, a2 };
+    }
     match resonant_zeros(s, ac0 * h0, a1, a2) {
         Some(Ok(c)) => return c,
         Some(Err(())) => {

@@ -405,6 +405,12 @@ pub fn match_section_after(
         }
         None => {}
     }
+    if s.d[2] == 0.0 && s.n[2] == 0.0 && s.n[0] != 0.0 && s.n[1] != 0.0 {
+        // Tilt (a first-order shelf): DC, its pivot and 20 kHz instead of Nyquist, where the
+        // analog shelf is still moving.
+        let wa = s.w0.min(0.7 * PI);
+        return in_band_match(&target, [ac0, ac1, ac2], h0, wa, 0.905 * PI, a1, a2);
+    }
     if s.n[0] == s.n[2] && s.n[0] == s.d[0] && s.d[0] == s.d[2] && s.w0 > IN_BAND_BELL {
         // A bell high in the band: DC, 20 kHz and a point on its lower skirt that moves up
         // to the centre as the bell narrows (`s.d[1]` is `1 / (A Q)`, so `q` is its Q).

@@ -462,17 +462,15 @@ pub fn match_section_after(
     BiquadCoeffs { b0, b1, b2, a1, a2 }
 }
 
-/// Zero damping below which a shelf's numerator is mapped like its poles (see
-/// [`resonant_zeros`]).
-const RESONANT_ZERO_ZETA: f64 = 0.75;
 /// Highest resonant zero angle mapped exactly (21.4 kHz at 44.1 kHz).
 const RESONANT_ZERO_LIMIT: f64 = 0.97 * PI;
 
-/// A shelf with Q above ~0.67 has resonant zeros as well as resonant poles (its dip sits at
-/// `f0 sqrt(A)` or `f0 / sqrt(A)`, not at `f0`): three magnitude matches cannot place a sharp dip
-/// off the match points, so the zeros are mapped by the matched z-transform `z = exp(s T)`
-/// exactly like the poles (which keeps the dip's frequency and width), and the gain matches DC.
-/// Only for zeros well below Nyquist, where the mapping is unambiguous.
+/// A shelf's zeros sit at `f0 sqrt(A)` or `f0 / sqrt(A)`, not at `f0`, and at high Q they are a
+/// sharp resonant dip that three magnitude matches cannot place off the match points; so the
+/// zeros are mapped by the matched z-transform `z = exp(s T)` exactly like the poles (which
+/// keeps the dip's frequency and width, and at low Q the two real zeros), and the gain matches
+/// DC. Resonant zeros near or above Nyquist, where the mapping aliases, return `Err` (matched
+/// inside the audio band instead).
 fn resonant_zeros(
     s: &AnalogSection,
     bc0: f64,
@@ -484,15 +482,17 @@ fn resonant_zeros(
     }
     let wz = s.w0 * (s.n[0] / s.n[2]).sqrt();
     let zeta = s.n[1] / (2.0 * (s.n[0] * s.n[2]).sqrt());
-    if zeta >= RESONANT_ZERO_ZETA {
-        return None;
-    }
-    let wd = wz * (1.0 - zeta * zeta).sqrt();
-    if wd >= RESONANT_ZERO_LIMIT {
-        return Some(Err(()));
-    }
     let r = (-zeta * wz).exp();
-    let (c1, c2) = (-2.0 * r * wd.cos(), r * r);
+    let c1 = if zeta < 1.0 {
+        let wd = wz * (1.0 - zeta * zeta).sqrt();
+        if wd >= RESONANT_ZERO_LIMIT {
+            return Some(Err(()));
+        }
+        -2.0 * r * wd.cos()
+    } else {
+        -2.0 * r * (wz * (zeta * zeta - 1.0).sqrt()).cosh()
+    };
+    let c2 = r * r;
     let g = bc0.sqrt() / (1.0 + c1 + c2);
     Some(Ok(BiquadCoeffs {
         b0: g,

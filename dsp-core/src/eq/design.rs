@@ -325,6 +325,18 @@ pub fn match_section_after(
     prior_analog: &[AnalogSection],
     prior_digital: &[BiquadCoeffs],
 ) -> BiquadCoeffs {
+    match_section_with(s, prior_analog, prior_digital, true)
+}
+
+/// `bell_fit` selects the least-squares in-band fit for bells high in the band; the smooth bell
+/// of a split notch keeps the three-point match, because the fit's error at the notch's centre
+/// adds to the notch section's.
+fn match_section_with(
+    s: &AnalogSection,
+    prior_analog: &[AnalogSection],
+    prior_digital: &[BiquadCoeffs],
+    bell_fit: bool,
+) -> BiquadCoeffs {
     let target = |w: f64| {
         let mut t = s.magnitude_sq(w);
         for (a, d) in prior_analog.iter().zip(prior_digital) {
@@ -414,6 +426,13 @@ pub fn match_section_after(
     if s.n[0] == s.n[2] && s.n[0] == s.d[0] && s.d[0] == s.d[2] && s.w0 > IN_BAND_BELL {
         // A bell high in the band: DC, 20 kHz and a point on its lower skirt that moves up
         // to the centre as the bell narrows (`s.d[1]` is `1 / (A Q)`, so `q` is its Q).
+        let wc = s.w0.min(0.905 * PI);
+        let pts = [0.25 * wc, 0.5 * wc, 0.75 * wc, wc, 0.8 * PI, 0.905 * PI];
+        if bell_fit {
+            if let Some(c) = in_band_fit(&target, [ac0, ac1, ac2], h0, &pts, a1, a2) {
+                return c;
+            }
+        }
         let q = 1.0 / (s.d[1] * s.n[1]).sqrt();
         let wa = (s.w0 * q / (q + 0.6)).min(0.7 * PI);
         return in_band_match(&target, [ac0, ac1, ac2], h0, wa, 0.905 * PI, a1, a2);
@@ -534,6 +553,43 @@ fn in_band_match(
     let bc2 = (p1a * rb - ra * p1b) / det;
     let (b0, b1, b2) = numerator(bc0, bc1, bc2);
     BiquadCoeffs { b0, b1, b2, a1, a2 }
+}
+
+/// Like [`in_band_match`], but `B1, B2` by least squares of the relative error of `|H|^2` over
+/// `pts` (a 2x2 normal system: still closed form). `None` when the fit is not a realisable
+/// squared magnitude (negative at Nyquist or a negative discriminant in [`numerator`]).
+fn in_band_fit(
+    target: &impl Fn(f64) -> f64,
+    ac: [f64; 3],
+    h0: f64,
+    pts: &[f64],
+    a1: f64,
+    a2: f64,
+) -> Option<BiquadCoeffs> {
+    let bc0 = ac[0] * h0;
+    let (mut m11, mut m12, mut m22, mut v1, mut v2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &w in pts {
+        let (p0, p1, p2) = phis(w);
+        let t = target(w) * (ac[0] * p0 + ac[1] * p1 + ac[2] * p2);
+        if t <= 1e-300 {
+            continue;
+        }
+        let (x1, x2, r) = (p1 / t, p2 / t, 1.0 - bc0 * p0 / t);
+        m11 += x1 * x1;
+        m12 += x1 * x2;
+        m22 += x2 * x2;
+        v1 += x1 * r;
+        v2 += x2 * r;
+    }
+    let det = m11 * m22 - m12 * m12;
+    let bc1 = (v1 * m22 - m12 * v2) / det;
+    let bc2 = (m11 * v2 - m12 * v1) / det;
+    let half_sum = 0.5 * (bc0.sqrt() + bc1.max(0.0).sqrt());
+    if !(bc1 >= 0.0 && half_sum * half_sum + bc2 >= 0.0) {
+        return None;
+    }
+    let (b0, b1, b2) = numerator(bc0, bc1, bc2);
+    Some(BiquadCoeffs { b0, b1, b2, a1, a2 })
 }
 
 /// The orientation in which a band's poles lie at or below its zeros: a cut bell, a low-shelf
@@ -740,8 +796,9 @@ pub fn design_matched(
         let bell_db = 20.0 * (q / NOTCH_SPLIT_Q).log10();
         let qb = (q * NOTCH_SPLIT_Q).sqrt();
         out.coeffs[0] = match_section(&notch.sections[0]);
-        out.coeffs[1] =
-            design_matched(FilterType::Bell, slope, freq, bell_db, qb, sample_rate).coeffs[0];
+        // A cut bell (Q < 2): designed as the inverse of the boost, see `inverted`.
+        let boost = prototype(FilterType::Bell, slope, freq, -bell_db, qb, sample_rate);
+        out.coeffs[1] = invert_section(&match_section_with(&boost.sections[0], &[], &[], false));
         out.count = 2;
         return out;
     }

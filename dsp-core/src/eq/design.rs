@@ -357,11 +357,15 @@ fn match_section_with(
     if is_notch {
         // Zeros exactly on the unit circle at the notch frequency (a depth no three-point match
         // can guarantee: a double zero of |N|^2 is the edge of realisability); the gain is the
-        // geometric mean of the DC and Nyquist matches, which splits the residual error.
+        // geometric mean of the DC and Nyquist matches (splitting the residual error) for notches
+        // well below Nyquist.
         let c = s.w0.min(PI).cos();
         let g_dc = ac0.sqrt() * h0.sqrt() / (2.0 - 2.0 * c).max(1e-300);
         let g_ny = ac1.sqrt() * hpi.sqrt() / (2.0 + 2.0 * c).max(1e-300);
-        let g = (g_dc * g_ny).sqrt();
+        // Near Nyquist the digital notch cannot follow the analog slope there, so the weight of
+        // the Nyquist match fades out between 0.5 pi and 0.8 pi (DC only above).
+        let t = 0.5 * ((0.8 * PI - s.w0) / (0.3 * PI)).clamp(0.0, 1.0);
+        let g = g_dc.powf(1.0 - t) * g_ny.powf(t);
         return BiquadCoeffs {
             b0: g,
             b1: -2.0 * c * g,

@@ -80,15 +80,15 @@ fn div(a: C, b: C) -> C {
 /// The sections a band runs while a parameter glides (`design_matched`: closed form, redesigned
 /// every sample, no correction section), against the analog prototype on a coarser grid with
 /// the same stop-band exclusions: the glide path's worst deviation per type. The bounds are what
-/// this design measures today (a regression guard): within 0.3 dB only for tilt; up to ~3.9 dB
+/// this design measures today (a regression guard): within 0.3 dB only for tilt; up to ~5.2 dB
 /// near 20 kHz for shelves, notches and high cuts with their corner near Nyquist, for the 20 ms
 /// a glide lasts before the band crossfades to the corrected static design.
 #[test]
 fn glide_path_designs_stay_close_to_the_analog_prototype() {
     let kinds = [
         (FilterType::Bell, Slope::Db12, 0.9),
-        (FilterType::LowShelf, Slope::Db12, 3.8),
-        (FilterType::HighShelf, Slope::Db12, 3.8),
+        (FilterType::LowShelf, Slope::Db12, 5.2),
+        (FilterType::HighShelf, Slope::Db12, 5.2),
         (FilterType::Notch, Slope::Db12, 3.1),
         (FilterType::BandPass, Slope::Db12, 1.1),
         (FilterType::Tilt, Slope::Db12, 0.3),
@@ -275,9 +275,9 @@ fn matched_designs_track_the_analog_prototype_to_20k() {
     // excluded above, as is usual for magnitude-matching figures.
     for (kind, bound) in [
         ("Bell", 0.55),
-        ("LowShelf", 1.1),
-        ("HighShelf", 1.1),
-        ("Notch", 1.0),
+        ("LowShelf", 0.8),
+        ("HighShelf", 0.8),
+        ("Notch", 0.8),
         ("LowCut", 1.9),
         ("HighCut", 1.1),
     ] {

@@ -485,7 +485,8 @@ fn match_section_with(
     BiquadCoeffs { b0, b1, b2, a1, a2 }
 }
 
-/// Highest resonant zero angle mapped exactly (21.4 kHz at 44.1 kHz).
+/// Highest resonant zero angle mapped exactly (21.4 kHz at 44.1 kHz), rising to 0.995 pi for
+/// zeros with Q above 5.
 const RESONANT_ZERO_LIMIT: f64 = 0.97 * PI;
 
 /// A shelf's zeros sit at `f0 sqrt(A)` or `f0 / sqrt(A)`, not at `f0`, and at high Q they are a
@@ -508,7 +509,10 @@ fn resonant_zeros(
     let r = (-zeta * wz).exp();
     let c1 = if zeta < 1.0 {
         let wd = wz * (1.0 - zeta * zeta).sqrt();
-        if wd >= RESONANT_ZERO_LIMIT {
+        // A sharp dip just above 20 kHz still shapes the top of the band and maps well; a
+        // broad one that close to Nyquist aliases, so the limit rises with the zeros' Q.
+        let limit = RESONANT_ZERO_LIMIT + 0.025 * PI * ((0.25 - zeta) / 0.15).clamp(0.0, 1.0);
+        if wd >= limit {
             return Some(Err(()));
         }
         -2.0 * r * wd.cos()

@@ -92,9 +92,9 @@ fn glide_path_designs_stay_close_to_the_analog_prototype() {
         (FilterType::Notch, Slope::Db12, 3.1),
         (FilterType::BandPass, Slope::Db12, 1.1),
         (FilterType::Tilt, Slope::Db12, 0.3),
-        (FilterType::LowCut, Slope::Db48, 0.9),
+        (FilterType::LowCut, Slope::Db48, 0.5),
         (FilterType::HighCut, Slope::Db48, 3.9),
-        (FilterType::LowCut, Slope::Db18, 1.9),
+        (FilterType::LowCut, Slope::Db18, 1.0),
         (FilterType::HighCut, Slope::Db18, 1.4),
     ];
     let f0s: Vec<f64> = (0..=15)
@@ -278,7 +278,7 @@ fn matched_designs_track_the_analog_prototype_to_20k() {
         ("LowShelf", 0.8),
         ("HighShelf", 0.8),
         ("Notch", 0.8),
-        ("LowCut", 1.9),
+        ("LowCut", 1.0),
         ("HighCut", 1.1),
     ] {
         let w = worst_of(&|k| k.starts_with(kind));

@@ -34,7 +34,7 @@
 //! frequency 10 Hz..20 kHz, static design with its correction sections): within 0.3 dB for
 //! band-pass (0.07 dB) and tilt (0.26 dB) over the whole grid, bells up to 5 kHz, shelves with
 //! Q 4..18 up to 10 kHz, notches with Q > 2 and low cuts up to 10 kHz; worst over the whole grid
-//! 0.51 dB for bells, 0.79 dB for shelves and notches, 1.85 dB low cut and 1.04 dB high cut (in
+//! 0.51 dB for bells, 0.79 dB for shelves and notches, 0.92 dB low cut and 1.04 dB high cut (in
 //! the stop band around -55 dB).
 //!
 //! Every band type is a cascade of at most [`MAX_SECTIONS`] such sections, each described by a
@@ -396,11 +396,27 @@ fn match_section_with(
     }
     if s.n == [0.0, 0.0, 1.0] || (s.n == [0.0, 1.0, 0.0] && s.d[2] == 0.0) {
         // High-pass: the analog zeros at DC stay there (a double zero for the second-order
-        // section, a single one for the first-order one); the gain matches Nyquist.
-        let (b0, b1, b2) = if s.d[2] == 0.0 {
-            (0.5 * gpi, -0.5 * gpi, 0.0)
+        // section, a single one for the first-order one); the gain matches Nyquist, or, as
+        // the corner nears Nyquist and the audio band becomes all skirt, the stop band at
+        // w0 / 20 (geometric blend, up to halfway at 0.9 pi: the two errors balance there).
+        let wl = 0.05 * s.w0;
+        let (l0, l1, l2) = phis(wl);
+        let tl = target(wl) * (ac0 * l0 + ac1 * l1 + ac2 * l2);
+        let gl = if s.d[2] == 0.0 {
+            (tl / l1).sqrt()
         } else {
-            (0.25 * gpi, -0.5 * gpi, 0.25 * gpi)
+            tl.sqrt() / l1
+        };
+        let t = 0.5 * ((s.w0 - 0.5 * PI) / (0.4 * PI)).clamp(0.0, 1.0);
+        let g = if gl.is_finite() && gl > 0.0 {
+            gpi.powf(1.0 - t) * gl.powf(t)
+        } else {
+            gpi
+        };
+        let (b0, b1, b2) = if s.d[2] == 0.0 {
+            (0.5 * g, -0.5 * g, 0.0)
+        } else {
+            (0.25 * g, -0.5 * g, 0.25 * g)
         };
         return BiquadCoeffs { b0, b1, b2, a1, a2 };
     }

@@ -9,11 +9,7 @@ pub fn first_difference(a: &Audio, b: &Audio) -> Option<(usize, usize)> {
     let mut first: Option<(usize, usize)> = None;
     for (c, (x, y)) in a.iter().zip(b).enumerate() {
         assert_eq!(x.len(), y.len(), "lengths differ");
-        if let Some(i) = x
-            .iter()
-            .zip(y)
-            .position(|(p, q)| p.to_bits() != q.to_bits())
-        {
+        if let Some(i) = x.iter().zip(y).position(|(p, q)| p.to_bits() != q.to_bits()) {
             if first.is_none_or(|(f, _)| i < f) {
                 first = Some((i, c));
             }
@@ -30,12 +26,7 @@ pub fn describe_difference(a: &Audio, b: &Audio) -> String {
             let count: usize = a
                 .iter()
                 .zip(b)
-                .map(|(x, y)| {
-                    x.iter()
-                        .zip(y)
-                        .filter(|(p, q)| p.to_bits() != q.to_bits())
-                        .count()
-                })
+                .map(|(x, y)| x.iter().zip(y).filter(|(p, q)| p.to_bits() != q.to_bits()).count())
                 .sum();
             let max = a
                 .iter()
@@ -73,12 +64,9 @@ pub fn peak(a: &Audio) -> f32 {
 }
 
 pub fn rms(a: &Audio) -> f64 {
-    let (sum, n) = a
-        .iter()
-        .flat_map(|c| c.iter())
-        .fold((0.0f64, 0usize), |(s, n), v| {
-            (s + (*v as f64) * (*v as f64), n + 1)
-        });
+    let (sum, n) = a.iter().flat_map(|c| c.iter()).fold((0.0f64, 0usize), |(s, n), v| {
+        (s + (*v as f64) * (*v as f64), n + 1)
+    });
     if n == 0 {
         0.0
     } else {
@@ -148,9 +136,7 @@ pub fn impulse(channels: usize, len: usize, at: usize, amplitude: f32) -> Audio 
 
 /// Scales every sample by `gain`.
 pub fn scaled(a: &Audio, gain: f32) -> Audio {
-    a.iter()
-        .map(|c| c.iter().map(|v| v * gain).collect())
-        .collect()
+    a.iter().map(|c| c.iter().map(|v| v * gain).collect()).collect()
 }
 
 #[cfg(test)]

@@ -73,12 +73,7 @@ impl LathePlugin {
             .map(|l| {
                 let l = l.trim_end_matches(',').trim_matches('"');
                 let f: Vec<&str> = l.split(" | ").collect();
-                assert_eq!(
-                    f.len(),
-                    5,
-                    "malformed FROZEN line in plugins/{}: {l}",
-                    self.dir
-                );
+                assert_eq!(f.len(), 5, "malformed FROZEN line in plugins/{}: {l}", self.dir);
                 FrozenParam {
                     id: f[0].to_string(),
                     name: f[1].to_string(),
@@ -88,11 +83,7 @@ impl LathePlugin {
                 }
             })
             .collect();
-        assert!(
-            !params.is_empty(),
-            "empty FROZEN list in plugins/{}",
-            self.dir
-        );
+        assert!(!params.is_empty(), "empty FROZEN list in plugins/{}", self.dir);
         params
     }
 
@@ -140,13 +131,7 @@ pub fn bundle_dir() -> PathBuf {
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|t| {
-            if t.is_relative() {
-                workspace_root().join(t)
-            } else {
-                t
-            }
-        })
+        .map(|t| if t.is_relative() { workspace_root().join(t) } else { t })
         .unwrap_or_else(|| workspace_root().join("target"));
     target.join("bundled")
 }
@@ -172,9 +157,7 @@ fn newest_mtime(dir: &Path, newest: &mut Option<(SystemTime, PathBuf)>) {
 /// A bundle older than the code it is built from would test stale code: fail and say so.
 /// `LATHE_ALLOW_STALE_BUNDLES=1` turns this off (for testing a bundle copied from elsewhere).
 fn check_not_stale(bundle: &Path, dir: &str) {
-    if std::env::var_os("LATHE_ALLOW_STALE_BUNDLES").is_some()
-        || std::env::var_os("LATHE_BUNDLE_DIR").is_some()
-    {
+    if std::env::var_os("LATHE_ALLOW_STALE_BUNDLES").is_some() || std::env::var_os("LATHE_BUNDLE_DIR").is_some() {
         return;
     }
     let Ok(built) = bundle.metadata().and_then(|m| m.modified()) else {

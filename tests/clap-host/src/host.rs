@@ -11,8 +11,8 @@ use clack_extensions::audio_ports::PluginAudioPorts;
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
-    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags, ParamRescanFlags,
-    PluginParams,
+    HostParams, HostParamsImplMainThread, HostParamsImplShared, ParamClearFlags,
+    ParamRescanFlags, PluginParams,
 };
 use clack_extensions::state::{HostState, HostStateImpl, PluginState};
 use clack_extensions::thread_check::{HostThreadCheck, HostThreadCheckImpl};
@@ -109,11 +109,7 @@ impl Shared {
             self.violation(format!(
                 "{call} was called on thread {:?} ({}), not on the main thread",
                 thread::current().id(),
-                if on_audio_thread() {
-                    "an audio thread"
-                } else {
-                    "another thread"
-                }
+                if on_audio_thread() { "an audio thread" } else { "another thread" }
             ));
         }
     }
@@ -218,10 +214,7 @@ impl HostLatencyImpl for MainThread<'_> {
 impl HostStateImpl for MainThread<'_> {
     fn mark_dirty(&self) {
         self.shared.require_main("clap_host_state.mark_dirty");
-        self.shared
-            .record
-            .marked_dirty
-            .fetch_add(1, Ordering::SeqCst);
+        self.shared.record.marked_dirty.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -265,9 +258,6 @@ mod tests {
         assert!(!shared.is_audio_thread());
         let v = shared.record.violations.lock().unwrap();
         assert_eq!(v.len(), 1, "{v:?}");
-        assert!(
-            v[0].contains("latency.changed") && v[0].contains("audio thread"),
-            "{v:?}"
-        );
+        assert!(v[0].contains("latency.changed") && v[0].contains("audio thread"), "{v:?}");
     }
 }

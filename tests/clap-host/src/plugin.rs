@@ -25,8 +25,7 @@ pub struct Descriptor {
 }
 
 fn cstr(c: Option<&std::ffi::CStr>) -> String {
-    c.map(|c| c.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    c.map(|c| c.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// All descriptors in a bundle's plugin factory.
@@ -98,8 +97,7 @@ impl ParamInfo {
     }
     /// The number of steps of a stepped parameter (`max - min`), `None` for continuous ones.
     pub fn steps(&self) -> Option<u32> {
-        self.is_stepped()
-            .then(|| (self.max - self.min).round() as u32)
+        self.is_stepped().then(|| (self.max - self.min).round() as u32)
     }
 }
 
@@ -227,9 +225,7 @@ impl Plugin {
                 .map(|i| {
                     let info = ports
                         .get(&handle, i, is_input, &mut buf)
-                        .unwrap_or_else(|| {
-                            panic!("audio port {i} (input: {is_input}) has no info")
-                        });
+                        .unwrap_or_else(|| panic!("audio port {i} (input: {is_input}) has no info"));
                     PortInfo {
                         id: info.id.get(),
                         name: String::from_utf8_lossy(info.name).into_owned(),
@@ -314,14 +310,9 @@ impl Plugin {
     pub fn value_to_text(&mut self, id: u32, value: f64) -> Option<String> {
         let ext = self.params_ext();
         let mut buf = [0u8; 256];
-        ext.value_to_text(
-            &self.instance.plugin_handle(),
-            ClapId::new(id),
-            value,
-            &mut buf,
-        )
-        .ok()
-        .map(|b| String::from_utf8_lossy(b).into_owned())
+        ext.value_to_text(&self.instance.plugin_handle(), ClapId::new(id), value, &mut buf)
+            .ok()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 
     pub fn text_to_value(&mut self, id: u32, text: &str) -> Option<f64> {
@@ -348,7 +339,10 @@ impl Plugin {
             ));
         }
         let mut out = EventBuffer::new();
-        let mut handle = self.instance.inactive_plugin_handle().expect("inactive");
+        let mut handle = self
+            .instance
+            .inactive_plugin_handle()
+            .expect("inactive");
         ext.flush(&mut handle, &events.as_input(), &mut out.as_output());
     }
 
@@ -360,10 +354,7 @@ impl Plugin {
     pub fn set_text(&mut self, string_id: &str, text: &str) {
         let id = hash_param_id(string_id);
         let v = self.text_to_value(id, text).unwrap_or_else(|| {
-            panic!(
-                "{}: {string_id} does not accept the text {text:?}",
-                self.clap_id
-            )
+            panic!("{}: {string_id} does not accept the text {text:?}", self.clap_id)
         });
         self.set_param(id, v);
     }
@@ -430,12 +421,7 @@ impl Plugin {
         let processor = self
             .instance
             .activate(|_, _| (), config)
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{}: activate({sample_rate}, {max_block}) failed: {e}",
-                    self.clap_id
-                )
-            });
+            .unwrap_or_else(|e| panic!("{}: activate({sample_rate}, {max_block}) failed: {e}", self.clap_id));
         self.processor = Some(processor);
         self.config = Some(config);
         self.pump();

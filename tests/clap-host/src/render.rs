@@ -90,10 +90,7 @@ impl BlockBuffers {
                 .collect()
         };
         Self {
-            in_ports: AudioPorts::with_capacity(
-                in_channels.iter().sum::<u32>() as usize,
-                in_channels.len(),
-            ),
+            in_ports: AudioPorts::with_capacity(in_channels.iter().sum::<u32>() as usize, in_channels.len()),
             out_ports: AudioPorts::with_capacity(
                 out_channels.iter().sum::<u32>() as usize,
                 out_channels.len(),
@@ -137,12 +134,8 @@ impl BlockBuffers {
         }
         self.events.clear();
         for c in initial {
-            self.events.push(&ParamValueEvent::new(
-                0,
-                ClapId::new(c.id),
-                Pckn::match_all(),
-                c.value,
-            ));
+            self.events
+                .push(&ParamValueEvent::new(0, ClapId::new(c.id), Pckn::match_all(), c.value));
         }
         while *next_event < events.len() && events[*next_event].sample < pos + len {
             let e = events[*next_event];
@@ -157,17 +150,14 @@ impl BlockBuffers {
         }
         self.out_events.clear();
 
-        let input = self
-            .in_ports
-            .with_input_buffers(self.scratch_in.iter_mut().map(|port| {
-                AudioPortBuffer {
-                    latency: 0,
-                    channels: AudioPortBufferType::f32_input_only(
-                        port.iter_mut()
-                            .map(|c| InputChannel::variable(&mut c[..len])),
-                    ),
-                }
-            }));
+        let input = self.in_ports.with_input_buffers(self.scratch_in.iter_mut().map(|port| {
+            AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_input_only(
+                    port.iter_mut().map(|c| InputChannel::variable(&mut c[..len])),
+                ),
+            }
+        }));
         let mut output = self
             .out_ports
             .with_output_buffers(self.scratch_out.iter_mut().map(|port| AudioPortBuffer {
@@ -216,11 +206,7 @@ impl Plugin {
     /// [`Plugin::run`], calling `on_main(self)` on the main thread again and again while the
     /// audio thread processes (what a DAW's GUI thread does during playback: read values, save or
     /// load state...). While processing, parameter changes are queued for the next session.
-    pub fn run_with(
-        &mut self,
-        steps: &[Step],
-        mut on_main: impl FnMut(&mut Plugin),
-    ) -> Vec<Vec<Audio>> {
+    pub fn run_with(&mut self, steps: &[Step], mut on_main: impl FnMut(&mut Plugin)) -> Vec<Vec<Audio>> {
         let processor = self
             .processor
             .take()
@@ -230,31 +216,16 @@ impl Plugin {
         let out_ch: Vec<u32> = self.layout.outputs.iter().map(|p| p.channels).collect();
         let mut initial = std::mem::take(&mut self.pending);
         for step in steps {
-            if let Step::Process {
-                inputs,
-                events,
-                blocks,
-            } = step
-            {
-                assert!(
-                    blocks.max() <= max_block,
-                    "block size {} > max_frames_count {max_block}",
-                    blocks.max()
-                );
+            if let Step::Process { inputs, events, blocks } = step {
+                assert!(blocks.max() <= max_block, "block size {} > max_frames_count {max_block}", blocks.max());
                 let n = input_len(inputs);
                 for i in inputs.iter() {
                     for c in i {
                         assert_eq!(c.len(), n, "all input channels must have the same length");
                     }
                 }
-                assert!(
-                    events.windows(2).all(|w| w[0].sample <= w[1].sample),
-                    "events must be sorted"
-                );
-                assert!(
-                    events.iter().all(|e| e.sample < n.max(1)),
-                    "event past the end of the render"
-                );
+                assert!(events.windows(2).all(|w| w[0].sample <= w[1].sample), "events must be sorted");
+                assert!(events.iter().all(|e| e.sample < n.max(1)), "event past the end of the render");
             }
         }
 
@@ -269,11 +240,7 @@ impl Plugin {
                 for step in steps {
                     match step {
                         Step::Reset => started.reset(),
-                        Step::Process {
-                            inputs,
-                            events,
-                            blocks,
-                        } => {
+                        Step::Process { inputs, events, blocks } => {
                             let n = input_len(inputs);
                             let mut out: Vec<Audio> = out_ch
                                 .iter()
@@ -282,20 +249,9 @@ impl Plugin {
                             let mut pos = 0;
                             let mut next = 0;
                             for len in blocks.sizes(n) {
-                                let first = if pos == 0 {
-                                    std::mem::take(&mut initial)
-                                } else {
-                                    vec![]
-                                };
+                                let first = if pos == 0 { std::mem::take(&mut initial) } else { vec![] };
                                 buffers.process_block(
-                                    &mut started,
-                                    inputs,
-                                    &mut out,
-                                    pos,
-                                    len,
-                                    events,
-                                    &mut next,
-                                    &first,
+                                    &mut started, inputs, &mut out, pos, len, events, &mut next, &first,
                                 );
                                 pos += len;
                             }
@@ -329,16 +285,8 @@ impl Plugin {
 
     /// Renders `inputs` in one session and returns the main output port's audio.
     pub fn render(&mut self, inputs: &[Audio], events: &[ParamEvent], blocks: Blocks) -> Audio {
-        let mut outs = self.run(&[Step::Process {
-            inputs,
-            events,
-            blocks,
-        }]);
-        outs.pop()
-            .unwrap()
-            .into_iter()
-            .next()
-            .expect("the plugin has no output port")
+        let mut outs = self.run(&[Step::Process { inputs, events, blocks }]);
+        outs.pop().unwrap().into_iter().next().expect("the plugin has no output port")
     }
 
     /// Renders the main input only (other input ports silent) in `block`-sized blocks.

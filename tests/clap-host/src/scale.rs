@@ -95,9 +95,7 @@ pub fn realtime_factor_of(
             }
             std::thread::park_timeout(Duration::from_millis(5));
         }
-        audio
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+        audio.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
     });
     for (p, s) in plugins.iter_mut().zip(stopped) {
         p.processor = Some(s);

@@ -4,9 +4,9 @@
 
 use crate::analysis::*;
 use crate::bundles::{hash_param_id, LathePlugin, ALL};
-use crate::music;
 use crate::plugin::{descriptors, ParamChange, ParamInfo, Plugin};
 use crate::render::{Audio, Blocks, ParamEvent, Step};
+use crate::music;
 use dsp_core::signal::Rng;
 
 /// What the generic checks need to know about one plugin.
@@ -40,9 +40,7 @@ impl Spec {
             .enumerate()
             .map(|(i, port)| {
                 let m = music(sample_rate, seconds, seed + 1000 * i as u64);
-                (0..port.channels as usize)
-                    .map(|c| m[c % 2].clone())
-                    .collect()
+                (0..port.channels as usize).map(|c| m[c % 2].clone()).collect()
             })
             .collect()
     }
@@ -62,11 +60,7 @@ pub fn random_settings(p: &mut Plugin, seed: u64) -> Vec<ParamChange> {
         .filter(|i| !i.is_readonly())
         .map(|i| ParamChange {
             id: i.id,
-            value: if i.is_bypass() {
-                i.min
-            } else {
-                i.at(rng.uniform())
-            },
+            value: if i.is_bypass() { i.min } else { i.at(rng.uniform()) },
         })
         .collect()
 }
@@ -76,52 +70,23 @@ pub fn random_settings(p: &mut Plugin, seed: u64) -> Vec<ParamChange> {
 pub fn descriptor_and_ports(spec: &Spec) {
     let p = spec.plugin;
     let ds = descriptors(&p.entry());
-    assert_eq!(
-        ds.len(),
-        1,
-        "{}: the bundle should export exactly one plugin: {ds:#?}",
-        p.name
-    );
+    assert_eq!(ds.len(), 1, "{}: the bundle should export exactly one plugin: {ds:#?}", p.name);
     let d = &ds[0];
     assert_eq!(d.id, p.clap_id);
     assert_eq!(d.name, p.name);
     assert!(!d.vendor.is_empty(), "{}: no vendor", p.name);
     assert_eq!(d.version, env!("CARGO_PKG_VERSION"), "{}: version", p.name);
-    assert!(
-        d.features.iter().any(|f| f == "audio-effect"),
-        "{}: features {:?} lack audio-effect",
-        p.name,
-        d.features
-    );
+    assert!(d.features.iter().any(|f| f == "audio-effect"), "{}: features {:?} lack audio-effect", p.name, d.features);
     for f in spec.features {
-        assert!(
-            d.features.iter().any(|x| x == f),
-            "{}: features {:?} lack {f}",
-            p.name,
-            d.features
-        );
+        assert!(d.features.iter().any(|x| x == f), "{}: features {:?} lack {f}", p.name, d.features);
     }
     let inst = spec.new_instance();
     let ports = inst.audio_ports();
     let main_in = ports.inputs.first().expect("no input port");
     let main_out = ports.outputs.first().expect("no output port");
-    assert!(
-        main_in.is_main && main_in.channels == 2,
-        "{}: main input {main_in:?}",
-        p.name
-    );
-    assert!(
-        main_out.is_main && main_out.channels == 2,
-        "{}: main output {main_out:?}",
-        p.name
-    );
-    assert_eq!(
-        ports.outputs.len(),
-        1,
-        "{}: outputs {:?}",
-        p.name,
-        ports.outputs
-    );
+    assert!(main_in.is_main && main_in.channels == 2, "{}: main input {main_in:?}", p.name);
+    assert!(main_out.is_main && main_out.channels == 2, "{}: main output {main_out:?}", p.name);
+    assert_eq!(ports.outputs.len(), 1, "{}: outputs {:?}", p.name, ports.outputs);
 }
 
 // ------------------------------------------------------------------------------ parameters
@@ -146,10 +111,7 @@ pub fn parameters_match_frozen_contract(spec: &Spec) {
             continue;
         };
         if info.name != f.name {
-            problems.push(format!(
-                "{}: name {:?}, frozen {:?}",
-                f.id, info.name, f.name
-            ));
+            problems.push(format!("{}: name {:?}, frozen {:?}", f.id, info.name, f.name));
         }
         let text = |p: &mut Plugin, v| p.value_to_text(id, v).unwrap_or_else(|| "<none>".into());
         for (what, v, want) in [
@@ -159,28 +121,18 @@ pub fn parameters_match_frozen_contract(spec: &Spec) {
         ] {
             let got = text(&mut p, v);
             if &got != want {
-                problems.push(format!(
-                    "{}: {what} displays {got:?}, frozen {want:?}",
-                    f.id
-                ));
+                problems.push(format!("{}: {what} displays {got:?}, frozen {want:?}", f.id));
             }
         }
         let now = p.get_value(id).unwrap();
         if now != info.default {
-            problems.push(format!(
-                "{}: a fresh instance has value {now}, default {}",
-                f.id, info.default
-            ));
+            problems.push(format!("{}: a fresh instance has value {now}, default {}", f.id, info.default));
         }
         if info.is_hidden() {
             problems.push(format!("{}: hidden", f.id));
         }
         if (f.id == "bypass") != info.is_bypass() {
-            problems.push(format!(
-                "{}: CLAP_PARAM_IS_BYPASS flag is {}",
-                f.id,
-                info.is_bypass()
-            ));
+            problems.push(format!("{}: CLAP_PARAM_IS_BYPASS flag is {}", f.id, info.is_bypass()));
         }
     }
     for info in &params {
@@ -188,12 +140,7 @@ pub fn parameters_match_frozen_contract(spec: &Spec) {
             problems.push(format!("extra parameter not in the frozen list: {info:?}"));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{}:\n{}",
-        spec.plugin.name,
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "{}:\n{}", spec.plugin.name, problems.join("\n"));
 }
 
 /// Forms a user may type for a displayed value ("-3.0 dB" -> "-3", "1.50 kHz" -> "1.5k").
@@ -212,11 +159,7 @@ pub fn typed_forms(display: &str) -> Vec<String> {
         out.extend([num(n), format!("{}dB", num(n)), format!("{} db", num(n))]);
     } else if let Some(n) = d.strip_suffix(" kHz") {
         let v: f64 = n.parse().unwrap();
-        out.extend([
-            format!("{}k", num(n)),
-            format!("{}", (v * 1000.0).round()),
-            format!("{} kHz", num(n)),
-        ]);
+        out.extend([format!("{}k", num(n)), format!("{}", (v * 1000.0).round()), format!("{} kHz", num(n))]);
     } else if let Some(n) = d.strip_suffix(" Hz") {
         out.extend([num(n), format!("{}hz", num(n))]);
     } else if let Some(n) = d.strip_suffix(" ms") {
@@ -224,10 +167,7 @@ pub fn typed_forms(display: &str) -> Vec<String> {
         out.extend([num(n), format!("{}ms", num(n)), format!("{} s", v / 1000.0)]);
     } else if let Some(n) = d.strip_suffix(" s") {
         let v: f64 = n.parse().unwrap();
-        out.extend([
-            format!("{}s", num(n)),
-            format!("{} ms", (v * 1000.0).round()),
-        ]);
+        out.extend([format!("{}s", num(n)), format!("{} ms", (v * 1000.0).round())]);
     } else if let Some(n) = d.strip_suffix(" %") {
         out.extend([num(n), format!("{}%", num(n))]);
     } else if let Some(n) = d.strip_suffix(":1") {
@@ -259,19 +199,7 @@ pub fn value_text_round_trips(spec: &Spec) {
     for info in p.params() {
         let positions: Vec<f64> = match info.steps() {
             Some(s) => (0..=s).map(|k| k as f64 / s.max(1) as f64).collect(),
-            None => vec![
-                0.0,
-                0.01,
-                0.1,
-                0.25,
-                1.0 / 3.0,
-                0.5,
-                0.66,
-                0.75,
-                0.9,
-                0.99,
-                1.0,
-            ],
+            None => vec![0.0, 0.01, 0.1, 0.25, 1.0 / 3.0, 0.5, 0.66, 0.75, 0.9, 0.99, 1.0],
         };
         for n in positions {
             let v = info.at(n);
@@ -280,18 +208,12 @@ pub fn value_text_round_trips(spec: &Spec) {
                 continue;
             };
             let Some(back) = p.text_to_value(info.id, &text) else {
-                problems.push(format!(
-                    "{}: text_to_value({text:?}) failed (from {v})",
-                    info.name
-                ));
+                problems.push(format!("{}: text_to_value({text:?}) failed (from {v})", info.name));
                 continue;
             };
             let again = p.value_to_text(info.id, back).unwrap_or_default();
             if again != text {
-                problems.push(format!(
-                    "{}: {v} -> {text:?} -> {back} -> {again:?}",
-                    info.name
-                ));
+                problems.push(format!("{}: {v} -> {text:?} -> {back} -> {again:?}", info.name));
             }
             let err = (info.position(back) - info.position(v)).abs();
             // Stepped values travel through nice-plug as f32 normalized values times the step
@@ -306,33 +228,18 @@ pub fn value_text_round_trips(spec: &Spec) {
                     info.name, err
                 ));
             } else if err > 0.02 {
-                coarse.push(format!(
-                    "{}: knob {:.2} shows {text:?}, which reads back as knob {:.2}",
-                    info.name,
-                    info.position(v),
-                    info.position(back)
-                ));
+                coarse.push(format!("{}: knob {:.2} shows {text:?}, which reads back as knob {:.2}", info.name, info.position(v), info.position(back)));
             }
             // Stepped parameters (enums, switches) accept their displayed names; the typed
             // shorthands are for continuous values.
-            let typed_forms = if info.is_stepped() {
-                vec![]
-            } else {
-                typed_forms(&text)
-            };
+            let typed_forms = if info.is_stepped() { vec![] } else { typed_forms(&text) };
             for typed in typed_forms {
                 match p.text_to_value(info.id, &typed) {
-                    None => problems.push(format!(
-                        "{}: typed {typed:?} (for {text:?}) is rejected",
-                        info.name
-                    )),
+                    None => problems.push(format!("{}: typed {typed:?} (for {text:?}) is rejected", info.name)),
                     Some(t) => {
                         let shown = p.value_to_text(info.id, t).unwrap_or_default();
                         if shown != text {
-                            problems.push(format!(
-                                "{}: typed {typed:?} gives {shown:?}, expected {text:?}",
-                                info.name
-                            ));
+                            problems.push(format!("{}: typed {typed:?} gives {shown:?}, expected {text:?}", info.name));
                         }
                     }
                 }
@@ -342,29 +249,16 @@ pub fn value_text_round_trips(spec: &Spec) {
         if !info.is_stepped() {
             for garbage in ["abc", "", "nan", "inf", "--3"] {
                 if let Some(v) = p.text_to_value(info.id, garbage) {
-                    problems.push(format!(
-                        "{}: garbage {garbage:?} was accepted as {v}",
-                        info.name
-                    ));
+                    problems.push(format!("{}: garbage {garbage:?} was accepted as {v}", info.name));
                 }
             }
         }
     }
     assert!(checked > 0);
     if !coarse.is_empty() {
-        println!(
-            "{}: coarse display resolution (typing the shown value moves the knob > 2 %):\n{}",
-            spec.plugin.name,
-            coarse.join("\n")
-        );
+        println!("{}: coarse display resolution (typing the shown value moves the knob > 2 %):\n{}", spec.plugin.name, coarse.join("\n"));
     }
-    assert!(
-        problems.is_empty(),
-        "{}: {} problems:\n{}",
-        spec.plugin.name,
-        problems.len(),
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "{}: {} problems:\n{}", spec.plugin.name, problems.len(), problems.join("\n"));
 }
 
 /// On/Off switches read typed text correctly: "On"/"off" in any case, "1"/"0" as On/Off (or
@@ -374,46 +268,27 @@ pub fn switches_read_typed_text(spec: &Spec) {
     let mut problems = Vec::new();
     for info in p.params().into_iter().filter(|i| i.steps() == Some(1)) {
         let (off, on) = (info.min, info.max);
-        if p.value_to_text(info.id, off).as_deref() != Some("Off")
-            || p.value_to_text(info.id, on).as_deref() != Some("On")
-        {
+        if p.value_to_text(info.id, off).as_deref() != Some("Off") || p.value_to_text(info.id, on).as_deref() != Some("On") {
             continue; // a two-choice enum, not a switch
         }
         let id = info.id;
         for (typed, want) in [("On", Some(on)), ("off", Some(off)), ("ON", Some(on))] {
             if p.text_to_value(id, typed) != want {
-                problems.push(format!(
-                    "{}: {typed:?} -> {:?}",
-                    info.name,
-                    p.text_to_value(id, typed)
-                ));
+                problems.push(format!("{}: {typed:?} -> {:?}", info.name, p.text_to_value(id, typed)));
             }
         }
         for (typed, wrong) in [("1", Some(off)), ("0", Some(on))] {
             if p.text_to_value(id, typed) == wrong {
-                problems.push(format!(
-                    "{}: typed {typed:?} is read as {}",
-                    info.name,
-                    if wrong == Some(off) { "Off" } else { "On" }
-                ));
+                problems.push(format!("{}: typed {typed:?} is read as {}", info.name, if wrong == Some(off) { "Off" } else { "On" }));
             }
         }
         for garbage in ["abc", "maybe"] {
             if let Some(v) = p.text_to_value(id, garbage) {
-                problems.push(format!(
-                    "{}: garbage {garbage:?} is accepted as {}",
-                    info.name,
-                    if v == on { "On" } else { "Off" }
-                ));
+                problems.push(format!("{}: garbage {garbage:?} is accepted as {}", info.name, if v == on { "On" } else { "Off" }));
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{}: switches misread typed text:\n{}",
-        spec.plugin.name,
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "{}: switches misread typed text:\n{}", spec.plugin.name, problems.join("\n"));
 }
 
 // ------------------------------------------------------------------------------ processing
@@ -426,10 +301,7 @@ pub fn block_schedules() -> Vec<Blocks> {
         Blocks::Fixed(32),
         Blocks::Fixed(512),
         Blocks::Fixed(4096),
-        Blocks::Random {
-            seed: 99,
-            max: 4096,
-        },
+        Blocks::Random { seed: 99, max: 4096 },
     ]
 }
 
@@ -449,11 +321,7 @@ pub fn processes_at_all_rates_and_block_sizes(spec: &Spec, seconds: f64) {
                 panic!("{what}: non-finite output {v} at sample {s} channel {c}");
             }
             let (pk, level, in_level) = (peak(&out), rms(&out), rms(&inputs[0]));
-            assert!(
-                pk < 8.0,
-                "{what}: output peak {pk} (+{:.1} dBFS)",
-                db(pk as f64)
-            );
+            assert!(pk < 8.0, "{what}: output peak {pk} (+{:.1} dBFS)", db(pk as f64));
             assert!(
                 level > in_level * 0.01,
                 "{what}: output level {:.1} dB vs input {:.1} dB: (nearly) silent",
@@ -485,23 +353,12 @@ pub fn sample_accurate_change(spec: &Spec, block: usize, at: usize) -> usize {
         let id = hash_param_id(sid);
         let value = p.text_to_value(id, text).expect("gain text");
         let inputs = spec.inputs(&p, sr, 0.4, 21);
-        let events = if event {
-            vec![ParamEvent {
-                sample: at,
-                id,
-                value,
-            }]
-        } else {
-            vec![]
-        };
+        let events = if event { vec![ParamEvent { sample: at, id, value }] } else { vec![] };
         (p.render(&inputs, &events, Blocks::Fixed(block)), latency)
     };
     let (reference, latency) = render(false);
     let (changed, _) = render(true);
-    let what = format!(
-        "{}: {sid} = {text} at sample {at} (blocks of {block}, latency {latency})",
-        spec.plugin.name
-    );
+    let what = format!("{}: {sid} = {text} at sample {at} (blocks of {block}, latency {latency})", spec.plugin.name);
     let Some((first, _)) = first_difference(&reference, &changed) else {
         panic!("{what}: the change had no effect at all");
     };
@@ -518,10 +375,7 @@ pub fn sample_accurate_change(spec: &Spec, block: usize, at: usize) -> usize {
         let settle = at + latency as usize + (0.05 * sr) as usize;
         let n = reference[0].len();
         let got = db(rms(&slice(&changed, settle..n))) - db(rms(&slice(&reference, settle..n)));
-        assert!(
-            (got - want).abs() < 0.3,
-            "{what}: level changed by {got:.2} dB, expected {want} dB"
-        );
+        assert!((got - want).abs() < 0.3, "{what}: level changed by {got:.2} dB, expected {want} dB");
     }
     first
 }
@@ -536,43 +390,24 @@ pub fn block_size_invariance(spec: &Spec, seconds: f64) {
     let n = (sr * seconds) as usize;
     let mut rng = Rng::new(0xB10C);
     let mut events = Vec::new();
-    for info in params
-        .iter()
-        .filter(|i| i.is_automatable() && !i.is_readonly())
-    {
+    for info in params.iter().filter(|i| i.is_automatable() && !i.is_readonly()) {
         for _ in 0..3 {
             events.push(ParamEvent {
                 sample: rng.range(0, n - 1),
                 id: info.id,
-                value: if info.is_bypass() {
-                    info.min
-                } else {
-                    info.at(rng.uniform())
-                },
+                value: if info.is_bypass() { info.min } else { info.at(rng.uniform()) },
             });
         }
     }
     // A bypass toggle and back, and a gain ramp in single-sample steps across a block edge.
     if let Some(b) = params.iter().find(|i| i.is_bypass()) {
-        events.push(ParamEvent {
-            sample: n / 3,
-            id: b.id,
-            value: b.max,
-        });
-        events.push(ParamEvent {
-            sample: n / 3 + 3000,
-            id: b.id,
-            value: b.min,
-        });
+        events.push(ParamEvent { sample: n / 3, id: b.id, value: b.max });
+        events.push(ParamEvent { sample: n / 3 + 3000, id: b.id, value: b.min });
     }
     let gain = hash_param_id(spec.gain.0);
     let gi = params.iter().find(|i| i.id == gain).unwrap();
     for k in 0..20 {
-        events.push(ParamEvent {
-            sample: 1000 + k,
-            id: gain,
-            value: gi.at(0.3 + 0.01 * k as f64),
-        });
+        events.push(ParamEvent { sample: 1000 + k, id: gain, value: gi.at(0.3 + 0.01 * k as f64) });
     }
     events.sort_by_key(|e| e.sample);
     let inputs = spec.inputs(&probe, sr, seconds, 33);
@@ -591,10 +426,7 @@ pub fn block_size_invariance(spec: &Spec, seconds: f64) {
         p.activate(sr, blocks.max());
         let out = p.render(&inputs, &events, blocks.clone());
         if let Some((s, c, v)) = first_non_finite(&out) {
-            panic!(
-                "{} {blocks:?}: non-finite output {v} at sample {s} channel {c}",
-                spec.plugin.name
-            );
+            panic!("{} {blocks:?}: non-finite output {v} at sample {s} channel {c}", spec.plugin.name);
         }
         match &reference {
             None => reference = Some((blocks, out)),
@@ -611,10 +443,8 @@ pub fn block_size_invariance(spec: &Spec, seconds: f64) {
                         .iter()
                         .filter(|i| events.iter().any(|e| e.id == i.id))
                         .filter(|i| {
-                            let evs: Vec<ParamEvent> =
-                                events.iter().copied().filter(|e| e.id == i.id).collect();
-                            first_difference(&render_one(rb, &evs), &render_one(&blocks, &evs))
-                                .is_some()
+                            let evs: Vec<ParamEvent> = events.iter().copied().filter(|e| e.id == i.id).collect();
+                            first_difference(&render_one(rb, &evs), &render_one(&blocks, &evs)).is_some()
                         })
                         .map(|i| i.name.clone())
                         .collect();
@@ -661,16 +491,8 @@ pub fn reset_and_reactivate_match_fresh_instance(spec: &Spec) {
     configure(&mut p);
     p.activate(sr, block);
     let outs = p.run(&[
-        Step::Process {
-            inputs: &x,
-            events: &[],
-            blocks: Blocks::Fixed(block),
-        },
-        Step::Process {
-            inputs: &y,
-            events: &[],
-            blocks: Blocks::Fixed(block),
-        },
+        Step::Process { inputs: &x, events: &[], blocks: Blocks::Fixed(block) },
+        Step::Process { inputs: &y, events: &[], blocks: Blocks::Fixed(block) },
     ]);
     assert!(
         first_difference(&reference, &outs[1][0]).is_some(),
@@ -682,17 +504,9 @@ pub fn reset_and_reactivate_match_fresh_instance(spec: &Spec) {
     configure(&mut p);
     p.activate(sr, block);
     let outs = p.run(&[
-        Step::Process {
-            inputs: &x,
-            events: &[],
-            blocks: Blocks::Fixed(block),
-        },
+        Step::Process { inputs: &x, events: &[], blocks: Blocks::Fixed(block) },
         Step::Reset,
-        Step::Process {
-            inputs: &y,
-            events: &[],
-            blocks: Blocks::Fixed(block),
-        },
+        Step::Process { inputs: &y, events: &[], blocks: Blocks::Fixed(block) },
     ]);
     check("after reset()", &outs[1][0]);
 
@@ -703,14 +517,7 @@ pub fn reset_and_reactivate_match_fresh_instance(spec: &Spec) {
     p.render(&x, &[], Blocks::Fixed(block));
     p.deactivate();
     p.activate(sr, block);
-    let outs = p.run(&[
-        Step::Reset,
-        Step::Process {
-            inputs: &y,
-            events: &[],
-            blocks: Blocks::Fixed(block),
-        },
-    ]);
+    let outs = p.run(&[Step::Reset, Step::Process { inputs: &y, events: &[], blocks: Blocks::Fixed(block) }]);
     check("after deactivate + activate + reset", &outs[0][0]);
 
     // Reactivated via another sample rate and block size.
@@ -745,15 +552,8 @@ pub fn state_round_trip(spec: &Spec) {
     a.set_params(&settings);
     let blob = a.save_state();
     let mut b = spec.new_instance();
-    assert!(
-        b.load_state(&blob),
-        "{name}: state.load rejected a state it saved"
-    );
-    assert_eq!(
-        a.values(),
-        b.values(),
-        "{name}: parameter values differ after a state round trip"
-    );
+    assert!(b.load_state(&blob), "{name}: state.load rejected a state it saved");
+    assert_eq!(a.values(), b.values(), "{name}: parameter values differ after a state round trip");
     let out_a = render_fresh(&mut a, spec, 3);
     let out_b = render_fresh(&mut b, spec, 3);
     assert!(
@@ -777,31 +577,16 @@ pub fn state_round_trip(spec: &Spec) {
     let mut events: Vec<ParamEvent> = params
         .iter()
         .filter(|i| i.is_automatable() && !i.is_bypass())
-        .map(|i| ParamEvent {
-            sample: rng.range(0, 9000),
-            id: i.id,
-            value: i.at(rng.uniform()),
-        })
+        .map(|i| ParamEvent { sample: rng.range(0, 9000), id: i.id, value: i.at(rng.uniform()) })
         .collect();
     events.sort_by_key(|e| e.sample);
     c.render(&inputs, &events, Blocks::Fixed(512));
     let live = c.values();
     let blob = c.save_state();
     let mut e = spec.new_instance();
-    assert!(
-        e.load_state(&blob),
-        "{name}: state.load rejected a state saved while active"
-    );
-    assert_eq!(
-        live,
-        e.values(),
-        "{name}: a state saved while active lost automated values"
-    );
-    assert_ne!(
-        live,
-        d.values(),
-        "{name}: control failed: automation changed nothing"
-    );
+    assert!(e.load_state(&blob), "{name}: state.load rejected a state saved while active");
+    assert_eq!(live, e.values(), "{name}: a state saved while active lost automated values");
+    assert_ne!(live, d.values(), "{name}: control failed: automation changed nothing");
 }
 
 /// Garbage, truncated, headerless, future-version and other plugins' states leave the settings
@@ -829,10 +614,7 @@ pub fn invalid_state_is_rejected(spec: &Spec) {
         v
     };
     let edited = |from: &str, to: &str| -> Vec<u8> {
-        assert!(
-            json.contains(from),
-            "{name}: the state JSON has no {from:?}: {json}"
-        );
+        assert!(json.contains(from), "{name}: the state JSON has no {from:?}: {json}");
         with_prefix(&json.replacen(from, to, 1))
     };
 
@@ -844,11 +626,7 @@ pub fn invalid_state_is_rejected(spec: &Spec) {
         ("last byte missing".into(), good[..good.len() - 1].to_vec()),
         ("garbage body".into(), {
             let mut v = good[..8].to_vec();
-            v.extend(
-                dsp_core::signal::white_noise(good.len() - 8, 1.0, 5)
-                    .iter()
-                    .map(|x| (x * 127.0) as i8 as u8),
-            );
+            v.extend(dsp_core::signal::white_noise(good.len() - 8, 1.0, 5).iter().map(|x| (x * 127.0) as i8 as u8));
             v
         }),
         ("huge length".into(), {
@@ -858,14 +636,8 @@ pub fn invalid_state_is_rejected(spec: &Spec) {
         }),
         ("empty JSON object".into(), with_prefix("{}")),
         ("not JSON".into(), with_prefix("lathe lathe lathe")),
-        (
-            "no Lathe header".into(),
-            edited("\"lathe\":", "\"not_lathe\":"),
-        ),
-        (
-            "future layout version".into(),
-            edited("\\\"version\\\":1", "\\\"version\\\":999"),
-        ),
+        ("no Lathe header".into(), edited("\"lathe\":", "\"not_lathe\":")),
+        ("future layout version".into(), edited("\\\"version\\\":1", "\\\"version\\\":999")),
     ];
     for o in ALL.iter().filter(|o| o.clap_id != spec.plugin.clap_id) {
         let mut op = Plugin::lathe(*o);
@@ -880,14 +652,7 @@ pub fn invalid_state_is_rejected(spec: &Spec) {
         let mut p = spec.new_instance();
         configure(&mut p);
         let accepted = p.load_state(blob);
-        verdicts.push(format!(
-            "{what}: load {}",
-            if accepted {
-                "returned true"
-            } else {
-                "returned false"
-            }
-        ));
+        verdicts.push(format!("{what}: load {}", if accepted { "returned true" } else { "returned false" }));
         let values = p.values();
         if values != ref_values {
             let changed: Vec<String> = p
@@ -897,10 +662,7 @@ pub fn invalid_state_is_rejected(spec: &Spec) {
                 .filter(|(_, (a, b))| a != b)
                 .map(|(i, (a, b))| format!("{} {} -> {}", i.name, b.1, a.1))
                 .collect();
-            problems.push(format!(
-                "{what} (load returned {accepted}): changed {}",
-                changed.join(", ")
-            ));
+            problems.push(format!("{what} (load returned {accepted}): changed {}", changed.join(", ")));
             continue;
         }
         let out = render_fresh(&mut p, spec, 8);
@@ -916,16 +678,8 @@ pub fn invalid_state_is_rejected(spec: &Spec) {
     let mut p = spec.new_instance();
     configure(&mut p);
     assert!(p.load_state(&good));
-    assert_ne!(
-        p.values(),
-        ref_values,
-        "{name}: control failed: a valid state changed nothing"
-    );
-    assert!(
-        problems.is_empty(),
-        "{name}: invalid states changed the plugin:\n{}",
-        problems.join("\n")
-    );
+    assert_ne!(p.values(), ref_values, "{name}: control failed: a valid state changed nothing");
+    assert!(problems.is_empty(), "{name}: invalid states changed the plugin:\n{}", problems.join("\n"));
 }
 
 // ------------------------------------------------------------------------------ latency
@@ -957,16 +711,8 @@ pub fn measure_latency(p: &mut Plugin, spec: &Spec) -> (u32, usize, usize) {
     let m = spec.inputs(p, sr, 0.25, 2);
     let out = p.render(&m, &[], Blocks::Fixed(256));
     let skip = (0.05 * sr) as usize;
-    let (lag, r) = best_lag(
-        &slice(&m[0], skip..m[0][0].len()),
-        &slice(&out, skip..out[0].len()),
-        reported as usize + 64,
-    );
-    assert!(
-        r > 0.5,
-        "{}: output barely correlates with input (r = {r:.2})",
-        spec.plugin.name
-    );
+    let (lag, r) = best_lag(&slice(&m[0], skip..m[0][0].len()), &slice(&out, skip..out[0].len()), reported as usize + 64);
+    assert!(r > 0.5, "{}: output barely correlates with input (r = {r:.2})", spec.plugin.name);
     (reported, impulse_delay, lag)
 }
 
@@ -999,11 +745,7 @@ pub fn bypass_is_input_delayed_by_latency(spec: &Spec) {
     for sr in [48_000.0, 96_000.0] {
         let mut p = spec.new_instance();
         apply(&mut p, spec.busy);
-        let bypass = p
-            .params()
-            .into_iter()
-            .find(|i| i.is_bypass())
-            .expect("no bypass parameter");
+        let bypass = p.params().into_iter().find(|i| i.is_bypass()).expect("no bypass parameter");
         p.set_param(bypass.id, bypass.max);
         p.activate(sr, 512);
         let latency = p.latency() as usize;
@@ -1035,11 +777,7 @@ pub fn bypass_is_input_delayed_by_latency(spec: &Spec) {
         apply(&mut p, spec.busy);
         p.activate(sr, 512);
         let at = (0.05 * sr) as usize + 77;
-        let ev = [ParamEvent {
-            sample: at,
-            id: bypass.id,
-            value: bypass.max,
-        }];
+        let ev = [ParamEvent { sample: at, id: bypass.id, value: bypass.max }];
         let out = p.render(&inputs, &ev, Blocks::Fixed(512));
         let from = at + latency + (0.1 * sr) as usize;
         for c in 0..2 {
@@ -1071,18 +809,11 @@ pub fn thread_model_is_kept(spec: &Spec) {
     let ids: Vec<u32> = p.params().iter().map(|i| i.id).collect();
     let mut rounds = 0;
     let outs = p.run_with(
-        &[Step::Process {
-            inputs: &inputs,
-            events: &[],
-            blocks: Blocks::Fixed(64),
-        }],
+        &[Step::Process { inputs: &inputs, events: &[], blocks: Blocks::Fixed(64) }],
         |p| {
             assert_eq!(std::thread::current().id(), main);
             let _ = p.save_state();
-            assert!(
-                p.load_state(&blob),
-                "{name}: state.load during processing failed"
-            );
+            assert!(p.load_state(&blob), "{name}: state.load during processing failed");
             for id in &ids {
                 let v = p.get_value(*id).unwrap();
                 p.value_to_text(*id, v).unwrap();
@@ -1097,24 +828,13 @@ pub fn thread_model_is_kept(spec: &Spec) {
     let (rescans, main_q) = p.with_record(|r| {
         (
             r.rescans.load(std::sync::atomic::Ordering::SeqCst),
-            r.is_main_thread_queries
-                .load(std::sync::atomic::Ordering::SeqCst),
+            r.is_main_thread_queries.load(std::sync::atomic::Ordering::SeqCst),
         )
     });
     let v = p.violations();
-    assert!(
-        v.is_empty(),
-        "{name}: thread rule violations:\n{}",
-        v.join("\n")
-    );
-    assert!(
-        rescans > 0,
-        "{name}: loading state never made the plugin ask the host to rescan values"
-    );
-    assert!(
-        main_q > 0,
-        "{name}: the plugin never used the host's thread-check extension"
-    );
+    assert!(v.is_empty(), "{name}: thread rule violations:\n{}", v.join("\n"));
+    assert!(rescans > 0, "{name}: loading state never made the plugin ask the host to rescan values");
+    assert!(main_q > 0, "{name}: the plugin never used the host's thread-check extension");
 }
 
 // ------------------------------------------------------------------------------ NaN / Inf
@@ -1126,15 +846,9 @@ pub fn finite_output_for_finite_input(spec: &Spec) {
     let sr = 48_000.0;
     let n = 9600;
     let probe = spec.new_instance();
-    let ports: Vec<usize> = probe
-        .audio_ports()
-        .inputs
-        .iter()
-        .map(|p| p.channels as usize)
-        .collect();
+    let ports: Vec<usize> = probe.audio_ports().inputs.iter().map(|p| p.channels as usize).collect();
     drop(probe);
-    let stereo =
-        |f: &dyn Fn(usize) -> f32| -> Audio { (0..2).map(|_| (0..n).map(f).collect()).collect() };
+    let stereo = |f: &dyn Fn(usize) -> f32| -> Audio { (0..2).map(|_| (0..n).map(f).collect()).collect() };
     let noise = dsp_core::signal::white_noise(n, 1.0, 77);
     let drums = dsp_core::signal::clipped_drums(sr, n as f64 / sr, 3);
     let loud = scaled(&music(sr, n as f64 / sr, 4), 100.0);
@@ -1142,77 +856,37 @@ pub fn finite_output_for_finite_input(spec: &Spec) {
         ("silence", stereo(&|_| 0.0)),
         ("DC +1", stereo(&|_| 1.0)),
         ("DC -1", stereo(&|_| -1.0)),
-        (
-            "Nyquist full scale",
-            stereo(&|i| if i % 2 == 0 { 1.0 } else { -1.0 }),
-        ),
+        ("Nyquist full scale", stereo(&|i| if i % 2 == 0 { 1.0 } else { -1.0 })),
         ("white noise full scale", stereo(&|i| noise[i])),
         ("music at +40 dBFS", loud),
-        (
-            "denormals",
-            stereo(&|i| if i % 2 == 0 { 1e-40 } else { -3e-39 }),
-        ),
-        (
-            "impulses",
-            stereo(&|i| if i % 1000 == 0 { 1.0 } else { 0.0 }),
-        ),
+        ("denormals", stereo(&|i| if i % 2 == 0 { 1e-40 } else { -3e-39 })),
+        ("impulses", stereo(&|i| if i % 1000 == 0 { 1.0 } else { 0.0 })),
         ("clipped drums", vec![drums[0].clone(), drums[1].clone()]),
         ("silence after", stereo(&|_| 0.0)),
     ];
     let per_port: Vec<Vec<Audio>> = signals
         .iter()
-        .map(|(_, s)| {
-            ports
-                .iter()
-                .map(|&c| (0..c).map(|k| s[k % 2].clone()).collect())
-                .collect()
-        })
+        .map(|(_, s)| ports.iter().map(|&c| (0..c).map(|k| s[k % 2].clone()).collect()).collect())
         .collect();
     for setting in ["default", "minimum", "maximum", "random 1", "random 2"] {
         let mut p = spec.new_instance();
-        let params: Vec<ParamInfo> = p
-            .params()
-            .into_iter()
-            .filter(|i| !i.is_readonly() && !i.is_bypass())
-            .collect();
+        let params: Vec<ParamInfo> = p.params().into_iter().filter(|i| !i.is_readonly() && !i.is_bypass()).collect();
         let changes: Vec<ParamChange> = match setting {
             "default" => vec![],
-            "minimum" => params
-                .iter()
-                .map(|i| ParamChange {
-                    id: i.id,
-                    value: i.min,
-                })
-                .collect(),
-            "maximum" => params
-                .iter()
-                .map(|i| ParamChange {
-                    id: i.id,
-                    value: i.max,
-                })
-                .collect(),
-            _ => random_settings(
-                &mut p,
-                setting.len() as u64 * 1234 + setting.as_bytes()[7] as u64,
-            ),
+            "minimum" => params.iter().map(|i| ParamChange { id: i.id, value: i.min }).collect(),
+            "maximum" => params.iter().map(|i| ParamChange { id: i.id, value: i.max }).collect(),
+            _ => random_settings(&mut p, setting.len() as u64 * 1234 + setting.as_bytes()[7] as u64),
         };
         p.set_params(&changes);
         p.activate(sr, 512);
         let steps: Vec<Step> = per_port
             .iter()
-            .map(|inputs| Step::Process {
-                inputs,
-                events: &[],
-                blocks: Blocks::Fixed(512),
-            })
+            .map(|inputs| Step::Process { inputs, events: &[], blocks: Blocks::Fixed(512) })
             .collect();
         let outs = p.run(&steps);
         for ((what, _), out) in signals.iter().zip(&outs) {
             if let Some((s, c, v)) = first_non_finite(&out[0]) {
-                panic!(
-                    "{}: {setting} settings, input {what}: {v} at sample {s} channel {c}",
-                    spec.plugin.name
-                );
+                panic!("{}: {setting} settings, input {what}: {v} at sample {s} channel {c}", spec.plugin.name);
             }
         }
     }

@@ -23,22 +23,12 @@ fn external_sidechain_drives_gain_reduction() {
     let sr = 48_000.0;
     let probe = SPEC.new_instance();
     let ports = probe.audio_ports().clone();
-    assert_eq!(
-        ports.inputs.len(),
-        2,
-        "expected main + sidechain inputs: {ports:?}"
-    );
-    assert!(
-        !ports.inputs[1].is_main && ports.inputs[1].channels == 2,
-        "sidechain port: {:?}",
-        ports.inputs[1]
-    );
+    assert_eq!(ports.inputs.len(), 2, "expected main + sidechain inputs: {ports:?}");
+    assert!(!ports.inputs[1].is_main && ports.inputs[1].channels == 2, "sidechain port: {:?}", ports.inputs[1]);
     drop(probe);
 
     let n = (sr * 0.6) as usize;
-    let main: Audio = (0..2)
-        .map(|_| dsp_core::signal::sine(1000.0, sr, n, 0.01, 0.0))
-        .collect(); // -40 dBFS
+    let main: Audio = (0..2).map(|_| dsp_core::signal::sine(1000.0, sr, n, 0.01, 0.0)).collect(); // -40 dBFS
     let loud = music(sr, 0.6, 17);
     let silent: Audio = vec![vec![0.0; n]; 2];
     let render = |external: &str, sc: &Audio| -> Audio {
@@ -62,14 +52,8 @@ fn external_sidechain_drives_gain_reduction() {
         db(tail(&loud_sc)),
         db(tail(&internal_loud))
     );
-    assert!(
-        (db(tail(&quiet_sc)) - in_level).abs() < 0.5,
-        "a silent sidechain should leave the quiet main signal alone"
-    );
-    assert!(
-        db(tail(&loud_sc)) < db(tail(&quiet_sc)) - 3.0,
-        "a loud external sidechain did not compress the main signal"
-    );
+    assert!((db(tail(&quiet_sc)) - in_level).abs() < 0.5, "a silent sidechain should leave the quiet main signal alone");
+    assert!(db(tail(&loud_sc)) < db(tail(&quiet_sc)) - 3.0, "a loud external sidechain did not compress the main signal");
     assert!(
         first_difference(&internal_loud, &internal_silent).is_none(),
         "with sc_external off the sidechain port changed the output: {}",

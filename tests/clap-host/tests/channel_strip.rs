@@ -41,20 +41,13 @@ fn typed_text_examples_parse() {
         let v = p
             .text_to_value(id_n, typed)
             .unwrap_or_else(|| panic!("{id}: {typed:?} rejected"));
-        assert_eq!(
-            p.value_to_text(id_n, v).unwrap(),
-            shown,
-            "{id}: typed {typed:?}"
-        );
+        assert_eq!(p.value_to_text(id_n, v).unwrap(), shown, "{id}: typed {typed:?}");
     }
 }
 
 #[test]
 fn in_gain_is_sample_accurate_too() {
-    let spec = Spec {
-        gain: ("in_gain", "-6", None),
-        ..SPEC
-    };
+    let spec = Spec { gain: ("in_gain", "-6", None), ..SPEC };
     suite::sample_accurate_change(&spec, 512, 700);
 }
 
@@ -64,14 +57,7 @@ fn in_gain_is_sample_accurate_too() {
 #[test]
 fn latency_with_saturation_and_filters_engaged() {
     let spec = Spec {
-        transparent: &[
-            ("sat_drive", "10"),
-            ("hpf_on", "On"),
-            ("hpf_freq", "20"),
-            ("lpf_on", "On"),
-            ("comp_on", "On"),
-            ("comp_threshold", "0"),
-        ],
+        transparent: &[("sat_drive", "10"), ("hpf_on", "On"), ("hpf_freq", "20"), ("lpf_on", "On"), ("comp_on", "On"), ("comp_threshold", "0")],
         ..SPEC
     };
     for sr in [48_000.0, 96_000.0] {
@@ -81,16 +67,8 @@ fn latency_with_saturation_and_filters_engaged() {
         }
         p.activate(sr, 512);
         let (reported, delay, lag) = suite::measure_latency(&mut p, &spec);
-        println!(
-            "{sr} Hz, saturation on: reported {reported}, impulse peak +{delay}, music lag {lag}"
-        );
-        assert_eq!(
-            lag, reported as usize,
-            "{sr} Hz: music lines up at {lag}, reported {reported}"
-        );
-        assert!(
-            delay <= reported as usize + 8,
-            "{sr} Hz: impulse peak {delay} samples late, reported {reported}"
-        );
+        println!("{sr} Hz, saturation on: reported {reported}, impulse peak +{delay}, music lag {lag}");
+        assert_eq!(lag, reported as usize, "{sr} Hz: music lines up at {lag}, reported {reported}");
+        assert!(delay <= reported as usize + 8, "{sr} Hz: impulse peak {delay} samples late, reported {reported}");
     }
 }

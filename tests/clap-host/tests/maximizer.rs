@@ -27,18 +27,12 @@ fn latency_follows_lookahead() {
         p.set_text("lookahead", la);
         p.activate(sr, 512);
         let (reported, delay, lag) = s::measure_latency(&mut p, &SPEC);
-        assert_eq!(
-            (delay, lag),
-            (reported as usize, reported as usize),
-            "lookahead {la}: reported {reported}, measured {delay} (impulse) / {lag} (music)"
-        );
+        assert_eq!((delay, lag), (reported as usize, reported as usize),
+            "lookahead {la}: reported {reported}, measured {delay} (impulse) / {lag} (music)");
         figures.push(reported);
     }
     let grew = figures[1] as i64 - figures[0] as i64;
-    assert!(
-        (grew - 192).abs() <= 2,
-        "4 ms more lookahead added {grew} samples of latency at 48 kHz (expected 192)"
-    );
+    assert!((grew - 192).abs() <= 2, "4 ms more lookahead added {grew} samples of latency at 48 kHz (expected 192)");
 
     // Changed while active (as a knob turned during playback).
     let mut p = SPEC.new_instance();
@@ -52,18 +46,11 @@ fn latency_follows_lookahead() {
     println!("lookahead 1 ms / 5 ms: latency {figures:?}; after a live change: reported {reported}, measured {delay}/{lag}, restarts {}", p.restarts_handled);
     assert_eq!((delay, lag), (reported as usize, reported as usize),
         "after changing the lookahead while active: reported {reported}, measured {delay} (impulse) / {lag} (music)");
-    assert_eq!(
-        reported, figures[1],
-        "after the live change and restart the latency should be the 5 ms one"
-    );
+    assert_eq!(reported, figures[1], "after the live change and restart the latency should be the 5 ms one");
     // The host learns of the change the CLAP way: a restart request, then latency.changed
     // (on the main thread) when reactivated, so a DAW re-queries the latency for its PDC.
     let notified = p.with_record(|r| r.latency_changed.load(std::sync::atomic::Ordering::SeqCst));
-    assert!(
-        p.restarts_handled >= 1 && notified >= 1,
-        "restarts {}, latency.changed {notified}",
-        p.restarts_handled
-    );
+    assert!(p.restarts_handled >= 1 && notified >= 1, "restarts {}, latency.changed {notified}", p.restarts_handled);
     assert!(p.violations().is_empty(), "{:?}", p.violations());
 }
 
@@ -80,11 +67,7 @@ fn output_stays_under_the_ceiling() {
         for input in [music(sr, 0.3, 4), vec![l, r]] {
             let out = p.render(&[input], &[], Blocks::Fixed(512));
             let pk = peak(&out);
-            assert!(
-                pk <= ceiling * 1.0001,
-                "{sr} Hz: sample peak {pk} ({:.2} dBFS) over the -1 dBFS ceiling",
-                db(pk as f64)
-            );
+            assert!(pk <= ceiling * 1.0001, "{sr} Hz: sample peak {pk} ({:.2} dBFS) over the -1 dBFS ceiling", db(pk as f64));
         }
     }
 }
@@ -96,14 +79,7 @@ fn output_stays_under_the_ceiling() {
 #[test]
 fn true_peak_stays_under_the_ceiling() {
     for sr in [44_100.0, 48_000.0] {
-        for extra in [
-            &[][..],
-            &[
-                ("width", "150"),
-                ("eq_high_gain", "6"),
-                ("eq_low_gain", "6"),
-            ][..],
-        ] {
+        for extra in [&[][..], &[("width", "150"), ("eq_high_gain", "6"), ("eq_low_gain", "6")][..]] {
             let mut p = SPEC.new_instance();
             p.set_text("gain", "12");
             for (id, t) in extra {
@@ -120,9 +96,7 @@ fn true_peak_stays_under_the_ceiling() {
                     meter.true_peak_dbtp()
                 };
                 let (tp4, tp16) = (tp(4), tp(16));
-                println!(
-                    "{sr} Hz {what} {extra:?}: true peak {tp4:+.3} dBTP (4x), {tp16:+.3} (16x)"
-                );
+                println!("{sr} Hz {what} {extra:?}: true peak {tp4:+.3} dBTP (4x), {tp16:+.3} (16x)");
                 assert!(
                     tp4 <= -1.0 + 0.1,
                     "{sr} Hz, {what}, {extra:?}: true peak {tp4:+.3} dBTP (4x; {tp16:+.3} at 16x) over the -1 dBTP ceiling"

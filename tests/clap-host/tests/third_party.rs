@@ -11,11 +11,7 @@ use std::path::Path;
 
 fn zam(name: &str) -> (clack_host::prelude::PluginEntry, String) {
     let path = Path::new("/usr/lib/clap").join(format!("{name}.clap"));
-    assert!(
-        path.exists(),
-        "{} is missing: apt-get install zam-plugins",
-        path.display()
-    );
+    assert!(path.exists(), "{} is missing: apt-get install zam-plugins", path.display());
     let entry = load_entry(&path);
     let id = descriptors(&entry)[0].id.clone();
     (entry, id)
@@ -35,11 +31,7 @@ fn zamcomp_loads_enumerates_and_renders() {
         let v = p.get_value(info.id).unwrap();
         assert!(p.value_to_text(info.id, v).is_some());
     }
-    let thr = p
-        .params()
-        .into_iter()
-        .find(|i| i.name == "Threshold")
-        .unwrap();
+    let thr = p.params().into_iter().find(|i| i.name == "Threshold").unwrap();
     p.activate(48000.0, 512);
     let x = mono(48000.0, 0.5);
     let y = p.render(std::slice::from_ref(&x), &[], Blocks::Fixed(512));
@@ -49,12 +41,7 @@ fn zamcomp_loads_enumerates_and_renders() {
     q.set_param(thr.id, -40.0);
     q.activate(48000.0, 512);
     let z = q.render(std::slice::from_ref(&x), &[], Blocks::Fixed(512));
-    println!(
-        "in {:.1} dB, threshold 0: {:.1} dB, threshold -40: {:.1} dB",
-        db(rms(&x)),
-        db(rms(&y)),
-        db(rms(&z))
-    );
+    println!("in {:.1} dB, threshold 0: {:.1} dB, threshold -40: {:.1} dB", db(rms(&x)), db(rms(&y)), db(rms(&z)));
     assert!(db(rms(&z)) < db(rms(&y)) - 3.0);
     assert!(p.violations().is_empty() && q.violations().is_empty());
 }
@@ -71,25 +58,11 @@ fn zamcomp_mid_block_event_position() {
         let mut p = Plugin::new(&entry, &id);
         let makeup = p.params().into_iter().find(|i| i.name == "Makeup").unwrap();
         p.activate(48000.0, 512);
-        let ev = if event {
-            vec![ParamEvent {
-                sample: 1224,
-                id: makeup.id,
-                value: 12.0,
-            }]
-        } else {
-            vec![]
-        };
+        let ev = if event { vec![ParamEvent { sample: 1224, id: makeup.id, value: 12.0 }] } else { vec![] };
         p.render(std::slice::from_ref(&x), &ev, Blocks::Fixed(512))
     };
     let (a, b) = (render(false), render(true));
-    println!(
-        "ZamComp: makeup event at 1224 (block start 1024): first change at {:?}",
-        first_difference(&a, &b)
-    );
+    println!("ZamComp: makeup event at 1224 (block start 1024): first change at {:?}", first_difference(&a, &b));
     let first = first_difference(&a, &b).expect("the event had no effect").0;
-    assert!(
-        first < 1224,
-        "ZamComp became sample-accurate? first change at {first}"
-    );
+    assert!(first < 1224, "ZamComp became sample-accurate? first change at {first}");
 }

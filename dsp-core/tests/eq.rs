@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use dsp_core::eq::design::design;
+use dsp_core::eq::design::{design, design_matched};
 use dsp_core::eq::{BandParams, EqBand, Equalizer, FilterType, Placement, Slope};
 use dsp_core::signal;
 use std::f64::consts::FRAC_1_SQRT_2;
@@ -75,6 +75,70 @@ fn add3(a: C, b: C, c: C) -> C {
 fn div(a: C, b: C) -> C {
     let d = b.0 * b.0 + b.1 * b.1;
     ((a.0 * b.0 + a.1 * b.1) / d, (a.1 * b.0 - a.0 * b.1) / d)
+}
+
+/// The sections a band runs while a parameter glides (`design_matched`: closed form, redesigned
+/// every sample, no correction section), against the analog prototype on a coarser grid with
+/// the same stop-band exclusions: the glide path's worst deviation per type. The bounds are what
+/// this design measures today (a regression guard): within 0.3 dB only for tilt; up to ~5.2 dB
+/// near 20 kHz for shelves, notches and high cuts with their corner near Nyquist, for the 20 ms
+/// a glide lasts before the band crossfades to the corrected static design.
+#[test]
+fn glide_path_designs_stay_close_to_the_analog_prototype() {
+    let kinds = [
+        (FilterType::Bell, Slope::Db12, 0.9),
+        (FilterType::LowShelf, Slope::Db12, 5.2),
+        (FilterType::HighShelf, Slope::Db12, 5.2),
+        (FilterType::Notch, Slope::Db12, 3.1),
+        (FilterType::BandPass, Slope::Db12, 1.1),
+        (FilterType::Tilt, Slope::Db12, 0.3),
+        (FilterType::LowCut, Slope::Db48, 0.5),
+        (FilterType::HighCut, Slope::Db48, 3.9),
+        (FilterType::LowCut, Slope::Db18, 1.0),
+        (FilterType::HighCut, Slope::Db18, 1.4),
+    ];
+    let f0s: Vec<f64> = (0..=15)
+        .map(|i| 20.0 * 1000f64.powf(i as f64 / 15.0))
+        .collect();
+    let freqs: Vec<f64> = (0..=200)
+        .map(|i| 10.0 * 2000f64.powf(i as f64 / 200.0))
+        .collect();
+    for (kind, slope, bound) in kinds {
+        let cut = matches!(kind, FilterType::LowCut | FilterType::HighCut);
+        let qs: &[f64] = if cut {
+            &[FRAC_1_SQRT_2]
+        } else {
+            &[0.1, 0.5, 1.0, 3.0, 10.0, 18.0]
+        };
+        let mut worst: f64 = 0.0;
+        let mut at = String::new();
+        for fs in [44_100.0, 48_000.0] {
+            for &f0 in &f0s {
+                for &q in qs {
+                    for g in [-24.0, -6.0, 6.0, 24.0] {
+                        let d = design_matched(kind, slope, f0, g, q, fs);
+                        for &f in &freqs {
+                            let an = analog_db(kind, slope, f0, g, q, f);
+                            let skip = (kind == FilterType::Notch && an < -40.0)
+                                || (matches!(
+                                    kind,
+                                    FilterType::LowCut | FilterType::HighCut | FilterType::BandPass
+                                ) && an < -60.0);
+                            if !skip {
+                                let dg = 20.0 * d.magnitude(f, fs).log10();
+                                if (an - dg).abs() > worst {
+                                    worst = (an - dg).abs();
+                                    at = format!("fs {fs} f0 {f0:.0} q {q} g {g} at {f:.0} Hz");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        println!("glide path {kind:?} {slope:?}: worst {worst:.4} dB ({at})");
+        assert!(worst < bound, "{kind:?} {slope:?} {worst}");
+    }
 }
 
 #[test]
@@ -180,43 +244,46 @@ fn matched_designs_track_the_analog_prototype_to_20k() {
     let envelope = [
         ("Bell, f0 <= 5 kHz", worst_of(&|k| k.starts_with("Bell a"))),
         (
+            "Shelves Q 4..18, f0 <= 10 kHz",
+            worst_of(&|k| {
+                k.contains("Shelf")
+                    && (k.contains(" a<=") || k.contains(" b<="))
+                    && k.ends_with("q>2")
+            }),
+        ),
+        (
             "Notch Q > 2, f0 <= 20 kHz",
             worst_of(&|k| k.starts_with("Notch") && k.ends_with("q>2")),
         ),
         (
-            "BandPass, f0 <= 10 kHz",
-            worst_of(&|k| k.starts_with("BandPass a") || k.starts_with("BandPass b")),
+            "BandPass, full grid",
+            worst_of(&|k| k.starts_with("BandPass")),
         ),
         (
             "LowCut, f0 <= 10 kHz",
             worst_of(&|k| k.starts_with("LowCut a") || k.starts_with("LowCut b")),
         ),
-        ("Tilt, f0 <= 5 kHz", worst_of(&|k| k.starts_with("Tilt a"))),
+        ("Tilt, full grid", worst_of(&|k| k.starts_with("Tilt"))),
     ];
     for (name, w) in envelope {
         println!("0.3 dB envelope: {name}: worst {w:.4} dB");
         assert!(w < 0.3, "{name} {w}");
     }
-    // Everything else is bounded by what this design measures today (a regression guard; the
-    // single-biquad limits are listed in the report): full grid, per type.
+    // Everything else does not meet 0.3 dB yet: bounded by what this design measures today (a
+    // regression guard, not the acceptance figure), full grid, per type. Deep stop-band points
+    // (analog below -60 dB for cuts and band-pass, below -40 dB in the notch's null) are
+    // excluded above, as is usual for magnitude-matching figures.
     for (kind, bound) in [
-        ("Bell", 1.15),
-        ("Notch", 2.3),
-        ("BandPass", 2.0),
-        ("Tilt", 0.55),
-        ("LowCut", 1.9),
+        ("Bell", 0.55),
+        ("LowShelf", 0.8),
+        ("HighShelf", 0.8),
+        ("Notch", 0.8),
+        ("LowCut", 1.0),
         ("HighCut", 1.1),
     ] {
         let w = worst_of(&|k| k.starts_with(kind));
         println!("{kind}: worst over the full grid {w:.4} dB");
         assert!(w < bound, "{kind} {w}");
-    }
-    for shelf in ["LowShelf", "HighShelf"] {
-        let w = worst_of(&|k| k.starts_with(shelf) && !k.ends_with("q>2"));
-        println!("{shelf} (Q <= 2): worst {w:.4} dB");
-        assert!(w < 1.2, "{shelf} {w}");
-        let high_q = worst_of(&|k| k.starts_with(shelf) && k.ends_with("q>2"));
-        println!("{shelf} (Q 4..18, not supported): worst {high_q:.1} dB");
     }
 }
 

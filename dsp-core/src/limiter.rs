@@ -45,6 +45,7 @@
 
 use crate::oversampling::fir_block;
 use crate::smoother::Smoother;
+use crate::util::bessel_i0;
 use crate::util::{db_to_gain, gain_to_db, one_pole_coeff, sanitize};
 use std::f64::consts::PI;
 
@@ -723,16 +724,4 @@ impl Limiter {
             i0 += cn;
         }
     }
-}
-
-fn bessel_i0(x: f64) -> f64 {
-    let (mut sum, mut term) = (1.0, 1.0);
-    for k in 1..64 {
-        term *= (x / (2.0 * k as f64)).powi(2);
-        sum += term;
-        if term < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
 }

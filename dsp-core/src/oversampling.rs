@@ -22,6 +22,7 @@
 //! of the decimators, tops the total up to a whole number of base-rate samples, so
 //! [`Oversampler::latency_samples`] is exact and the round trip stays linear phase.
 
+use crate::util::bessel_i0;
 use crate::util::sanitize;
 use std::f64::consts::PI;
 
@@ -123,18 +124,6 @@ fn design_halfband(pass: f64) -> (usize, f64) {
         }
     }
     unreachable!("a half-band meeting the specification exists well below 400 taps")
-}
-
-fn bessel_i0(x: f64) -> f64 {
-    let (mut sum, mut term) = (1.0, 1.0);
-    for k in 1..64 {
-        term *= (x / (2.0 * k as f64)).powi(2);
-        sum += term;
-        if term < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
 }
 
 /// `out[i] = sum_j g[j] buf[i + j]`, vectorised across [`LANES`] consecutive outputs (one

@@ -48,3 +48,18 @@ pub fn one_pole_coeff(time_s: f64, sample_rate: f64) -> f64 {
         (-1.0 / (time_s * sample_rate)).exp()
     }
 }
+
+/// The modified Bessel function of the first kind, order 0, by its power series: the Kaiser
+/// window `I0(beta sqrt(1 - r^2)) / I0(beta)` of every windowed-sinc design in the crate
+/// (oversampling half-bands, the true-peak interpolators, the limiter's band split).
+pub fn bessel_i0(x: f64) -> f64 {
+    let (mut sum, mut term) = (1.0, 1.0);
+    for k in 1..64 {
+        term *= (x / (2.0 * k as f64)).powi(2);
+        sum += term;
+        if term < sum * 1e-17 {
+            break;
+        }
+    }
+    sum
+}

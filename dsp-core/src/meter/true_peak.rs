@@ -11,6 +11,7 @@
 //! with 16x). Phase 0 of a sinc interpolator is the input sample itself, so the sample peak is
 //! always included and a true-peak reading is never below the sample peak.
 
+use crate::util::bessel_i0;
 use crate::util::{gain_to_db, sanitize};
 use std::f64::consts::PI;
 
@@ -29,18 +30,6 @@ pub const FACTORS: [usize; 3] = [4, 8, 16];
 struct Bank {
     factor: usize,
     phases: Vec<[f32; TAPS_PER_PHASE]>,
-}
-
-fn bessel_i0(x: f64) -> f64 {
-    let (mut sum, mut term) = (1.0, 1.0);
-    for k in 1..64 {
-        term *= (x / (2.0 * k as f64)).powi(2);
-        sum += term;
-        if term < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
 }
 
 impl Bank {

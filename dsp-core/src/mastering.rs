@@ -85,6 +85,9 @@ pub struct MasteringChain {
     imager: Imager,
     limiter: Limiter,
     dither: Dither,
+    /// Word-length reduction runs only when a bit depth is chosen: with dither off the chain's
+    /// output stays 32-bit float (the dither stage alone would still round to its grid).
+    reduce_word_length: bool,
 }
 
 impl Default for MasteringChain {
@@ -100,6 +103,7 @@ impl MasteringChain {
             imager: Imager::new(),
             limiter: Limiter::new(),
             dither: Dither::new(),
+            reduce_word_length: false,
         }
     }
 
@@ -143,7 +147,7 @@ impl MasteringChain {
         l.set_stereo_link(s.link_percent);
         l.set_character(s.character);
 
-        self.dither.set_dither_on(s.dither_bits.is_some());
+        self.reduce_word_length = s.dither_bits.is_some();
         if let Some(bits) = s.dither_bits {
             self.dither.set_bits(bits);
         }
@@ -160,7 +164,9 @@ impl MasteringChain {
             self.imager.process(channels);
         }
         self.limiter.process(channels);
-        self.dither.process(channels);
+        if self.reduce_word_length {
+            self.dither.process(channels);
+        }
     }
 
     /// Exact latency of the chain (the limiter's lookahead and detection delay).

@@ -111,3 +111,32 @@ fn latency_is_exact_and_output_respects_the_ceiling() {
         "9 dB of drive must reach the ceiling: {peak:.3} dBTP"
     );
 }
+
+/// With Dither Off the chain's output stays 32-bit float: a signal far below the 16-bit step
+/// survives (the dither stage alone would round it to its grid), and with 16 bits chosen every
+/// sample lands on the 16-bit grid.
+#[test]
+fn dither_off_leaves_float_output_and_a_bit_depth_quantizes() {
+    let fs = 48_000.0;
+    let quiet = signal::sine(1000.0, fs, 4800, 1e-6, 0.0);
+    let render = |bits: Option<u32>| {
+        let mut chain = MasteringChain::new();
+        chain.prepare(fs, 512, 2);
+        chain.apply(&MasteringSettings {
+            dither_bits: bits,
+            ..MasteringSettings::default()
+        });
+        chain.reset();
+        let (mut l, mut r) = (quiet.clone(), quiet.clone());
+        chain.process(&mut [&mut l, &mut r]);
+        l
+    };
+    let off = render(None);
+    assert!(
+        peak(&off) > 0.5e-6,
+        "the quiet sine was rounded away: {}",
+        peak(&off)
+    );
+    let q16 = render(Some(16));
+    assert!(q16.iter().all(|&v| (v as f64 * 32768.0).fract() == 0.0));
+}

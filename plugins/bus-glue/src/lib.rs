@@ -164,6 +164,13 @@ impl Plugin for BusGlue {
         if channels.is_empty() || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        let mut poisoned = lathe_shared::poison::scrub(channels);
+        for sc in aux.inputs.iter_mut() {
+            poisoned |= lathe_shared::poison::scrub(sc.as_slice());
+        }
+        if poisoned {
+            self.reset();
+        }
         self.apply_params();
         self.bypass.capture(channels);
         let (view, n) = stereo_view(channels);

@@ -264,6 +264,9 @@ impl Plugin for ChannelStrip {
         if channels.is_empty() || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        if lathe_shared::poison::scrub(channels) {
+            self.reset();
+        }
         self.apply_params();
         self.bypass.capture(channels);
         let (view, n) = stereo_view(channels);

@@ -237,6 +237,9 @@ impl Plugin for Maximizer {
         if channels.is_empty() || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        if lathe_shared::poison::scrub(channels) {
+            self.reset();
+        }
         self.apply_params();
         let latency = self.chain.latency_samples();
         if latency != self.latency {

@@ -143,6 +143,9 @@ impl Plugin for Reverb {
         if channels.len() < 2 || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        if lathe_shared::poison::scrub(channels) {
+            self.reset();
+        }
         if self.mono_in {
             let (left, right) = channels.split_at_mut(1);
             right[0].copy_from_slice(left[0]);

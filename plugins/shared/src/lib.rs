@@ -7,4 +7,5 @@ pub mod channels;
 pub mod format;
 pub mod meters;
 pub mod params;
+pub mod poison;
 pub mod state;

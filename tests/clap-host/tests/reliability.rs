@@ -4,6 +4,8 @@
 //! bounded soak. README "Reliability" quotes the figures these print.
 
 use lathe_host_tests::analysis::*;
+use lathe_host_tests::render::Step;
+use std::process::Command;
 use lathe_host_tests::reliability::*;
 use lathe_host_tests::*;
 
@@ -72,6 +74,144 @@ fn poisoned_input_gives_finite_output_and_recovers_within_50_ms() {
         println!(
             "{}: {cases} poisonings, output finite throughout, back to normal within {worst:.0} ms",
             plugin.name
+        );
+    });
+}
+
+/// The output bound under hostile automation with music peaking near 0 dBFS in, and why.
+fn output_bound(p: LathePlugin) -> f32 {
+    match p.clap_id {
+        // Input +24, four overlapping bands +18 each, makeup +24, output +24, saturation and
+        // pan/width +6: +150 dB is the most the chain can add.
+        "audio.lathe.channel-strip" => 10f32.powf(150.0 / 20.0),
+        // Makeup +24 and output +24 on a wet path in parallel with the dry (at most twice):
+        // +54 dB.
+        "audio.lathe.bus-glue" => 10f32.powf(54.0 / 20.0),
+        // The limiter's ceiling is at most 0 dBFS; dither adds under one 16-bit step.
+        "audio.lathe.maximizer" => 1.0 + 1.0 / 32768.0,
+        // The tank is energy-normalised; wet at 100 % plus dry, widened up to 200 %: +24 dB
+        // leaves room for frozen build-up.
+        _ => 10f32.powf(24.0 / 20.0),
+    }
+}
+
+#[test]
+fn hostile_automation_every_parameter_every_block_stays_finite_and_bounded() {
+    let seconds = 150.0;
+    each_plugin(|plugin| {
+        let peak = hostile_automation(plugin, seconds, 8, 0xA5A5);
+        let bound = output_bound(plugin);
+        println!(
+            "{}: {seconds} s of audio, every parameter set every block (random 1..1024) plus 8 \
+             random mid-block events: peak {:.1} dBFS (bound {:.1} dBFS)",
+            plugin.name,
+            db(peak as f64),
+            db(bound as f64)
+        );
+        assert!(
+            peak <= bound,
+            "{}: peak {peak} above the bound {bound}",
+            plugin.name
+        );
+    });
+}
+
+/// Every plugin at 8 to 384 kHz, blocks of 1 and 65536, odd process calls, every port layout it
+/// offers, and a sample-rate change with reactivation.
+#[test]
+fn host_shapes() {
+    each_plugin(|plugin| {
+        let name = plugin.name;
+        let busy = &poison_settings(plugin)[1];
+        // Sample rates a host can choose, from telephone to 8x DXD.
+        for sr in [8_000.0, 11_025.0, 22_050.0, 44_100.0, 384_000.0] {
+            let mut p = Plugin::lathe(plugin);
+            apply(&mut p, busy);
+            p.activate(sr, 512);
+            let x = port_inputs(&p, sr, 0.5, 3);
+            let out = p.render(&x, &[], Blocks::Fixed(512));
+            assert!(first_non_finite(&out).is_none(), "{name} at {sr} Hz: non-finite");
+            let (level, pk) = (rms_db(&out, 0..out[0].len()), peak(&out));
+            assert!(level > -40.0 && pk < 8.0, "{name} at {sr} Hz: level {level:.1} dBFS, peak {pk}");
+        }
+        // Blocks of 65536 (announced as max_frames_count) and of 1, bit-identical to 512.
+        let sr = 48_000.0;
+        let mut reference = Plugin::lathe(plugin);
+        apply(&mut reference, busy);
+        reference.activate(sr, 512);
+        let x = port_inputs(&reference, sr, 3.0, 4);
+        let want = reference.render(&x, &[], Blocks::Fixed(512));
+        for block in [65_536, 1] {
+            let mut p = Plugin::lathe(plugin);
+            apply(&mut p, busy);
+            p.activate(sr, block);
+            let got = p.render(&x, &[], Blocks::Fixed(block));
+            assert!(
+                first_difference(&want, &got).is_none(),
+                "{name}: blocks of {block} differ from 512: {}",
+                describe_difference(&want, &got)
+            );
+        }
+        // Blocks of 0 samples, no ports at all (Ableton's bypassed plugin), null buffers and
+        // zero channels: answered without error, and nothing changes for the audio after.
+        let calls = [
+            OddCall::EmptyBlock,
+            OddCall::NoPorts(0),
+            OddCall::NoPorts(512),
+            OddCall::NullBuffers(512),
+            OddCall::ZeroChannels(512),
+            OddCall::EmptyBlock,
+        ];
+        let mut p = Plugin::lathe(plugin);
+        apply(&mut p, busy);
+        p.activate(sr, 512);
+        let (verdicts, got) = odd_calls_then_render(&mut p, &calls, &x, 512);
+        assert!(
+            first_difference(&want, &got).is_none(),
+            "{name}: audio after odd process calls differs: {}",
+            describe_difference(&want, &got)
+        );
+        println!("{name}: odd calls {calls:?} answered ok: {verdicts:?}");
+        // Every port layout the plugin offers (mono, stereo...).
+        let configs = Plugin::lathe(plugin).port_configs();
+        for c in &configs {
+            let mut p = Plugin::lathe(plugin);
+            assert!(p.select_port_config(c.id), "{name}: select {c:?} refused");
+            let ins = p.audio_ports().inputs.clone();
+            assert_eq!(ins[0].channels, c.main_in, "{name}: {c:?} not applied: {ins:?}");
+            apply(&mut p, busy);
+            p.activate(sr, 512);
+            let x = port_inputs(&p, sr, 0.5, 6);
+            let out = p.render(&x, &[], Blocks::Fixed(512));
+            assert_eq!(out.len() as u32, c.main_out, "{name}: {c:?}");
+            assert!(first_non_finite(&out).is_none(), "{name}: {c:?}: non-finite");
+            let level = rms_db(&out, 0..out[0].len());
+            assert!(level > -40.0, "{name}: {c:?}: level {level:.1} dBFS");
+        }
+        println!(
+            "{name}: layouts {:?}",
+            configs.iter().map(|c| format!("{}->{}", c.main_in, c.main_out)).collect::<Vec<_>>()
+        );
+        // Sample-rate changes with reactivation, ending where a fresh instance starts.
+        let mut p = Plugin::lathe(plugin);
+        apply(&mut p, busy);
+        for sr in [48_000.0, 8_000.0, 384_000.0, 22_050.0] {
+            p.activate(sr, 4096);
+            let x = port_inputs(&p, sr, 0.3, 7);
+            p.render(&x, &[], Blocks::Fixed(4096));
+            p.deactivate();
+        }
+        p.activate(44_100.0, 512);
+        let x = port_inputs(&p, 44_100.0, 0.5, 8);
+        let got = p.render(&x, &[], Blocks::Fixed(512));
+        let mut f = Plugin::lathe(plugin);
+        apply(&mut f, busy);
+        f.activate(44_100.0, 512);
+        let want = f.render(&x, &[], Blocks::Fixed(512));
+        assert!(
+            first_difference(&want, &got).is_none(),
+            "{name}: after 48k/8k/384k/22.05k reactivations, 44.1 kHz differs from fresh: {}",
+            describe_difference(&want, &got)
         );
     });
 }

@@ -534,6 +534,16 @@ pub fn hostile_automation(plugin: LathePlugin, seconds: f64, per_block: usize, s
 
 // ------------------------------------------------------------------------------ soak
 
+/// The starting (and final) settings of a soak: the defaults, except that the reverb's delay
+/// modulation is off there, so its response to the test tone is time-invariant and the level
+/// at the end can be compared with the start (automation still moves the modulation between).
+pub fn soak_settings(plugin: LathePlugin) -> &'static [(&'static str, &'static str)] {
+    match plugin.clap_id {
+        "audio.lathe.reverb" => &[("mod_depth", "0")],
+        _ => &[],
+    }
+}
+
 /// What a soak run measured.
 #[derive(Debug, Clone)]
 pub struct SoakReport {

@@ -4,7 +4,6 @@
 //! bounded soak. README "Reliability" quotes the figures these print.
 
 use lathe_host_tests::analysis::*;
-use lathe_host_tests::render::Step;
 use std::process::Command;
 use lathe_host_tests::reliability::*;
 use lathe_host_tests::*;
@@ -384,4 +383,139 @@ fn rejected_states_are_logged() {
         assert_eq!(logged.len(), 5, "{}: {err}", plugin.name);
         println!("{}:\n  {}", plugin.name, logged.join("\n  "));
     }
+}
+
+// ------------------------------------------------------------------------------ concurrency
+
+/// While the audio thread processes with every parameter automated every block, the main
+/// thread saves, loads, reads values and texts as fast as it can. nice-plug's audio thread only
+/// ever `try_lock`s the plugin and fails the process call if that fails, so a process error here
+/// would be contention (the harness panics on any); no NaN; and every state saved mid-stream is
+/// a consistent settings set: it loads back, every value is in range (stepped ones on a step),
+/// and saving the loaded instance again gives the same values.
+#[test]
+fn state_and_parameters_from_other_threads_while_audio_runs() {
+    each_plugin(|plugin| {
+        let name = plugin.name;
+        let sr = 48_000.0;
+        let mut p = Plugin::lathe(plugin);
+        let params = p.params();
+        let presets: Vec<Vec<u8>> = (0..4)
+            .map(|k| {
+                let mut q = Plugin::lathe(plugin);
+                let s = lathe_host_tests::suite::random_settings(&mut q, 0xC0 + k);
+                q.set_params(&s);
+                q.save_state()
+            })
+            .collect();
+        p.activate(sr, 256);
+        let auto = automatable(&mut p);
+        let source = port_inputs(&p, sr, 1.0, 31);
+        let total_blocks = (4.0 * sr / 256.0) as u64;
+        let mut rng = dsp_core::signal::Rng::new(0xCC);
+        let mut bad = None;
+        let mut saved = Vec::new();
+        let mut round = 0usize;
+        p.stream(
+            |b| {
+                if b.index >= total_blocks {
+                    return false;
+                }
+                b.len = 256;
+                let n0 = (b.index as usize * 256) % (source[0][0].len() - 256);
+                for (port, src) in b.inputs.iter_mut().zip(&source) {
+                    for (ch, s) in port.iter_mut().zip(src) {
+                        ch[..256].copy_from_slice(&s[n0..n0 + 256]);
+                    }
+                }
+                for i in &auto {
+                    b.events.push(ParamEvent {
+                        sample: rng.range(0, 255),
+                        id: i.id,
+                        value: i.at(rng.uniform()),
+                    });
+                }
+                b.events.sort_by_key(|e| e.sample);
+                true
+            },
+            |b| {
+                if bad.is_none() {
+                    bad = first_non_finite(&b.outputs[0]).map(|x| (b.index, x));
+                }
+            },
+            |p| {
+                saved.push(p.save_state());
+                assert!(p.load_state(&presets[round % presets.len()]), "{name}: load failed");
+                for i in &params {
+                    let v = p.get_value(i.id).unwrap();
+                    assert!(v.is_finite() && v >= i.min && v <= i.max, "{name}: {} = {v}", i.name);
+                    p.value_to_text(i.id, v).unwrap();
+                }
+                round += 1;
+            },
+        );
+        assert!(bad.is_none(), "{name}: non-finite output {bad:?}");
+        let v = p.violations();
+        assert!(v.is_empty(), "{name}: {}", v.join("\n"));
+        for blob in &saved {
+            let mut q = Plugin::lathe(plugin);
+            assert!(q.load_state(blob), "{name}: a state saved during processing was rejected");
+            let values = q.values();
+            for (i, (_, v)) in params.iter().zip(&values) {
+                assert!(*v >= i.min && *v <= i.max, "{name}: saved {} = {v}", i.name);
+                // nice-plug reports a step through an f32 normalised value: within 1e-6 of it.
+                if i.is_stepped() {
+                    assert!((v - v.round()).abs() < 1e-6, "{name}: saved {} = {v}, not a step", i.name);
+                }
+            }
+            let mut r = Plugin::lathe(plugin);
+            assert!(r.load_state(&q.save_state()));
+            assert_eq!(r.values(), values, "{name}: a re-saved state differs");
+        }
+        println!(
+            "{name}: {round} rounds of save + load + {} value/text reads on the main thread during \
+             4 s of fully automated audio; {} states saved mid-stream, all consistent",
+            params.len(),
+            saved.len()
+        );
+    });
+}
+
+// ------------------------------------------------------------------------------ soak
+
+fn soak_test(plugin: LathePlugin) {
+    let minutes = 10.0;
+    let r = soak(plugin, soak_settings(plugin), minutes * 60.0);
+    println!("{r:?}");
+    println!(
+        "{}: {minutes} min of audio in {:.0} s: drift {:+.4} dB, peak {:.1} dBFS, time per block \
+         last/first tenth (medians) {:.2}",
+        r.plugin,
+        r.wall_seconds,
+        r.drift_db,
+        db(r.peak as f64),
+        r.time_ratio
+    );
+    assert!(r.drift_db.abs() < 0.01, "{}: level drifted {:+.4} dB", r.plugin, r.drift_db);
+    assert!(r.peak < output_bound(plugin), "{}: peak {}", r.plugin, r.peak);
+    // Denormals slow a process call 10-100x; a machine shared with other builds moves a median
+    // by well under 3x.
+    assert!(r.time_ratio < 3.0, "{}: blocks got {:.2}x slower", r.plugin, r.time_ratio);
+}
+
+#[test]
+fn soak_channel_strip() {
+    soak_test(CHANNEL_STRIP);
+}
+#[test]
+fn soak_bus_glue() {
+    soak_test(BUS_GLUE);
+}
+#[test]
+fn soak_maximizer() {
+    soak_test(MAXIMIZER);
+}
+#[test]
+fn soak_reverb() {
+    soak_test(REVERB);
 }

@@ -4,8 +4,11 @@
 //! - `bundle-all [--debug]`: the bundles only, into `target/bundled/`.
 //! - `test`: the whole test suite, exactly what CI runs.
 //! - `bench`: the benchmarks.
+//! - `soak [--hours H] [--plugin DIR]`: release bundles of all four plugins each process H hours
+//!   (default 24) of audio under slow automation; drift, peak and time-per-block trend.
 //! - anything else is handed to nice-plug-xtask (`bundle`, `bundle-universal`).
 
+mod fuzz;
 mod hosts;
 
 use std::path::{Path, PathBuf};
@@ -141,8 +144,30 @@ fn install(dest: Option<PathBuf>) -> Result {
 /// the CLAP host harness over the bundles), then the VST3 hosts and the headless Ardour session.
 fn test() -> Result {
     bundle_all(false)?;
+    // nice-plug's log (rejected states, host misbehaviour the tests provoke on purpose) goes to a
+    // file instead of flooding the test output.
+    let log = workspace_root().join("target/nice-plug-test.log");
+    std::env::set_var("NICE_LOG", &log);
     run("cargo", &["test", "--workspace", "--all-targets"])?;
+    fuzz::run(&workspace_root())?;
     hosts::run_host_tests(&workspace_root())
+}
+
+/// The long soak (README "Reliability"): release bundles, copied aside so the debug bundles the
+/// tests use can be rebuilt meanwhile, run by the harness's `lathe-soak`.
+fn soak(hours: &str, plugin: Option<&str>) -> Result {
+    bundle_all(true)?;
+    let dir = workspace_root().join("target/soak-bundles");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for b in bundles()?.into_iter().filter(|b| b.extension().is_some_and(|e| e == "clap")) {
+        copy_recursively(&b, &dir.join(b.file_name().expect("bundle has a name")))?;
+    }
+    std::env::set_var("LATHE_BUNDLE_DIR", &dir);
+    let mut args = vec!["run", "--release", "-p", "lathe-host-tests", "--bin", "lathe-soak", "--", "--hours", hours];
+    if let Some(p) = plugin {
+        args.extend(["--plugin", p]);
+    }
+    run("cargo", &args)
 }
 
 /// Runs dsp-core's criterion benchmarks and writes `docs/bench-dsp.md`: ns per stereo sample
@@ -221,6 +246,16 @@ fn main() -> ExitCode {
         Some("bundle-all") => bundle_all(!args.iter().any(|a| a == "--debug")),
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("soak") => soak(
+            args.iter()
+                .position(|a| a == "--hours")
+                .and_then(|i| args.get(i + 1))
+                .map_or("24", String::as_str),
+            args.iter()
+                .position(|a| a == "--plugin")
+                .and_then(|i| args.get(i + 1))
+                .map(String::as_str),
+        ),
         _ => nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|e| e.to_string()),
     };
     match result {

@@ -228,6 +228,24 @@ fn blob_of(json: &str) -> Vec<u8> {
     v
 }
 
+/// The state a build from before `missing` existed would have saved: header layout version 0,
+/// no `missing` parameter.
+fn older_layout(json: &str, missing: &str) -> Vec<u8> {
+    let key = format!("\"{missing}\":");
+    let at = json.find(&key).expect("the state names every parameter");
+    let end = at + json[at..].find('}').unwrap() + 1;
+    let mut old = json.to_string();
+    // Remove `"id":{...}` with the comma before or after it.
+    if old[end..].starts_with(',') {
+        old.replace_range(at..end + 1, "");
+    } else {
+        old.replace_range(at - 1..end, "");
+    }
+    let old = old.replacen("\\\"version\\\":1", "\\\"version\\\":0", 1);
+    assert!(old.contains("\\\"version\\\":0"), "no version in {old}");
+    blob_of(&old)
+}
+
 /// Blobs no plugin should accept, by name: random bytes, every truncation (in steps), wrong
 /// types, and the other plugins' states.
 fn hostile_states(plugin: LathePlugin, good: &[u8]) -> Vec<(String, Vec<u8>)> {
@@ -304,20 +322,9 @@ fn untrusted_state_never_crashes_and_keeps_current_settings() {
             .find(|f| hash_param_id(f) == last.id)
             .unwrap()
             .clone();
-        let key = format!("\"{last_id}\":");
-        let at = json.find(&key).expect("the state names every parameter");
-        let end = at + json[at..].find('}').unwrap() + 1;
-        let mut old = json.clone();
-        // Remove `"id":{...}` with the comma before or after it.
-        if old[end..].starts_with(',') {
-            old.replace_range(at..end + 1, "");
-        } else {
-            old.replace_range(at - 1..end, "");
-        }
-        let old = old.replacen("\\\"version\\\":1", "\\\"version\\\":0", 1);
-        assert!(old.contains("\\\"version\\\":0"), "{name}: no version in {old}");
+        let old = older_layout(&json, &last_id);
         let mut fresh = Plugin::lathe(plugin);
-        assert!(fresh.load_state(&blob_of(&old)), "{name}: an older state was rejected");
+        assert!(fresh.load_state(&old), "{name}: an older state was rejected");
         for ((id, v), (_, want)) in fresh.values().iter().zip(other.values()) {
             let expect = if *id == last.id { last.default } else { want };
             assert_eq!(*v, expect, "{name}: older state: parameter {id} is {v}, expected {expect}");
@@ -518,4 +525,32 @@ fn soak_maximizer() {
 #[test]
 fn soak_reverb() {
     soak_test(REVERB);
+}
+
+/// Writes the committed seed corpus of the `state_load` fuzz target from the built plugins:
+/// each plugin's default and random states, an older-layout state and a truncated one. Run by
+/// hand after a state layout change:
+/// `cargo test -p lathe-host-tests --test reliability -- --ignored write_fuzz_seeds`.
+#[test]
+#[ignore = "regenerates fuzz/seeds/state_load; run by hand"]
+fn write_fuzz_seeds() {
+    let dir = lathe_host_tests::bundles::workspace_root().join("fuzz/seeds/state_load");
+    std::fs::create_dir_all(&dir).unwrap();
+    for plugin in ALL {
+        let mut p = Plugin::lathe(plugin);
+        let default = p.save_state();
+        let s = lathe_host_tests::suite::random_settings(&mut p, 0x5EED);
+        p.set_params(&s);
+        let random = p.save_state();
+        let first = plugin.frozen_ids()[1].clone();
+        let older = older_layout(&json_of(&random), &first);
+        for (what, blob) in [
+            ("default", default.clone()),
+            ("random", random),
+            ("older-layout", older),
+            ("truncated", default[..default.len() / 2].to_vec()),
+        ] {
+            std::fs::write(dir.join(format!("{}-{what}.bin", plugin.dir)), blob).unwrap();
+        }
+    }
 }

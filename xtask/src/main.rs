@@ -159,11 +159,24 @@ fn soak(hours: &str, plugin: Option<&str>) -> Result {
     bundle_all(true)?;
     let dir = workspace_root().join("target/soak-bundles");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for b in bundles()?.into_iter().filter(|b| b.extension().is_some_and(|e| e == "clap")) {
+    for b in bundles()?
+        .into_iter()
+        .filter(|b| b.extension().is_some_and(|e| e == "clap"))
+    {
         copy_recursively(&b, &dir.join(b.file_name().expect("bundle has a name")))?;
     }
     std::env::set_var("LATHE_BUNDLE_DIR", &dir);
-    let mut args = vec!["run", "--release", "-p", "lathe-host-tests", "--bin", "lathe-soak", "--", "--hours", hours];
+    let mut args = vec![
+        "run",
+        "--release",
+        "-p",
+        "lathe-host-tests",
+        "--bin",
+        "lathe-soak",
+        "--",
+        "--hours",
+        hours,
+    ];
     if let Some(p) = plugin {
         args.extend(["--plugin", p]);
     }

@@ -9,16 +9,20 @@
 /// full-scale tracks stays under +60 dBFS), so anything beyond it is garbage, not audio.
 pub const LIMIT: f32 = 1e6;
 
+/// NaN, an infinity or beyond [`LIMIT`].
+fn is_poison(x: f32) -> bool {
+    x.is_nan() || x.abs() > LIMIT
+}
+
 /// Zeroes every sample of `channels` that is NaN, infinite or beyond [`LIMIT`]; returns whether
 /// it found one (the caller then resets its DSP state).
 pub fn scrub(channels: &mut [&mut [f32]]) -> bool {
     let mut found = false;
     for ch in channels.iter_mut() {
-        // `!(|x| <= LIMIT)` also holds for NaN: one comparison per sample, and the clean case
-        // (every block but a poisoned one) only reads.
-        if ch.iter().any(|x| !(x.abs() <= LIMIT)) {
+        // The clean case (every block but a poisoned one) only reads.
+        if ch.iter().any(|&x| is_poison(x)) {
             found = true;
-            for x in ch.iter_mut().filter(|x| !(x.abs() <= LIMIT)) {
+            for x in ch.iter_mut().filter(|x| is_poison(**x)) {
                 *x = 0.0;
             }
         }

@@ -257,11 +257,23 @@ pub fn odd_calls_then_render(
                 out_events.clear();
             }
             let mut buffers = BlockBuffers::new(&in_ch, &out_ch, max_block);
-            let mut out: Vec<Audio> = out_ch.iter().map(|&c| vec![vec![0.0f32; n]; c as usize]).collect();
+            let mut out: Vec<Audio> = out_ch
+                .iter()
+                .map(|&c| vec![vec![0.0f32; n]; c as usize])
+                .collect();
             let mut pos = 0;
             let mut next = 0;
             for len in Blocks::Fixed(block).sizes(n) {
-                buffers.process_block(&mut started, inputs, &mut out, pos, len, &[], &mut next, &[]);
+                buffers.process_block(
+                    &mut started,
+                    inputs,
+                    &mut out,
+                    pos,
+                    len,
+                    &[],
+                    &mut next,
+                    &[],
+                );
                 pos += len;
             }
             (started.stop_processing(), verdicts, out.swap_remove(0))
@@ -343,7 +355,7 @@ impl Poison {
             Poison::PosInf => f32::INFINITY,
             Poison::NegInf => f32::NEG_INFINITY,
             Poison::Huge => {
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     1e30
                 } else {
                     -1e30
@@ -580,7 +592,11 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
     let start_values: Vec<(u32, f64)> = p.values();
     p.activate(sr, block);
     let total_blocks = (seconds * sr / block as f64) as u64;
-    let window_s = if seconds >= 2.0 * 3600.0 { 3600.0 } else { seconds / 10.0 };
+    let window_s = if seconds >= 2.0 * 3600.0 {
+        3600.0
+    } else {
+        seconds / 10.0
+    };
     let window_blocks = (window_s * sr / block as f64) as u64;
     let automate_from = window_blocks;
     let automate_to = total_blocks - window_blocks;
@@ -628,7 +644,11 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
                 // Phase from the absolute sample number modulo the tone's period in samples
                 // keeps the argument small (no precision loss after billions of samples).
                 let n = (n0 + k as u64) % 48_000_000;
-                *x = if on { (tone_amp * (w * n as f64).sin()) as f32 } else { 0.0 };
+                *x = if on {
+                    (tone_amp * (w * n as f64).sin()) as f32
+                } else {
+                    0.0
+                };
             }
             let (left, others) = b.inputs[0].split_at_mut(1);
             for ch in others {
@@ -641,16 +661,24 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
             }
             let i = b.index;
             if i >= automate_from && i < automate_to {
-                if (i - automate_from) % step == 0 {
+                if (i - automate_from).is_multiple_of(step) {
                     let k = rng.range(0, params.len() - 1);
                     let to = params[k].at(rng.uniform());
                     glide_now = Some((k, current[k], to, i));
                 }
                 if let Some((k, from, to, g0)) = glide_now {
                     let t = ((i - g0 + 1) as f64 / glide as f64).min(1.0);
-                    let v = if params[k].is_stepped() { to } else { from + (to - from) * t };
+                    let v = if params[k].is_stepped() {
+                        to
+                    } else {
+                        from + (to - from) * t
+                    };
                     current[k] = v;
-                    b.events.push(ParamEvent { sample: 0, id: params[k].id, value: v });
+                    b.events.push(ParamEvent {
+                        sample: 0,
+                        id: params[k].id,
+                        value: v,
+                    });
                     if t >= 1.0 {
                         glide_now = None;
                     }
@@ -659,7 +687,11 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
                 for (k, info) in params.iter().enumerate() {
                     let v = start_values.iter().find(|v| v.0 == info.id).unwrap().1;
                     current[k] = v;
-                    b.events.push(ParamEvent { sample: 0, id: info.id, value: v });
+                    b.events.push(ParamEvent {
+                        sample: 0,
+                        id: info.id,
+                        value: v,
+                    });
                 }
             }
             true
@@ -680,7 +712,10 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
                     peak = peak.max(x.abs());
                 }
             }
-            let e: f64 = b.outputs[0][0][..b.len].iter().map(|&x| (x as f64) * (x as f64)).sum();
+            let e: f64 = b.outputs[0][0][..b.len]
+                .iter()
+                .map(|&x| (x as f64) * (x as f64))
+                .sum();
             if (first_level_block..first_level_block + (sr as u64 / block as u64)).contains(&i) {
                 e_first += e;
             }

@@ -4,9 +4,9 @@
 //! bounded soak. README "Reliability" quotes the figures these print.
 
 use lathe_host_tests::analysis::*;
-use std::process::Command;
 use lathe_host_tests::reliability::*;
 use lathe_host_tests::*;
+use std::process::Command;
 
 /// Settings per plugin under which poison is fed: defaults, and the stateful stages engaged
 /// (filters, gate, compressor, limiter, reverb tank).
@@ -25,12 +25,21 @@ fn poison_settings(p: LathePlugin) -> Vec<Vec<(&'static str, &'static str)>> {
                 ("comp_auto_release", "On"),
                 ("sat_drive", "50"),
             ],
-            vec![("comp_on", "On"), ("comp_threshold", "-40"), ("dyn_pre_eq", "On"), ("comp_mix", "50")],
+            vec![
+                ("comp_on", "On"),
+                ("comp_threshold", "-40"),
+                ("dyn_pre_eq", "On"),
+                ("comp_mix", "50"),
+            ],
         ],
         "audio.lathe.bus-glue" => vec![
             vec![],
             vec![("threshold", "-30"), ("ratio", "10:1"), ("mix", "50")],
-            vec![("threshold", "-30"), ("sc_external", "On"), ("sc_hpf", "200")],
+            vec![
+                ("threshold", "-30"),
+                ("sc_external", "On"),
+                ("sc_hpf", "200"),
+            ],
         ],
         "audio.lathe.maximizer" => vec![
             vec![],
@@ -129,9 +138,15 @@ fn host_shapes() {
             p.activate(sr, 512);
             let x = port_inputs(&p, sr, 0.5, 3);
             let out = p.render(&x, &[], Blocks::Fixed(512));
-            assert!(first_non_finite(&out).is_none(), "{name} at {sr} Hz: non-finite");
+            assert!(
+                first_non_finite(&out).is_none(),
+                "{name} at {sr} Hz: non-finite"
+            );
             let (level, pk) = (rms_db(&out, 0..out[0].len()), peak(&out));
-            assert!(level > -40.0 && pk < 8.0, "{name} at {sr} Hz: level {level:.1} dBFS, peak {pk}");
+            assert!(
+                level > -40.0 && pk < 8.0,
+                "{name} at {sr} Hz: level {level:.1} dBFS, peak {pk}"
+            );
         }
         // Blocks of 65536 (announced as max_frames_count) and of 1, bit-identical to 512.
         let sr = 48_000.0;
@@ -177,19 +192,28 @@ fn host_shapes() {
             let mut p = Plugin::lathe(plugin);
             assert!(p.select_port_config(c.id), "{name}: select {c:?} refused");
             let ins = p.audio_ports().inputs.clone();
-            assert_eq!(ins[0].channels, c.main_in, "{name}: {c:?} not applied: {ins:?}");
+            assert_eq!(
+                ins[0].channels, c.main_in,
+                "{name}: {c:?} not applied: {ins:?}"
+            );
             apply(&mut p, busy);
             p.activate(sr, 512);
             let x = port_inputs(&p, sr, 0.5, 6);
             let out = p.render(&x, &[], Blocks::Fixed(512));
             assert_eq!(out.len() as u32, c.main_out, "{name}: {c:?}");
-            assert!(first_non_finite(&out).is_none(), "{name}: {c:?}: non-finite");
+            assert!(
+                first_non_finite(&out).is_none(),
+                "{name}: {c:?}: non-finite"
+            );
             let level = rms_db(&out, 0..out[0].len());
             assert!(level > -40.0, "{name}: {c:?}: level {level:.1} dBFS");
         }
         println!(
             "{name}: layouts {:?}",
-            configs.iter().map(|c| format!("{}->{}", c.main_in, c.main_out)).collect::<Vec<_>>()
+            configs
+                .iter()
+                .map(|c| format!("{}->{}", c.main_in, c.main_out))
+                .collect::<Vec<_>>()
         );
         // Sample-rate changes with reactivation, ending where a fresh instance starts.
         let mut p = Plugin::lathe(plugin);
@@ -261,7 +285,10 @@ fn hostile_states(plugin: LathePlugin, good: &[u8]) -> Vec<(String, Vec<u8>)> {
         cases.push((format!("random bytes #{k} ({len})"), v));
     }
     for cut in (0..good.len()).step_by(good.len() / 97 + 1) {
-        cases.push((format!("truncated to {cut} of {}", good.len()), good[..cut].to_vec()));
+        cases.push((
+            format!("truncated to {cut} of {}", good.len()),
+            good[..cut].to_vec(),
+        ));
     }
     let json = json_of(good);
     // A parameter value of the wrong type, and a header of the wrong type.
@@ -324,10 +351,16 @@ fn untrusted_state_never_crashes_and_keeps_current_settings() {
             .clone();
         let old = older_layout(&json, &last_id);
         let mut fresh = Plugin::lathe(plugin);
-        assert!(fresh.load_state(&old), "{name}: an older state was rejected");
+        assert!(
+            fresh.load_state(&old),
+            "{name}: an older state was rejected"
+        );
         for ((id, v), (_, want)) in fresh.values().iter().zip(other.values()) {
             let expect = if *id == last.id { last.default } else { want };
-            assert_eq!(*v, expect, "{name}: older state: parameter {id} is {v}, expected {expect}");
+            assert_eq!(
+                *v, expect,
+                "{name}: older state: parameter {id} is {v}, expected {expect}"
+            );
         }
     });
 }
@@ -341,15 +374,25 @@ fn rejected_states_log_child() {
         .into_iter()
         .find(|p| Some(p.clap_id) == std::env::var("LATHE_CHILD_PLUGIN").ok().as_deref())
         .expect("LATHE_CHILD_PLUGIN");
-    let mut other = Plugin::lathe(ALL.into_iter().find(|o| o.clap_id != plugin.clap_id).unwrap());
+    let mut other = Plugin::lathe(
+        ALL.into_iter()
+            .find(|o| o.clap_id != plugin.clap_id)
+            .unwrap(),
+    );
     let mut own = Plugin::lathe(plugin);
     let good = own.save_state();
     let cases = [
         ("foreign", other.save_state()),
-        ("future", blob_of(&json_of(&good).replacen("\\\"version\\\":1", "\\\"version\\\":9", 1))),
+        (
+            "future",
+            blob_of(&json_of(&good).replacen("\\\"version\\\":1", "\\\"version\\\":9", 1)),
+        ),
         ("garbage", blob_of("{\"params\": 17")),
         ("truncated", good[..good.len() / 2].to_vec()),
-        ("huge length", [u64::MAX.to_le_bytes().to_vec(), good[8..].to_vec()].concat()),
+        (
+            "huge length",
+            [u64::MAX.to_le_bytes().to_vec(), good[8..].to_vec()].concat(),
+        ),
     ];
     for (what, blob) in cases {
         eprintln!("<<CASE {what}>>");
@@ -366,13 +409,22 @@ fn rejected_states_log_child() {
 fn rejected_states_are_logged() {
     for plugin in ALL {
         let out = Command::new(std::env::current_exe().unwrap())
-            .args(["rejected_states_log_child", "--exact", "--ignored", "--nocapture"])
+            .args([
+                "rejected_states_log_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
             .env("NICE_LOG", "stderr")
             .env("LATHE_CHILD_PLUGIN", plugin.clap_id)
             .output()
             .expect("run the child test");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{}: the child failed:\n{err}", plugin.name);
+        assert!(
+            out.status.success(),
+            "{}: the child failed:\n{err}",
+            plugin.name
+        );
         let mut logged = Vec::new();
         for part in err.split("<<CASE ").skip(1) {
             let (what, log) = part.split_once(">>").unwrap();
@@ -383,7 +435,10 @@ fn rejected_states_are_logged() {
                 .lines()
                 .find(|l| l.contains("ERROR") || l.contains("WARN"))
                 .unwrap_or_else(|| {
-                    panic!("{}: loading a {what} state logged nothing:\n{log}", plugin.name)
+                    panic!(
+                        "{}: loading a {what} state logged nothing:\n{log}",
+                        plugin.name
+                    )
                 });
             logged.push(format!("{what}: {}", line.trim()));
         }
@@ -452,10 +507,17 @@ fn state_and_parameters_from_other_threads_while_audio_runs() {
             },
             |p| {
                 saved.push(p.save_state());
-                assert!(p.load_state(&presets[round % presets.len()]), "{name}: load failed");
+                assert!(
+                    p.load_state(&presets[round % presets.len()]),
+                    "{name}: load failed"
+                );
                 for i in &params {
                     let v = p.get_value(i.id).unwrap();
-                    assert!(v.is_finite() && v >= i.min && v <= i.max, "{name}: {} = {v}", i.name);
+                    assert!(
+                        v.is_finite() && v >= i.min && v <= i.max,
+                        "{name}: {} = {v}",
+                        i.name
+                    );
                     p.value_to_text(i.id, v).unwrap();
                 }
                 round += 1;
@@ -466,13 +528,20 @@ fn state_and_parameters_from_other_threads_while_audio_runs() {
         assert!(v.is_empty(), "{name}: {}", v.join("\n"));
         for blob in &saved {
             let mut q = Plugin::lathe(plugin);
-            assert!(q.load_state(blob), "{name}: a state saved during processing was rejected");
+            assert!(
+                q.load_state(blob),
+                "{name}: a state saved during processing was rejected"
+            );
             let values = q.values();
             for (i, (_, v)) in params.iter().zip(&values) {
                 assert!(*v >= i.min && *v <= i.max, "{name}: saved {} = {v}", i.name);
                 // nice-plug reports a step through an f32 normalised value: within 1e-6 of it.
                 if i.is_stepped() {
-                    assert!((v - v.round()).abs() < 1e-6, "{name}: saved {} = {v}, not a step", i.name);
+                    assert!(
+                        (v - v.round()).abs() < 1e-6,
+                        "{name}: saved {} = {v}, not a step",
+                        i.name
+                    );
                 }
             }
             let mut r = Plugin::lathe(plugin);
@@ -503,11 +572,26 @@ fn soak_test(plugin: LathePlugin) {
         db(r.peak as f64),
         r.time_ratio
     );
-    assert!(r.drift_db.abs() < 0.01, "{}: level drifted {:+.4} dB", r.plugin, r.drift_db);
-    assert!(r.peak < output_bound(plugin), "{}: peak {}", r.plugin, r.peak);
+    assert!(
+        r.drift_db.abs() < 0.01,
+        "{}: level drifted {:+.4} dB",
+        r.plugin,
+        r.drift_db
+    );
+    assert!(
+        r.peak < output_bound(plugin),
+        "{}: peak {}",
+        r.plugin,
+        r.peak
+    );
     // Denormals slow a process call 10-100x; a machine shared with other builds moves a median
     // by well under 3x.
-    assert!(r.time_ratio < 3.0, "{}: blocks got {:.2}x slower", r.plugin, r.time_ratio);
+    assert!(
+        r.time_ratio < 3.0,
+        "{}: blocks got {:.2}x slower",
+        r.plugin,
+        r.time_ratio
+    );
 }
 
 #[test]

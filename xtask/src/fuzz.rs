@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Seconds each target runs.
-const SECONDS_PER_TARGET: u32 = 45;
+const SECONDS_PER_TARGET: u32 = 30;
 const TARGETS: [&str; 2] = ["state_load", "parse_text"];
 
 fn succeeds(cmd: &mut Command) -> bool {

@@ -21,36 +21,40 @@ fn main() -> ExitCode {
         .into_iter()
         .filter(|p| only.as_deref().is_none_or(|o| o == p.dir))
         .collect();
-    let reports: Vec<_> = std::thread::scope(|s| {
+    // Each plugin reports as soon as it finishes: a day-long run shows the quick ones early.
+    let verdicts: Vec<bool> = std::thread::scope(|s| {
         let handles: Vec<_> = plugins
             .iter()
-            .map(|&p| s.spawn(move || soak(p, soak_settings(p), hours * 3600.0)))
+            .map(|&p| {
+                s.spawn(move || {
+                    let r = soak(p, soak_settings(p), hours * 3600.0);
+                    println!(
+                        "{}: {hours} h of audio in {:.0} s: drift {:+.5} dB, peak {:.1} dBFS, \
+                         median time per block last/first hour {:.3} ({:.1} / {:.1} us)",
+                        r.plugin,
+                        r.wall_seconds,
+                        r.drift_db,
+                        db(r.peak as f64),
+                        r.time_ratio,
+                        r.last_median_us,
+                        r.first_median_us
+                    );
+                    r.drift_db.abs() < 0.01
+                })
+            })
             .collect();
-        handles.into_iter().map(|h| h.join()).collect()
+        handles
+            .into_iter()
+            .zip(&plugins)
+            .map(|(h, p)| {
+                h.join().unwrap_or_else(|_| {
+                    println!("{}: FAILED (see the panic above)", p.name);
+                    false
+                })
+            })
+            .collect()
     });
-    let mut ok = true;
-    for (p, r) in plugins.iter().zip(reports) {
-        match r {
-            Ok(r) => {
-                println!(
-                    "{}: {hours} h of audio in {:.0} s: drift {:+.5} dB, peak {:.1} dBFS, median \
-                     time per block last/first hour {:.3} ({:.1} / {:.1} us)",
-                    r.plugin,
-                    r.wall_seconds,
-                    r.drift_db,
-                    db(r.peak as f64),
-                    r.time_ratio,
-                    r.last_median_us,
-                    r.first_median_us
-                );
-                ok &= r.drift_db.abs() < 0.01;
-            }
-            Err(_) => {
-                println!("{}: FAILED (see the panic above)", p.name);
-                ok = false;
-            }
-        }
-    }
+    let ok = verdicts.iter().all(|&v| v);
     if ok {
         ExitCode::SUCCESS
     } else {

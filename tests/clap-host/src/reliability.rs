@@ -464,13 +464,21 @@ pub fn poison_recovery(
 
 // ------------------------------------------------------------------------------ hostile automation
 
-/// A value a hostile host sends: the extremes, random values, and (for continuous parameters)
-/// values just inside the ends.
+/// A value a hostile host sends: the extremes, values just inside the ends (continuous
+/// parameters), values outside the contract (NaN, infinities, far out of range: a broken host or
+/// a corrupt automation lane) and random values.
 fn hostile_value(i: &ParamInfo, rng: &mut Rng) -> f64 {
-    match rng.range(0, 5) {
+    match rng.range(0, 6) {
         0 => i.min,
         1 => i.max,
         2 if !i.is_stepped() => i.min + (i.max - i.min) * 1e-9,
+        3 => [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            i.min - 1e6,
+            i.max + 1e6,
+        ][rng.range(0, 4)],
         _ => i.at(rng.uniform()),
     }
 }

@@ -2,10 +2,10 @@
 //! - `install [--dest DIR]`: release bundles of all four plugins, copied to the user's plugin
 //!   folders (or DIR).
 //! - `bundle-all [--debug]`: the bundles only, into `target/bundled/`.
-//! - `test`: the whole test suite, exactly what CI runs.
-//! - `bench`: the benchmarks.
 //! - `soak [--hours H] [--plugin DIR]`: release bundles of all four plugins each process H hours
 //!   (default 24) of audio under slow automation; drift, peak and time-per-block trend.
+//! - `test`: the whole test suite, exactly what CI runs.
+//! - `bench`: the benchmarks.
 //! - anything else is handed to nice-plug-xtask (`bundle`, `bundle-universal`).
 
 mod fuzz;

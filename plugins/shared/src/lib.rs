@@ -7,5 +7,6 @@ pub mod channels;
 pub mod format;
 pub mod meters;
 pub mod params;
-pub mod poison;
 pub mod state;
+
+pub mod poison;

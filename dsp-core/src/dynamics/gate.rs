@@ -11,6 +11,12 @@
 //! the set time, and every change of state or setting is click-free.
 //! While closed the gain target is `-range` dB (gate), or with a finite expander ratio `R` the
 //! downward expansion `(R - 1)(L - T_close)` dB, floored at `-range`.
+//!
+//! A range of 0 dB is how a plugin switches the gate off. Once the gain has then reached exactly
+//! 1 the gate is *idle*: it passes the signal through and holds its detector at rest (closed,
+//! level 0) without per-sample work, so a switched-off gate costs nothing. Idleness is decided
+//! per sample from the state alone, so the output and the state stay independent of the block
+//! partition.
 
 use super::{db_to_log2, fast_exp2, fast_log2, log2_to_db};
 use crate::util::{db_to_gain, flush, one_pole_coeff, sanitize};
@@ -163,8 +169,33 @@ impl Gate {
         self.hold_samples = (self.hold_ms * 1e-3 * sr).round() as u64;
     }
 
+    /// Range 0 and the gain at exactly 1: see the module documentation.
+    #[inline]
+    fn idle(&self) -> bool {
+        self.floor_gain == 1.0 && self.gain == 1.0
+    }
+
+    /// The idle gate's whole block: what `tick` returns for each sample, without the loop.
+    fn pass_idle(&mut self, main: &mut [&mut [f32]]) {
+        self.rest();
+        for ch in main.iter_mut() {
+            ch.iter_mut().for_each(|x| *x = sanitize(*x));
+        }
+    }
+
+    /// The detector at rest: a gate switched on again starts as on silence.
+    #[inline]
+    fn rest(&mut self) {
+        self.level = 0.0;
+        self.open = false;
+        self.hold_left = 0;
+    }
+
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         let nch = channels.len().min(2);
+        if self.idle() {
+            return self.pass_idle(&mut channels[..nch]);
+        }
         let n = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
         for i in 0..n {
             let mut peak = 0.0f64;
@@ -184,6 +215,9 @@ impl Gate {
             return self.process(main);
         }
         let nch = main.len().min(2);
+        if self.idle() {
+            return self.pass_idle(&mut main[..nch]);
+        }
         let n = main[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
         for i in 0..n {
             let mut peak = 0.0f64;
@@ -199,6 +233,10 @@ impl Gate {
 
     #[inline]
     fn tick(&mut self, peak: f64) -> f64 {
+        if self.idle() {
+            self.rest();
+            return 1.0;
+        }
         self.level = if peak >= self.level {
             peak
         } else {
@@ -234,6 +272,11 @@ impl Gate {
             self.release_w
         };
         self.gain += w * (target - self.gain);
+        // A one-pole never lands on its target in floating point; 1e-12 (1e-11 dB) from it is
+        // there, so a gate whose range went to 0 does become idle.
+        if (target - self.gain).abs() < 1e-12 {
+            self.gain = target;
+        }
         self.gain
     }
 }

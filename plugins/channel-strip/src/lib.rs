@@ -8,11 +8,9 @@ use dsp_core::dynamics::{Compressor, Gate};
 use dsp_core::eq::{BandParams, Equalizer, FilterType, Slope as EqSlope};
 use dsp_core::gain::Gain;
 use dsp_core::imager::Imager;
-use dsp_core::meter::level::LevelMeter;
 use dsp_core::saturation::Saturation;
 use lathe_shared::bypass::Bypass;
-use lathe_shared::channels::stereo_view;
-use lathe_shared::meters::{LevelReadout, MeterValue};
+use lathe_shared::meters::{BlockLevel, LevelReadout, MeterValue};
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{ChannelStripParams, ShelfOrBell, Slope, STATE_VERSION};
@@ -42,8 +40,8 @@ pub struct Meters {
 pub struct ChannelStrip {
     params: Arc<ChannelStripParams>,
     pub meters: Arc<Meters>,
-    in_level: LevelMeter,
-    out_level: LevelMeter,
+    in_level: BlockLevel,
+    out_level: BlockLevel,
     input: Gain,
     filters: Equalizer,
     eq: Equalizer,
@@ -61,8 +59,8 @@ impl Default for ChannelStrip {
         Self {
             params: Arc::new(ChannelStripParams::default()),
             meters: Arc::new(Meters::default()),
-            in_level: LevelMeter::new(),
-            out_level: LevelMeter::new(),
+            in_level: BlockLevel::default(),
+            out_level: BlockLevel::default(),
             input: Gain::default(),
             filters: Equalizer::with_bands(&[
                 BandParams::new(FilterType::LowCut, 80.0, 0.0, q),
@@ -225,8 +223,8 @@ impl Plugin for ChannelStrip {
         let sr = config.sample_rate as f64;
         let max = config.max_buffer_size as usize;
         let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
-        self.in_level.prepare(sr, max, channels);
-        self.out_level.prepare(sr, max, channels);
+        self.in_level.prepare(sr);
+        self.out_level.prepare(sr);
         self.input.prepare(sr, max);
         self.filters.prepare(sr, max);
         self.eq.prepare(sr, max);
@@ -266,8 +264,7 @@ impl Plugin for ChannelStrip {
         }
         self.apply_params();
         self.bypass.capture(channels);
-        let (view, n) = stereo_view(channels);
-        self.in_level.process(&view[..n]);
+        self.in_level.measure(channels);
         self.input.process(channels);
         self.filters.process(channels);
         if self.params.dyn_pre_eq.value() {
@@ -285,11 +282,10 @@ impl Plugin for ChannelStrip {
         }
         self.output.process(channels);
         self.bypass.apply(channels);
-        let (view, n) = stereo_view(channels);
-        self.out_level.process(&view[..n]);
+        self.out_level.measure(channels);
         let m = &self.meters;
-        m.input.publish(&self.in_level, n);
-        m.output.publish(&self.out_level, n);
+        m.input.publish_block(&self.in_level);
+        m.output.publish_block(&self.out_level);
         m.gate_gr_db.update_max(
             self.gate
                 .gain_reduction_db(0)

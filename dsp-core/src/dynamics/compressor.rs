@@ -567,7 +567,9 @@ impl Compressor {
         let dlen = self.delay[0].len();
         let mut start = 0;
         while start < n {
-            let m = (n - start).min(CHUNK);
+            // Chunks end on multiples of CHUNK samples since `reset`: per-chunk work (the
+            // envelopes' flush) then happens at the same samples whatever the block partition.
+            let m = (n - start).min(CHUNK - (self.clock % CHUNK as u64) as usize);
             let mut level = [[0.0f32; CHUNK]; 2];
             let hpf_steady = !self.hpf_mix.is_smoothing() && !self.hpf_freq.is_smoothing();
             let src = |c: usize| -> &[f32] {
@@ -607,15 +609,16 @@ impl Compressor {
                     }
                 }
             }
-            let mut gain = if fb_rms {
-                self.feedback_rms_envelopes(level, nch, m)
+            if fb_rms {
+                self.feedback_rms_envelopes(&mut level, nch, m);
             } else if feedback {
                 log2_levels(&mut level, nch, m, 1.0);
-                self.feedback_envelopes(level, nch, m)
+                self.feedback_envelopes(&mut level, nch, m);
             } else {
                 log2_levels(&mut level, nch, m, if rms { 0.5 } else { 1.0 });
-                self.feed_forward_envelopes(level, nch, m)
-            };
+                self.feed_forward_envelopes(&mut level, nch, m);
+            }
+            let gain = &mut level;
             for g in gain.iter_mut().take(nch) {
                 for v in g[..m].iter_mut() {
                     *v = fast_exp2_f32(*v);
@@ -662,7 +665,7 @@ impl Compressor {
                 }
                 self.delay_pos = (self.delay_pos + m) % dlen;
             }
-            for (st, g) in self.ch.iter_mut().zip(&gain).take(nch) {
+            for (st, g) in self.ch.iter_mut().zip(gain.iter()).take(nch) {
                 st.gain = g[m - 1] as f64;
             }
             self.clock += m as u64;
@@ -671,71 +674,40 @@ impl Compressor {
     }
 
     /// Static curve, link and ballistics of the feed-forward path for one chunk of detector
-    /// levels (log2): returns the gain changes (log2).
-    fn feed_forward_envelopes(
-        &mut self,
-        level: [[f32; CHUNK]; 2],
-        nch: usize,
-        m: usize,
-    ) -> [[f32; CHUNK]; 2] {
-        let mut target = level;
+    /// levels (log2), in place: they become the gain changes (log2).
+    fn feed_forward_envelopes(&mut self, level: &mut [[f32; CHUNK]; 2], nch: usize, m: usize) {
+        let link_of = |link: f64| if nch == 2 { link as f32 } else { 0.0 };
+        let [l, r] = level;
         if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
-            let [l, r] = &mut target;
             for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
                 self.tick_curve();
                 let curve = CurveF32::new(&self.gc, self.range.value());
-                let link = if nch == 2 {
-                    self.link.value() as f32
-                } else {
-                    0.0
-                };
-                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
+                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link_of(self.link.value()));
             }
         } else {
             let curve = CurveF32::new(&self.gc, self.range.value());
-            let link = if nch == 2 {
-                self.link.value() as f32
-            } else {
-                0.0
-            };
-            let [l, r] = &mut target;
+            let link = link_of(self.link.value());
             for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
                 (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
             }
         }
-        // The envelopes are the only loop-carried chains: both channels advance in the same
-        // loop so that their latencies overlap.
-        let mut gain = target;
-        let b = self.ballistics;
-        let [c0, c1] = &mut self.ch;
-        let [g0, g1] = &mut gain;
+        let mut envs = [self.ch[0].env, self.ch[1].env];
+        self.ballistics
+            .run_feed_forward(&mut envs, &mut l[..m], &mut r[..m]);
+        self.ch[0].env = envs[0];
         if nch == 2 {
-            for (a, z) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
-                *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
-                *z = b.step(&mut c1.env, *z as f64, 0.0) as f32;
-            }
-        } else {
-            for a in g0[..m].iter_mut() {
-                *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
-            }
+            self.ch[1].env = envs[1];
         }
-        gain
     }
 
     /// The feedback loop for one chunk of detector levels (log2) of the side chain. The detector
     /// sees the side chain times the previous sample's gain, whose level is simply the sum of the
     /// two in the log domain, so the logarithm stays out of the loop and only the curve and the
     /// ballistics run per sample.
-    fn feedback_envelopes(
-        &mut self,
-        level: [[f32; CHUNK]; 2],
-        nch: usize,
-        m: usize,
-    ) -> [[f32; CHUNK]; 2] {
-        let mut gain = level;
+    fn feedback_envelopes(&mut self, gain: &mut [[f32; CHUNK]; 2], nch: usize, m: usize) {
         let auto = self.ballistics.auto_release();
         let stereo = nch == 2;
-        let [g0, g1] = &mut gain;
+        let [g0, g1] = gain;
         for (a, b) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
             self.tick_curve();
             let (gc, range, link) = (self.gc, -self.range.value(), self.link.value());
@@ -760,21 +732,14 @@ impl Compressor {
                 *a = ballistics.step(&mut c0.env, t0, k0) as f32;
             }
         }
-        gain
     }
 
     /// RMS feedback for one chunk of side-chain magnitudes: the averager needs each sample's gain
     /// before the next sample's detection, so averaging, logarithm, curve and ballistics all run
     /// per sample; the exponential of the applied gain and the output stay vectorised.
-    fn feedback_rms_envelopes(
-        &mut self,
-        magnitude: [[f32; CHUNK]; 2],
-        nch: usize,
-        m: usize,
-    ) -> [[f32; CHUNK]; 2] {
-        let mut gain = magnitude;
+    fn feedback_rms_envelopes(&mut self, gain: &mut [[f32; CHUNK]; 2], nch: usize, m: usize) {
         let w = self.rms_weight;
-        let [g0, g1] = &mut gain;
+        let [g0, g1] = gain;
         for (a, b) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
             self.tick_curve();
             let range = -self.range.value();
@@ -800,7 +765,6 @@ impl Compressor {
             }
             (*a, *b) = (out[0], out[1]);
         }
-        gain
     }
 
     #[inline]

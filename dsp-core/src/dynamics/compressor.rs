@@ -8,7 +8,8 @@
 //! gain, applied with make-up to the main input delayed by the lookahead; the dry path is delayed
 //! identically, so the dry/wet mix is sample-aligned.
 //!
-//! Units: dB, ms, Hz and ratios at the interface. Level settings (threshold, ratio, knee, range,
+//! Units: dB, ms, Hz and ratios at the interface. Plugins call every setter every block, so a
+//! setter given its current value returns at once (no curve, timing or filter recomputed). Level settings (threshold, ratio, knee, range,
 //! make-up, mix, link, side-chain filter) ramp per sample over [`Compressor::SMOOTHING_MS`].
 //! Attack, release, RMS window, topology and detection switch at once: they change the speed or
 //! the target of the reduction, which still moves through the ballistics, so they cannot click.
@@ -356,8 +357,10 @@ impl Compressor {
     }
 
     pub fn set_topology(&mut self, topology: Topology) {
-        self.topology = topology;
-        self.push_targets();
+        if self.topology != topology {
+            self.topology = topology;
+            self.push_targets();
+        }
     }
 
     pub fn set_detection(&mut self, detection: Detection) {
@@ -366,44 +369,63 @@ impl Compressor {
 
     /// Threshold in dBFS (of peak or RMS level, per the detection mode).
     pub fn set_threshold_db(&mut self, db: f64) {
-        self.threshold_db = db;
-        self.push_targets();
+        if self.threshold_db != db {
+            self.threshold_db = db;
+            self.push_targets();
+        }
     }
 
     /// Ratio >= 1; `f64::INFINITY` for limiting (feed-forward only).
     pub fn set_ratio(&mut self, ratio: f64) {
-        self.ratio = ratio.max(1.0);
-        self.push_targets();
+        let ratio = ratio.max(1.0);
+        if self.ratio != ratio {
+            self.ratio = ratio;
+            self.push_targets();
+        }
     }
 
     /// Knee width in dB (0 = hard knee), centred on the threshold.
     pub fn set_knee_db(&mut self, db: f64) {
-        self.knee_db = db.max(0.0);
-        self.push_targets();
+        let db = db.max(0.0);
+        if self.knee_db != db {
+            self.knee_db = db;
+            self.push_targets();
+        }
     }
 
     /// Time for the reduction to cover 63% of a step towards more reduction.
     pub fn set_attack_ms(&mut self, ms: f64) {
-        self.attack_ms = ms.max(0.0);
-        self.update_timing();
+        let ms = ms.max(0.0);
+        if self.attack_ms != ms {
+            self.attack_ms = ms;
+            self.update_timing();
+        }
     }
 
     /// Time for the reduction to cover 63% of a step back towards none. With auto release this is
     /// the fast stage; sustained compression recovers up to 6x slower.
     pub fn set_release_ms(&mut self, ms: f64) {
-        self.release_ms = ms.max(0.0);
-        self.update_timing();
+        let ms = ms.max(0.0);
+        if self.release_ms != ms {
+            self.release_ms = ms;
+            self.update_timing();
+        }
     }
 
     pub fn set_auto_release(&mut self, on: bool) {
-        self.auto_release = on;
-        self.update_timing();
+        if self.auto_release != on {
+            self.auto_release = on;
+            self.update_timing();
+        }
     }
 
     /// Averaging time constant of the RMS detector.
     pub fn set_rms_window_ms(&mut self, ms: f64) {
-        self.rms_ms = ms.max(0.0);
-        self.update_timing();
+        let ms = ms.max(0.0);
+        if self.rms_ms != ms {
+            self.rms_ms = ms;
+            self.update_timing();
+        }
     }
 
     /// Lookahead 0..10 ms: delays the main and dry paths so the side chain sees transients early.
@@ -416,9 +438,12 @@ impl Compressor {
 
     /// Side-chain high-pass (12 dB/oct Butterworth), 20..500 Hz; switching it crossfades.
     pub fn set_sidechain_hpf(&mut self, enabled: bool, freq_hz: f64) {
-        self.hpf_enabled = enabled;
-        self.hpf_hz = freq_hz.clamp(20.0, 500.0);
-        self.push_targets();
+        let hz = freq_hz.clamp(20.0, 500.0);
+        if self.hpf_enabled != enabled || self.hpf_hz != hz {
+            self.hpf_enabled = enabled;
+            self.hpf_hz = hz;
+            self.push_targets();
+        }
     }
 
     /// Stereo link 0..1: 1 applies the same gain to both channels (driven by the louder), 0 lets
@@ -429,20 +454,27 @@ impl Compressor {
 
     /// Maximum gain reduction in dB.
     pub fn set_range_db(&mut self, db: f64) {
-        self.range_db = db.max(0.0);
-        self.push_targets();
+        let db = db.max(0.0);
+        if self.range_db != db {
+            self.range_db = db;
+            self.push_targets();
+        }
     }
 
     /// Manual make-up gain in dB (added to the auto make-up when both are on).
     pub fn set_makeup_db(&mut self, db: f64) {
-        self.makeup_db = db;
-        self.push_targets();
+        if self.makeup_db != db {
+            self.makeup_db = db;
+            self.push_targets();
+        }
     }
 
     /// Auto make-up: see [`Compressor::AUTO_MAKEUP_REFERENCE_DB`].
     pub fn set_auto_makeup(&mut self, on: bool) {
-        self.auto_makeup = on;
-        self.push_targets();
+        if self.auto_makeup != on {
+            self.auto_makeup = on;
+            self.push_targets();
+        }
     }
 
     /// Dry/wet mix 0..1 (parallel compression); the dry path is delayed like the wet one.

@@ -12,6 +12,8 @@
 //! While closed the gain target is `-range` dB (gate), or with a finite expander ratio `R` the
 //! downward expansion `(R - 1)(L - T_close)` dB, floored at `-range`.
 //!
+//! Plugins call every setter every block: a setter given its current value returns at once.
+//!
 //! A range of 0 dB is how a plugin switches the gate off. Once the gain has then reached exactly
 //! 1 the gate is *idle*: it passes the signal through and holds its detector at rest (closed,
 //! level 0) without per-sample work, so a switched-off gate costs nothing. Idleness is decided
@@ -109,20 +111,28 @@ impl Gate {
 
     /// Opening threshold in dBFS (peak).
     pub fn set_threshold_db(&mut self, db: f64) {
-        self.threshold_db = db;
-        self.update();
+        if self.threshold_db != db {
+            self.threshold_db = db;
+            self.update();
+        }
     }
 
     /// The gate closes `hysteresis` dB below the opening threshold.
     pub fn set_hysteresis_db(&mut self, db: f64) {
-        self.hysteresis_db = db.max(0.0);
-        self.update();
+        let db = db.max(0.0);
+        if self.hysteresis_db != db {
+            self.hysteresis_db = db;
+            self.update();
+        }
     }
 
     /// Attenuation when closed, in dB (positive).
     pub fn set_range_db(&mut self, db: f64) {
-        self.range_db = db.max(0.0);
-        self.update();
+        let db = db.max(0.0);
+        if self.range_db != db {
+            self.range_db = db;
+            self.update();
+        }
     }
 
     /// Expander ratio below the closing threshold; `f64::INFINITY` (default) for a gate.
@@ -131,19 +141,28 @@ impl Gate {
     }
 
     pub fn set_attack_ms(&mut self, ms: f64) {
-        self.attack_ms = ms.max(0.0);
-        self.update();
+        let ms = ms.max(0.0);
+        if self.attack_ms != ms {
+            self.attack_ms = ms;
+            self.update();
+        }
     }
 
     /// Time the gate stays open after the level fell below the closing threshold.
     pub fn set_hold_ms(&mut self, ms: f64) {
-        self.hold_ms = ms.max(0.0);
-        self.update();
+        let ms = ms.max(0.0);
+        if self.hold_ms != ms {
+            self.hold_ms = ms;
+            self.update();
+        }
     }
 
     pub fn set_release_ms(&mut self, ms: f64) {
-        self.release_ms = ms.max(0.0);
-        self.update();
+        let ms = ms.max(0.0);
+        if self.release_ms != ms {
+            self.release_ms = ms;
+            self.update();
+        }
     }
 
     /// State of the gate after the last processed sample.

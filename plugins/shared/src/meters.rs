@@ -105,7 +105,7 @@ impl BlockLevel {
         self.mean_square = [0.0; 2];
     }
 
-    /// Measures the first one or two channels of a block (NaN and infinities read as silence).
+    /// Measures the first one or two channels of a block.
     pub fn measure(&mut self, channels: &[&mut [f32]]) {
         let n = channels.first().map_or(0, |c| c.len());
         self.channels = channels.len().min(2);
@@ -119,19 +119,24 @@ impl BlockLevel {
             let mut lanes = x.chunks_exact(8);
             for v in &mut lanes {
                 for k in 0..8 {
-                    let a = if v[k].is_finite() { v[k].abs() } else { 0.0 };
-                    peak[k] = peak[k].max(a);
-                    sum[k] += a * a;
+                    peak[k] = peak[k].max(v[k].abs());
+                    sum[k] += v[k] * v[k];
                 }
             }
             for (k, &v) in lanes.remainder().iter().enumerate() {
-                let a = if v.is_finite() { v.abs() } else { 0.0 };
-                peak[k] = peak[k].max(a);
-                sum[k] += a * a;
+                peak[k] = peak[k].max(v.abs());
+                sum[k] += v * v;
             }
-            self.peak[c] = peak.iter().fold(0.0f32, |m, &p| m.max(p));
+            let block_peak = peak.iter().fold(0.0f32, |m, &p| m.max(p));
             let block_ms = sum.iter().map(|&s| s as f64).sum::<f64>() / n as f64;
-            self.mean_square[c] = block_ms + keep * (self.mean_square[c] - block_ms);
+            // A NaN or an infinity in the block: the block is not measured (checked once per
+            // block, not per sample).
+            if block_ms.is_finite() && block_peak.is_finite() {
+                self.peak[c] = block_peak;
+                self.mean_square[c] = block_ms + keep * (self.mean_square[c] - block_ms);
+            } else {
+                self.peak[c] = 0.0;
+            }
         }
     }
 
@@ -157,12 +162,15 @@ mod tests {
         let sine: Vec<f32> = (0..48_000)
             .map(|i| 0.5 * (2.0 * std::f64::consts::PI * 997.0 * i as f64 / 48_000.0).sin() as f32)
             .collect();
-        // Two seconds in odd-sized blocks: the RMS has integrated (6.7 time constants).
+        // Two seconds in odd-sized blocks (the RMS has integrated: 6.7 time constants), one
+        // with a NaN in the right channel: skipped, not poisoning the reading.
         for _ in 0..2 {
-            for block in sine.chunks(333) {
+            for (i, block) in sine.chunks(333).enumerate() {
                 let mut l = block.to_vec();
                 let mut r = block.to_vec();
-                r[0] = f32::NAN;
+                if i == 100 {
+                    r[0] = f32::NAN;
+                }
                 m.measure(&[&mut l, &mut r]);
             }
         }

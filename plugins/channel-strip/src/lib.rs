@@ -51,6 +51,8 @@ pub struct ChannelStrip {
     imager: Imager,
     output: Gain,
     bypass: Bypass,
+    /// The parameter values last pushed to the DSP (`None`: push on the next block).
+    applied: Option<[f32; PARAM_COUNT]>,
 }
 
 impl Default for ChannelStrip {
@@ -78,6 +80,7 @@ impl Default for ChannelStrip {
             imager: Imager::new(),
             output: Gain::default(),
             bypass: Bypass::default(),
+            applied: None,
         }
     }
 }
@@ -100,8 +103,74 @@ fn shelf_or_bell(t: ShelfOrBell, shelf: FilterType) -> FilterType {
     }
 }
 
+/// Number of parameters in [`param_snapshot`].
+const PARAM_COUNT: usize = 46;
+
+/// Every parameter's normalised value: `apply_params` compares it with the previous block's and
+/// only pushes settings to the DSP when something moved. The setters are idempotent, but at
+/// 128-sample blocks calling all of them every block (the EQ's and the imager's included) cost
+/// more than the compressor's audio path.
+fn param_snapshot(p: &ChannelStripParams) -> [f32; PARAM_COUNT] {
+    fn n(p: &impl Param) -> f32 {
+        p.modulated_normalized_value()
+    }
+    [
+        n(&p.bypass),
+        n(&p.in_gain),
+        n(&p.phase),
+        n(&p.hpf_on),
+        n(&p.hpf_freq),
+        n(&p.hpf_slope),
+        n(&p.lpf_on),
+        n(&p.lpf_freq),
+        n(&p.lpf_slope),
+        n(&p.eq_on),
+        n(&p.eq_lf_type),
+        n(&p.eq_lf_freq),
+        n(&p.eq_lf_gain),
+        n(&p.eq_lf_q),
+        n(&p.eq_lmf_freq),
+        n(&p.eq_lmf_gain),
+        n(&p.eq_lmf_q),
+        n(&p.eq_hmf_freq),
+        n(&p.eq_hmf_gain),
+        n(&p.eq_hmf_q),
+        n(&p.eq_hf_type),
+        n(&p.eq_hf_freq),
+        n(&p.eq_hf_gain),
+        n(&p.eq_hf_q),
+        n(&p.gate_on),
+        n(&p.gate_threshold),
+        n(&p.gate_range),
+        n(&p.gate_attack),
+        n(&p.gate_hold),
+        n(&p.gate_release),
+        n(&p.comp_on),
+        n(&p.comp_threshold),
+        n(&p.comp_ratio),
+        n(&p.comp_knee),
+        n(&p.comp_attack),
+        n(&p.comp_release),
+        n(&p.comp_auto_release),
+        n(&p.comp_makeup),
+        n(&p.comp_auto_makeup),
+        n(&p.comp_mix),
+        n(&p.comp_sc_hpf),
+        n(&p.dyn_pre_eq),
+        n(&p.sat_drive),
+        n(&p.pan),
+        n(&p.width),
+        n(&p.out_gain),
+    ]
+}
+
 impl ChannelStrip {
     fn apply_params(&mut self) {
+        let snapshot = param_snapshot(&self.params);
+        if self.applied == Some(snapshot) {
+            return;
+        }
+        self.applied = Some(snapshot);
         let p = &self.params;
         let v = |param: &FloatParam| param.value() as f64;
 
@@ -238,6 +307,7 @@ impl Plugin for ChannelStrip {
     }
 
     fn reset(&mut self) {
+        self.applied = None;
         self.apply_params();
         self.in_level.reset();
         self.out_level.reset();
@@ -374,3 +444,17 @@ impl Vst3Plugin for ChannelStrip {
 
 nice_export_clap!(ChannelStrip);
 nice_export_vst3!(ChannelStrip);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A parameter missing from the snapshot would never reach the DSP after the first block.
+    #[test]
+    fn the_snapshot_covers_every_parameter() {
+        assert_eq!(
+            PARAM_COUNT,
+            ChannelStripParams::default().param_map().len()
+        );
+    }
+}

@@ -5,7 +5,8 @@
 //! - `soak [--hours H] [--plugin DIR]`: release bundles of all four plugins each process H hours
 //!   (default 24) of audio under slow automation; drift, peak and time-per-block trend.
 //! - `test`: the whole test suite, exactly what CI runs.
-//! - `bench`: the benchmarks.
+//! - `bench`: the benchmarks: dsp-core's criterion benches, then the plugins against their peers
+//!   in pedalboard (`bench/hosts.py`) and 256 Channel Strips in one process.
 //! - anything else is handed to nice-plug-xtask (`bundle`, `bundle-universal`).
 
 mod fuzz;
@@ -184,7 +185,8 @@ fn soak(hours: &str, plugin: Option<&str>) -> Result {
 }
 
 /// Runs dsp-core's criterion benchmarks and writes `docs/bench-dsp.md`: ns per stereo sample
-/// (every benchmark processes one 512-sample stereo block per iteration at 48 kHz).
+/// (every benchmark processes one 512-sample stereo block per iteration at 48 kHz). Then the
+/// host-level comparison of issue 6 ([`bench_hosts`]).
 fn bench() -> Result {
     run("cargo", &["bench", "-p", "dsp-core"])?;
     let table = dsp_bench_table(&workspace_root().join("target/criterion"))?;
@@ -192,7 +194,60 @@ fn bench() -> Result {
     std::fs::create_dir_all(&docs).map_err(|e| e.to_string())?;
     std::fs::write(docs.join("bench-dsp.md"), &table).map_err(|e| e.to_string())?;
     println!("{table}");
-    Ok(())
+    bench_hosts()
+}
+
+/// The plugins against their peers, as users run them: release bundles; 256 Channel Strips in
+/// one process through the CLAP harness (optimised too, so the harness adds no debug overhead);
+/// then `bench/hosts.py` in the shared `.venv` (pedalboard, with Debian's zam-plugins installed
+/// if missing), which writes `docs/bench-hosts.{md,png,json}`.
+fn bench_hosts() -> Result {
+    let root = workspace_root();
+    bundle_all(true)?;
+    let bundled = root.join("target/bundled");
+    let scale = root.join("target/bench-scale.json");
+    let _ = std::fs::remove_file(&scale);
+    eprintln!("xtask: 256 Channel Strips through the CLAP harness (release bundles)");
+    let status = Command::new("cargo")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "lathe-host-tests",
+            "--test",
+            "scale",
+            "--",
+            "--ignored",
+            "--exact",
+            "channel_strip_256_instances_at_128_samples",
+            "--nocapture",
+        ])
+        .current_dir(&root)
+        .env("LATHE_BUNDLE_DIR", &bundled)
+        .env("LATHE_SCALE_REPORT", &scale)
+        .status()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("the scale run failed ({status})"));
+    }
+    let python = hosts::ensure_bench_hosts(&root)?;
+    let status = Command::new(python)
+        .arg(root.join("bench/hosts.py"))
+        .arg("--bundles")
+        .arg(&bundled)
+        .arg("--out")
+        .arg(root.join("docs"))
+        .arg("--scale")
+        .arg(&scale)
+        .current_dir(&root)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .status()
+        .map_err(|e| format!("could not start bench/hosts.py: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("bench/hosts.py failed ({status})"))
+    }
 }
 
 fn dsp_bench_table(criterion_dir: &Path) -> Result<String> {

@@ -6,10 +6,8 @@ pub mod params;
 
 use dsp_core::dynamics::{Compressor, Detection, Topology};
 use dsp_core::gain::Gain;
-use dsp_core::meter::level::LevelMeter;
 use lathe_shared::bypass::Bypass;
-use lathe_shared::channels::stereo_view;
-use lathe_shared::meters::{LevelReadout, MeterValue};
+use lathe_shared::meters::{BlockLevel, LevelReadout, MeterValue};
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{BusGlueParams, STATE_VERSION};
@@ -29,8 +27,8 @@ pub struct Meters {
 pub struct BusGlue {
     params: Arc<BusGlueParams>,
     pub meters: Arc<Meters>,
-    in_level: LevelMeter,
-    out_level: LevelMeter,
+    in_level: BlockLevel,
+    out_level: BlockLevel,
     comp: Compressor,
     output: Gain,
     bypass: Bypass,
@@ -51,8 +49,8 @@ impl Default for BusGlue {
         Self {
             params: Arc::new(BusGlueParams::default()),
             meters: Arc::new(Meters::default()),
-            in_level: LevelMeter::new(),
-            out_level: LevelMeter::new(),
+            in_level: BlockLevel::default(),
+            out_level: BlockLevel::default(),
             comp: {
                 let mut c = Compressor::new();
                 bus_character(&mut c);
@@ -137,8 +135,8 @@ impl Plugin for BusGlue {
     ) -> bool {
         let sr = config.sample_rate as f64;
         let max = config.max_buffer_size as usize;
-        self.in_level.prepare(sr, max, 2);
-        self.out_level.prepare(sr, max, 2);
+        self.in_level.prepare(sr);
+        self.out_level.prepare(sr);
         self.comp.prepare(sr, max);
         self.output.prepare(sr, max);
         self.bypass.prepare(sr, max, 2, 0);
@@ -173,8 +171,7 @@ impl Plugin for BusGlue {
         }
         self.apply_params();
         self.bypass.capture(channels);
-        let (view, n) = stereo_view(channels);
-        self.in_level.process(&view[..n]);
+        self.in_level.measure(channels);
         let external = self.params.sc_external.value();
         match aux.inputs.first_mut() {
             Some(sc) if external && sc.channels() > 0 => {
@@ -187,11 +184,10 @@ impl Plugin for BusGlue {
         }
         self.output.process(channels);
         self.bypass.apply(channels);
-        let (view, n) = stereo_view(channels);
-        self.out_level.process(&view[..n]);
+        self.out_level.measure(channels);
         let m = &self.meters;
-        m.input.publish(&self.in_level, n);
-        m.output.publish(&self.out_level, n);
+        m.input.publish_block(&self.in_level);
+        m.output.publish_block(&self.out_level);
         m.gr_db.update_max(
             self.comp
                 .gain_reduction_db(0)

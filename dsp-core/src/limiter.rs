@@ -123,6 +123,8 @@ struct BoxAvg {
     pos: usize,
     sum: f64,
     inv: f64,
+    /// How many of the latest values were exactly 1 (saturating at `len`).
+    ones: usize,
 }
 
 impl BoxAvg {
@@ -133,6 +135,7 @@ impl BoxAvg {
             pos: 0,
             sum: 1.0,
             inv: 1.0,
+            ones: 1,
         }
     }
 
@@ -143,6 +146,17 @@ impl BoxAvg {
         self.pos = 0;
         self.sum = v * self.len as f64;
         self.inv = 1.0 / self.len as f64;
+        self.ones = if v == 1.0 { self.len } else { 0 };
+    }
+
+    /// Holds only ones and puts out exactly 1: further ones change nothing but the position.
+    fn at_unity(&self) -> bool {
+        self.ones == self.len && self.sum >= self.len as f64
+    }
+
+    /// `n` ticks of 1 when [`at_unity`](Self::at_unity): each adds `1 - 1 = 0` to the sum.
+    fn skip_unity(&mut self, n: usize) {
+        self.pos = (self.pos + n) % self.len;
     }
 
     #[inline]
@@ -153,6 +167,11 @@ impl BoxAvg {
             self.pos = 0;
         }
         self.sum += v - old;
+        self.ones = if v == 1.0 {
+            (self.ones + 1).min(self.len)
+        } else {
+            0
+        };
         // The running sum's rounding drifts by ~1e-16 a sample at most; the gain never exceeds
         // unity however it drifts.
         if self.sum >= self.len as f64 {
@@ -195,6 +214,18 @@ impl SlidingMin {
         self.tail = 0;
         self.count = 0;
         self.window = window.clamp(1, self.mask) as u64;
+    }
+
+    /// Every value in the window is 1 (the deque holds only ones, or nothing yet).
+    fn at_unity(&self) -> bool {
+        self.tail == self.head || self.val[self.head & self.mask] >= 1.0
+    }
+
+    /// `n >= 1` pushes of `v` at once: each would pop the previous one (`v >= v`), so only the
+    /// last stays, with the last sequence number.
+    fn push_repeat(&mut self, v: f64, n: u64) -> f64 {
+        self.count += n - 1;
+        self.push(v)
     }
 
     #[inline]
@@ -714,6 +745,24 @@ impl Limiter {
         t
     }
 
+    /// No segment of the chunk needs gain reduction (every peak under `thr`, the ceiling
+    /// ramp and the link at rest) and every stage of the gain path holds exactly 1.
+    fn at_unity(&self, peaks: &[[f32; CHUNK]; 2], nch: usize, cn: usize, thr: f32, auto: bool) -> bool {
+        // Headroom for the f64 link arithmetic of `linked_gains`.
+        let under = thr * (1.0 - 1e-6);
+        !self.link.is_smoothing()
+            && peaks[..nch]
+                .iter()
+                .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| a.max(v)) < under)
+            && self.ch[..nch].iter().all(|c| {
+                c.hold.at_unity()
+                    && c.release == 1.0
+                    && (!auto || c.slow == 1.0)
+                    && c.box1.at_unity()
+                    && c.box2.at_unity()
+            })
+    }
+
     /// Processes one block in place (1 or 2 channels of equal length).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         let nch = channels.len().min(2);
@@ -779,6 +828,21 @@ impl Limiter {
             let mut peaks = [[0.0f32; CHUNK]; 2];
             for (c, pc) in peaks.iter_mut().enumerate().take(nch) {
                 self.detect(c, m0, cn, thr, pc);
+            }
+            if !sample_clip && self.at_unity(&peaks, nch, cn, thr, auto) {
+                // Exactly what the loop below computes when no segment needs reduction and the
+                // gain path already rests at 1: the output is the delayed input.
+                let out = (n0 + cap - delay) & mask;
+                for (ch, data) in self.ch.iter_mut().zip(channels.iter_mut()).take(nch) {
+                    data[i0..i0 + cn].copy_from_slice(&ch.ring[out..out + cn]);
+                    ch.hold.push_repeat(1.0, cn as u64);
+                    ch.box1.skip_unity(cn);
+                    ch.box2.skip_unity(cn);
+                }
+                self.n += cn;
+                self.gain_now = 1.0;
+                i0 += cn;
+                continue;
             }
             for k in 0..cn {
                 self.ceiling.tick();

@@ -355,6 +355,18 @@ impl Interpolator {
     }
 }
 
+/// Gain computer with stereo link: the channel's peak moves towards the louder channel's
+/// `pmax` by `link`, and the gain brings it down to `thr`.
+#[inline(always)]
+fn required_gain(p: f64, pmax: f64, link: f64, thr: f64) -> f64 {
+    let q = p + link * (pmax - p);
+    if q > thr {
+        thr / q
+    } else {
+        1.0
+    }
+}
+
 /// Per-channel state.
 #[derive(Debug, Clone, Default)]
 struct Channel {
@@ -727,20 +739,17 @@ impl Limiter {
     }
 
     /// Required gains for per-channel peaks `p`, after stereo link.
-    #[inline]
     fn linked_gains(&self, p: [f64; 2], channels: usize) -> [f64; 2] {
         let margin = if self.active_true_peak {
             TP_MARGIN
         } else {
             1.0
         };
-        let thr = self.ceiling.value() * margin;
+        let (thr, link) = (self.ceiling.value() * margin, self.link.value());
         let pmax = p[0].max(p[1]);
-        let link = self.link.value();
         let mut t = [1.0f64; 2];
         for c in 0..channels {
-            let q = p[c] + link * (pmax - p[c]);
-            t[c] = if q > thr { thr / q } else { 1.0 };
+            t[c] = required_gain(p[c], pmax, link, thr);
         }
         t
     }
@@ -844,18 +853,31 @@ impl Limiter {
                 i0 += cn;
                 continue;
             }
+            // The gain path stage by stage over the chunk: the lane-wise stages vectorise, and
+            // each channel's recursions run in one tight loop.
+            let mut thr_k = [0.0f64; CHUNK];
+            let mut link_k = [0.0f64; CHUNK];
+            let mut ceil_k = [0.0f32; CHUNK];
             for k in 0..cn {
-                self.ceiling.tick();
-                self.link.tick();
-                let n = self.n;
-                self.n += 1;
-                let t = self.linked_gains([peaks[0][k] as f64, peaks[1][k] as f64], nch);
-                let out_idx = (n + cap - delay) & mask;
-                let ceiling = self.ceiling.value() as f32;
-                let mut gmin = 1.0f64;
-                for (c, data) in channels.iter_mut().enumerate().take(nch) {
-                    let ch = &mut self.ch[c];
-                    let h = ch.hold.push(t[c]);
+                let ceiling = self.ceiling.tick();
+                link_k[k] = self.link.tick();
+                ceil_k[k] = ceiling as f32;
+                thr_k[k] = ceiling * if sample_clip { 1.0 } else { TP_MARGIN };
+            }
+            let mut t = [[1.0f64; CHUNK]; 2];
+            for k in 0..cn {
+                let p = [peaks[0][k] as f64, peaks[1][k] as f64];
+                let pmax = p[0].max(p[1]);
+                for c in 0..nch {
+                    t[c][k] = required_gain(p[c], pmax, link_k[k], thr_k[k]);
+                }
+            }
+            let mut gmin = [1.0f64; CHUNK];
+            let out = (n0 + cap - delay) & mask;
+            for ((ch, data), tc) in self.ch.iter_mut().zip(channels.iter_mut()).zip(&t).take(nch) {
+                let mut g = [0.0f64; CHUNK];
+                for (gk, &tk) in g[..cn].iter_mut().zip(&tc[..cn]) {
+                    let h = ch.hold.push(tk);
                     let r = if auto {
                         ch.slow = if h < ch.slow {
                             h + (ch.slow - h) * sa
@@ -877,17 +899,22 @@ impl Limiter {
                         };
                         ch.release
                     };
-                    let g = ch.box2.tick(ch.box1.tick(r));
-                    gmin = gmin.min(g);
-                    let mut y = ch.ring[out_idx] * g as f32;
-                    if sample_clip {
-                        y = y.clamp(-ceiling, ceiling);
-                    }
-                    data[i0 + k] = y;
+                    *gk = ch.box2.tick(ch.box1.tick(r));
                 }
-                self.gain_now = gmin;
-                self.gain_low = self.gain_low.min(gmin);
+                let ring = &ch.ring[out..out + cn];
+                for k in 0..cn {
+                    gmin[k] = gmin[k].min(g[k]);
+                    let y = ring[k] * g[k] as f32;
+                    data[i0 + k] = if sample_clip {
+                        y.clamp(-ceil_k[k], ceil_k[k])
+                    } else {
+                        y
+                    };
+                }
             }
+            self.n += cn;
+            self.gain_now = gmin[cn - 1];
+            self.gain_low = gmin[..cn].iter().fold(self.gain_low, |a, &v| a.min(v));
             i0 += cn;
         }
     }

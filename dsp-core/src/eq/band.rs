@@ -316,13 +316,8 @@ impl EqBand {
             self.fade_left = self.fade_len;
         }
         let coeffs = p.design_with(self.sample_rate, corrected);
-        // The correction, when present, is the last section of the corrected cascade.
-        let matched = if self.cur.corrected && self.cur.coeffs.count > 0 {
-            self.cur.coeffs.count - 1
-        } else {
-            self.cur.coeffs.count
-        };
-        let shared = matched.min(coeffs.count);
+        // The matched sections lead both cascades; only the correction sections differ.
+        let shared = self.cur.coeffs.matched.min(coeffs.count);
         self.cur.params = p;
         self.cur.coeffs = coeffs;
         self.cur.corrected = corrected;

@@ -83,6 +83,16 @@ impl BandParams {
         if !self.enabled {
             return SectionSet::default();
         }
+        let identity = self.gain_db == 0.0
+            && matches!(
+                self.kind,
+                FilterType::Bell | FilterType::LowShelf | FilterType::HighShelf | FilterType::Tilt
+            );
+        if identity && corrected {
+            // A 0 dB bell, shelf or tilt is exactly flat: it costs nothing. (Only the static
+            // design: a glide passing 0 dB keeps its sections and their state.)
+            return SectionSet::default();
+        }
         let freq = self.freq.clamp(1.0, 0.5 * sample_rate);
         let f = if corrected { design } else { design_matched };
         f(
@@ -412,12 +422,18 @@ impl EqBand {
         }
     }
 
-    /// The static path: fixed coefficients, processed section by section over chunks of
-    /// [`CHUNK`] samples so each recursion runs in registers with both lanes in one vector.
+    /// The static path: fixed coefficients, no per-sample parameter work. Chunks of [`CHUNK`]
+    /// samples are converted to `f64` lane pairs (left/right or mid/side, one 2-wide vector),
+    /// run through the whole cascade sample by sample with the section count a compile-time
+    /// constant ([`run_cascade`]: coefficients and state in registers, and the sections'
+    /// recursions overlap in the pipeline instead of running one after the other), and written
+    /// back. The placement is matched once per chunk, never per sample.
     fn process_static(&mut self, channels: &mut [&mut [f32]], stereo: bool) {
         let placement = self.cur.params.placement;
         let len = channels[0].len();
-        if !stereo && matches!(placement, Placement::Right | Placement::Side) {
+        if self.cur.coeffs.count == 0
+            || (!stereo && matches!(placement, Placement::Right | Placement::Side))
+        {
             self.clock = (self.clock + len) % CHUNK;
             return;
         }
@@ -426,56 +442,62 @@ impl EqBand {
         while start < len {
             // Chunks end on the flush grid.
             let n = (CHUNK - self.clock).min(len - start);
-            let e = &mut self.cur;
             let v = &mut buf[..n];
-            if stereo {
-                let (l, r) = (
-                    &channels[0][start..start + n],
-                    &channels[1][start..start + n],
-                );
-                for ((v, &l), &r) in v.iter_mut().zip(l).zip(r) {
-                    let (l, r) = (sanitize(l) as f64, sanitize(r) as f64);
-                    *v = match placement {
-                        Placement::Mid | Placement::Side => [0.5 * (l + r), 0.5 * (l - r)],
-                        _ => [l, r],
-                    };
-                }
-            } else {
-                for (v, &l) in v.iter_mut().zip(&channels[0][start..start + n]) {
-                    *v = [sanitize(l) as f64, 0.0];
-                }
-            }
-            for k in 0..e.coeffs.count {
-                let c = e.coeffs.coeffs[k];
-                let mut st = e.st[k];
-                for x in v.iter_mut() {
-                    *x = st.tick(&c, *x);
-                }
-                e.st[k] = st;
-            }
-            if stereo {
-                let [l, r] = channels else { unreachable!() };
+            if let [l, r] = channels {
                 let (l, r) = (&mut l[start..start + n], &mut r[start..start + n]);
-                for ((v, l), r) in v.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
-                    let (yl, yr) = match placement {
-                        Placement::Stereo => (v[0], v[1]),
-                        Placement::Left => (v[0], sanitize(*r) as f64),
-                        Placement::Right => (sanitize(*l) as f64, v[1]),
-                        Placement::Mid => {
+                let lanes = v.iter_mut().zip(l.iter()).zip(r.iter());
+                match placement {
+                    Placement::Mid | Placement::Side => {
+                        for ((v, &l), &r) in lanes {
+                            let (l, r) = (sanitize(l) as f64, sanitize(r) as f64);
+                            *v = [0.5 * (l + r), 0.5 * (l - r)];
+                        }
+                    }
+                    _ => {
+                        for ((v, &l), &r) in lanes {
+                            *v = [sanitize(l) as f64, sanitize(r) as f64];
+                        }
+                    }
+                }
+                run_cascade(&self.cur.coeffs, &mut self.cur.st, v);
+                let out = v.iter().zip(l.iter_mut()).zip(r.iter_mut());
+                match placement {
+                    Placement::Stereo => {
+                        for ((v, l), r) in out {
+                            (*l, *r) = (v[0] as f32, v[1] as f32);
+                        }
+                    }
+                    Placement::Left => {
+                        for ((v, l), r) in out {
+                            (*l, *r) = (v[0] as f32, sanitize(*r));
+                        }
+                    }
+                    Placement::Right => {
+                        for ((v, l), r) in out {
+                            (*l, *r) = (sanitize(*l), v[1] as f32);
+                        }
+                    }
+                    Placement::Mid => {
+                        for ((v, l), r) in out {
                             let s = 0.5 * (sanitize(*l) as f64 - sanitize(*r) as f64);
-                            (v[0] + s, v[0] - s)
+                            (*l, *r) = ((v[0] + s) as f32, (v[0] - s) as f32);
                         }
-                        Placement::Side => {
+                    }
+                    Placement::Side => {
+                        for ((v, l), r) in out {
                             let m = 0.5 * (sanitize(*l) as f64 + sanitize(*r) as f64);
-                            (m + v[1], m - v[1])
+                            (*l, *r) = ((m + v[1]) as f32, (m - v[1]) as f32);
                         }
-                    };
-                    *l = yl as f32;
-                    *r = yr as f32;
+                    }
                 }
             } else {
-                for (v, l) in v.iter().zip(channels[0][start..start + n].iter_mut()) {
-                    *l = v[0] as f32;
+                let m = &mut channels[0][start..start + n];
+                for (v, &x) in v.iter_mut().zip(m.iter()) {
+                    *v = [sanitize(x) as f64, 0.0];
+                }
+                run_cascade(&self.cur.coeffs, &mut self.cur.st, v);
+                for (v, y) in v.iter().zip(m.iter_mut()) {
+                    *y = v[0] as f32;
                 }
             }
             start += n;
@@ -486,4 +508,36 @@ impl EqBand {
             }
         }
     }
+}
+
+/// Runs `v` through the cascade `c` with state `st` ([`cascade`] with the count as a constant).
+fn run_cascade(c: &SectionSet, st: &mut [Df1; MAX_SECTIONS], v: &mut [[f64; 2]]) {
+    match c.count {
+        0 => {}
+        1 => cascade::<1>(c, st, v),
+        2 => cascade::<2>(c, st, v),
+        3 => cascade::<3>(c, st, v),
+        4 => cascade::<4>(c, st, v),
+        5 => cascade::<5>(c, st, v),
+        6 => cascade::<6>(c, st, v),
+        _ => cascade::<MAX_SECTIONS>(c, st, v),
+    }
+}
+
+/// `N` sections over a chunk, every section per sample: section `k + 1` of sample `i` and
+/// section `k` of sample `i + 1` are independent, so an out-of-order core runs the sections'
+/// recursions (one multiply and one add each, see [`Df1`]) side by side and a cascade costs
+/// little more than its longest chain.
+#[inline(always)]
+fn cascade<const N: usize>(c: &SectionSet, st: &mut [Df1; MAX_SECTIONS], v: &mut [[f64; 2]]) {
+    let coeffs: [BiquadCoeffs; N] = std::array::from_fn(|k| c.coeffs[k]);
+    let mut s: [Df1; N] = std::array::from_fn(|k| st[k]);
+    for x in v.iter_mut() {
+        let mut y = *x;
+        for (sk, ck) in s.iter_mut().zip(&coeffs) {
+            y = sk.tick(ck, y);
+        }
+        *x = y;
+    }
+    st[..N].copy_from_slice(&s);
 }

@@ -672,45 +672,55 @@ pub fn design(
             .product();
         care[i] = if analog_sq[i] > floor { 1.0 } else { 0.0 };
     }
-    // Each pass fits what the cascade so far still misses; a second or third pass takes out
-    // what one biquad could not (a wide bell near Nyquist leaves a residual with two bumps).
+    // Each pass fits what the cascade so far still misses with one more section, then refines
+    // it together with the previous corrections (up to [`JOINT`]); a second or third section
+    // takes out what one biquad could not (a wide bell near Nyquist leaves a residual with two
+    // bumps).
+    let threshold = CORRECTION_THRESHOLD_DB * 10f64.ln() / 10.0;
     while out.count < MAX_SECTIONS {
+        let first = out.count.saturating_sub(JOINT - 1).max(out.matched);
+        // The residual of everything before the sections being refined, and of all of them.
+        let mut base = [0.0; FIT_POINTS];
         let mut t = [0.0; FIT_POINTS];
         for i in 0..FIT_POINTS {
-            let d: f64 = out.coeffs[..out.count]
-                .iter()
-                .map(|c| power_at(c, grid.phi[i]))
-                .product();
-            t[i] = analog_sq[i] / d;
+            let gain = |cs: &[BiquadCoeffs]| -> f64 {
+                cs.iter().map(|c| power_at(c, grid.phi[i])).product()
+            };
+            base[i] = analog_sq[i] / gain(&out.coeffs[..first]);
+            t[i] = base[i] / gain(&out.coeffs[first..out.count]);
         }
         let before = grid.worst(&t, &care);
-        if !before.is_finite() || before < CORRECTION_THRESHOLD_DB * 10f64.ln() / 10.0 {
+        if !before.is_finite() || before < threshold {
             break;
         }
-        // The equation-error fit is not symmetric in numerator and denominator: fitting the
-        // inverse residual and inverting the section is tried as well, the better one wins.
+        // A starting section for the new one: the equation-error fit of the residual or of its
+        // inverse (the fit is not symmetric in numerator and denominator), else the identity.
         let direct = correction(&grid, &t, &care);
         let inv_t = t.map(|v| 1.0 / v);
         let inverse = correction(&grid, &inv_t, &care)
             .filter(|(c, _)| c.b0 > 0.0 && (c.b2 / c.b0).abs() < 0.9999)
             .map(|(c, e)| (invert_section(&c), e));
-        let pick = |a: Option<(BiquadCoeffs, f64)>, b: Option<(BiquadCoeffs, f64)>| match (a, b) {
+        let seed = match (direct, inverse) {
             (Some(a), Some(b)) => Some(if a.1 <= b.1 { a } else { b }),
             (a, b) => a.or(b),
         };
-        let seed = pick(direct, inverse);
-        let refined = pick(
-            refine(&grid, &t, &care, power_coeffs(&BiquadCoeffs::IDENTITY)),
-            seed.and_then(|(c, _)| refine(&grid, &t, &care, power_coeffs(&c))),
-        );
-        let best = pick(seed, refined);
-        match best {
-            Some((c, after)) if after < 0.95 * before => {
-                out.coeffs[out.count] = c;
-                out.count += 1;
+        let mut trial = out.coeffs;
+        trial[out.count] = seed.map_or(BiquadCoeffs::IDENTITY, |(c, _)| c);
+        let joint = &mut trial[first..=out.count];
+        let after = refine(&grid, &base, &care, joint);
+        let after = match (after, seed) {
+            (Some(a), _) => a,
+            (None, Some((c, e))) if first == out.count => {
+                trial[out.count] = c;
+                e
             }
             _ => break,
+        };
+        if after >= 0.99 * before {
+            break;
         }
+        out.coeffs = trial;
+        out.count += 1;
     }
     out
 }
@@ -723,7 +733,7 @@ pub const CORRECTION_THRESHOLD_DB: f64 = 0.02;
 const LOG_POINTS: usize = 48;
 /// Linearly spaced points over the top of the band, where the matched sections stray most
 /// (a log grid alone leaves 10..20 kHz with a handful of points).
-const LIN_POINTS: usize = 24;
+const LIN_POINTS: usize = 48;
 const FIT_POINTS: usize = LOG_POINTS + LIN_POINTS;
 /// A little past 20 kHz, so that the specified band's edge lies inside the fit.
 const FIT_TOP_HZ: f64 = 20_500.0;
@@ -814,7 +824,7 @@ fn correction(
             }
             v[r] /= sc[r];
         }
-        let Some(mut x) = solve5(m, v) else { break };
+        let Some(mut x) = solve(m, v, 5) else { break };
         for (xi, si) in x.iter_mut().zip(&sc) {
             *xi /= si;
         }
@@ -865,37 +875,56 @@ fn power_coeffs(c: &BiquadCoeffs) -> [f64; 5] {
     ]
 }
 
-/// Refines a correction section by minimising the `L^p` norm of the log-magnitude error itself
-/// (`ln N - ln D - ln t`, Levenberg-Marquardt on iteratively reweighted least squares). The
-/// equation-error fit of [`correction`] degenerates when the residual is small (with `t ~ 1`
-/// any denominator with `N = D` nearly solves it, and its minimiser drives both through zero
-/// mid-band); the log error has no such null space once the first damped step leaves the
-/// identity. Steps that would make `N` or `D` non-positive at a grid point (no realisable
-/// section) are rejected like steps that raise the cost.
+/// How many correction sections [`refine`] adjusts together.
+const JOINT: usize = 3;
+const JOINT_PARAMS: usize = 5 * JOINT;
+
+/// Refines correction sections together by minimising the `L^p` norm of the log-magnitude error
+/// itself (`sum (ln N_k - ln D_k) - ln t`, Levenberg-Marquardt on iteratively reweighted least
+/// squares). The equation-error fit of [`correction`] degenerates when the residual is small
+/// (with `t ~ 1` any denominator with `N = D` nearly solves it, and its minimiser drives both
+/// through zero mid-band); the log error has no such null space once the first damped step
+/// leaves the identity. Fitting the sections jointly matters: a greedy minimax fit leaves an
+/// equiripple residual that one more section alone cannot lower. Steps that would make an `N`
+/// or `D` non-positive at a grid point (no realisable section) are rejected like steps that
+/// raise the cost. `secs` (at most [`JOINT`]) are replaced by the refined sections; returns the
+/// worst log error of the result.
 fn refine(
     grid: &FitGrid,
     t: &[f64; FIT_POINTS],
     care: &[f64; FIT_POINTS],
-    mut x: [f64; 5],
-) -> Option<(BiquadCoeffs, f64)> {
+    secs: &mut [BiquadCoeffs],
+) -> Option<f64> {
+    let k = secs.len().min(JOINT);
+    let np = 5 * k;
+    let mut x = [0.0; JOINT_PARAMS];
+    for (j, c) in secs[..k].iter().enumerate() {
+        x[5 * j..5 * j + 5].copy_from_slice(&power_coeffs(c));
+    }
     let lt = t.map(f64::ln);
-    let eval = |x: &[f64; 5], r: &mut [f64; FIT_POINTS], nd: &mut [(f64, f64); FIT_POINTS]| {
+    type Nd = [[(f64, f64); JOINT]; FIT_POINTS];
+    let eval = |x: &[f64; JOINT_PARAMS], r: &mut [f64; FIT_POINTS], nd: &mut Nd| {
         let mut cost = 0.0;
         for i in 0..FIT_POINTS {
             let (p0, p1, p2) = grid.phi[i];
-            let n = x[0] * p0 + x[1] * p1 + x[2] * p2;
-            let d = p0 + x[3] * p1 + x[4] * p2;
-            if !(n > 0.0 && d > 0.0) {
-                return f64::INFINITY;
+            let mut e = -lt[i];
+            for j in 0..k {
+                let s = &x[5 * j..5 * j + 5];
+                let n = s[0] * p0 + s[1] * p1 + s[2] * p2;
+                let d = p0 + s[3] * p1 + s[4] * p2;
+                if !(n > 0.0 && d > 0.0) {
+                    return f64::INFINITY;
+                }
+                nd[i][j] = (n, d);
+                e += n.ln() - d.ln();
             }
-            nd[i] = (n, d);
-            r[i] = n.ln() - d.ln() - lt[i];
-            cost += care[i] * r[i].abs().powi(REFINE_NORM);
+            r[i] = e;
+            cost += care[i] * e.abs().powi(REFINE_NORM);
         }
         cost
     };
     let mut r = [0.0; FIT_POINTS];
-    let mut nd = [(0.0, 0.0); FIT_POINTS];
+    let mut nd = [[(0.0, 0.0); JOINT]; FIT_POINTS];
     let mut cost = eval(&x, &mut r, &mut nd);
     if !cost.is_finite() {
         return None;
@@ -910,18 +939,21 @@ fn refine(
         if rmax <= 0.0 {
             break;
         }
-        let mut m = [[0.0; 5]; 5];
-        let mut v = [0.0; 5];
+        let mut m = [[0.0; JOINT_PARAMS]; JOINT_PARAMS];
+        let mut v = [0.0; JOINT_PARAMS];
         for i in 0..FIT_POINTS {
             if care[i] <= 0.0 {
                 continue;
             }
             let (p0, p1, p2) = grid.phi[i];
-            let (n, d) = nd[i];
-            let row = [p0 / n, p1 / n, p2 / n, -p1 / d, -p2 / d];
+            let mut row = [0.0; JOINT_PARAMS];
+            for j in 0..k {
+                let (n, d) = nd[i][j];
+                row[5 * j..5 * j + 5].copy_from_slice(&[p0 / n, p1 / n, p2 / n, -p1 / d, -p2 / d]);
+            }
             let wgt = (r[i].abs() / rmax).powi(REFINE_NORM - 2);
-            for a in 0..5 {
-                for b in 0..5 {
+            for a in 0..np {
+                for b in 0..np {
                     m[a][b] += wgt * row[a] * row[b];
                 }
                 v[a] -= wgt * row[a] * r[i];
@@ -930,13 +962,13 @@ fn refine(
         let mut accepted = false;
         for _ in 0..8 {
             let mut md = m;
-            for (k, row) in md.iter_mut().enumerate() {
-                row[k] += lambda * m[k][k].max(1e-12);
+            for (d, row) in md.iter_mut().enumerate().take(np) {
+                row[d] += lambda * m[d][d].max(1e-12);
             }
-            let Some(step) = solve5(md, v) else { break };
-            let trial: [f64; 5] = std::array::from_fn(|k| x[k] + step[k]);
+            let Some(step) = solve(md, v, np) else { break };
+            let trial: [f64; JOINT_PARAMS] = std::array::from_fn(|d| x[d] + step[d]);
             let mut rt = [0.0; FIT_POINTS];
-            let mut ndt = [(0.0, 0.0); FIT_POINTS];
+            let mut ndt = nd;
             let ct = eval(&trial, &mut rt, &mut ndt);
             if ct < cost {
                 (x, r, nd, cost) = (trial, rt, ndt, ct);
@@ -950,12 +982,23 @@ fn refine(
             break;
         }
     }
-    let c = factor_section(&x)?;
+    let mut out = [BiquadCoeffs::IDENTITY; JOINT];
+    for (j, o) in out[..k].iter_mut().enumerate() {
+        let s: [f64; 5] = std::array::from_fn(|d| x[5 * j + d]);
+        *o = factor_section(&s)?;
+    }
     let worst = (0..FIT_POINTS)
         .filter(|&i| care[i] > 0.0)
-        .map(|i| (t[i] / power_at(&c, grid.phi[i])).ln().abs())
+        .map(|i| {
+            let d: f64 = out[..k].iter().map(|c| power_at(c, grid.phi[i])).product();
+            (t[i] / d).ln().abs()
+        })
         .fold(0.0, f64::max);
-    worst.is_finite().then_some((c, worst))
+    if !worst.is_finite() {
+        return None;
+    }
+    secs[..k].copy_from_slice(&out[..k]);
+    Some(worst)
 }
 
 /// The minimum-phase biquad of fitted squared-magnitude coefficients `[B0, B1, B2, A1, A2]`
@@ -979,27 +1022,28 @@ fn factor_section(x: &[f64; 5]) -> Option<BiquadCoeffs> {
         .then_some(c)
 }
 
-/// Gaussian elimination with partial pivoting; `None` for a singular system.
-fn solve5(mut m: [[f64; 5]; 5], mut v: [f64; 5]) -> Option<[f64; 5]> {
-    for col in 0..5 {
-        let piv = (col..5).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
+/// Gaussian elimination with partial pivoting on the leading `n x n` block; `None` for a
+/// singular system.
+fn solve<const N: usize>(mut m: [[f64; N]; N], mut v: [f64; N], n: usize) -> Option<[f64; N]> {
+    for col in 0..n {
+        let piv = (col..n).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
         if m[piv][col].abs() < 1e-300 {
             return None;
         }
         m.swap(col, piv);
         v.swap(col, piv);
-        for row in col + 1..5 {
+        for row in col + 1..n {
             let f = m[row][col] / m[col][col];
             let pivot_row = m[col];
-            for (dst, src) in m[row][col..].iter_mut().zip(&pivot_row[col..]) {
+            for (dst, src) in m[row][col..n].iter_mut().zip(&pivot_row[col..n]) {
                 *dst -= f * src;
             }
             v[row] -= f * v[col];
         }
     }
-    let mut out = [0.0; 5];
-    for row in (0..5).rev() {
-        let s: f64 = (row + 1..5).map(|k| m[row][k] * out[k]).sum();
+    let mut out = [0.0; N];
+    for row in (0..n).rev() {
+        let s: f64 = (row + 1..n).map(|k| m[row][k] * out[k]).sum();
         out[row] = (v[row] - s) / m[row][row];
     }
     Some(out)

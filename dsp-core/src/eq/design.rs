@@ -18,7 +18,7 @@
 //!   high-shelf boosts and positive tilts are designed as the exact inverse of the opposite gain,
 //!   whose poles lie below Nyquist.
 //! - one biquad cannot follow a wide analog shape to 20 kHz (its slope at Nyquist is zero, the
-//!   analog one is not), so [`design`] appends a correction section fitted to the residual.
+//!   analog one is not), so [`design`] appends correction sections fitted to the residual.
 //!
 //! Departures from Vicanek's single recipe, each closed form (so the glide path can redesign
 //! every sample):

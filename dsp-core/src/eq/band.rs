@@ -422,12 +422,12 @@ impl EqBand {
         }
     }
 
-    /// The static path: fixed coefficients, no per-sample parameter work. Chunks of [`CHUNK`]
-    /// samples are converted to `f64` lane pairs (left/right or mid/side, one 2-wide vector),
-    /// run through the whole cascade sample by sample with the section count a compile-time
-    /// constant ([`run_cascade`]: coefficients and state in registers, and the sections'
-    /// recursions overlap in the pipeline instead of running one after the other), and written
-    /// back. The placement is matched once per chunk, never per sample.
+    /// The static path: fixed coefficients, no per-sample parameter work. Each sample is
+    /// loaded into a pair of `f64` lanes (left/right or mid/side, one 2-wide vector), run
+    /// through the whole cascade with the section count and the placement compile-time
+    /// constants ([`cascade`]: coefficients and state in registers, no branch in the loop, and
+    /// the sections' recursions overlap in the pipeline instead of running one after the
+    /// other), and stored back in the same pass. Runs end on the [`CHUNK`] flush grid.
     fn process_static(&mut self, channels: &mut [&mut [f32]], stereo: bool) {
         let placement = self.cur.params.placement;
         let len = channels[0].len();
@@ -437,68 +437,26 @@ impl EqBand {
             self.clock = (self.clock + len) % CHUNK;
             return;
         }
-        let mut buf = [[0.0f64; 2]; CHUNK];
         let mut start = 0;
         while start < len {
-            // Chunks end on the flush grid.
             let n = (CHUNK - self.clock).min(len - start);
-            let v = &mut buf[..n];
-            if let [l, r] = channels {
-                let (l, r) = (&mut l[start..start + n], &mut r[start..start + n]);
-                let lanes = v.iter_mut().zip(l.iter()).zip(r.iter());
-                match placement {
-                    Placement::Mid | Placement::Side => {
-                        for ((v, &l), &r) in lanes {
-                            let (l, r) = (sanitize(l) as f64, sanitize(r) as f64);
-                            *v = [0.5 * (l + r), 0.5 * (l - r)];
-                        }
-                    }
-                    _ => {
-                        for ((v, &l), &r) in lanes {
-                            *v = [sanitize(l) as f64, sanitize(r) as f64];
-                        }
+            let (c, st) = (&self.cur.coeffs, &mut self.cur.st);
+            match channels {
+                [l, r] => {
+                    let (l, r) = (&mut l[start..start + n], &mut r[start..start + n]);
+                    match placement {
+                        Placement::Stereo => run_cascade::<StereoIo>(c, st, l, r),
+                        Placement::Left => run_cascade::<LeftIo>(c, st, l, r),
+                        Placement::Right => run_cascade::<RightIo>(c, st, l, r),
+                        Placement::Mid => run_cascade::<MidIo>(c, st, l, r),
+                        Placement::Side => run_cascade::<SideIo>(c, st, l, r),
                     }
                 }
-                run_cascade(&self.cur.coeffs, &mut self.cur.st, v);
-                let out = v.iter().zip(l.iter_mut()).zip(r.iter_mut());
-                match placement {
-                    Placement::Stereo => {
-                        for ((v, l), r) in out {
-                            (*l, *r) = (v[0] as f32, v[1] as f32);
-                        }
-                    }
-                    Placement::Left => {
-                        for ((v, l), r) in out {
-                            (*l, *r) = (v[0] as f32, sanitize(*r));
-                        }
-                    }
-                    Placement::Right => {
-                        for ((v, l), r) in out {
-                            (*l, *r) = (sanitize(*l), v[1] as f32);
-                        }
-                    }
-                    Placement::Mid => {
-                        for ((v, l), r) in out {
-                            let s = 0.5 * (sanitize(*l) as f64 - sanitize(*r) as f64);
-                            (*l, *r) = ((v[0] + s) as f32, (v[0] - s) as f32);
-                        }
-                    }
-                    Placement::Side => {
-                        for ((v, l), r) in out {
-                            let m = 0.5 * (sanitize(*l) as f64 + sanitize(*r) as f64);
-                            (*l, *r) = ((m + v[1]) as f32, (m - v[1]) as f32);
-                        }
-                    }
+                [m, ..] => {
+                    let mut silent = [0.0f32; CHUNK];
+                    run_cascade::<LeftIo>(c, st, &mut m[start..start + n], &mut silent[..n]);
                 }
-            } else {
-                let m = &mut channels[0][start..start + n];
-                for (v, &x) in v.iter_mut().zip(m.iter()) {
-                    *v = [sanitize(x) as f64, 0.0];
-                }
-                run_cascade(&self.cur.coeffs, &mut self.cur.st, v);
-                for (v, y) in v.iter().zip(m.iter_mut()) {
-                    *y = v[0] as f32;
-                }
+                [] => {}
             }
             start += n;
             self.clock += n;
@@ -510,34 +468,116 @@ impl EqBand {
     }
 }
 
-/// Runs `v` through the cascade `c` with state `st` ([`cascade`] with the count as a constant).
-fn run_cascade(c: &SectionSet, st: &mut [Df1; MAX_SECTIONS], v: &mut [[f64; 2]]) {
-    match c.count {
-        0 => {}
-        1 => cascade::<1>(c, st, v),
-        2 => cascade::<2>(c, st, v),
-        3 => cascade::<3>(c, st, v),
-        4 => cascade::<4>(c, st, v),
-        5 => cascade::<5>(c, st, v),
-        6 => cascade::<6>(c, st, v),
-        _ => cascade::<MAX_SECTIONS>(c, st, v),
+/// How a placement maps a stereo sample onto the two filter lanes and back.
+trait LaneIo {
+    fn load(l: f32, r: f32) -> [f64; 2];
+    /// `l`, `r` still hold the input sample.
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32);
+}
+
+struct StereoIo;
+struct LeftIo;
+struct RightIo;
+struct MidIo;
+struct SideIo;
+
+impl LaneIo for StereoIo {
+    #[inline(always)]
+    fn load(l: f32, r: f32) -> [f64; 2] {
+        [sanitize(l) as f64, sanitize(r) as f64]
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        (*l, *r) = (y[0] as f32, y[1] as f32);
     }
 }
 
-/// `N` sections over a chunk, every section per sample: section `k + 1` of sample `i` and
-/// section `k` of sample `i + 1` are independent, so an out-of-order core runs the sections'
-/// recursions (one multiply and one add each, see [`Df1`]) side by side and a cascade costs
-/// little more than its longest chain.
+impl LaneIo for LeftIo {
+    #[inline(always)]
+    fn load(l: f32, _: f32) -> [f64; 2] {
+        [sanitize(l) as f64, 0.0]
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        (*l, *r) = (y[0] as f32, sanitize(*r));
+    }
+}
+
+impl LaneIo for RightIo {
+    #[inline(always)]
+    fn load(_: f32, r: f32) -> [f64; 2] {
+        [0.0, sanitize(r) as f64]
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        (*l, *r) = (sanitize(*l), y[1] as f32);
+    }
+}
+
+impl LaneIo for MidIo {
+    #[inline(always)]
+    fn load(l: f32, r: f32) -> [f64; 2] {
+        let (l, r) = (sanitize(l) as f64, sanitize(r) as f64);
+        [0.5 * (l + r), 0.5 * (l - r)]
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        let s = 0.5 * (sanitize(*l) as f64 - sanitize(*r) as f64);
+        (*l, *r) = ((y[0] + s) as f32, (y[0] - s) as f32);
+    }
+}
+
+impl LaneIo for SideIo {
+    #[inline(always)]
+    fn load(l: f32, r: f32) -> [f64; 2] {
+        MidIo::load(l, r)
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        let m = 0.5 * (sanitize(*l) as f64 + sanitize(*r) as f64);
+        (*l, *r) = ((m + y[1]) as f32, (m - y[1]) as f32);
+    }
+}
+
+/// Runs `l`, `r` through the cascade `c` with state `st` ([`cascade`] with the count as a
+/// constant).
+fn run_cascade<P: LaneIo>(
+    c: &SectionSet,
+    st: &mut [Df1; MAX_SECTIONS],
+    l: &mut [f32],
+    r: &mut [f32],
+) {
+    match c.count {
+        0 => {}
+        1 => cascade::<1, P>(c, st, l, r),
+        2 => cascade::<2, P>(c, st, l, r),
+        3 => cascade::<3, P>(c, st, l, r),
+        4 => cascade::<4, P>(c, st, l, r),
+        5 => cascade::<5, P>(c, st, l, r),
+        6 => cascade::<6, P>(c, st, l, r),
+        _ => cascade::<MAX_SECTIONS, P>(c, st, l, r),
+    }
+}
+
+/// `N` sections, every section per sample: section `k + 1` of sample `i` and section `k` of
+/// sample `i + 1` are independent, so an out-of-order core runs the sections' recursions (one
+/// multiply and one add each, see [`Df1`]) side by side and a cascade costs little more than
+/// its longest chain.
 #[inline(always)]
-fn cascade<const N: usize>(c: &SectionSet, st: &mut [Df1; MAX_SECTIONS], v: &mut [[f64; 2]]) {
+fn cascade<const N: usize, P: LaneIo>(
+    c: &SectionSet,
+    st: &mut [Df1; MAX_SECTIONS],
+    l: &mut [f32],
+    r: &mut [f32],
+) {
     let coeffs: [BiquadCoeffs; N] = std::array::from_fn(|k| c.coeffs[k]);
     let mut s: [Df1; N] = std::array::from_fn(|k| st[k]);
-    for x in v.iter_mut() {
-        let mut y = *x;
+    for (l, r) in l.iter_mut().zip(r.iter_mut()) {
+        let mut y = P::load(*l, *r);
         for (sk, ck) in s.iter_mut().zip(&coeffs) {
             y = sk.tick(ck, y);
         }
-        *x = y;
+        P::store(y, l, r);
     }
     st[..N].copy_from_slice(&s);
 }

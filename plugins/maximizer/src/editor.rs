@@ -14,7 +14,8 @@ use crate::Meters;
 use egui::{vec2, RichText, Ui};
 use lathe_shared::editor::repaint::FrameClock;
 use lathe_shared::editor::theme::{self, accent::MAXIMIZER as ACCENT};
-use lathe_shared::editor::{choice, header, scale, section, Knob, PresetMenu, Toggle};
+use lathe_shared::editor::section::section_width;
+use lathe_shared::editor::{choice, header, scale, Knob, PresetMenu, Toggle};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
 use nice_plug_egui::{create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp};
@@ -113,27 +114,27 @@ impl NiceEguiApp for App {
                 });
                 ui.add_space(6.0);
                 ui.horizontal_top(|ui| {
-                    section(ui, "TONE", ACCENT, None, |ui| {
-                        self.tone.show(ui, &p, vec2(250.0, 112.0));
-                        ui.horizontal(|ui| {
+                    section_width(ui, 290.0, "TONE", ACCENT, None, |ui| {
+                        self.tone.show(ui, &p, vec2(272.0, 112.0));
+                        egui::Grid::new("tone").spacing(vec2(12.0, 2.0)).show(ui, |ui| {
                             knob(ui, &p.eq_low_freq, &setter, "Low");
                             knob(ui, &p.eq_mid_freq, &setter, "Mid");
                             knob(ui, &p.eq_mid_q, &setter, "Mid Q");
                             knob(ui, &p.eq_high_freq, &setter, "High");
-                        });
-                        ui.horizontal(|ui| {
+                            ui.end_row();
                             bipolar(ui, &p.eq_low_gain, &setter, "Low Gain");
                             bipolar(ui, &p.eq_mid_gain, &setter, "Mid Gain");
-                            ui.add_space(54.0);
+                            ui.label("");
                             bipolar(ui, &p.eq_high_gain, &setter, "High Gain");
+                            ui.end_row();
                         });
                     });
-                    section(ui, "IMAGE", ACCENT, None, |ui| {
+                    section_width(ui, 110.0, "IMAGE", ACCENT, None, |ui| {
                         knob(ui, &p.width, &setter, "Width");
                         ui.add(Toggle::new(&p.mono_bass_on, &setter, ACCENT).label("Mono Bass"));
                         knob(ui, &p.mono_bass_freq, &setter, "Mono Below");
                     });
-                    section(ui, "LIMITER", ACCENT, None, |ui| {
+                    section_width(ui, 250.0, "LIMITER", ACCENT, None, |ui| {
                         ui.horizontal(|ui| {
                             ui.add(
                                 Knob::new(&p.gain, &setter, ACCENT)
@@ -147,6 +148,7 @@ impl NiceEguiApp for App {
                             );
                         });
                         ui.horizontal(|ui| {
+                            ui.spacing_mut().item_spacing.x = 12.0;
                             knob(ui, &p.lookahead, &setter, "Lookahead");
                             knob(ui, &p.release, &setter, "Release");
                             knob(ui, &p.link, &setter, "Link");
@@ -159,7 +161,7 @@ impl NiceEguiApp for App {
                         });
                         labelled(ui, "Style", |ui| choice(ui, &p.style, &setter, 110.0));
                     });
-                    section(ui, "OUTPUT", ACCENT, None, |ui| {
+                    section_width(ui, 200.0, "OUTPUT", ACCENT, None, |ui| {
                         knob(ui, &p.target_lufs, &setter, "Target");
                         labelled(ui, "Dither", |ui| choice(ui, &p.dither_bits, &setter, 96.0));
                         labelled(ui, "Shaping", |ui| {
@@ -172,14 +174,14 @@ impl NiceEguiApp for App {
                 });
                 ui.add_space(8.0);
                 ui.horizontal_top(|ui| {
-                    section(ui, "GAIN REDUCTION", ACCENT, None, |ui| {
-                        self.history.show(ui, vec2(430.0, 250.0), p.ceiling.value());
+                    section_width(ui, 470.0, "GAIN REDUCTION", ACCENT, None, |ui| {
+                        self.history.show(ui, vec2(452.0, 216.0), p.ceiling.value());
                     });
-                    section(ui, "STEREO", ACCENT, None, |ui| {
+                    section_width(ui, 240.0, "STEREO", ACCENT, None, |ui| {
                         self.goniometer
-                            .show(ui, vec2(220.0, 220.0), self.meters.correlation.get(), now);
+                            .show(ui, vec2(222.0, 190.0), self.meters.correlation.get(), now);
                     });
-                    section(ui, "LOUDNESS", ACCENT, None, |ui| {
+                    section_width(ui, 290.0, "LOUDNESS", ACCENT, None, |ui| {
                         self.loudness.show(ui, p.target_lufs.value());
                         ui.add_space(6.0);
                         self.learn_button(ui);

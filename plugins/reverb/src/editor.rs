@@ -9,7 +9,8 @@ use egui::{vec2, Ui};
 use lathe_shared::editor::meter::LevelMeter;
 use lathe_shared::editor::repaint::FrameClock;
 use lathe_shared::editor::theme::{self, accent::REVERB as ACCENT};
-use lathe_shared::editor::{choice, header, scale, section, Knob, PresetMenu, Toggle};
+use lathe_shared::editor::section::section_width;
+use lathe_shared::editor::{choice, header, scale, Knob, PresetMenu, Toggle};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
 use nice_plug_egui::{create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp};
@@ -18,7 +19,7 @@ use std::sync::Arc;
 pub type Editor = EguiEditor<App>;
 
 /// Logical size at 100 % scale.
-const SIZE: egui::Vec2 = vec2(900.0, 560.0);
+const SIZE: egui::Vec2 = vec2(980.0, 560.0);
 
 pub fn create(params: Arc<ReverbParams>, meters: Arc<Meters>) -> Option<Editor> {
     let state = scale::editor_state(SIZE, &params.editor_scale);
@@ -100,7 +101,7 @@ impl NiceEguiApp for App {
                     self.input.show(ui, "IN", vec2(44.0, 470.0));
                     ui.vertical(|ui| {
                         ui.horizontal_top(|ui| {
-                            section(ui, "Early", ACCENT, None, |ui| {
+                            section_width(ui, 250.0, "Early", ACCENT, None, |ui| {
                                 ui.horizontal(|ui| {
                                     ui.label("Mode");
                                     choice(ui, &p.mode, &setter, 80.0);
@@ -111,8 +112,9 @@ impl NiceEguiApp for App {
                                     knob(ui, &p.diffusion, &setter, "Diffusion");
                                 });
                             });
-                            section(ui, "Decay", ACCENT, None, |ui| {
+                            section_width(ui, 310.0, "Decay", ACCENT, None, |ui| {
                                 ui.horizontal(|ui| {
+                                    ui.spacing_mut().item_spacing.x = 12.0;
                                     ui.add(
                                         Knob::new(&p.decay, &setter, ACCENT)
                                             .label("Decay")
@@ -123,8 +125,9 @@ impl NiceEguiApp for App {
                                     knob(ui, &p.mod_depth, &setter, "Modulation");
                                 });
                             });
-                            section(ui, "Output", ACCENT, None, |ui| {
+                            section_width(ui, 270.0, "Output", ACCENT, None, |ui| {
                                 ui.horizontal(|ui| {
+                                    ui.spacing_mut().item_spacing.x = 10.0;
                                     knob(ui, &p.low_cut, &setter, "Low Cut");
                                     knob(ui, &p.high_cut, &setter, "High Cut");
                                     knob(ui, &p.width, &setter, "Width");
@@ -137,9 +140,8 @@ impl NiceEguiApp for App {
                             });
                         });
                         ui.add_space(8.0);
-                        section(ui, "Decay by band", ACCENT, None, |ui| {
-                            let w = ui.available_width();
-                            self.decay.show(ui, &p, vec2(w, 300.0));
+                        section_width(ui, 846.0, "Decay by band", ACCENT, None, |ui| {
+                            self.decay.show(ui, &p, vec2(832.0, 300.0));
                         });
                     });
                     self.output.show(ui, "OUT", vec2(44.0, 470.0));

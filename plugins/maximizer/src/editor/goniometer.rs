@@ -2,7 +2,7 @@
 //! with decaying persistence, and the correlation meter under it.
 
 use egui::{pos2, vec2, Align2, Color32, Mesh, Rect, Sense, Stroke, Ui, Vec2};
-use lathe_shared::editor::stream::{ReaderSlot, StreamReader};
+use lathe_shared::editor::stream::ReaderSlot;
 use lathe_shared::editor::theme::{self, accent::MAXIMIZER as ACCENT};
 use std::f32::consts::FRAC_1_SQRT_2;
 
@@ -17,7 +17,8 @@ const PERSISTENCE_S: f64 = 0.35;
 const VISIBLE: f32 = 0.03;
 
 pub struct Goniometer {
-    reader: Option<StreamReader>,
+    /// The feed's reader slot, locked by the editor thread only.
+    slot: ReaderSlot,
     /// (side, mid, arrival time) as a ring.
     points: Vec<(f32, f32, f64)>,
     next: usize,
@@ -28,7 +29,7 @@ pub struct Goniometer {
 impl Default for Goniometer {
     fn default() -> Self {
         Self {
-            reader: None,
+            slot: ReaderSlot::default(),
             points: vec![(0.0, 0.0, f64::NEG_INFINITY); POINTS],
             next: 0,
             phase: 0,
@@ -38,18 +39,18 @@ impl Default for Goniometer {
 }
 
 impl Goniometer {
+    /// Follows `slot` and drops what piled up while the editor was closed.
     pub fn open(&mut self, slot: &ReaderSlot) {
-        if let Some(reader) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            self.reader = Some(reader);
-        }
-        if let Some(r) = self.reader.as_mut() {
+        self.slot = slot.clone();
+        if let Some(r) = self.slot.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
             r.drain(|_| {});
         }
     }
 
     /// Pulls the samples that arrived since the last frame; true if any was audible.
     pub fn update(&mut self, now: f64) -> bool {
-        let Some(reader) = self.reader.as_mut() else {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(reader) = slot.as_mut() else {
             return false;
         };
         let mut audible = false;

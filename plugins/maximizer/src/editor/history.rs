@@ -4,7 +4,7 @@
 
 use crate::feed::HISTORY_RATE_HZ;
 use egui::{pos2, Align2, Color32, Mesh, Pos2, Sense, Shape, Stroke, Ui, Vec2};
-use lathe_shared::editor::stream::{ReaderSlot, StreamReader};
+use lathe_shared::editor::stream::ReaderSlot;
 use lathe_shared::editor::theme::{self, accent::MAXIMIZER as ACCENT};
 use std::collections::VecDeque;
 
@@ -17,7 +17,9 @@ const LEVEL_FLOOR_DB: f32 = -36.0;
 const GR_RANGE_DB: f32 = 12.0;
 
 pub struct History {
-    reader: Option<StreamReader>,
+    /// The feed's reader slot, locked by the editor thread only (a re-activation replaces the
+    /// ring and its reader).
+    slot: ReaderSlot,
     /// (gain reduction dB, output peak dBFS), oldest first, always [`POINTS`] long.
     points: VecDeque<[f32; 2]>,
     /// Points since the last audible one: the display keeps scrolling until the last audible
@@ -28,7 +30,7 @@ pub struct History {
 impl Default for History {
     fn default() -> Self {
         Self {
-            reader: None,
+            slot: ReaderSlot::default(),
             points: std::iter::repeat_n([0.0, LEVEL_FLOOR_DB], POINTS).collect(),
             quiet_for: POINTS,
         }
@@ -36,19 +38,18 @@ impl Default for History {
 }
 
 impl History {
-    /// Takes the current ring's reader and drops what piled up while the editor was closed.
+    /// Follows `slot` and drops what piled up while the editor was closed.
     pub fn open(&mut self, slot: &ReaderSlot) {
-        if let Some(reader) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            self.reader = Some(reader);
-        }
-        if let Some(r) = self.reader.as_mut() {
+        self.slot = slot.clone();
+        if let Some(r) = self.slot.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
             r.drain(|_| {});
         }
     }
 
     /// Pulls new points; true if any arrived.
     pub fn update(&mut self) -> bool {
-        let Some(reader) = self.reader.as_mut() else {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(reader) = slot.as_mut() else {
             return false;
         };
         let mut fresh = false;
@@ -112,8 +113,8 @@ impl History {
         let cy = level_y(ceiling_db);
         painter.hline(rect.x_range(), cy, Stroke::new(1.0, ACCENT));
         painter.text(
-            pos2(rect.left() + 4.0, cy - 1.0),
-            Align2::LEFT_BOTTOM,
+            pos2(rect.right() - 30.0, cy + 2.0),
+            Align2::RIGHT_TOP,
             format!("Ceiling {ceiling_db:.1} dB"),
             theme::value_font(),
             ACCENT,
@@ -125,8 +126,8 @@ impl History {
             .take(HISTORY_RATE_HZ as usize)
             .fold(0.0f32, |m, p| m.max(p[0]));
         painter.text(
-            rect.left_top() + Vec2::new(4.0, 4.0),
-            Align2::LEFT_TOP,
+            rect.left_bottom() + Vec2::new(4.0, -18.0),
+            Align2::LEFT_BOTTOM,
             format!("GR {recent:.1} dB (1 s max)"),
             theme::value_font(),
             theme::TEXT,

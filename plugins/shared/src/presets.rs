@@ -44,7 +44,9 @@ pub struct Identity {
 /// `Params` instance, never the live one). Fails if the preset is not valid JSON, belongs to
 /// another plugin or a future layout, names a parameter the plugin does not have, gives a value
 /// of the wrong kind or outside the parameter's range, or leaves a parameter out (a preset is a
-/// complete snapshot: loading one through the host's state path must give the same sound).
+/// complete snapshot: loading one through the host's state path must give the same sound). The
+/// bypass switch is the one exception: it belongs to the session, not to a sound, so presets
+/// neither carry nor change it.
 pub fn decode(preset: &Preset, who: Identity, scratch: &dyn Params) -> Result<(), String> {
     let mut s: PluginState = serde_json::from_str(preset.json)
         .map_err(|e| format!("{}: not a plugin state: {e}", preset.name))?;
@@ -53,8 +55,8 @@ pub fn decode(preset: &Preset, who: Identity, scratch: &dyn Params) -> Result<()
         state::Verdict::Accepted | state::Verdict::Migrated { .. } => {}
     }
     let map = scratch.param_map();
-    for (id, _, _) in &map {
-        if !s.params.contains_key(id) {
+    for (id, ptr, _) in &map {
+        if !is_bypass(*ptr) && !s.params.contains_key(id) {
             return Err(format!("{}: no value for `{id}`", preset.name));
         }
     }
@@ -72,6 +74,11 @@ pub fn decode(preset: &Preset, who: Identity, scratch: &dyn Params) -> Result<()
         }
     }
     Ok(())
+}
+
+fn is_bypass(ptr: ParamPtr) -> bool {
+    // SAFETY: called with pointers into `Params` objects that outlive the call.
+    unsafe { ptr.flags().contains(ParamFlags::BYPASS) }
 }
 
 /// Writes one saved value into a scratch parameter; `false` if the value has the wrong kind, is
@@ -108,6 +115,7 @@ pub fn matches(live: &dyn Params, scratch: &dyn Params) -> bool {
     live.param_map()
         .iter()
         .zip(scratch_map.iter())
+        .filter(|((_, a, _), _)| !is_bypass(*a))
         // SAFETY: both pointer sets point into `Params` objects that outlive this call.
         .all(|((_, a, _), (_, b, _))| unsafe {
             (a.unmodulated_normalized_value() - b.unmodulated_normalized_value()).abs() < 1e-6
@@ -119,6 +127,9 @@ pub fn matches(live: &dyn Params, scratch: &dyn Params) -> bool {
 pub fn apply(live: &dyn Params, scratch: &dyn Params, setter: &ParamSetter) {
     let scratch_map = scratch.param_map();
     for ((_, ptr, _), (_, src, _)) in live.param_map().iter().zip(scratch_map.iter()) {
+        if is_bypass(*ptr) {
+            continue;
+        }
         // SAFETY: both pointer sets point into `Params` objects that outlive this call; the two
         // maps list the same struct's fields in the same order.
         unsafe {

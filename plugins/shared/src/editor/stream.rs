@@ -17,8 +17,11 @@ pub type Frame = [f32; 2];
 /// Audio-thread side.
 pub struct StreamWriter(Option<Producer<Frame>>);
 
-/// Editor side.
-pub struct StreamReader(Consumer<Frame>);
+/// Editor side; knows the sample rate the frames were produced at.
+pub struct StreamReader {
+    consumer: Consumer<Frame>,
+    sample_rate: f32,
+}
 
 /// Where the editor picks up the reader of the current ring.
 pub type ReaderSlot = Arc<Mutex<Option<StreamReader>>>;
@@ -31,12 +34,15 @@ impl Default for StreamWriter {
 }
 
 impl StreamWriter {
-    /// Creates a ring of `capacity` frames and hands its reader to `slot`, replacing any reader of
-    /// an older ring. Call from `initialize`, never from `process`.
-    pub fn open(&mut self, capacity: usize, slot: &ReaderSlot) {
+    /// Creates a ring of `capacity` frames at `sample_rate` and hands its reader to `slot`,
+    /// replacing any reader of an older ring. Call from `initialize`, never from `process`.
+    pub fn open(&mut self, capacity: usize, sample_rate: f32, slot: &ReaderSlot) {
         let (producer, consumer) = RingBuffer::new(capacity);
         self.0 = Some(producer);
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(StreamReader(consumer));
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(StreamReader {
+            consumer,
+            sample_rate,
+        });
     }
 
     /// Pushes `a[i], b[i]` frames; frames that do not fit are dropped. Wait-free, no allocation.
@@ -57,12 +63,16 @@ impl StreamWriter {
 impl StreamReader {
     /// Hands every frame written since the last call to `f`, oldest first.
     pub fn drain(&mut self, mut f: impl FnMut(Frame)) {
-        let n = self.0.slots();
-        if let Ok(chunk) = self.0.read_chunk(n) {
+        let n = self.consumer.slots();
+        if let Ok(chunk) = self.consumer.read_chunk(n) {
             let (first, second) = chunk.as_slices();
             first.iter().chain(second).for_each(|&fr| f(fr));
             chunk.commit_all();
         }
+    }
+
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
     }
 }
 
@@ -75,7 +85,7 @@ mod tests {
         let slot = ReaderSlot::default();
         let mut w = StreamWriter::default();
         w.push(&[1.0], &[1.0]);
-        w.open(4, &slot);
+        w.open(4, 48_000.0, &slot);
         w.push(&[1.0, 2.0, 3.0], &[-1.0, -2.0, -3.0]);
         w.push(&[4.0, 5.0], &[-4.0, -5.0]);
         let mut got = Vec::new();

@@ -12,7 +12,7 @@ use crate::learn::{Learner, Status};
 use crate::params::MaximizerParams;
 use crate::Meters;
 use egui::{vec2, RichText, Ui};
-use lathe_shared::editor::repaint::FrameClock;
+use lathe_shared::editor::repaint::{self, FrameClock};
 use lathe_shared::editor::theme::{self, accent::MAXIMIZER as ACCENT};
 use lathe_shared::editor::section::section_width;
 use lathe_shared::editor::{choice, header, scale, Knob, PresetMenu, Toggle};
@@ -48,7 +48,9 @@ pub fn create(
     create_egui_editor(
         state,
         readers.wake.notifier(),
-        EguiNiceSettings::new().with_tile("Lathe Maximizer"),
+        EguiNiceSettings::new()
+            .with_tile("Lathe Maximizer")
+            .with_repaint_poll_interval(repaint::FRAME),
         app,
     )
 }

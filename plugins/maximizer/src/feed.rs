@@ -49,10 +49,12 @@ impl EditorFeed {
     pub fn open(&mut self, sample_rate: f64) {
         self.scope.open(
             (sample_rate * SCOPE_RING_SECONDS) as usize,
+            sample_rate as f32,
             &self.readers.scope,
         );
         self.history.open(
             (HISTORY_RATE_HZ * HISTORY_RING_SECONDS) as usize,
+            HISTORY_RATE_HZ as f32,
             &self.readers.history,
         );
         self.hop = (sample_rate / HISTORY_RATE_HZ).round().max(1.0) as usize;

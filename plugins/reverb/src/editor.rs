@@ -7,7 +7,7 @@ use crate::params::ReverbParams;
 use crate::Meters;
 use egui::{vec2, Ui};
 use lathe_shared::editor::meter::LevelMeter;
-use lathe_shared::editor::repaint::FrameClock;
+use lathe_shared::editor::repaint::{self, FrameClock};
 use lathe_shared::editor::theme::{self, accent::REVERB as ACCENT};
 use lathe_shared::editor::section::section_width;
 use lathe_shared::editor::{choice, header, scale, Knob, PresetMenu, Toggle};
@@ -37,7 +37,9 @@ pub fn create(params: Arc<ReverbParams>, meters: Arc<Meters>) -> Option<Editor> 
     create_egui_editor(
         state,
         notifier,
-        EguiNiceSettings::new().with_tile("Lathe Reverb"),
+        EguiNiceSettings::new()
+            .with_tile("Lathe Reverb")
+            .with_repaint_poll_interval(repaint::FRAME),
         app,
     )
 }

@@ -81,3 +81,23 @@ fn bus_glue_presets_load_exactly_and_render() {
         || Box::new(lathe_bus_glue::params::BusGlueParams::default()),
     );
 }
+
+#[test]
+fn maximizer_presets_load_exactly_and_render() {
+    check(
+        MAXIMIZER,
+        lathe_maximizer::presets::FACTORY,
+        lathe_maximizer::presets::identity(),
+        || Box::new(lathe_maximizer::params::MaximizerParams::default()),
+    );
+}
+
+#[test]
+fn reverb_presets_load_exactly_and_render() {
+    check(
+        REVERB,
+        lathe_reverb::presets::FACTORY,
+        lathe_reverb::presets::identity(),
+        || Box::new(lathe_reverb::params::ReverbParams::default()),
+    );
+}

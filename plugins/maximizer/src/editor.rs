@@ -13,8 +13,8 @@ use crate::params::MaximizerParams;
 use crate::Meters;
 use egui::{vec2, RichText, Ui};
 use lathe_shared::editor::repaint::{self, FrameClock};
-use lathe_shared::editor::theme::{self, accent::MAXIMIZER as ACCENT};
 use lathe_shared::editor::section::section_width;
+use lathe_shared::editor::theme::{self, accent::MAXIMIZER as ACCENT};
 use lathe_shared::editor::{choice, header, scale, Knob, PresetMenu, Toggle};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
@@ -118,18 +118,20 @@ impl NiceEguiApp for App {
                 ui.horizontal_top(|ui| {
                     section_width(ui, 290.0, "TONE", ACCENT, None, |ui| {
                         self.tone.show(ui, &p, vec2(272.0, 112.0));
-                        egui::Grid::new("tone").spacing(vec2(12.0, 2.0)).show(ui, |ui| {
-                            knob(ui, &p.eq_low_freq, &setter, "Low");
-                            knob(ui, &p.eq_mid_freq, &setter, "Mid");
-                            knob(ui, &p.eq_mid_q, &setter, "Mid Q");
-                            knob(ui, &p.eq_high_freq, &setter, "High");
-                            ui.end_row();
-                            bipolar(ui, &p.eq_low_gain, &setter, "Low Gain");
-                            bipolar(ui, &p.eq_mid_gain, &setter, "Mid Gain");
-                            ui.label("");
-                            bipolar(ui, &p.eq_high_gain, &setter, "High Gain");
-                            ui.end_row();
-                        });
+                        egui::Grid::new("tone")
+                            .spacing(vec2(12.0, 2.0))
+                            .show(ui, |ui| {
+                                knob(ui, &p.eq_low_freq, &setter, "Low");
+                                knob(ui, &p.eq_mid_freq, &setter, "Mid");
+                                knob(ui, &p.eq_mid_q, &setter, "Mid Q");
+                                knob(ui, &p.eq_high_freq, &setter, "High");
+                                ui.end_row();
+                                bipolar(ui, &p.eq_low_gain, &setter, "Low Gain");
+                                bipolar(ui, &p.eq_mid_gain, &setter, "Mid Gain");
+                                ui.label("");
+                                bipolar(ui, &p.eq_high_gain, &setter, "High Gain");
+                                ui.end_row();
+                            });
                     });
                     section_width(ui, 110.0, "IMAGE", ACCENT, None, |ui| {
                         knob(ui, &p.width, &setter, "Width");
@@ -157,9 +159,7 @@ impl NiceEguiApp for App {
                         });
                         ui.horizontal(|ui| {
                             ui.add(Toggle::new(&p.auto_release, &setter, ACCENT).label("Auto"));
-                            ui.add(
-                                Toggle::new(&p.true_peak, &setter, ACCENT).label("True Peak"),
-                            );
+                            ui.add(Toggle::new(&p.true_peak, &setter, ACCENT).label("True Peak"));
                         });
                         labelled(ui, "Style", |ui| choice(ui, &p.style, &setter, 110.0));
                     });
@@ -180,8 +180,12 @@ impl NiceEguiApp for App {
                         self.history.show(ui, vec2(452.0, 216.0), p.ceiling.value());
                     });
                     section_width(ui, 240.0, "STEREO", ACCENT, None, |ui| {
-                        self.goniometer
-                            .show(ui, vec2(222.0, 190.0), self.meters.correlation.get(), now);
+                        self.goniometer.show(
+                            ui,
+                            vec2(222.0, 190.0),
+                            self.meters.correlation.get(),
+                            now,
+                        );
                     });
                     section_width(ui, 290.0, "LOUDNESS", ACCENT, None, |ui| {
                         self.loudness.show(ui, p.target_lufs.value());

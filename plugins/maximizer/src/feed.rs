@@ -3,8 +3,8 @@
 //! lathe-shared's wait-free rings, created in `activate`; when the editor is closed the rings
 //! fill and further pushes are dropped at the cost of one comparison.
 
-use lathe_shared::editor::stream::{ReaderSlot, StreamWriter};
 use lathe_shared::editor::repaint::AudioWake;
+use lathe_shared::editor::stream::{ReaderSlot, StreamWriter};
 
 /// History points per second of audio. The editor scrolls by one point per 20 ms, smooth at
 /// any frame rate, and the limiter's fastest release (1 ms) still shows as a spike because each
@@ -84,7 +84,11 @@ impl EditorFeed {
             self.pos = 0;
             let peak_db = 20.0 * self.acc[1].max(1e-6).log10();
             self.history.push(&[self.acc[0]], &[peak_db]);
-            self.acc = if remaining > 0 { [gr_db, peak] } else { [0.0; 2] };
+            self.acc = if remaining > 0 {
+                [gr_db, peak]
+            } else {
+                [0.0; 2]
+            };
         }
         self.pos += remaining;
         self.readers

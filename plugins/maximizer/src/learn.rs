@@ -73,8 +73,8 @@ pub fn next_step(passes: &[Pass], programme_lufs: f64, target_lufs: f64) -> Step
     let miss = wanted_lift - last.lift();
     let slope = lift_slope(passes);
     let gain = (last.gain_db + miss / slope).clamp(GAIN_RANGE.0, GAIN_RANGE.1);
-    let pinned = (gain - last.gain_db).abs() < 0.05
-        && (gain == GAIN_RANGE.0 || gain == GAIN_RANGE.1);
+    let pinned =
+        (gain - last.gain_db).abs() < 0.05 && (gain == GAIN_RANGE.0 || gain == GAIN_RANGE.1);
     if miss.abs() <= TOLERANCE_LU || pinned || passes.len() >= MAX_PASSES {
         Step::Done(if miss.abs() <= TOLERANCE_LU {
             last.gain_db
@@ -242,9 +242,14 @@ impl LearnTap {
 pub enum Status {
     Idle,
     /// Measuring pass `pass` (1-based), `progress` 0..1.
-    Measuring { pass: usize, progress: f32 },
+    Measuring {
+        pass: usize,
+        progress: f32,
+    },
     /// Finished: the Gain it set.
-    Done { gain_db: f64 },
+    Done {
+        gain_db: f64,
+    },
     /// Nothing above the BS.1770 absolute gate played for this long.
     NoSignal,
 }

@@ -14,13 +14,13 @@ use dsp_core::limiter::Character;
 use dsp_core::mastering::{MasteringChain, MasteringSettings};
 use dsp_core::meter::loudness::LoudnessMeter;
 use dsp_core::meter::true_peak::TruePeakMeter;
+use feed::EditorFeed;
 use lathe_shared::bypass::Bypass;
 use lathe_shared::channels::stereo_view;
 use lathe_shared::meters::MeterValue;
 use lathe_shared::state;
-use nice_plug::prelude::*;
-use feed::EditorFeed;
 use learn::{LearnShared, LearnTap};
+use nice_plug::prelude::*;
 use params::{DitherBits, MaximizerParams, NoiseShaping, Style, STATE_VERSION};
 use std::sync::Arc;
 

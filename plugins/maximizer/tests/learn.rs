@@ -91,18 +91,18 @@ fn programme(sample_rate: f64, seconds: f64, level: f32) -> [Vec<f32>; 2] {
         (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
     };
     let (mut lp_l, mut lp_r) = (0.0f32, 0.0f32);
-    let mut out = [vec![0.0; n], vec![0.0; n]];
-    for i in 0..n {
+    let (mut left, mut right) = (vec![0.0; n], vec![0.0; n]);
+    for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
         let t = i as f64 / sample_rate;
         let swell = 0.6 + 0.4 * (2.0 * std::f64::consts::PI * 0.3 * t).sin() as f32;
         let hit = 4.0 * (-(t % 0.5) / 0.025).exp() as f32;
         let common = noise();
         lp_l += 0.2 * (0.8 * common + 0.2 * noise() - lp_l);
         lp_r += 0.2 * (0.8 * common + 0.2 * noise() - lp_r);
-        out[0][i] = level * lp_l * (swell + hit);
-        out[1][i] = level * lp_r * (swell + hit);
+        *l = level * lp_l * (swell + hit);
+        *r = level * lp_r * (swell + hit);
     }
-    out
+    [left, right]
 }
 
 fn settings(gain_db: f64) -> MasteringSettings {
@@ -219,6 +219,8 @@ fn learn_reaches_the_target_with_moderate_limiting() {
     let (gain, steps, status) = learn(&input, fs, target);
     assert!(matches!(status, Status::Done { .. }), "{status:?}");
     let out = render_lufs(&input, fs, gain);
-    println!("moderate: gain {gain:.2} dB in {steps} steps, output {out:.2} LUFS (target {target})");
+    println!(
+        "moderate: gain {gain:.2} dB in {steps} steps, output {out:.2} LUFS (target {target})"
+    );
     assert!((out - target).abs() < 0.5, "output {out:.2} LUFS");
 }

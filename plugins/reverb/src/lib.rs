@@ -9,8 +9,8 @@ pub mod presets;
 use dsp_core::meter::level::LevelMeter;
 use dsp_core::reverb::Reverb as ReverbDsp;
 use lathe_shared::bypass::Bypass;
-use lathe_shared::editor::repaint::AudioWake;
 use lathe_shared::channels::stereo_view;
+use lathe_shared::editor::repaint::AudioWake;
 use lathe_shared::meters::LevelReadout;
 use lathe_shared::state;
 use nice_plug::prelude::*;
@@ -61,7 +61,7 @@ pub fn apply_settings(d: &mut ReverbDsp, p: &ReverbParams) {
         Mode::Room => dsp_core::reverb::Mode::Room,
         Mode::Hall => dsp_core::reverb::Mode::Hall,
         Mode::Plate => dsp_core::reverb::Mode::Plate,
-        });
+    });
     d.set_mix(p.mix.value() as f64 / 100.0);
     d.set_predelay_ms(p.predelay.value() as f64);
     d.set_decay_s(p.decay.value() as f64);

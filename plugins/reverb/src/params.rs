@@ -1,10 +1,10 @@
 //! Reverb parameters. The string IDs are a public contract; `tests/params.rs` freezes them.
 
+use atomic_float::AtomicF32;
 use lathe_shared::format;
 use lathe_shared::params::{hz, percent, switch};
 use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
-use atomic_float::AtomicF32;
 use std::sync::{Arc, RwLock};
 
 pub const STATE_VERSION: u32 = 1;

@@ -35,6 +35,9 @@ fn a_broken_preset_is_refused() {
             name: "broken",
             json: Box::leak(json.clone().into_boxed_str()),
         };
-        assert!(decode(&p, identity(), &ReverbParams::default()).is_err(), "{json}");
+        assert!(
+            decode(&p, identity(), &ReverbParams::default()).is_err(),
+            "{json}"
+        );
     }
 }

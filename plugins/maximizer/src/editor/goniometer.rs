@@ -93,7 +93,13 @@ impl Goniometer {
             ("L", c + vec2(-d, -d)),
             ("R", c + vec2(d, -d)),
         ] {
-            painter.text(at, Align2::CENTER_CENTER, text, theme::label_font(), theme::TEXT_DIM);
+            painter.text(
+                at,
+                Align2::CENTER_CENTER,
+                text,
+                theme::label_font(),
+                theme::TEXT_DIM,
+            );
         }
         let mut mesh = Mesh::default();
         let dot = 1.6;
@@ -162,6 +168,10 @@ fn correlation_meter(ui: &mut Ui, size: Vec2, correlation: f32) {
     }
     response.on_hover_text(format!(
         "Correlation {:+.2} (300 ms): +1 mono, 0 unrelated, below 0 phase problems in mono",
-        if correlation.is_finite() { correlation } else { 0.0 }
+        if correlation.is_finite() {
+            correlation
+        } else {
+            0.0
+        }
     ));
 }

@@ -133,6 +133,11 @@ fn row(ui: &mut Ui, name: &str, value: String, tip: &str) {
             .color(theme::TEXT_DIM),
     )
     .on_hover_text(tip);
-    ui.label(RichText::new(value).font(theme::value_font()).color(theme::TEXT).strong());
+    ui.label(
+        RichText::new(value)
+            .font(theme::value_font())
+            .color(theme::TEXT)
+            .strong(),
+    );
     ui.end_row();
 }

@@ -68,9 +68,8 @@ impl ToneCurve {
         let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 4.0, theme::WELL);
-        let x = |f: f64| {
-            rect.left() + ((f / F_MIN).ln() / (F_MAX / F_MIN).ln()) as f32 * rect.width()
-        };
+        let x =
+            |f: f64| rect.left() + ((f / F_MIN).ln() / (F_MAX / F_MIN).ln()) as f32 * rect.width();
         let y = |db: f64| rect.center().y - (db as f32 / DB_RANGE) * rect.height() * 0.5;
         for f in [100.0, 1000.0, 10_000.0] {
             painter.vline(x(f), rect.y_range(), Stroke::new(1.0, theme::GRID));

@@ -129,7 +129,10 @@ impl DecayDisplay {
             let line = vec![
                 pos2(x(0.0), y(0.0)),
                 pos2(x(predelay), y(0.0)),
-                pos2(x(end.min(span)), y(floor_or_flat * (end.min(span) - predelay) / (end - predelay).max(1e-9))),
+                pos2(
+                    x(end.min(span)),
+                    y(floor_or_flat * (end.min(span) - predelay) / (end - predelay).max(1e-9)),
+                ),
             ];
             painter.add(Shape::line(line, Stroke::new(2.0, color)));
         }
@@ -143,7 +146,10 @@ impl DecayDisplay {
         }
         let crossover = p.hf_damp.value();
         let legend = [
-            (LOW, format!("Low < {LOW_CROSSOVER_HZ:.0} Hz  {}", seconds(low))),
+            (
+                LOW,
+                format!("Low < {LOW_CROSSOVER_HZ:.0} Hz  {}", seconds(low)),
+            ),
             (ACCENT, format!("Mid  {}", seconds(mid))),
             (HIGH, format!("High > {}  {}", hz(crossover), seconds(high))),
             (LIVE, "Last tail (live output)".to_owned()),

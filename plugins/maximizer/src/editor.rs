@@ -139,24 +139,27 @@ impl NiceEguiApp for App {
                         knob(ui, &p.mono_bass_freq, &setter, "Mono Below");
                     });
                     section_width(ui, 250.0, "LIMITER", ACCENT, None, |ui| {
-                        ui.horizontal(|ui| {
-                            ui.add(
-                                Knob::new(&p.gain, &setter, ACCENT)
-                                    .label("Gain")
-                                    .diameter(58.0),
-                            );
-                            ui.add(
-                                Knob::new(&p.ceiling, &setter, ACCENT)
-                                    .label("Ceiling")
-                                    .diameter(58.0),
-                            );
-                        });
-                        ui.horizontal(|ui| {
-                            ui.spacing_mut().item_spacing.x = 12.0;
-                            knob(ui, &p.lookahead, &setter, "Lookahead");
-                            knob(ui, &p.release, &setter, "Release");
-                            knob(ui, &p.link, &setter, "Link");
-                        });
+                        egui::Grid::new("drive")
+                            .spacing(vec2(6.0, 2.0))
+                            .show(ui, |ui| {
+                                ui.add(
+                                    Knob::new(&p.gain, &setter, ACCENT)
+                                        .label("Gain")
+                                        .diameter(58.0),
+                                );
+                                ui.add(
+                                    Knob::new(&p.ceiling, &setter, ACCENT)
+                                        .label("Ceiling")
+                                        .diameter(58.0),
+                                );
+                            });
+                        egui::Grid::new("timing")
+                            .spacing(vec2(6.0, 2.0))
+                            .show(ui, |ui| {
+                                knob(ui, &p.lookahead, &setter, "Lookahead");
+                                knob(ui, &p.release, &setter, "Release");
+                                knob(ui, &p.link, &setter, "Link");
+                            });
                         ui.horizontal(|ui| {
                             ui.add(Toggle::new(&p.auto_release, &setter, ACCENT).label("Auto"));
                             ui.add(Toggle::new(&p.true_peak, &setter, ACCENT).label("True Peak"));

@@ -19,7 +19,7 @@ use std::sync::Arc;
 pub type Editor = EguiEditor<App>;
 
 /// Logical size at 100 % scale.
-const SIZE: egui::Vec2 = vec2(980.0, 560.0);
+const SIZE: egui::Vec2 = vec2(1020.0, 560.0);
 
 pub fn create(params: Arc<ReverbParams>, meters: Arc<Meters>) -> Option<Editor> {
     let state = scale::editor_state(SIZE, &params.editor_scale);
@@ -103,47 +103,51 @@ impl NiceEguiApp for App {
                     self.input.show(ui, "IN", vec2(44.0, 470.0));
                     ui.vertical(|ui| {
                         ui.horizontal_top(|ui| {
-                            section_width(ui, 250.0, "Early", ACCENT, None, |ui| {
+                            section_width(ui, 230.0, "Early", ACCENT, None, |ui| {
                                 ui.horizontal(|ui| {
                                     ui.label("Mode");
                                     choice(ui, &p.mode, &setter, 80.0);
                                 });
-                                ui.horizontal(|ui| {
-                                    knob(ui, &p.predelay, &setter, "Pre-Delay");
-                                    knob(ui, &p.size, &setter, "Size");
-                                    knob(ui, &p.diffusion, &setter, "Diffusion");
-                                });
+                                egui::Grid::new("early")
+                                    .spacing(vec2(6.0, 2.0))
+                                    .show(ui, |ui| {
+                                        knob(ui, &p.predelay, &setter, "Pre-Delay");
+                                        knob(ui, &p.size, &setter, "Size");
+                                        knob(ui, &p.diffusion, &setter, "Diffusion");
+                                    });
                             });
-                            section_width(ui, 310.0, "Decay", ACCENT, None, |ui| {
-                                ui.horizontal(|ui| {
-                                    ui.spacing_mut().item_spacing.x = 12.0;
-                                    ui.add(
-                                        Knob::new(&p.decay, &setter, ACCENT)
-                                            .label("Decay")
-                                            .diameter(56.0),
-                                    );
-                                    knob(ui, &p.bass_mult, &setter, "Bass Mult");
-                                    knob(ui, &p.hf_damp, &setter, "HF Damp");
-                                    knob(ui, &p.mod_depth, &setter, "Modulation");
-                                });
+                            section_width(ui, 320.0, "Decay", ACCENT, None, |ui| {
+                                egui::Grid::new("decay")
+                                    .spacing(vec2(6.0, 2.0))
+                                    .show(ui, |ui| {
+                                        ui.add(
+                                            Knob::new(&p.decay, &setter, ACCENT)
+                                                .label("Decay")
+                                                .diameter(56.0),
+                                        );
+                                        knob(ui, &p.bass_mult, &setter, "Bass Mult");
+                                        knob(ui, &p.hf_damp, &setter, "HF Damp");
+                                        knob(ui, &p.mod_depth, &setter, "Modulation");
+                                    });
                             });
-                            section_width(ui, 270.0, "Output", ACCENT, None, |ui| {
-                                ui.horizontal(|ui| {
-                                    ui.spacing_mut().item_spacing.x = 10.0;
-                                    knob(ui, &p.low_cut, &setter, "Low Cut");
-                                    knob(ui, &p.high_cut, &setter, "High Cut");
-                                    knob(ui, &p.width, &setter, "Width");
-                                    ui.add(
-                                        Knob::new(&p.mix, &setter, ACCENT)
-                                            .label("Mix")
-                                            .diameter(56.0),
-                                    );
-                                });
+                            section_width(ui, 320.0, "Output", ACCENT, None, |ui| {
+                                egui::Grid::new("output")
+                                    .spacing(vec2(6.0, 2.0))
+                                    .show(ui, |ui| {
+                                        knob(ui, &p.low_cut, &setter, "Low Cut");
+                                        knob(ui, &p.high_cut, &setter, "High Cut");
+                                        knob(ui, &p.width, &setter, "Width");
+                                        ui.add(
+                                            Knob::new(&p.mix, &setter, ACCENT)
+                                                .label("Mix")
+                                                .diameter(56.0),
+                                        );
+                                    });
                             });
                         });
                         ui.add_space(8.0);
-                        section_width(ui, 846.0, "Decay by band", ACCENT, None, |ui| {
-                            self.decay.show(ui, &p, vec2(832.0, 300.0));
+                        section_width(ui, 886.0, "Decay by band", ACCENT, None, |ui| {
+                            self.decay.show(ui, &p, vec2(872.0, 300.0));
                         });
                     });
                     self.output.show(ui, "OUT", vec2(44.0, 470.0));

@@ -142,11 +142,11 @@ impl NiceEguiApp for BusGlueEditor {
                             ui.end_row();
                             ui.add(Knob::new(&p.mix, &setter, ACCENT).diameter(46.0));
                             ui.add(
-                                    Knob::new(&p.out_gain, &setter, ACCENT)
-                                        .label("Output")
-                                        .diameter(46.0)
-                                        .bipolar(),
-                                );
+                                Knob::new(&p.out_gain, &setter, ACCENT)
+                                    .label("Output")
+                                    .diameter(46.0)
+                                    .bipolar(),
+                            );
                             ui.end_row();
                         });
                 });

@@ -12,8 +12,8 @@ use dsp_core::meter::level::LevelMeter;
 use lathe_shared::bypass::Bypass;
 use lathe_shared::channels::stereo_view;
 use lathe_shared::editor::repaint::AudioWake;
-use lathe_shared::presets::Preset;
 use lathe_shared::meters::{LevelReadout, MeterValue};
+use lathe_shared::presets::Preset;
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{BusGlueParams, STATE_VERSION};
@@ -313,7 +313,11 @@ impl Plugin for BusGlue {
             .max(self.comp.gain_reduction_db(1));
         m.gr_db.update_max(gr);
         let peak = (0..n)
-            .map(|c| self.in_level.block_peak_dbfs(c).max(self.out_level.block_peak_dbfs(c)))
+            .map(|c| {
+                self.in_level
+                    .block_peak_dbfs(c)
+                    .max(self.out_level.block_peak_dbfs(c))
+            })
             .fold(f64::NEG_INFINITY, f64::max);
         self.wake.wake_if(peak as f32, gr);
         ProcessStatus::Normal

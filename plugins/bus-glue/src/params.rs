@@ -1,10 +1,10 @@
 //! Bus Glue parameters: the stepped controls of the classic console bus compressor. The string IDs
 //! are a public contract; `tests/params.rs` freezes them.
 
-use lathe_shared::params::{db, hz, percent, switch};
-use lathe_shared::state::{header, StateHeader};
 use atomic_float::AtomicF32;
 use lathe_shared::editor::scale;
+use lathe_shared::params::{db, hz, percent, switch};
+use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
 use std::sync::{Arc, RwLock};
 

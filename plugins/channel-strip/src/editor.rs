@@ -1,26 +1,28 @@
 //! The Channel Strip editor: header (presets, scale), then the EQ display over the live spectrum
 //! between the input and output meters, then the sections in signal-flow order: input, filters,
-//! EQ bands, gate, compressor, saturation, image, output.
+//! EQ bands, gate, compressor, then saturation, pan/width and output gain in one stage.
 
 mod eq_display;
 
 use crate::params::ChannelStripParams;
 use crate::{Meters, CLAP_ID, PRESETS};
 use dsp_core::meter::spectrum::SpectrumAnalyzer;
-use eq_display::EqDisplay;
 use egui::{vec2, Ui};
+use eq_display::EqDisplay;
 use lathe_shared::editor::meter::{GainReductionMeter, LevelMeter};
 use lathe_shared::editor::repaint::{AudioWake, FrameClock, FRAME};
 use lathe_shared::editor::stream::ReaderSlot;
 use lathe_shared::editor::{choice, header, scale, section, theme, Knob, PresetMenu, Toggle};
 use lathe_shared::presets::Identity;
-use nice_plug::prelude::*;
 use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp};
+use nice_plug::prelude::*;
+use nice_plug_egui::{
+    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp,
+};
 use std::sync::Arc;
 
 /// The layout's size in points at 100 %.
-pub const SIZE: egui::Vec2 = vec2(1100.0, 620.0);
+pub const SIZE: egui::Vec2 = vec2(1160.0, 615.0);
 const ACCENT: egui::Color32 = theme::accent::CHANNEL_STRIP;
 /// 8192-sample frames resolve 5.9 Hz at 48 kHz (see dsp-core's spectrum analyzer).
 const FFT_SIZE: usize = 8192;
@@ -157,22 +159,34 @@ impl NiceEguiApp for ChannelStripEditor {
             );
             ui.add_space(4.0);
             ui.horizontal(|ui| {
-                self.input.show(ui, "IN", vec2(40.0, 300.0));
-                let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width() - 46.0, 300.0), egui::Sense::hover());
+                self.input.show(ui, "IN", vec2(40.0, 290.0));
+                let (rect, _) = ui.allocate_exact_size(
+                    vec2(ui.available_width() - 46.0, 290.0),
+                    egui::Sense::hover(),
+                );
                 let spectra = self
                     .analyzers
                     .as_ref()
                     .map(|a| (&a.pre, &a.post, a.sample_rate as f64));
                 self.display.show(ui, rect, p, &setter, spectra, ACCENT);
-                self.output.show(ui, "OUT", vec2(40.0, 300.0));
+                self.output.show(ui, "OUT", vec2(40.0, 290.0));
             });
             ui.add_space(4.0);
             ui.horizontal_top(|ui| {
                 let k = |ui: &mut Ui, param: &FloatParam, label: &str| {
-                    ui.add(Knob::new(param, &setter, ACCENT).label(label).diameter(34.0));
+                    ui.add(
+                        Knob::new(param, &setter, ACCENT)
+                            .label(label)
+                            .diameter(34.0),
+                    );
                 };
                 section(ui, "Input", ACCENT, None, |ui| {
-                    ui.add(Knob::new(&p.in_gain, &setter, ACCENT).label("Gain").diameter(34.0).bipolar());
+                    ui.add(
+                        Knob::new(&p.in_gain, &setter, ACCENT)
+                            .label("Gain")
+                            .diameter(34.0)
+                            .bipolar(),
+                    );
                     ui.add(Toggle::new(&p.phase, &setter, ACCENT).label("Ø Invert"));
                     ui.add(Toggle::new(&p.dyn_pre_eq, &setter, ACCENT).label("Dyn > EQ"));
                 });
@@ -191,35 +205,44 @@ impl NiceEguiApp for ChannelStripEditor {
                     });
                 });
                 section(ui, "EQ", ACCENT, Some((&p.eq_on, &setter)), |ui| {
-                    egui::Grid::new("eq-bands").spacing(vec2(0.0, 0.0)).show(ui, |ui| {
-                        for (name, _) in ["LF", "LMF", "HMF", "HF"].iter().zip(0..) {
-                            ui.label(egui::RichText::new(*name).color(theme::TEXT_DIM).size(10.0));
-                        }
-                        ui.end_row();
-                        for (f, _, _) in p.eq_bands() {
-                            ui.add(Knob::new(f, &setter, ACCENT).label("Freq").diameter(28.0));
-                        }
-                        ui.end_row();
-                        for (_, g, _) in p.eq_bands() {
-                            ui.add(Knob::new(g, &setter, ACCENT).label("Gain").diameter(28.0).bipolar());
-                        }
-                        ui.end_row();
-                        for (i, (_, _, q)) in p.eq_bands().into_iter().enumerate() {
-                            ui.vertical(|ui| {
-                                ui.add(Knob::new(q, &setter, ACCENT).label("Q").diameter(28.0));
-                                match i {
-                                    0 => {
-                                        choice(ui, &p.eq_lf_type, &setter, 56.0);
+                    egui::Grid::new("eq-bands")
+                        .spacing(vec2(0.0, 0.0))
+                        .show(ui, |ui| {
+                            for (name, _) in ["LF", "LMF", "HMF", "HF"].iter().zip(0..) {
+                                ui.label(
+                                    egui::RichText::new(*name).color(theme::TEXT_DIM).size(10.0),
+                                );
+                            }
+                            ui.end_row();
+                            for (f, _, _) in p.eq_bands() {
+                                ui.add(Knob::new(f, &setter, ACCENT).label("Freq").diameter(28.0));
+                            }
+                            ui.end_row();
+                            for (_, g, _) in p.eq_bands() {
+                                ui.add(
+                                    Knob::new(g, &setter, ACCENT)
+                                        .label("Gain")
+                                        .diameter(28.0)
+                                        .bipolar(),
+                                );
+                            }
+                            ui.end_row();
+                            for (i, (_, _, q)) in p.eq_bands().into_iter().enumerate() {
+                                ui.vertical(|ui| {
+                                    ui.add(Knob::new(q, &setter, ACCENT).label("Q").diameter(28.0));
+                                    match i {
+                                        0 => {
+                                            choice(ui, &p.eq_lf_type, &setter, 56.0);
+                                        }
+                                        3 => {
+                                            choice(ui, &p.eq_hf_type, &setter, 56.0);
+                                        }
+                                        _ => {}
                                     }
-                                    3 => {
-                                        choice(ui, &p.eq_hf_type, &setter, 56.0);
-                                    }
-                                    _ => {}
-                                }
-                            });
-                        }
-                        ui.end_row();
-                    });
+                                });
+                            }
+                            ui.end_row();
+                        });
                 });
                 section(ui, "Gate", ACCENT, Some((&p.gate_on, &setter)), |ui| {
                     ui.horizontal_top(|ui| {
@@ -232,39 +255,63 @@ impl NiceEguiApp for ChannelStripEditor {
                             k(ui, &p.gate_range, "Range");
                             k(ui, &p.gate_hold, "Hold");
                         });
-                        self.gate_gr.show_bar(ui, "GR", vec2(34.0, 230.0));
+                        self.gate_gr.show_bar(ui, "GR", vec2(34.0, 190.0));
                     });
                 });
-                section(ui, "Compressor", ACCENT, Some((&p.comp_on, &setter)), |ui| {
-                    ui.horizontal_top(|ui| {
-                        ui.vertical(|ui| {
-                            k(ui, &p.comp_threshold, "Thresh");
-                            k(ui, &p.comp_attack, "Attack");
-                            k(ui, &p.comp_makeup, "Makeup");
+                section(
+                    ui,
+                    "Compressor",
+                    ACCENT,
+                    Some((&p.comp_on, &setter)),
+                    |ui| {
+                        ui.horizontal_top(|ui| {
+                            ui.vertical(|ui| {
+                                k(ui, &p.comp_threshold, "Thresh");
+                                k(ui, &p.comp_attack, "Attack");
+                                k(ui, &p.comp_makeup, "Makeup");
+                            });
+                            ui.vertical(|ui| {
+                                k(ui, &p.comp_ratio, "Ratio");
+                                k(ui, &p.comp_release, "Release");
+                                k(ui, &p.comp_mix, "Mix");
+                            });
+                            ui.vertical(|ui| {
+                                k(ui, &p.comp_knee, "Knee");
+                                k(ui, &p.comp_sc_hpf, "SC HPF");
+                                ui.add(
+                                    Toggle::new(&p.comp_auto_release, &setter, ACCENT)
+                                        .label("Auto Rel"),
+                                );
+                                ui.add(
+                                    Toggle::new(&p.comp_auto_makeup, &setter, ACCENT)
+                                        .label("Auto Gain"),
+                                );
+                            });
+                            self.comp_gr.show_bar(ui, "GR", vec2(34.0, 190.0));
                         });
-                        ui.vertical(|ui| {
-                            k(ui, &p.comp_ratio, "Ratio");
-                            k(ui, &p.comp_release, "Release");
-                            k(ui, &p.comp_mix, "Mix");
+                    },
+                );
+                section(ui, "Color · Image · Out", ACCENT, None, |ui| {
+                    egui::Grid::new("output-stage")
+                        .spacing(vec2(0.0, 4.0))
+                        .show(ui, |ui| {
+                            k(ui, &p.sat_drive, "Drive");
+                            ui.add(
+                                Knob::new(&p.pan, &setter, ACCENT)
+                                    .label("Pan")
+                                    .diameter(34.0)
+                                    .bipolar(),
+                            );
+                            ui.end_row();
+                            k(ui, &p.width, "Width");
+                            ui.add(
+                                Knob::new(&p.out_gain, &setter, ACCENT)
+                                    .label("Output")
+                                    .diameter(34.0)
+                                    .bipolar(),
+                            );
+                            ui.end_row();
                         });
-                        ui.vertical(|ui| {
-                            k(ui, &p.comp_knee, "Knee");
-                            k(ui, &p.comp_sc_hpf, "SC HPF");
-                            ui.add(Toggle::new(&p.comp_auto_release, &setter, ACCENT).label("Auto Rel"));
-                            ui.add(Toggle::new(&p.comp_auto_makeup, &setter, ACCENT).label("Auto Gain"));
-                        });
-                        self.comp_gr.show_bar(ui, "GR", vec2(34.0, 230.0));
-                    });
-                });
-                section(ui, "Color", ACCENT, None, |ui| {
-                    k(ui, &p.sat_drive, "Drive");
-                });
-                section(ui, "Image", ACCENT, None, |ui| {
-                    ui.add(Knob::new(&p.pan, &setter, ACCENT).label("Pan").diameter(34.0).bipolar());
-                    k(ui, &p.width, "Width");
-                });
-                section(ui, "Output", ACCENT, None, |ui| {
-                    ui.add(Knob::new(&p.out_gain, &setter, ACCENT).label("Gain").diameter(34.0).bipolar());
                 });
             });
             scale::corner(ui, &p.editor_scale);

@@ -12,11 +12,11 @@ use dsp_core::imager::Imager;
 use dsp_core::meter::level::LevelMeter;
 use dsp_core::saturation::Saturation;
 use lathe_shared::bypass::Bypass;
+use lathe_shared::channels::stereo_view;
 use lathe_shared::editor::repaint::AudioWake;
 use lathe_shared::editor::stream::{ReaderSlot, StreamWriter};
-use lathe_shared::presets::Preset;
-use lathe_shared::channels::stereo_view;
 use lathe_shared::meters::{LevelReadout, MeterValue};
+use lathe_shared::presets::Preset;
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{ChannelStripParams, STATE_VERSION};
@@ -305,7 +305,11 @@ impl Plugin for ChannelStrip {
         m.gate_gr_db.update_max(gate_gr);
         m.comp_gr_db.update_max(comp_gr);
         let peak = (0..n)
-            .map(|c| self.in_level.block_peak_dbfs(c).max(self.out_level.block_peak_dbfs(c)))
+            .map(|c| {
+                self.in_level
+                    .block_peak_dbfs(c)
+                    .max(self.out_level.block_peak_dbfs(c))
+            })
             .fold(f64::NEG_INFINITY, f64::max);
         self.wake.wake_if(peak as f32, gate_gr.max(comp_gr));
         ProcessStatus::Normal

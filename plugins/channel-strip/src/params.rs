@@ -2,12 +2,12 @@
 //! use them): never rename one; add a migration in `lib.rs` instead. `tests/params.rs` freezes the
 //! list.
 
+use atomic_float::AtomicF32;
+use dsp_core::eq::{BandParams, Equalizer, FilterType, Slope as EqSlope};
 use lathe_shared::editor::scale;
 use lathe_shared::format;
 use lathe_shared::params::{db, hz, ms, percent, q, switch};
 use lathe_shared::state::{header, StateHeader};
-use atomic_float::AtomicF32;
-use dsp_core::eq::{BandParams, Equalizer, FilterType, Slope as EqSlope};
 use nice_plug::prelude::*;
 use std::f64::consts::FRAC_1_SQRT_2;
 use std::sync::{Arc, RwLock};
@@ -323,7 +323,13 @@ impl ChannelStripParams {
             e.set_gain_db(band, gain.value() as f64);
             e.set_q(band, q.value() as f64);
         }
-        e.set_kind(LF, shelf_or_bell(self.eq_lf_type.value(), FilterType::LowShelf));
-        e.set_kind(HF, shelf_or_bell(self.eq_hf_type.value(), FilterType::HighShelf));
+        e.set_kind(
+            LF,
+            shelf_or_bell(self.eq_lf_type.value(), FilterType::LowShelf),
+        );
+        e.set_kind(
+            HF,
+            shelf_or_bell(self.eq_hf_type.value(), FilterType::HighShelf),
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! objects the audio path runs) over the live 1/6-octave spectrum before (grey) and after
 //! (accent) the strip. Band nodes are dragged for frequency and gain; the wheel sets Q.
 
-use crate::params::{filters_layout, eq_layout, ChannelStripParams};
+use crate::params::{eq_layout, filters_layout, ChannelStripParams};
 use dsp_core::eq::Equalizer;
 use dsp_core::meter::spectrum::SpectrumAnalyzer;
 use egui::{pos2, Align2, Color32, Mesh, Pos2, Rect, Sense, Shape, Stroke, Ui};
@@ -82,7 +82,9 @@ impl EqDisplay {
         let p = ui.painter().with_clip_rect(rect);
         p.rect_filled(rect, 3.0, theme::WELL);
         let x = |f: f32| rect.left() + rect.width() * (f / F_LO).ln() / (F_HI / F_LO).ln();
-        let f_of = |px: f32| F_LO * (F_HI / F_LO).powf(((px - rect.left()) / rect.width()).clamp(0.0, 1.0));
+        let f_of = |px: f32| {
+            F_LO * (F_HI / F_LO).powf(((px - rect.left()) / rect.width()).clamp(0.0, 1.0))
+        };
         let y = |db: f32| rect.center().y - db / EQ_RANGE * rect.height() * 0.5;
         let db_of = |py: f32| (rect.center().y - py) / (rect.height() * 0.5) * EQ_RANGE;
         let ys = |db: f32| {
@@ -113,7 +115,10 @@ impl EqDisplay {
             } else {
                 theme::GRID
             };
-            p.line_segment([pos2(rect.left(), y(db)), pos2(rect.right(), y(db))], (1.0, c));
+            p.line_segment(
+                [pos2(rect.left(), y(db)), pos2(rect.right(), y(db))],
+                (1.0, c),
+            );
             p.text(
                 pos2(rect.right() - 3.0, y(db)),
                 Align2::RIGHT_BOTTOM,
@@ -144,22 +149,38 @@ impl EqDisplay {
                 }
             }
             p.add(Shape::mesh(mesh));
-            p.add(Shape::line(line(pre), Stroke::new(1.0, theme::TEXT_DIM.gamma_multiply(0.7))));
-            p.add(Shape::line(post_line, Stroke::new(1.2, accent.gamma_multiply(0.8))));
+            p.add(Shape::line(
+                line(pre),
+                Stroke::new(1.0, theme::TEXT_DIM.gamma_multiply(0.7)),
+            ));
+            p.add(Shape::line(
+                post_line,
+                Stroke::new(1.2, accent.gamma_multiply(0.8)),
+            ));
         }
 
         let curve: Vec<Pos2> = self
             .freqs
             .iter()
             .zip(&self.curve)
-            .map(|(&f, &db)| pos2(x(f as f32), y((db as f32).clamp(-EQ_RANGE * 1.5, EQ_RANGE * 1.5))))
+            .map(|(&f, &db)| {
+                pos2(
+                    x(f as f32),
+                    y((db as f32).clamp(-EQ_RANGE * 1.5, EQ_RANGE * 1.5)),
+                )
+            })
             .collect();
         p.add(Shape::line(curve, Stroke::new(2.0, theme::TEXT)));
 
         // Nodes: HPF, the four bands, LPF.
         let bands = params.eq_bands();
-        let mut nodes: Vec<(&str, &FloatParam, Option<&FloatParam>, Option<&FloatParam>, bool)> =
-            vec![("HPF", &params.hpf_freq, None, None, params.hpf_on.value())];
+        let mut nodes: Vec<(
+            &str,
+            &FloatParam,
+            Option<&FloatParam>,
+            Option<&FloatParam>,
+            bool,
+        )> = vec![("HPF", &params.hpf_freq, None, None, params.hpf_on.value())];
         for (name, (f, g, q)) in ["LF", "LMF", "HMF", "HF"].into_iter().zip(bands) {
             nodes.push((name, f, Some(g), Some(q), params.eq_on.value()));
         }
@@ -192,7 +213,8 @@ impl EqDisplay {
             if let (Some(q), true) = (q, r.hovered()) {
                 let wheel = ui.input(|i| i.smooth_scroll_delta.y);
                 if wheel != 0.0 {
-                    let n = (q.unmodulated_normalized_value() + wheel / WHEEL_RANGE).clamp(0.0, 1.0);
+                    let n =
+                        (q.unmodulated_normalized_value() + wheel / WHEEL_RANGE).clamp(0.0, 1.0);
                     gesture(setter, q, n);
                 }
             }
@@ -218,7 +240,9 @@ impl EqDisplay {
             );
             let mut tip = format!("{name}: {freq}");
             if let (Some(g), Some(q)) = (gain, q) {
-                tip += &format!(", {g}, Q {q}\nDrag: frequency and gain · wheel: Q · double-click: 0 dB");
+                tip += &format!(
+                    ", {g}, Q {q}\nDrag: frequency and gain · wheel: Q · double-click: 0 dB"
+                );
             } else {
                 tip += "\nDrag: frequency";
             }

@@ -161,9 +161,11 @@ impl<'a, P: Param> Knob<'a, P> {
 
 impl<P: Param> Widget for Knob<'_, P> {
     fn ui(self, ui: &mut Ui) -> Response {
-        let width = (self.diameter + 24.0).max(64.0);
+        let width = (self.diameter + 22.0).max(56.0);
         let label = self.label.unwrap_or_else(|| self.param.name());
-        ui.vertical_centered(|ui| {
+        let height = 14.0 + self.diameter + 16.0 + 2.0;
+        let layout = egui::Layout::top_down(egui::Align::Center);
+        ui.allocate_ui_with_layout(vec2(width, height), layout, |ui| {
             ui.set_width(width);
             ui.spacing_mut().item_spacing.y = 1.0;
             let (lrect, _) = ui.allocate_exact_size(vec2(width, 14.0), Sense::hover());
@@ -227,7 +229,10 @@ fn paint_knob(
     p.circle_filled(c, r - 5.0, body);
     p.circle_stroke(c, r - 5.0, (1.0, theme::WELL));
     p.line_segment(
-        [at(angle(value), (r - 5.0) * 0.35), at(angle(value), r - 6.0)],
+        [
+            at(angle(value), (r - 5.0) * 0.35),
+            at(angle(value), r - 6.0),
+        ],
         (2.0, theme::TEXT),
     );
 }
@@ -260,11 +265,9 @@ impl Widget for Toggle<'_> {
     fn ui(self, ui: &mut Ui) -> Response {
         let on = self.param.value();
         let label = self.label.unwrap_or_else(|| self.param.name());
-        let galley = ui.painter().layout_no_wrap(
-            label.to_string(),
-            theme::label_font(),
-            theme::TEXT,
-        );
+        let galley =
+            ui.painter()
+                .layout_no_wrap(label.to_string(), theme::label_font(), theme::TEXT);
         let size = vec2(galley.size().x + 22.0, 18.0);
         let (rect, response) = ui.allocate_exact_size(size, Sense::click());
         if response.clicked() {

@@ -51,7 +51,12 @@ impl<P: Params + Default> PresetMenu<P> {
     /// The drop-down: preset names, plus previous/next arrows.
     pub fn show(&mut self, ui: &mut Ui, live: &dyn Params, setter: &ParamSetter) {
         let n = self.presets.len();
-        if ui.small_button("<").on_hover_text("Previous preset").clicked() && n > 0 {
+        if ui
+            .small_button("<")
+            .on_hover_text("Previous preset")
+            .clicked()
+            && n > 0
+        {
             self.load(self.loaded.map_or(n - 1, |i| (i + n - 1) % n), live, setter);
         }
         let mut chosen = None;
@@ -60,7 +65,10 @@ impl<P: Params + Default> PresetMenu<P> {
             .selected_text(self.label(live))
             .show_ui(ui, |ui| {
                 for (i, p) in self.presets.iter().enumerate() {
-                    if ui.selectable_label(self.loaded == Some(i), p.name).clicked() {
+                    if ui
+                        .selectable_label(self.loaded == Some(i), p.name)
+                        .clicked()
+                    {
                         chosen = Some(i);
                     }
                 }
@@ -88,12 +96,17 @@ pub fn header<P: Params + Default>(
     editor_scale: &AtomicF32,
 ) {
     ui.horizontal(|ui| {
-        ui.label(RichText::new("LATHE").size(15.0).color(theme::TEXT_DIM).strong());
+        ui.label(
+            RichText::new("LATHE")
+                .size(15.0)
+                .color(theme::TEXT_DIM)
+                .strong(),
+        );
         ui.label(RichText::new(name).size(15.0).color(accent).strong());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             scale::menu(ui, editor_scale);
             ui.add_space(8.0);
-            presets.show(ui, live, setter);
+            ui.horizontal(|ui| presets.show(ui, live, setter));
         });
     });
 }

@@ -119,7 +119,11 @@ impl LevelMeter {
             p.text(
                 pos2(rect.right(), y(db)),
                 Align2::RIGHT_CENTER,
-                format!("{}", db.abs() as i32),
+                if db > 0.0 {
+                    format!("+{db}")
+                } else {
+                    format!("{db}")
+                },
                 egui::FontId::proportional(8.5),
                 theme::TEXT_DIM,
             );
@@ -188,6 +192,15 @@ fn db_text(db: f32) -> String {
     }
 }
 
+/// Gain reduction as a negative gain ("0.0" at rest, never "-0.0").
+fn gr_text(gr: f32) -> String {
+    if gr < 0.05 {
+        "0.0".into()
+    } else {
+        format!("{:.1}", -gr)
+    }
+}
+
 /// Gain-reduction scale, dB.
 const GR_RANGE: f32 = 24.0;
 
@@ -206,7 +219,11 @@ impl GainReductionMeter {
     /// Takes the gain reduction (dB, positive) published since the last frame.
     pub fn update(&mut self, gr: &MeterValue, dt: f32) -> bool {
         let taken = gr.take();
-        let input = if taken.is_finite() { taken.max(0.0) } else { 0.0 };
+        let input = if taken.is_finite() {
+            taken.max(0.0)
+        } else {
+            0.0
+        };
         // The peak follower treats 0.01 dB as rest, so an idle compressor draws nothing.
         let moved_peak = self.peak.update(
             if input > 0.01 {
@@ -279,7 +296,7 @@ impl GainReductionMeter {
         p.text(
             pos2(bar.center().x, rect.bottom()),
             Align2::CENTER_BOTTOM,
-            format!("{:.1}", -self.hold()),
+            gr_text(self.hold()),
             theme::value_font(),
             theme::TEXT,
         );
@@ -337,7 +354,10 @@ impl GainReductionMeter {
         }
         let clip = p.with_clip_rect(face);
         clip.line_segment(
-            [at(ang(self.vu), radius * 0.15), at(ang(self.vu), radius * 0.93)],
+            [
+                at(ang(self.vu), radius * 0.15),
+                at(ang(self.vu), radius * 0.93),
+            ],
             (1.8, Color32::from_rgb(0x1a, 0x1a, 0x1a)),
         );
         p.circle_filled(
@@ -348,7 +368,7 @@ impl GainReductionMeter {
         p.text(
             pos2(face.right() - 4.0, face.top() + 4.0),
             Align2::RIGHT_TOP,
-            format!("peak {:.1}", -hold),
+            format!("peak {}", gr_text(hold)),
             egui::FontId::monospace(9.5),
             ink,
         );

@@ -104,7 +104,10 @@ pub fn corner(ui: &mut Ui, scale: &AtomicF32) {
     for i in 1..=3 {
         let o = i as f32 * 4.0;
         p.line_segment(
-            [pos2(rect.max.x - o, rect.max.y - 1.0), pos2(rect.max.x - 1.0, rect.max.y - o)],
+            [
+                pos2(rect.max.x - o, rect.max.y - 1.0),
+                pos2(rect.max.x - 1.0, rect.max.y - o),
+            ],
             (1.0, c),
         );
     }

@@ -3,7 +3,7 @@
 
 use super::controls::gesture;
 use super::theme;
-use egui::{pos2, vec2, Align2, Color32, Frame, Margin, Sense, Stroke, Ui};
+use egui::{pos2, vec2, Color32, Frame, Margin, RichText, Sense, Stroke, Ui};
 use nice_plug::prelude::*;
 
 /// A titled panel. `power` puts the section's on/off parameter in the title bar; the section's
@@ -21,34 +21,36 @@ pub fn section<R>(
         .corner_radius(4)
         .inner_margin(Margin::same(6))
         .show(ui, |ui| {
-            ui.spacing_mut().item_spacing.y = 3.0;
-            let on = power.is_none_or(|(p, _)| p.value());
-            ui.horizontal(|ui| {
-                if let Some((param, setter)) = power {
-                    let (rect, r) = ui.allocate_exact_size(vec2(14.0, 14.0), Sense::click());
-                    if r.clicked() {
-                        gesture(setter, param, if on { 0.0 } else { 1.0 });
+            ui.vertical(|ui| {
+                ui.spacing_mut().item_spacing.y = 3.0;
+                let on = power.is_none_or(|(p, _)| p.value());
+                ui.horizontal(|ui| {
+                    if let Some((param, setter)) = power {
+                        let (rect, r) = ui.allocate_exact_size(vec2(14.0, 14.0), Sense::click());
+                        if r.clicked() {
+                            gesture(setter, param, if on { 0.0 } else { 1.0 });
+                        }
+                        let c = rect.center();
+                        let colour = if on { accent } else { theme::TEXT_DIM };
+                        ui.painter().circle_stroke(c, 5.0, (1.5, colour));
+                        ui.painter().line_segment(
+                            [pos2(c.x, c.y - 7.0), pos2(c.x, c.y - 1.0)],
+                            (1.5, colour),
+                        );
+                        r.on_hover_text(format!("{}: {}\nClick to switch", param.name(), param));
                     }
-                    let c = rect.center();
-                    let colour = if on { accent } else { theme::TEXT_DIM };
-                    ui.painter().circle_stroke(c, 5.0, (1.5, colour));
-                    ui.painter()
-                        .line_segment([pos2(c.x, c.y - 7.0), pos2(c.x, c.y - 1.0)], (1.5, colour));
-                    r.on_hover_text(format!("{}: {}\nClick to switch", param.name(), param));
+                    ui.label(
+                        RichText::new(title.to_uppercase())
+                            .font(theme::title_font())
+                            .color(if on { accent } else { theme::TEXT_DIM }),
+                    );
+                });
+                if !on {
+                    ui.multiply_opacity(0.55);
                 }
-                let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), 14.0), Sense::hover());
-                ui.painter().text(
-                    pos2(rect.left(), rect.center().y),
-                    Align2::LEFT_CENTER,
-                    title.to_uppercase(),
-                    theme::title_font(),
-                    if on { accent } else { theme::TEXT_DIM },
-                );
-            });
-            if !on {
-                ui.multiply_opacity(0.55);
-            }
-            add_contents(ui)
+                add_contents(ui)
+            })
+            .inner
         })
         .inner
 }

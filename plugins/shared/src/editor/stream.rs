@@ -89,11 +89,22 @@ mod tests {
         w.push(&[1.0, 2.0, 3.0], &[-1.0, -2.0, -3.0]);
         w.push(&[4.0, 5.0], &[-4.0, -5.0]);
         let mut got = Vec::new();
-        slot.lock().unwrap().as_mut().unwrap().drain(|f| got.push(f));
-        assert_eq!(got, vec![[1.0, -1.0], [2.0, -2.0], [3.0, -3.0], [4.0, -4.0]]);
+        slot.lock()
+            .unwrap()
+            .as_mut()
+            .unwrap()
+            .drain(|f| got.push(f));
+        assert_eq!(
+            got,
+            vec![[1.0, -1.0], [2.0, -2.0], [3.0, -3.0], [4.0, -4.0]]
+        );
         w.push(&[6.0], &[-6.0]);
         got.clear();
-        slot.lock().unwrap().as_mut().unwrap().drain(|f| got.push(f));
+        slot.lock()
+            .unwrap()
+            .as_mut()
+            .unwrap()
+            .drain(|f| got.push(f));
         assert_eq!(got, vec![[6.0, -6.0]]);
     }
 }

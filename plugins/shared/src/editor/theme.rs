@@ -72,8 +72,14 @@ pub fn apply(ctx: &Context, accent: Color32) {
         style.text_styles = [
             (TextStyle::Small, FontId::new(9.0, FontFamily::Proportional)),
             (TextStyle::Body, FontId::new(11.5, FontFamily::Proportional)),
-            (TextStyle::Button, FontId::new(11.5, FontFamily::Proportional)),
-            (TextStyle::Heading, FontId::new(15.0, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(11.5, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Heading,
+                FontId::new(15.0, FontFamily::Proportional),
+            ),
             (TextStyle::Monospace, value_font()),
         ]
         .into();

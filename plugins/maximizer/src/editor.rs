@@ -204,7 +204,6 @@ impl NiceEguiApp for App {
         let moving = fresh_history
             || fresh_scope
             || fresh_meters
-            || self.history.is_moving()
             || self.goniometer.is_fading(now)
             || self.learner.is_running();
         self.clock.keep_alive(ui.ctx(), moving);

@@ -22,8 +22,8 @@ pub struct History {
     slot: ReaderSlot,
     /// (gain reduction dB, output peak dBFS), oldest first, always [`POINTS`] long.
     points: VecDeque<[f32; 2]>,
-    /// Points since the last audible one: the display keeps scrolling until the last audible
-    /// point has left the window, then stops repainting.
+    /// Points since the last audible one: silent audio keeps the display scrolling until the
+    /// last audible point has left the window, then it stops repainting.
     quiet_for: usize,
 }
 
@@ -46,7 +46,8 @@ impl History {
         }
     }
 
-    /// Pulls new points; true if any arrived.
+    /// Pulls new points; true if the display scrolled (points arrived while an audible one is
+    /// still in the window). A stopped transport delivers no points: the display stands still.
     pub fn update(&mut self) -> bool {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         let Some(reader) = slot.as_mut() else {
@@ -64,11 +65,7 @@ impl History {
             };
             fresh = true;
         });
-        fresh
-    }
-
-    pub fn is_moving(&self) -> bool {
-        self.quiet_for < POINTS
+        fresh && self.quiet_for < POINTS
     }
 
     pub fn show(&self, ui: &mut Ui, size: Vec2, ceiling_db: f32) {

@@ -179,6 +179,7 @@ BUS_GLUE = [
     HZ("sc_hpf", "Sidechain HPF", 20.0, 20.0, 500.0),
     BOOL("sc_external", "External Sidechain", False),
     DB("out_gain", "Output", 0.0, -24.0, 24.0),
+    BOOL("sc_listen", "Sidechain Listen", False),
 ]
 
 MAXIMIZER = [

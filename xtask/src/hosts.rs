@@ -5,7 +5,9 @@
 //! 1. the project-local virtualenv `.venv/` with `tests/python/requirements.txt` installed
 //!    (skipped when the installed set already matches the file),
 //! 2. Ardour 7 (Debian's `ardour` package), installed with apt-get when missing and we are root,
-//! 3. `.venv/bin/python -m pytest tests/python -q` with `LATHE_BUNDLES=<root>/target/bundled`.
+//! 3. the editor test's X11 tools (Xvfb, openbox, xsettingsd, ImageMagick, xdotool, Tesseract,
+//!    Mesa EGL/GL), the same way,
+//! 4. `.venv/bin/python -m pytest tests/python -q` with `LATHE_BUNDLES=<root>/target/bundled`.
 //!
 //! Under `CI=true` a host that cannot be provided is a failure, never a skip.
 
@@ -158,6 +160,71 @@ fn ensure_ardour(apt: &mut Apt) -> Result<bool> {
     Ok(false)
 }
 
+/// The editor screenshot test's tools (`tests/python/test_editors.py`): a virtual X server, a
+/// window manager and an XSETTINGS owner (JUCE needs both under Xvfb), Mesa's EGL/GL (llvmpipe
+/// renders the egui editors), ImageMagick for screenshots, xdotool for synthetic mouse input and
+/// Tesseract to read the rendered labels back.
+const EDITOR_PROGRAMS: &[(&str, &str)] = &[
+    ("Xvfb", "xvfb"),
+    ("openbox", "openbox"),
+    ("xsettingsd", "xsettingsd"),
+    ("import", "imagemagick"),
+    ("xdotool", "xdotool"),
+    ("tesseract", "tesseract-ocr"),
+];
+const EDITOR_LIBRARIES: &[(&str, &str)] = &[
+    ("libEGL.so.1", "libegl1"),
+    ("libEGL_mesa.so.0", "libegl-mesa0"),
+    ("libGL.so.1", "libgl1"),
+    ("dri/swrast_dri.so", "libgl1-mesa-dri"),
+];
+
+fn library_present(name: &str) -> bool {
+    ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"]
+        .iter()
+        .any(|dir| Path::new(dir).join(name).exists())
+}
+
+fn missing_editor_packages() -> Vec<&'static str> {
+    let mut missing: Vec<&str> = EDITOR_PROGRAMS
+        .iter()
+        .filter(|(program, _)| on_path(program).is_none())
+        .map(|(_, package)| *package)
+        .collect();
+    missing.extend(
+        EDITOR_LIBRARIES
+            .iter()
+            .filter(|(lib, _)| !library_present(lib))
+            .map(|(_, package)| *package),
+    );
+    if !missing.is_empty() {
+        // Tesseract's English model ships separately on some releases.
+        missing.push("tesseract-ocr-eng");
+    }
+    missing
+}
+
+fn ensure_editor_tools(apt: &mut Apt) -> Result {
+    let missing = missing_editor_packages();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if is_root() && on_path("apt-get").is_some() {
+        apt.install(&missing)?;
+        let still = missing_editor_packages();
+        if still.is_empty() {
+            return Ok(());
+        }
+        return Err(format!("installed the editor test's tools but {still:?} are still missing"));
+    }
+    let msg = format!("the editor test needs Debian's {missing:?}");
+    if ci() {
+        return Err(format!("{msg}; under CI a missing host is a failure"));
+    }
+    eprintln!("xtask: WARNING: {msg}; the editor test will be skipped");
+    Ok(())
+}
+
 /// Prepares the hosts and runs the VST3 host tests on the bundles in `<root>/target/bundled`.
 pub fn run_host_tests(root: &Path) -> std::result::Result<(), String> {
     let bundles = root.join("target/bundled");
@@ -170,6 +237,8 @@ pub fn run_host_tests(root: &Path) -> std::result::Result<(), String> {
     let mut apt = Apt { updated: false };
     let python = ensure_venv(root, &mut apt)?;
     let ardour = ensure_ardour(&mut apt)?;
+    // Without the tools the editor test skips itself (it fails instead under CI).
+    ensure_editor_tools(&mut apt)?;
 
     let mut pytest = Command::new(&python);
     pytest

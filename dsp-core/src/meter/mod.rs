@@ -4,6 +4,7 @@
 
 pub mod level;
 pub mod loudness;
+pub mod spectrum;
 pub mod true_peak;
 
 pub use level::LevelMeter;

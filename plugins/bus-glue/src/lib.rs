@@ -2,18 +2,33 @@
 //! character) with stepped controls, range, mix, a side-chain high-pass and an optional external
 //! stereo side-chain input.
 
+pub mod editor;
 pub mod params;
 
 use dsp_core::dynamics::{Compressor, Detection, Topology};
+use dsp_core::filter::{BiquadCoeffs, BiquadState};
 use dsp_core::gain::Gain;
 use lathe_shared::bypass::Bypass;
+use lathe_shared::channels::stereo_view;
+use lathe_shared::editor::repaint::AudioWake;
 use lathe_shared::meters::{BlockLevel, LevelReadout, MeterValue};
+use lathe_shared::presets::Preset;
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{BusGlueParams, STATE_VERSION};
 use std::sync::Arc;
 
 pub const CLAP_ID: &str = "audio.lathe.bus-glue";
+
+/// Factory presets, in the editor's menu order.
+pub const PRESETS: &[Preset] = lathe_shared::factory_presets![
+    "Drum Bus" => "drum-bus.json",
+    "Mix Bus Glue" => "mix-bus-glue.json",
+    "Parallel Smash" => "parallel-smash.json",
+    "Vocal Bus" => "vocal-bus.json",
+    "Gentle Master" => "gentle-master.json",
+    "Sidechain Duck" => "sidechain-duck.json",
+];
 
 /// What the editor shows, published lock-free from the audio thread.
 #[derive(Debug, Default)]
@@ -32,6 +47,79 @@ pub struct BusGlue {
     comp: Compressor,
     output: Gain,
     bypass: Bypass,
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    wake: AudioWake,
+    listen: Listen,
+}
+
+/// Side-chain listen: the key the detector sees, rebuilt with the detector's own high-pass
+/// (dsp-core's compressor: 12 dB/oct Butterworth, bypassed at the bottom of the range) on a
+/// copy of the key taken before compression.
+struct Listen {
+    key: [Vec<f32>; 2],
+    hpf: [BiquadState; 2],
+    coeffs: BiquadCoeffs,
+    freq: f64,
+    sample_rate: f64,
+}
+
+impl Default for Listen {
+    fn default() -> Self {
+        Self {
+            key: [Vec::new(), Vec::new()],
+            hpf: [BiquadState::default(); 2],
+            coeffs: BiquadCoeffs::default(),
+            freq: 0.0,
+            sample_rate: 48_000.0,
+        }
+    }
+}
+
+impl Listen {
+    fn prepare(&mut self, sample_rate: f64, max_block: usize) {
+        self.sample_rate = sample_rate;
+        self.key = [vec![0.0; max_block], vec![0.0; max_block]];
+        self.freq = 0.0;
+    }
+
+    fn reset(&mut self) {
+        self.hpf.iter_mut().for_each(BiquadState::reset);
+    }
+
+    /// Copies the key (up to two channels) before the compressor changes the signal.
+    fn capture(&mut self, key: &[&[f32]], len: usize) {
+        for (c, dst) in self.key.iter_mut().enumerate() {
+            let src = key[c.min(key.len() - 1)];
+            dst[..len].copy_from_slice(&src[..len]);
+        }
+    }
+
+    /// Writes the filtered key into the output channels.
+    fn render(&mut self, out: &mut [&mut [f32]], sc_hpf: f64) {
+        let filtered = sc_hpf > 20.5;
+        if filtered && sc_hpf != self.freq {
+            self.coeffs = BiquadCoeffs::rbj_highpass(
+                self.sample_rate,
+                sc_hpf,
+                std::f64::consts::FRAC_1_SQRT_2,
+            );
+            self.freq = sc_hpf;
+        }
+        for (c, ch) in out.iter_mut().enumerate().take(2) {
+            let len = ch.len();
+            let key = &self.key[c][..len];
+            let state = &mut self.hpf[c];
+            for (y, &x) in ch.iter_mut().zip(key) {
+                *y = if filtered {
+                    let v = state.tick(&self.coeffs, x as f64);
+                    state.flush();
+                    v as f32
+                } else {
+                    x
+                };
+            }
+        }
+    }
 }
 
 /// The bus character: a soft knee and one gain for both channels (the stereo image never
@@ -46,8 +134,13 @@ fn bus_character(c: &mut Compressor) {
 
 impl Default for BusGlue {
     fn default() -> Self {
+        let params = Arc::new(BusGlueParams::default());
         Self {
-            params: Arc::new(BusGlueParams::default()),
+            editor_state: lathe_shared::editor::scale::editor_state(
+                editor::SIZE,
+                &params.editor_scale,
+            ),
+            params,
             meters: Arc::new(Meters::default()),
             in_level: BlockLevel::default(),
             out_level: BlockLevel::default(),
@@ -58,6 +151,8 @@ impl Default for BusGlue {
             },
             output: Gain::default(),
             bypass: Bypass::default(),
+            wake: AudioWake::default(),
+            listen: Listen::default(),
         }
     }
 }
@@ -115,12 +210,21 @@ impl Plugin for BusGlue {
     ];
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = nice_plug_egui::EguiEditor<editor::BusGlueEditor>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.params.clone(),
+            self.meters.clone(),
+            self.editor_state.clone(),
+            &self.wake,
+        )
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -140,6 +244,7 @@ impl Plugin for BusGlue {
         self.comp.prepare(sr, max);
         self.output.prepare(sr, max);
         self.bypass.prepare(sr, max, 2, 0);
+        self.listen.prepare(sr, max);
         true
     }
 
@@ -150,6 +255,7 @@ impl Plugin for BusGlue {
         self.comp.reset();
         self.output.reset();
         self.bypass.reset();
+        self.listen.reset();
     }
 
     fn process(
@@ -173,26 +279,45 @@ impl Plugin for BusGlue {
         self.bypass.capture(channels);
         self.in_level.measure(channels);
         let external = self.params.sc_external.value();
+        let listen = self.params.sc_listen.value();
+        let len = channels[0].len().min(self.listen.key[0].len());
         match aux.inputs.first_mut() {
             Some(sc) if external && sc.channels() > 0 => {
                 let sc = sc.as_slice_immutable();
                 let left: &[f32] = &sc[0][..];
                 let right: &[f32] = &sc[sc.len().min(2) - 1][..];
+                if listen {
+                    self.listen.capture(&[left, right], len);
+                }
                 self.comp.process_with_sidechain(channels, &[left, right]);
             }
-            _ => self.comp.process(channels),
+            _ => {
+                if listen {
+                    let (view, n) = stereo_view(channels);
+                    self.listen.capture(&view[..n], len);
+                }
+                self.comp.process(channels);
+            }
         }
         self.output.process(channels);
+        if listen {
+            self.listen
+                .render(channels, self.params.sc_hpf.value() as f64);
+        } else {
+            self.listen.reset();
+        }
         self.bypass.apply(channels);
         self.out_level.measure(channels);
         let m = &self.meters;
         m.input.publish_block(&self.in_level);
         m.output.publish_block(&self.out_level);
-        m.gr_db.update_max(
-            self.comp
-                .gain_reduction_db(0)
-                .max(self.comp.gain_reduction_db(1)),
-        );
+        let gr = self
+            .comp
+            .gain_reduction_db(0)
+            .max(self.comp.gain_reduction_db(1));
+        m.gr_db.update_max(gr);
+        let peak = self.in_level.max_peak_db().max(self.out_level.max_peak_db());
+        self.wake.wake_if(peak, gr);
         ProcessStatus::Normal
     }
 }
@@ -225,6 +350,7 @@ impl ClapPlugin for BusGlue {
             section.add_page("Sidechain", |page| {
                 page.add_param(&p.sc_hpf);
                 page.add_param(&p.sc_external);
+                page.add_param(&p.sc_listen);
             });
         });
     }

@@ -1,10 +1,12 @@
 //! Bus Glue parameters: the stepped controls of the classic console bus compressor. The string IDs
 //! are a public contract; `tests/params.rs` freezes them.
 
+use atomic_float::AtomicF32;
+use lathe_shared::editor::scale;
 use lathe_shared::params::{db, hz, percent, switch};
 use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 pub const STATE_VERSION: u32 = 1;
 
@@ -129,6 +131,15 @@ pub struct BusGlueParams {
     pub sc_external: BoolParam,
     #[id = "out_gain"]
     pub out_gain: FloatParam,
+    /// Monitors the detector's input (the key after the side-chain high-pass) instead of the
+    /// compressed signal, to hear what drives the compressor while setting the HPF. Last in the
+    /// struct: hosts that index parameters by position keep every older index.
+    #[id = "sc_listen"]
+    pub sc_listen: BoolParam,
+
+    /// The editor's user scale (see `lathe_shared::editor::scale`).
+    #[persist = "editor-scale"]
+    pub editor_scale: Arc<AtomicF32>,
 }
 
 impl Default for BusGlueParams {
@@ -146,6 +157,8 @@ impl Default for BusGlueParams {
             sc_hpf: hz("Sidechain HPF", 20.0, 20.0, 500.0),
             sc_external: switch("External Sidechain", false),
             out_gain: db("Output", 0.0, -24.0, 24.0),
+            sc_listen: switch("Sidechain Listen", false),
+            editor_scale: scale::persisted(),
         }
     }
 }

@@ -22,4 +22,5 @@ const FROZEN: &[&str] = &[
     "sc_hpf | Sidechain HPF | 20 Hz | 500 Hz | 20 Hz",
     "sc_external | External Sidechain | Off | On | Off",
     "out_gain | Output | -24.0 dB | 24.0 dB | 0.0 dB",
+    "sc_listen | Sidechain Listen | Off | On | Off",
 ];

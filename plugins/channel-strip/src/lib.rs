@@ -2,30 +2,35 @@
 //! analog-matched EQ, gate, compressor (before or after the EQ), saturation, pan and width, and
 //! output trim. Zero latency, mono or stereo.
 
+pub mod editor;
 pub mod params;
 
 use dsp_core::dynamics::{Compressor, Gate};
-use dsp_core::eq::{BandParams, Equalizer, FilterType, Slope as EqSlope};
+use dsp_core::eq::Equalizer;
 use dsp_core::gain::Gain;
 use dsp_core::imager::Imager;
 use dsp_core::saturation::Saturation;
 use lathe_shared::bypass::Bypass;
+use lathe_shared::editor::repaint::AudioWake;
+use lathe_shared::editor::stream::{ReaderSlot, StreamWriter};
 use lathe_shared::meters::{BlockLevel, LevelReadout, MeterValue};
+use lathe_shared::presets::Preset;
 use lathe_shared::state;
 use nice_plug::prelude::*;
-use params::{ChannelStripParams, ShelfOrBell, Slope, STATE_VERSION};
-use std::f64::consts::FRAC_1_SQRT_2;
+use params::{ChannelStripParams, STATE_VERSION};
 use std::sync::Arc;
 
 pub const CLAP_ID: &str = "audio.lathe.channel-strip";
 
-/// Band indices of the two equalizers.
-const HPF: usize = 0;
-const LPF: usize = 1;
-const LF: usize = 0;
-const LMF: usize = 1;
-const HMF: usize = 2;
-const HF: usize = 3;
+/// Factory presets, in the editor's menu order.
+pub const PRESETS: &[Preset] = lathe_shared::factory_presets![
+    "Init" => "init.json",
+    "Vocal" => "vocal.json",
+    "Kick" => "kick.json",
+    "Snare" => "snare.json",
+    "Acoustic Guitar" => "acoustic-guitar.json",
+    "Bass DI" => "bass-di.json",
+];
 
 /// What the editor shows, published lock-free from the audio thread.
 #[derive(Debug, Default)]
@@ -53,27 +58,29 @@ pub struct ChannelStrip {
     bypass: Bypass,
     /// The parameter values last pushed to the DSP (`None`: push on the next block).
     applied: Option<[f32; PARAM_COUNT]>,
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    wake: AudioWake,
+    /// Pre (input) and post (output) mono sums for the editor's analyzer.
+    scope: StreamWriter,
+    scope_reader: ReaderSlot,
+    scope_buf: [Vec<f32>; 2],
 }
 
 impl Default for ChannelStrip {
     fn default() -> Self {
-        let q = FRAC_1_SQRT_2;
+        let params = Arc::new(ChannelStripParams::default());
         Self {
-            params: Arc::new(ChannelStripParams::default()),
+            editor_state: lathe_shared::editor::scale::editor_state(
+                editor::SIZE,
+                &params.editor_scale,
+            ),
+            params,
             meters: Arc::new(Meters::default()),
             in_level: BlockLevel::default(),
             out_level: BlockLevel::default(),
             input: Gain::default(),
-            filters: Equalizer::with_bands(&[
-                BandParams::new(FilterType::LowCut, 80.0, 0.0, q),
-                BandParams::new(FilterType::HighCut, 18_000.0, 0.0, q),
-            ]),
-            eq: Equalizer::with_bands(&[
-                BandParams::new(FilterType::LowShelf, 100.0, 0.0, q),
-                BandParams::new(FilterType::Bell, 400.0, 0.0, 1.0),
-                BandParams::new(FilterType::Bell, 2500.0, 0.0, 1.0),
-                BandParams::new(FilterType::HighShelf, 8000.0, 0.0, q),
-            ]),
+            filters: params::filters_layout(),
+            eq: params::eq_layout(),
             gate: Gate::new(),
             comp: Compressor::new(),
             saturation: Saturation::new(),
@@ -81,25 +88,25 @@ impl Default for ChannelStrip {
             output: Gain::default(),
             bypass: Bypass::default(),
             applied: None,
+            wake: AudioWake::default(),
+            scope: StreamWriter::default(),
+            scope_reader: ReaderSlot::default(),
+            scope_buf: [Vec::new(), Vec::new()],
         }
     }
 }
 
-fn eq_slope(s: Slope) -> EqSlope {
-    match s {
-        Slope::Db6 => EqSlope::Db6,
-        Slope::Db12 => EqSlope::Db12,
-        Slope::Db18 => EqSlope::Db18,
-        Slope::Db24 => EqSlope::Db24,
-        Slope::Db36 => EqSlope::Db36,
-        Slope::Db48 => EqSlope::Db48,
-    }
-}
-
-fn shelf_or_bell(t: ShelfOrBell, shelf: FilterType) -> FilterType {
-    match t {
-        ShelfOrBell::Shelf => shelf,
-        ShelfOrBell::Bell => FilterType::Bell,
+/// Sums up to two channels to mono into `out` (the analyzer shows the strip's total spectrum).
+fn mono_sum(channels: &[&mut [f32]], out: &mut [f32]) {
+    let n = out.len();
+    match channels {
+        [l, r, ..] => {
+            for ((o, a), b) in out.iter_mut().zip(&l[..n]).zip(&r[..n]) {
+                *o = 0.5 * (a + b);
+            }
+        }
+        [m] => out.copy_from_slice(&m[..n]),
+        [] => {}
     }
 }
 
@@ -177,36 +184,8 @@ impl ChannelStrip {
         self.input.set_gain_db(v(&p.in_gain));
         self.input.set_invert(p.phase.value());
 
-        let f = &mut self.filters;
-        f.set_enabled(HPF, p.hpf_on.value());
-        f.set_freq(HPF, v(&p.hpf_freq));
-        f.set_slope(HPF, eq_slope(p.hpf_slope.value()));
-        f.set_enabled(LPF, p.lpf_on.value());
-        f.set_freq(LPF, v(&p.lpf_freq));
-        f.set_slope(LPF, eq_slope(p.lpf_slope.value()));
-
-        let eq_on = p.eq_on.value();
-        let e = &mut self.eq;
-        let bands = [
-            (LF, &p.eq_lf_freq, &p.eq_lf_gain, &p.eq_lf_q),
-            (LMF, &p.eq_lmf_freq, &p.eq_lmf_gain, &p.eq_lmf_q),
-            (HMF, &p.eq_hmf_freq, &p.eq_hmf_gain, &p.eq_hmf_q),
-            (HF, &p.eq_hf_freq, &p.eq_hf_gain, &p.eq_hf_q),
-        ];
-        for (band, freq, gain, q) in bands {
-            e.set_enabled(band, eq_on);
-            e.set_freq(band, v(freq));
-            e.set_gain_db(band, v(gain));
-            e.set_q(band, v(q));
-        }
-        e.set_kind(
-            LF,
-            shelf_or_bell(p.eq_lf_type.value(), FilterType::LowShelf),
-        );
-        e.set_kind(
-            HF,
-            shelf_or_bell(p.eq_hf_type.value(), FilterType::HighShelf),
-        );
+        p.configure_filters(&mut self.filters);
+        p.configure_eq(&mut self.eq);
 
         let g = &mut self.gate;
         g.set_threshold_db(v(&p.gate_threshold));
@@ -271,12 +250,22 @@ impl Plugin for ChannelStrip {
     ];
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = nice_plug_egui::EguiEditor<editor::ChannelStripEditor>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.params.clone(),
+            self.meters.clone(),
+            self.scope_reader.clone(),
+            self.editor_state.clone(),
+            &self.wake,
+        )
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -303,6 +292,11 @@ impl Plugin for ChannelStrip {
         self.imager.prepare(sr, max);
         self.output.prepare(sr, max);
         self.bypass.prepare(sr, max, channels, 0);
+        self.scope_buf = [vec![0.0; max], vec![0.0; max]];
+        // Half a second of frames: the editor drains at 30 frames/s, so it never overflows
+        // while open.
+        self.scope
+            .open((sr / 2.0) as usize, sr as f32, &self.scope_reader);
         true
     }
 
@@ -338,6 +332,11 @@ impl Plugin for ChannelStrip {
         self.apply_params();
         self.bypass.capture(channels);
         self.in_level.measure(channels);
+        let scoped = self.editor_state.is_open();
+        let len = channels[0].len().min(self.scope_buf[0].len());
+        if scoped {
+            mono_sum(channels, &mut self.scope_buf[0][..len]);
+        }
         self.input.process(channels);
         self.filters.process(channels);
         if self.params.dyn_pre_eq.value() {
@@ -356,19 +355,26 @@ impl Plugin for ChannelStrip {
         self.output.process(channels);
         self.bypass.apply(channels);
         self.out_level.measure(channels);
+        if scoped {
+            mono_sum(channels, &mut self.scope_buf[1][..len]);
+            let [pre, post] = &self.scope_buf;
+            self.scope.push(&pre[..len], &post[..len]);
+        }
         let m = &self.meters;
         m.input.publish_block(&self.in_level);
         m.output.publish_block(&self.out_level);
-        m.gate_gr_db.update_max(
-            self.gate
-                .gain_reduction_db(0)
-                .max(self.gate.gain_reduction_db(1)),
-        );
-        m.comp_gr_db.update_max(
-            self.comp
-                .gain_reduction_db(0)
-                .max(self.comp.gain_reduction_db(1)),
-        );
+        let gate_gr = self
+            .gate
+            .gain_reduction_db(0)
+            .max(self.gate.gain_reduction_db(1));
+        let comp_gr = self
+            .comp
+            .gain_reduction_db(0)
+            .max(self.comp.gain_reduction_db(1));
+        m.gate_gr_db.update_max(gate_gr);
+        m.comp_gr_db.update_max(comp_gr);
+        let peak = self.in_level.max_peak_db().max(self.out_level.max_peak_db());
+        self.wake.wake_if(peak, gate_gr.max(comp_gr));
         ProcessStatus::Normal
     }
 }

@@ -2,11 +2,15 @@
 //! use them): never rename one; add a migration in `lib.rs` instead. `tests/params.rs` freezes the
 //! list.
 
+use atomic_float::AtomicF32;
+use dsp_core::eq::{BandParams, Equalizer, FilterType, Slope as EqSlope};
+use lathe_shared::editor::scale;
 use lathe_shared::format;
 use lathe_shared::params::{db, hz, ms, percent, q, switch};
 use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
-use std::sync::RwLock;
+use std::f64::consts::FRAC_1_SQRT_2;
+use std::sync::{Arc, RwLock};
 
 /// Bumped whenever a parameter's meaning changes; `lib.rs` migrates older states.
 pub const STATE_VERSION: u32 = 1;
@@ -58,6 +62,9 @@ pub enum ShelfOrBell {
 pub struct ChannelStripParams {
     #[persist = "lathe"]
     pub header: RwLock<StateHeader>,
+    /// The editor's user scale (see `lathe_shared::editor::scale`).
+    #[persist = "editor-scale"]
+    pub editor_scale: Arc<AtomicF32>,
 
     #[id = "bypass"]
     pub bypass: BoolParam,
@@ -162,6 +169,7 @@ impl Default for ChannelStripParams {
     fn default() -> Self {
         Self {
             header: header(crate::CLAP_ID, STATE_VERSION),
+            editor_scale: scale::persisted(),
             bypass: switch("Bypass", false).make_bypass(),
             in_gain: db("Input", 0.0, -24.0, 24.0),
             phase: switch("Phase Invert", false),
@@ -234,5 +242,94 @@ impl Default for ChannelStripParams {
             width: percent("Width", 100.0, 200.0),
             out_gain: db("Output", 0.0, -24.0, 24.0),
         }
+    }
+}
+
+/// Band indices of the two equalizers.
+const HPF: usize = 0;
+const LPF: usize = 1;
+const LF: usize = 0;
+const LMF: usize = 1;
+const HMF: usize = 2;
+const HF: usize = 3;
+
+/// The high- and low-pass pair, band layout as the audio path runs it (the editor draws the same
+/// object's response, so the curve is the sound).
+pub fn filters_layout() -> Equalizer {
+    let q = FRAC_1_SQRT_2;
+    Equalizer::with_bands(&[
+        BandParams::new(FilterType::LowCut, 80.0, 0.0, q),
+        BandParams::new(FilterType::HighCut, 18_000.0, 0.0, q),
+    ])
+}
+
+/// The four-band EQ's layout.
+pub fn eq_layout() -> Equalizer {
+    let q = FRAC_1_SQRT_2;
+    Equalizer::with_bands(&[
+        BandParams::new(FilterType::LowShelf, 100.0, 0.0, q),
+        BandParams::new(FilterType::Bell, 400.0, 0.0, 1.0),
+        BandParams::new(FilterType::Bell, 2500.0, 0.0, 1.0),
+        BandParams::new(FilterType::HighShelf, 8000.0, 0.0, q),
+    ])
+}
+
+fn eq_slope(s: Slope) -> EqSlope {
+    match s {
+        Slope::Db6 => EqSlope::Db6,
+        Slope::Db12 => EqSlope::Db12,
+        Slope::Db18 => EqSlope::Db18,
+        Slope::Db24 => EqSlope::Db24,
+        Slope::Db36 => EqSlope::Db36,
+        Slope::Db48 => EqSlope::Db48,
+    }
+}
+
+fn shelf_or_bell(t: ShelfOrBell, shelf: FilterType) -> FilterType {
+    match t {
+        ShelfOrBell::Shelf => shelf,
+        ShelfOrBell::Bell => FilterType::Bell,
+    }
+}
+
+impl ChannelStripParams {
+    /// Applies the filter parameters to a [`filters_layout`] equalizer (the audio path's and
+    /// the editor's curve).
+    pub fn configure_filters(&self, f: &mut Equalizer) {
+        f.set_enabled(HPF, self.hpf_on.value());
+        f.set_freq(HPF, self.hpf_freq.value() as f64);
+        f.set_slope(HPF, eq_slope(self.hpf_slope.value()));
+        f.set_enabled(LPF, self.lpf_on.value());
+        f.set_freq(LPF, self.lpf_freq.value() as f64);
+        f.set_slope(LPF, eq_slope(self.lpf_slope.value()));
+    }
+
+    /// The four EQ bands' parameters, low to high: (freq, gain, q).
+    pub fn eq_bands(&self) -> [(&FloatParam, &FloatParam, &FloatParam); 4] {
+        [
+            (&self.eq_lf_freq, &self.eq_lf_gain, &self.eq_lf_q),
+            (&self.eq_lmf_freq, &self.eq_lmf_gain, &self.eq_lmf_q),
+            (&self.eq_hmf_freq, &self.eq_hmf_gain, &self.eq_hmf_q),
+            (&self.eq_hf_freq, &self.eq_hf_gain, &self.eq_hf_q),
+        ]
+    }
+
+    /// Applies the EQ parameters to an [`eq_layout`] equalizer.
+    pub fn configure_eq(&self, e: &mut Equalizer) {
+        let on = self.eq_on.value();
+        for (band, (freq, gain, q)) in [LF, LMF, HMF, HF].into_iter().zip(self.eq_bands()) {
+            e.set_enabled(band, on);
+            e.set_freq(band, freq.value() as f64);
+            e.set_gain_db(band, gain.value() as f64);
+            e.set_q(band, q.value() as f64);
+        }
+        e.set_kind(
+            LF,
+            shelf_or_bell(self.eq_lf_type.value(), FilterType::LowShelf),
+        );
+        e.set_kind(
+            HF,
+            shelf_or_bell(self.eq_hf_type.value(), FilterType::HighShelf),
+        );
     }
 }

@@ -4,9 +4,12 @@
 
 pub mod bypass;
 pub mod channels;
+#[cfg(feature = "editor")]
+pub mod editor;
 pub mod format;
 pub mod meters;
 pub mod params;
+pub mod presets;
 pub mod state;
 
 pub mod poison;

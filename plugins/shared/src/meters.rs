@@ -145,6 +145,13 @@ impl BlockLevel {
         (20.0 * (self.peak[channel.min(1)] as f64).max(1e-10).log10()) as f32
     }
 
+    /// The louder channel's sample peak of the last block, dBFS (what wakes an idle editor).
+    pub fn max_peak_db(&self) -> f32 {
+        (0..self.channels)
+            .map(|c| self.peak_db(c))
+            .fold(f32::NEG_INFINITY, f32::max)
+    }
+
     /// RMS level, dBFS (AES17: a full-scale sine reads -3.01 dBFS).
     pub fn rms_db(&self, channel: usize) -> f32 {
         (10.0 * self.mean_square[channel.min(1)].max(1e-20).log10()) as f32

@@ -653,8 +653,8 @@ impl Limiter {
                 // No shortcut (threshold 0): every segment's exact gain enters the new hold.
                 self.detect(c, m as usize & self.mask, cn, 0.0, pc);
             }
-            for k in 0..cn {
-                let t = self.linked_gains([peaks[0][k] as f64, peaks[1][k] as f64], channels);
+            for (&p0, &p1) in peaks[0][..cn].iter().zip(&peaks[1][..cn]) {
+                let t = self.linked_gains([p0 as f64, p1 as f64], channels);
                 for (c, &tc) in self.ch[..channels].iter_mut().zip(&t) {
                     c.hold.push(tc);
                     lowest = lowest.min(tc);
@@ -756,7 +756,14 @@ impl Limiter {
 
     /// No segment of the chunk needs gain reduction (every peak under `thr`, the ceiling
     /// ramp and the link at rest) and every stage of the gain path holds exactly 1.
-    fn at_unity(&self, peaks: &[[f32; CHUNK]; 2], nch: usize, cn: usize, thr: f32, auto: bool) -> bool {
+    fn at_unity(
+        &self,
+        peaks: &[[f32; CHUNK]; 2],
+        nch: usize,
+        cn: usize,
+        thr: f32,
+        auto: bool,
+    ) -> bool {
         // Headroom for the f64 link arithmetic of `linked_gains`.
         let under = thr * (1.0 - 1e-6);
         !self.link.is_smoothing()
@@ -874,7 +881,13 @@ impl Limiter {
             }
             let mut gmin = [1.0f64; CHUNK];
             let out = (n0 + cap - delay) & mask;
-            for ((ch, data), tc) in self.ch.iter_mut().zip(channels.iter_mut()).zip(&t).take(nch) {
+            for ((ch, data), tc) in self
+                .ch
+                .iter_mut()
+                .zip(channels.iter_mut())
+                .zip(&t)
+                .take(nch)
+            {
                 let mut g = [0.0f64; CHUNK];
                 for (gk, &tk) in g[..cn].iter_mut().zip(&tc[..cn]) {
                     let h = ch.hold.push(tk);

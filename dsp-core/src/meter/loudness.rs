@@ -372,17 +372,17 @@ impl LoudnessMeter {
                 self.k_weight_pair(channels[0], channels[1], pos, seg);
             } else {
                 for ((x, st), acc) in channels[..n_ch]
-                .iter()
-                .zip(&mut self.states)
-                .zip(&mut self.tick_acc)
-            {
-                let [s0, s1] = st;
-                let mut a = *acc;
-                for &v in &x[pos..pos + seg] {
-                    let y = s1.tick(&c1, s0.tick(&c0, sanitize(v) as f64));
-                    a += y * y;
-                }
-                *acc = a;
+                    .iter()
+                    .zip(&mut self.states)
+                    .zip(&mut self.tick_acc)
+                {
+                    let [s0, s1] = st;
+                    let mut a = *acc;
+                    for &v in &x[pos..pos + seg] {
+                        let y = s1.tick(&c1, s0.tick(&c0, sanitize(v) as f64));
+                        a += y * y;
+                    }
+                    *acc = a;
                 }
             }
             self.tick_pos += seg;

@@ -34,6 +34,13 @@ struct Bank {
     /// dot product (relative error below `48 * 2^-24`, far inside the 1e-4 added): no
     /// interpolated value can exceed `gain_bound * max |x|` over its window.
     gain_bound: f32,
+    /// Phase `p` is phase `factor - p` reversed (the sinc and the window are even), and the
+    /// middle phase is symmetric. So with `s_k = x_k + x_{47-k}`, `d_k = x_k - x_{47-k}`, the
+    /// phases `p` and `factor - p` are `A + B` and `A - B` for `A = sum a_k s_k`,
+    /// `B = sum b_k d_k` (`pairs`), and the middle one is `sum c_k s_k` (`mid`): a third of the
+    /// multiplies of three separate dot products.
+    pairs: Vec<([f32; HALF], [f32; HALF])>,
+    mid: [f32; HALF],
 }
 
 impl Bank {
@@ -59,10 +66,24 @@ impl Bank {
             .iter()
             .map(|t| t.iter().map(|&v| v.abs() as f64).sum::<f64>())
             .fold(0.0, f64::max);
+        let fold = |t: &[f32; TAPS_PER_PHASE], sign: f32| {
+            let mut h = [0.0f32; HALF];
+            for (k, v) in h.iter_mut().enumerate() {
+                *v = 0.5 * (t[k] + sign * t[TAPS_PER_PHASE - 1 - k]);
+            }
+            h
+        };
+        let pairs = phases[..factor / 2 - 1]
+            .iter()
+            .map(|t| (fold(t, 1.0), fold(t, -1.0)))
+            .collect();
+        let mid = fold(&phases[factor / 2 - 1], 1.0);
         Self {
             factor,
             phases,
             gain_bound: (l1 * (1.0 + 1e-4)) as f32,
+            pairs,
+            mid,
         }
     }
 }
@@ -98,29 +119,52 @@ fn interpolated_peak(bank: &Bank, s: &[f32], n: usize, mut peak: f32) -> f32 {
             .fold(0.0f32, |a, &v| a.max(v));
         if reach * bank.gain_bound > peak {
             let win = &s[i..i + TAPS_PER_PHASE + GROUP - 1];
-            for taps in &bank.phases {
-                let mut acc = [0.0f32; GROUP];
-                for (j, &c) in taps.iter().enumerate() {
-                    let xs = &win[j..j + GROUP];
-                    for k in 0..GROUP {
-                        acc[k] += c * xs[k];
-                    }
-                }
-                peak = acc.iter().fold(peak, |m, &v| m.max(v.abs()));
-            }
+            peak = group_peak(bank, win, GROUP, peak);
         }
         i += GROUP;
     }
-    for taps in &bank.phases {
-        for i in i..n {
-            let mut acc = 0.0f32;
-            for (&c, &x) in taps.iter().zip(&s[i..i + TAPS_PER_PHASE]) {
-                acc += c * x;
-            }
-            peak = peak.max(acc.abs());
-        }
+    // The last outputs one at a time in lane 0, with exactly the arithmetic of a full group, so
+    // a value never depends on where a block starts.
+    for i in i..n {
+        let mut win = [0.0f32; TAPS_PER_PHASE + GROUP - 1];
+        win[..TAPS_PER_PHASE].copy_from_slice(&s[i..i + TAPS_PER_PHASE]);
+        peak = group_peak(bank, &win, 1, peak);
     }
     peak
+}
+
+/// Largest `|y|` over every phase of the first `lanes` of the [`GROUP`] outputs that start at
+/// `win[0..GROUP]`, and `peak`.
+#[inline]
+fn group_peak(bank: &Bank, win: &[f32], lanes: usize, mut peak: f32) -> f32 {
+    let mirror = |k: usize| {
+        let lo: &[f32; GROUP] = win[k..k + GROUP].try_into().expect("window of a group");
+        let hi: &[f32; GROUP] = win[TAPS_PER_PHASE - 1 - k..TAPS_PER_PHASE - 1 - k + GROUP]
+            .try_into()
+            .expect("window of a group");
+        (lo, hi)
+    };
+    for (a, b) in &bank.pairs {
+        let (mut sa, mut sb) = ([0.0f32; GROUP], [0.0f32; GROUP]);
+        for k in 0..HALF {
+            let (lo, hi) = mirror(k);
+            for l in 0..GROUP {
+                sa[l] += a[k] * (lo[l] + hi[l]);
+                sb[l] += b[k] * (lo[l] - hi[l]);
+            }
+        }
+        for l in 0..lanes {
+            peak = peak.max((sa[l] + sb[l]).abs()).max((sa[l] - sb[l]).abs());
+        }
+    }
+    let mut sc = [0.0f32; GROUP];
+    for (k, &c) in bank.mid.iter().enumerate() {
+        let (lo, hi) = mirror(k);
+        for l in 0..GROUP {
+            sc[l] += c * (lo[l] + hi[l]);
+        }
+    }
+    sc[..lanes].iter().fold(peak, |m, &v| m.max(v.abs()))
 }
 
 /// Streaming true-peak meter for any number of channels.

@@ -137,6 +137,19 @@ class Entry:
         return SECONDS / float(np.median(self.times))
 
 
+class DualMono:
+    """A mono-only plugin (ZamEQ2) on a stereo signal: one instance per channel, as a DAW runs
+    it on a stereo track."""
+
+    def __init__(self, make):
+        self.instances = [make(), make()]
+
+    def __call__(self, x, sample_rate, buffer_size, reset):
+        return np.stack(
+            [p(x[c : c + 1], sample_rate, buffer_size=buffer_size, reset=reset)[0] for c, p in enumerate(self.instances)]
+        )
+
+
 def set_params(plugin, values: dict[str, object]):
     for name, value in values.items():
         if not hasattr(plugin, name):
@@ -240,8 +253,8 @@ def entries(bundles: Path, zam: Path | None) -> list[Entry]:
                 "zam_eq",
                 "ZamEQ2",
                 "zam",
-                "peaks 400 Hz -2 / 2.5 kHz +2, shelves 100 Hz +3 / 8 kHz +3",
-                zamp(
+                "peaks 400 Hz -2 / 2.5 kHz +2, shelves 100 Hz +3 / 8 kHz +3; mono, so two instances",
+                lambda: DualMono(zamp(
                     "ZamEQ2",
                     {
                         "boost_cut_1_db": -2.0,
@@ -253,7 +266,7 @@ def entries(bundles: Path, zam: Path | None) -> list[Entry]:
                         "boost_cut_h_db": 3.0,
                         "frequency_h_hz": 8000.0,
                     },
-                ),
+                )),
             ),
             Entry(
                 "zam_comp",

@@ -239,7 +239,10 @@ fn switched_off_gate_is_bit_transparent_and_switches_on_like_a_fresh_one() {
         .zip(&y2[0][tail..])
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    assert!(worst < 1e-6, "after switching on: {worst} from a fresh gate");
+    assert!(
+        worst < 1e-6,
+        "after switching on: {worst} from a fresh gate"
+    );
 }
 
 #[test]

@@ -430,10 +430,18 @@ impl Compressor {
 
     /// Lookahead 0..10 ms: delays the main and dry paths so the side chain sees transients early.
     /// Changes the latency immediately.
+    /// The delay lines restart from silence when the latency changes: without lookahead they
+    /// are not written, and a new latency is a jump in time the host re-aligns anyway.
     pub fn set_lookahead_ms(&mut self, ms: f64) {
         self.lookahead_ms = ms.clamp(0.0, Self::MAX_LOOKAHEAD_MS);
         let max = self.delay[0].len().saturating_sub(1);
-        self.latency = ((self.lookahead_ms * 1e-3 * self.sample_rate).round() as usize).min(max);
+        let latency = ((self.lookahead_ms * 1e-3 * self.sample_rate).round() as usize).min(max);
+        if latency != self.latency {
+            self.latency = latency;
+            for d in &mut self.delay {
+                d.fill(0.0);
+            }
+        }
     }
 
     /// Side-chain high-pass (12 dB/oct Butterworth), 20..500 Hz; switching it crossfades.
@@ -681,8 +689,17 @@ impl Compressor {
             } else {
                 let (mix, makeup) = (self.mix.value() as f32, self.makeup_gain as f32);
                 for (c, g) in gain.iter().enumerate().take(nch) {
-                    let mut dry = [0.0f32; CHUNK];
                     let io = &mut channels[c][start..start + m];
+                    if self.latency == 0 {
+                        // No lookahead: the dry signal is the input itself, the delay line is
+                        // not needed (`set_lookahead_ms` clears it when the latency changes).
+                        for (x, &g) in io.iter_mut().zip(&g[..m]) {
+                            let d = sanitize(*x);
+                            *x = d + mix * (d * (fast_exp2_f32(g) * makeup) - d);
+                        }
+                        continue;
+                    }
+                    let mut dry = [0.0f32; CHUNK];
                     delay_chunk(
                         &mut self.delay[c],
                         self.delay_pos,

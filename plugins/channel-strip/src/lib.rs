@@ -461,9 +461,6 @@ mod tests {
     /// A parameter missing from the snapshot would never reach the DSP after the first block.
     #[test]
     fn the_snapshot_covers_every_parameter() {
-        assert_eq!(
-            PARAM_COUNT,
-            ChannelStripParams::default().param_map().len()
-        );
+        assert_eq!(PARAM_COUNT, ChannelStripParams::default().param_map().len());
     }
 }

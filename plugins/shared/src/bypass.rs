@@ -183,7 +183,11 @@ mod tests {
             let mut blk = input[pos..pos + block].to_vec();
             b.capture(&[&mut blk[..]]);
             b.apply(&mut [&mut blk[..]]);
-            assert_eq!(&blk[..], &input[pos - 10..pos - 10 + block], "blocks of {block}");
+            assert_eq!(
+                &blk[..],
+                &input[pos - 10..pos - 10 + block],
+                "blocks of {block}"
+            );
         }
     }
 }

@@ -183,7 +183,15 @@ mod tests {
         }
         let peak = 20.0 * 0.5f32.log10();
         assert!((m.peak_db(0) - peak).abs() < 0.01, "peak {}", m.peak_db(0));
-        assert!((m.rms_db(0) - (peak - 3.0103)).abs() < 0.01, "rms {}", m.rms_db(0));
-        assert!((m.rms_db(1) - (peak - 3.0103)).abs() < 0.01, "rms {}", m.rms_db(1));
+        assert!(
+            (m.rms_db(0) - (peak - 3.0103)).abs() < 0.01,
+            "rms {}",
+            m.rms_db(0)
+        );
+        assert!(
+            (m.rms_db(1) - (peak - 3.0103)).abs() < 0.01,
+            "rms {}",
+            m.rms_db(1)
+        );
     }
 }

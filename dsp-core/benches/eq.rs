@@ -2,6 +2,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dsp_core::eq::linear_phase::LinearPhaseEq;
 use dsp_core::eq::{BandParams, Equalizer, FilterType, Placement, Slope};
+use dsp_core::filter::BiquadState;
 use dsp_core::signal;
 use std::hint::black_box;
 
@@ -58,6 +59,24 @@ fn bench_eq(c: &mut Criterion) {
     strip.set_enabled(1, true);
     strip.reset();
     one("equalizer/channel_strip_6_bands", strip, false);
+    // The yardstick for the band's figure in the same run: one plain transposed-direct-form-II
+    // biquad per channel (`filter::BiquadState`, the textbook loop) with the bell's
+    // coefficients.
+    let coeffs = bell.design(FS).coeffs[0];
+    let mut states = [BiquadState::default(); 2];
+    let (mut a, mut b) = (l.clone(), r.clone());
+    g.bench_function("reference/tdf2_biquad_per_channel", |bench| {
+        bench.iter(|| {
+            a.copy_from_slice(&l);
+            b.copy_from_slice(&r);
+            for (ch, st) in [&mut a, &mut b].into_iter().zip(&mut states) {
+                for x in ch.iter_mut() {
+                    *x = st.tick(&coeffs, *x as f64) as f32;
+                }
+            }
+            black_box(&a);
+        })
+    });
     let mut lp = LinearPhaseEq::from_equalizer(Equalizer::with_bands(&[bell, bell]));
     lp.prepare(FS, BLOCK);
     let (mut a, mut b) = (l.clone(), r.clone());

@@ -43,7 +43,6 @@
 //! The attack window is placed so the ramp ends exactly at the peak: the detection for shorter
 //! attacks reads the delay line further back, so the latency only depends on the lookahead.
 
-use crate::oversampling::fir_block;
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
 use crate::util::{db_to_gain, gain_to_db, one_pole_coeff, sanitize};
@@ -55,8 +54,10 @@ const TP_HALF: usize = 16;
 const SPLIT_HALF: usize = 32;
 /// Half width of the window over which the near-Nyquist band's envelope is held.
 const ENV_HALF: usize = 32;
-/// Taps of the band-split lowpass, padded to a multiple of 8 lanes.
-const SPLIT_TAPS: usize = (2 * SPLIT_HALF + 1).div_ceil(8) * 8;
+/// Taps of the band-split lowpass.
+const SPLIT_TAPS: usize = 2 * SPLIT_HALF + 1;
+/// Outputs the FIR stages compute side by side (vectorised across samples).
+const LANES: usize = 8;
 /// Detection delay in samples: how far ahead of a segment the detector has to see.
 pub const DETECT_DELAY: usize = SPLIT_HALF
     + if TP_HALF > ENV_HALF + 1 {
@@ -122,6 +123,8 @@ struct BoxAvg {
     pos: usize,
     sum: f64,
     inv: f64,
+    /// How many of the latest values were exactly 1 (saturating at `len`).
+    ones: usize,
 }
 
 impl BoxAvg {
@@ -132,6 +135,7 @@ impl BoxAvg {
             pos: 0,
             sum: 1.0,
             inv: 1.0,
+            ones: 1,
         }
     }
 
@@ -142,6 +146,17 @@ impl BoxAvg {
         self.pos = 0;
         self.sum = v * self.len as f64;
         self.inv = 1.0 / self.len as f64;
+        self.ones = if v == 1.0 { self.len } else { 0 };
+    }
+
+    /// Holds only ones and puts out exactly 1: further ones change nothing but the position.
+    fn at_unity(&self) -> bool {
+        self.ones == self.len && self.sum >= self.len as f64
+    }
+
+    /// `n` ticks of 1 when [`at_unity`](Self::at_unity): each adds `1 - 1 = 0` to the sum.
+    fn skip_unity(&mut self, n: usize) {
+        self.pos = (self.pos + n) % self.len;
     }
 
     #[inline]
@@ -152,6 +167,11 @@ impl BoxAvg {
             self.pos = 0;
         }
         self.sum += v - old;
+        self.ones = if v == 1.0 {
+            (self.ones + 1).min(self.len)
+        } else {
+            0
+        };
         // The running sum's rounding drifts by ~1e-16 a sample at most; the gain never exceeds
         // unity however it drifts.
         if self.sum >= self.len as f64 {
@@ -196,6 +216,18 @@ impl SlidingMin {
         self.window = window.clamp(1, self.mask) as u64;
     }
 
+    /// Every value in the window is 1 (the deque holds only ones, or nothing yet).
+    fn at_unity(&self) -> bool {
+        self.tail == self.head || self.val[self.head & self.mask] >= 1.0
+    }
+
+    /// `n >= 1` pushes of `v` at once: each would pop the previous one (`v >= v`), so only the
+    /// last stays, with the last sequence number.
+    fn push_repeat(&mut self, v: f64, n: u64) -> f64 {
+        self.count += n - 1;
+        self.push(v)
+    }
+
     #[inline]
     fn push(&mut self, v: f64) -> f64 {
         while self.tail != self.head && self.val[(self.tail - 1) & self.mask] >= v {
@@ -213,24 +245,142 @@ impl SlidingMin {
     }
 }
 
+/// `out[i] = h[H] x[i + H] + sum_{j < H} h[j] (x[i + j] + x[i + 2H - j])` with
+/// `H = h.len() - 1`: a linear-phase FIR of `2H + 1` taps at half the multiplies, [`LANES`]
+/// outputs side by side.
+fn symmetric_fir(h: &[f32], x: &[f32], out: &mut [f32]) {
+    let half = h.len() - 1;
+    let (centre, wing) = h.split_last().expect("at least one tap");
+    let mut i = 0;
+    while i + LANES <= out.len() {
+        let win = &x[i..i + 2 * half + LANES];
+        let mut acc = [0.0f32; LANES];
+        for l in 0..LANES {
+            acc[l] = centre * win[half + l];
+        }
+        for (j, &c) in wing.iter().enumerate() {
+            let (a, b) = (&win[j..j + LANES], &win[2 * half - j..2 * half - j + LANES]);
+            for l in 0..LANES {
+                acc[l] += c * (a[l] + b[l]);
+            }
+        }
+        out[i..i + LANES].copy_from_slice(&acc);
+        i += LANES;
+    }
+    for (k, o) in out.iter_mut().enumerate().skip(i) {
+        let mut acc = centre * x[k + half];
+        for (j, &c) in wing.iter().enumerate() {
+            acc += c * (x[k + j] + x[k + 2 * half - j]);
+        }
+        *o = acc;
+    }
+}
+
+/// The 4x true-peak interpolator (ITU-R BS.1770-4 Annex 2 method): Kaiser-windowed sinc phases
+/// at 1/4, 1/2 and 3/4 of a sample. The 3/4 phase is the 1/4 phase reversed and the 1/2 phase
+/// is symmetric, so with `s_i = x_i + x_{2H-1-i}` and `d_i = x_i - x_{2H-1-i}` the three
+/// values are `A + B`, `C` and `A - B` for `A = sum a_i s_i`, `B = sum b_i d_i`,
+/// `C = sum c_i s_i`: 48 multiplies for three outputs instead of 96.
+#[derive(Debug, Clone)]
+struct Interpolator {
+    a: [f32; TP_HALF],
+    b: [f32; TP_HALF],
+    c: [f32; TP_HALF],
+    /// Largest `sum |taps|` of the three phases (the gain bound of [`Limiter::detect`]).
+    gain_bound: f32,
+}
+
+impl Interpolator {
+    fn design() -> Self {
+        let i0b = bessel_i0(TP_BETA);
+        // Phase `frac`: tap i weighs x[m - H + 1 + i] for the value at m + frac.
+        let phase = |frac: f64| -> Vec<f64> {
+            let raw: Vec<f64> = (0..2 * TP_HALF)
+                .map(|i| {
+                    let t = (i as f64 - (TP_HALF - 1) as f64) - frac;
+                    let sinc = (PI * t).sin() / (PI * t);
+                    let r = t / TP_HALF as f64;
+                    sinc * bessel_i0(TP_BETA * (1.0 - r * r).max(0.0).sqrt()) / i0b
+                })
+                .collect();
+            let sum: f64 = raw.iter().sum();
+            raw.iter().map(|v| v / sum).collect()
+        };
+        let (q, h) = (phase(0.25), phase(0.5));
+        let mut it = Self {
+            a: [0.0; TP_HALF],
+            b: [0.0; TP_HALF],
+            c: [0.0; TP_HALF],
+            gain_bound: 0.0,
+        };
+        for i in 0..TP_HALF {
+            let m = 2 * TP_HALF - 1 - i;
+            it.a[i] = (0.5 * (q[i] + q[m])) as f32;
+            it.b[i] = (0.5 * (q[i] - q[m])) as f32;
+            it.c[i] = (0.5 * (h[i] + h[m])) as f32;
+        }
+        let quarter: f32 = (0..TP_HALF)
+            .map(|i| (it.a[i] + it.b[i]).abs() + (it.a[i] - it.b[i]).abs())
+            .sum();
+        let half: f32 = it.c.iter().map(|c| 2.0 * c.abs()).sum();
+        it.gain_bound = quarter.max(half);
+        it
+    }
+
+    /// Phases 1/4, 1/2, 3/4 for outputs `0..n`, output `j` from `x[j..j + 2 TP_HALF]`.
+    fn run(&self, x: &[f32], n: usize, out: &mut [[f32; CHUNK + 1]; TP_OS - 1]) {
+        const W: usize = 2 * TP_HALF - 1;
+        let mut j = 0;
+        while j < n {
+            let lanes = LANES.min(n - j);
+            let mut win = [0.0f32; 2 * TP_HALF + LANES - 1];
+            win[..W + lanes].copy_from_slice(&x[j..j + W + lanes]);
+            let (mut sa, mut sb, mut sc) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
+            for i in 0..TP_HALF {
+                let (lo, hi) = (&win[i..i + LANES], &win[W - i..W - i + LANES]);
+                for l in 0..LANES {
+                    let (s, d) = (lo[l] + hi[l], lo[l] - hi[l]);
+                    sa[l] += self.a[i] * s;
+                    sb[l] += self.b[i] * d;
+                    sc[l] += self.c[i] * s;
+                }
+            }
+            for l in 0..lanes {
+                out[0][j + l] = sa[l] + sb[l];
+                out[1][j + l] = sc[l];
+                out[2][j + l] = sa[l] - sb[l];
+            }
+            j += LANES;
+        }
+    }
+}
+
+/// Gain computer with stereo link: the channel's peak moves towards the louder channel's
+/// `pmax` by `link`, and the gain brings it down to `thr`.
+#[inline(always)]
+fn required_gain(p: f64, pmax: f64, link: f64, thr: f64) -> f64 {
+    let q = p + link * (pmax - p);
+    if q > thr {
+        thr / q
+    } else {
+        1.0
+    }
+}
+
 /// Per-channel state.
 #[derive(Debug, Clone, Default)]
 struct Channel {
     /// Mirrored delay line: every sample is written at `i` and `i + cap`, so any window of up to
     /// `cap` recent samples is one contiguous slice.
     ring: Vec<f32>,
-    /// The `lo` band, mirrored like `ring`, and `|hi|`.
+    /// The `lo` band and `|hi|`, mirrored like `ring`.
     lo: Vec<f32>,
     hi: Vec<f32>,
-    /// Running maximum of `|hi|` (a sliding minimum of its negation).
-    env: SlidingMin,
     hold: SlidingMin,
     box1: BoxAvg,
     box2: BoxAvg,
     release: f64,
     slow: f64,
-    /// |x| at the last 4x point of the previous segment (left neighbour for the parabola).
-    prev_last: f32,
 }
 
 /// Lookahead true-peak brickwall limiter, mono or stereo.
@@ -242,8 +392,9 @@ pub struct Limiter {
     mask: usize,
     /// Samples written since reset.
     n: usize,
-    kernels: [[f32; 2 * TP_HALF]; TP_OS - 1],
-    split: [f32; SPLIT_TAPS],
+    interp: Interpolator,
+    /// Band-split lowpass taps `0..=SPLIT_HALF` (the other half mirrors them).
+    split: [f32; SPLIT_HALF + 1],
 
     drive: Smoother,
     ceiling: Smoother,
@@ -278,26 +429,8 @@ impl Default for Limiter {
 
 impl Limiter {
     pub fn new() -> Self {
-        let mut kernels = [[0.0f32; 2 * TP_HALF]; TP_OS - 1];
-        let i0b = bessel_i0(TP_BETA);
-        for (p, k) in kernels.iter_mut().enumerate() {
-            let frac = (p + 1) as f64 / TP_OS as f64;
-            let raw: Vec<f64> = (0..2 * TP_HALF)
-                .map(|i| {
-                    // tap i weighs x[m - H + 1 + i] for the value at m + frac
-                    let t = (i as f64 - (TP_HALF - 1) as f64) - frac;
-                    let sinc = (PI * t).sin() / (PI * t);
-                    let r = t / TP_HALF as f64;
-                    sinc * bessel_i0(TP_BETA * (1.0 - r * r).max(0.0).sqrt()) / i0b
-                })
-                .collect();
-            let sum: f64 = raw.iter().sum();
-            for (d, v) in k.iter_mut().zip(&raw) {
-                *d = (v / sum) as f32;
-            }
-        }
-        let mut split = [0.0f32; SPLIT_TAPS];
-        let lp: Vec<f64> = (0..=2 * SPLIT_HALF)
+        let mut split = [0.0f32; SPLIT_HALF + 1];
+        let lp: Vec<f64> = (0..=SPLIT_HALF)
             .map(|i| {
                 let t = i as f64 - SPLIT_HALF as f64;
                 let sinc = if i == SPLIT_HALF {
@@ -309,8 +442,9 @@ impl Limiter {
                 sinc * bessel_i0(SPLIT_BETA * (1.0 - r * r).sqrt()) / bessel_i0(SPLIT_BETA)
             })
             .collect();
-        let lp_sum: f64 = lp.iter().sum();
-        for (d, v) in split[SPLIT_TAPS - lp.len()..].iter_mut().zip(&lp) {
+        // DC gain of the whole (symmetric) filter: both halves and the centre tap once.
+        let lp_sum: f64 = 2.0 * lp.iter().sum::<f64>() - lp[SPLIT_HALF];
+        for (d, v) in split.iter_mut().zip(&lp) {
             *d = (v / lp_sum) as f32;
         }
         Self {
@@ -320,7 +454,7 @@ impl Limiter {
             cap: 0,
             mask: 0,
             n: 0,
-            kernels,
+            interp: Interpolator::design(),
             drive: Smoother::new(1.0),
             ceiling: Smoother::new(1.0),
             link: Smoother::new(1.0),
@@ -347,14 +481,13 @@ impl Limiter {
     pub fn prepare(&mut self, sample_rate: f64, _max_block: usize) {
         self.sample_rate = sample_rate;
         let max_la = Self::la_samples(MAX_LOOKAHEAD_MS, sample_rate);
-        self.cap = (max_la + DETECT_DELAY + 2 * ENV_HALF + 2 * TP_HALF + SPLIT_TAPS + 8)
+        self.cap = (max_la + DETECT_DELAY + 2 * ENV_HALF + 2 * TP_HALF + SPLIT_TAPS + CHUNK)
             .next_power_of_two();
         self.mask = self.cap - 1;
         for c in &mut self.ch {
             c.ring = vec![0.0; 2 * self.cap];
             c.lo = vec![0.0; 2 * self.cap];
-            c.hi = vec![0.0; self.cap];
-            c.env = SlidingMin::new(2 * ENV_HALF + 2);
+            c.hi = vec![0.0; 2 * self.cap];
             c.hold = SlidingMin::new(max_la + 2);
             c.box1 = BoxAvg::new(max_la + 1);
             c.box2 = BoxAvg::new(max_la + 1);
@@ -379,7 +512,6 @@ impl Limiter {
             c.hi.fill(0.0);
             c.release = 1.0;
             c.slow = 1.0;
-            c.prev_last = 0.0;
         }
         self.active_true_peak = self.true_peak;
         self.active_character = self.character;
@@ -488,7 +620,6 @@ impl Limiter {
         let b2 = if two_boxes { s + 1 - b1 } else { 1 };
         for c in &mut self.ch {
             c.hold.clear(w);
-            c.env.clear(2 * ENV_HALF + 2);
             c.box1.fill(b1, v);
             c.box2.fill(b2, v);
             c.release = v;
@@ -513,23 +644,23 @@ impl Limiter {
         let (_, e, _) = self.geometry();
         let newest = self.n as isize - 1 - DETECT_DELAY as isize - e as isize;
         let first = (self.n as isize - 1 - (self.la + DETECT_DELAY) as isize - 1).max(0) as usize;
-        // Prime the envelope window and the parabola's left neighbour for segment `first`.
-        for c in &mut self.ch[..channels] {
-            for k in first as isize - ENV_HALF as isize..=(first + ENV_HALF) as isize {
-                let v = c.hi[(k + self.cap as isize) as usize & self.mask];
-                c.env.push(-(v as f64));
-            }
-            c.prev_last = c.lo[first & self.mask].abs();
-        }
         let mut lowest = g_now;
         let mut m = first as isize;
+        let mut peaks = [[0.0f32; CHUNK]; 2];
         while m <= newest {
-            let t = self.required_gains(m as usize, channels);
-            for (c, &tc) in self.ch[..channels].iter_mut().zip(&t) {
-                c.hold.push(tc);
-                lowest = lowest.min(tc);
+            let cn = ((newest - m + 1) as usize).min(CHUNK);
+            for (c, pc) in peaks.iter_mut().enumerate().take(channels) {
+                // No shortcut (threshold 0): every segment's exact gain enters the new hold.
+                self.detect(c, m as usize & self.mask, cn, 0.0, pc);
             }
-            m += 1;
+            for k in 0..cn {
+                let t = self.linked_gains([peaks[0][k] as f64, peaks[1][k] as f64], channels);
+                for (c, &tc) in self.ch[..channels].iter_mut().zip(&t) {
+                    c.hold.push(tc);
+                    lowest = lowest.min(tc);
+                }
+            }
+            m += cn as isize;
         }
         for c in &mut self.ch[..channels] {
             c.box1.fill(c.box1.len, lowest);
@@ -538,73 +669,107 @@ impl Limiter {
         }
     }
 
-    /// Peak of segment `[m, m+1)` on channel `c` (true-peak bound or sample peak).
-    /// `interp`: the three inter-sample values of `lo` if the caller computed them already.
-    #[inline]
-    fn segment_peak(&mut self, c: usize, m: usize, interp: Option<[f32; 3]>) -> f64 {
-        let ch = &mut self.ch[c];
-        let env = -ch.env.push(-(ch.hi[(m + ENV_HALF + 1) & self.mask] as f64));
+    /// Peaks of the segments `[m, m+1)`, `m = m0 .. m0 + cn`, of channel `c` into `out`: the
+    /// true-peak bound (see the module doc) or the sample peak.
+    ///
+    /// In true-peak mode, when a cheap upper bound on the whole chunk stays at or under `thr`
+    /// (no segment can need gain reduction), the interpolation is skipped and every segment
+    /// gets that bound: the required gains are then exactly 1 either way. The bound: an
+    /// interpolated value is at most `sum |taps|` times the largest `|lo|` in its window, a
+    /// parabola's vertex at most 9/8 of its middle point (`c0 + (a - b)^2 / 8 (a + b)` with
+    /// `0 <= a, b <= c0`), plus 0.1 % for rounding.
+    fn detect(&self, c: usize, m0: usize, cn: usize, thr: f32, out: &mut [f32; CHUNK]) {
+        let ch = &self.ch[c];
+        let cap = self.cap;
         if !self.active_true_peak {
-            return ch.ring[(m + self.cap) & self.mask].abs() as f64;
-        }
-        let start = (m + self.cap - (TP_HALF - 1)) & self.mask;
-        let win = &ch.lo[start..start + 2 * TP_HALF];
-        let iv = interp.unwrap_or_else(|| {
-            let mut v = [0.0f32; 3];
-            for (k, o) in self.kernels.iter().zip(v.iter_mut()) {
-                fir_block(k, win, std::slice::from_mut(o));
+            for (o, &x) in out.iter_mut().zip(&ch.ring[m0..m0 + cn]) {
+                *o = x.abs();
             }
-            v
-        });
-        let v = [
-            ch.prev_last,
-            win[TP_HALF - 1].abs(),
-            iv[0].abs(),
-            iv[1].abs(),
-            iv[2].abs(),
-            win[TP_HALF].abs(),
-        ];
-        ch.prev_last = v[4];
-        let mut p = 0.0f32;
-        for k in 1..5 {
-            let (l, c0, r) = (v[k - 1], v[k], v[k + 1]);
-            let est = if c0 >= l && c0 >= r {
-                // Vertex of the parabola through three equally spaced points.
-                c0 + (l - r) * (l - r) / (8.0 * (2.0 * c0 - l - r)).max(1e-30)
-            } else {
-                c0
-            };
-            p = p.max(est);
+            return;
         }
-        p as f64 + ENV_SAFETY * env
-    }
-
-    /// Required gains of segment `m` for each channel, after stereo link.
-    fn required_gains(&mut self, m: usize, channels: usize) -> [f64; 2] {
-        let mut p = [0.0f64; 2];
-        for (c, pc) in p.iter_mut().enumerate().take(channels) {
-            *pc = self.segment_peak(c, m, None);
+        // env[k] = max |hi| over segments m - ENV_HALF ..= m + ENV_HALF + 1, by doubling
+        // windows (1, 2, 4, .. 64 values, then two 64s overlapping to 66).
+        const ENV_SPAN: usize = 2 * ENV_HALF + 2;
+        let hs = &ch.hi[(m0 + cap - ENV_HALF) & self.mask..][..cn + ENV_SPAN - 1];
+        let mut w = [0.0f32; CHUNK + ENV_SPAN];
+        w[..hs.len()].copy_from_slice(hs);
+        let mut width = 1;
+        while 2 * width <= ENV_SPAN - 2 {
+            for i in 0..cn + ENV_SPAN - 2 * width {
+                w[i] = w[i].max(w[i + width]);
+            }
+            width *= 2;
         }
-        self.linked_gains(p, channels)
+        let mut env = [0.0f32; CHUNK];
+        for (k, e) in env[..cn].iter_mut().enumerate() {
+            *e = w[k].max(w[k + ENV_SPAN - width]);
+        }
+        // lo[m0 - TP_HALF ..= m0 + cn + TP_HALF]: output j of the interpolator is segment
+        // m0 - 1 + j (j = 0 is the previous segment's last point, the first parabola's left
+        // neighbour).
+        let ls = &ch.lo[(m0 + cap - TP_HALF) & self.mask..][..cn + 2 * TP_HALF + 1];
+        let lmax = ls.iter().fold(0.0f32, |a, &v| a.max(v.abs()));
+        let emax = env[..cn].iter().fold(0.0f32, |a, &v| a.max(v));
+        let bound = (1.125 * self.interp.gain_bound * lmax + ENV_SAFETY as f32 * emax) * 1.001;
+        if bound <= thr {
+            out[..cn].fill(bound);
+            return;
+        }
+        let mut iv = [[0.0f32; CHUNK + 1]; TP_OS - 1];
+        self.interp.run(ls, cn + 1, &mut iv);
+        for k in 0..cn {
+            let v = [
+                iv[2][k].abs(),
+                ls[k + TP_HALF].abs(),
+                iv[0][k + 1].abs(),
+                iv[1][k + 1].abs(),
+                iv[2][k + 1].abs(),
+                ls[k + TP_HALF + 1].abs(),
+            ];
+            let mut p = 0.0f32;
+            for j in 1..5 {
+                let (l, c0, r) = (v[j - 1], v[j], v[j + 1]);
+                // Vertex of the parabola through three equally spaced points, where the middle
+                // one is a local maximum (a select, not a branch: it vectorises).
+                let vertex = c0 + (l - r) * (l - r) / (8.0 * (2.0 * c0 - l - r)).max(1e-30);
+                p = p.max(if c0 >= l && c0 >= r { vertex } else { c0 });
+            }
+            out[k] = p + ENV_SAFETY as f32 * env[k];
+        }
     }
 
     /// Required gains for per-channel peaks `p`, after stereo link.
-    #[inline]
     fn linked_gains(&self, p: [f64; 2], channels: usize) -> [f64; 2] {
         let margin = if self.active_true_peak {
             TP_MARGIN
         } else {
             1.0
         };
-        let thr = self.ceiling.value() * margin;
+        let (thr, link) = (self.ceiling.value() * margin, self.link.value());
         let pmax = p[0].max(p[1]);
-        let link = self.link.value();
         let mut t = [1.0f64; 2];
         for c in 0..channels {
-            let q = p[c] + link * (pmax - p[c]);
-            t[c] = if q > thr { thr / q } else { 1.0 };
+            t[c] = required_gain(p[c], pmax, link, thr);
         }
         t
+    }
+
+    /// No segment of the chunk needs gain reduction (every peak under `thr`, the ceiling
+    /// ramp and the link at rest) and every stage of the gain path holds exactly 1.
+    fn at_unity(&self, peaks: &[[f32; CHUNK]; 2], nch: usize, cn: usize, thr: f32, auto: bool) -> bool {
+        // Headroom for the f64 link arithmetic of `linked_gains`.
+        let under = thr * (1.0 - 1e-6);
+        !self.link.is_smoothing()
+            && peaks[..nch]
+                .iter()
+                .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| a.max(v)) < under)
+            && self.ch[..nch].iter().all(|c| {
+                c.hold.at_unity()
+                    && c.release == 1.0
+                    && (!auto || c.slow == 1.0)
+                    && c.box1.at_unity()
+                    && c.box2.at_unity()
+            })
     }
 
     /// Processes one block in place (1 or 2 channels of equal length).
@@ -638,7 +803,7 @@ impl Limiter {
             for d in &mut drive[..cn] {
                 *d = self.drive.tick() as f32;
             }
-            let split_start = (n0 + cap + 1 - SPLIT_TAPS) & mask;
+            let split_start = (n0 + cap - 2 * SPLIT_HALF) & mask;
             for (c, data) in channels.iter().enumerate().take(nch) {
                 let ch = &mut self.ch[c];
                 for (k, (&x, &d)) in data[i0..i0 + cn].iter().zip(&drive).enumerate() {
@@ -648,47 +813,71 @@ impl Limiter {
                     ch.ring[w + cap] = x;
                 }
                 let mut lo = [0.0f32; CHUNK];
-                let span = &ch.ring[split_start..split_start + cn + SPLIT_TAPS - 1];
-                fir_block(&self.split, span, &mut lo[..cn]);
+                let span = &ch.ring[split_start..split_start + cn + 2 * SPLIT_HALF];
+                symmetric_fir(&self.split, span, &mut lo[..cn]);
                 for (k, &l) in lo[..cn].iter().enumerate() {
                     let at = (n0 + k + cap - SPLIT_HALF) & mask;
+                    let h = (ch.ring[at] - l).abs();
                     ch.lo[at] = l;
                     ch.lo[at + cap] = l;
-                    ch.hi[at] = (ch.ring[at] - l).abs();
+                    ch.hi[at] = h;
+                    ch.hi[at + cap] = h;
                 }
             }
-            // Inter-sample values of the chunk's segments.
-            let mut interp = [[[0.0f32; CHUNK]; TP_OS - 1]; 2];
-            if self.active_true_peak {
-                let start = (n0 + 2 * cap - DETECT_DELAY - e - (TP_HALF - 1)) & mask;
-                for (c, iv) in interp.iter_mut().enumerate().take(nch) {
-                    let span = &self.ch[c].lo[start..start + cn + 2 * TP_HALF - 1];
-                    for (k, out) in self.kernels.iter().zip(iv.iter_mut()) {
-                        fir_block(k, span, &mut out[..cn]);
-                    }
-                }
+            // Segments before the first input sample are detected too (the rings start as
+            // silence): skipping them left the near-Nyquist envelope window without the first
+            // samples' values, and a signal starting at full scale went up to 0.7 dB over the
+            // true-peak ceiling.
+            let m0 = (n0 + cap - DETECT_DELAY - e) & mask;
+            let thr = if self.ceiling.is_smoothing() {
+                0.0
+            } else {
+                (self.ceiling.value() * TP_MARGIN) as f32
+            };
+            let mut peaks = [[0.0f32; CHUNK]; 2];
+            for (c, pc) in peaks.iter_mut().enumerate().take(nch) {
+                self.detect(c, m0, cn, thr, pc);
             }
+            if !sample_clip && self.at_unity(&peaks, nch, cn, thr, auto) {
+                // Exactly what the loop below computes when no segment needs reduction and the
+                // gain path already rests at 1: the output is the delayed input.
+                let out = (n0 + cap - delay) & mask;
+                for (ch, data) in self.ch.iter_mut().zip(channels.iter_mut()).take(nch) {
+                    data[i0..i0 + cn].copy_from_slice(&ch.ring[out..out + cn]);
+                    ch.hold.push_repeat(1.0, cn as u64);
+                    ch.box1.skip_unity(cn);
+                    ch.box2.skip_unity(cn);
+                }
+                self.n += cn;
+                self.gain_now = 1.0;
+                i0 += cn;
+                continue;
+            }
+            // The gain path stage by stage over the chunk: the lane-wise stages vectorise, and
+            // each channel's recursions run in one tight loop.
+            let mut thr_k = [0.0f64; CHUNK];
+            let mut link_k = [0.0f64; CHUNK];
+            let mut ceil_k = [0.0f32; CHUNK];
             for k in 0..cn {
-                self.ceiling.tick();
-                self.link.tick();
-                let n = self.n;
-                self.n += 1;
-                // Segments before the first input sample are detected too (the rings start
-                // as silence): skipping them left the near-Nyquist envelope window without the
-                // first samples' values, and a signal starting at full scale went up to 0.7 dB
-                // over the true-peak ceiling.
-                let m = (n + cap - DETECT_DELAY - e) & mask;
-                let mut p = [0.0f64; 2];
-                for (c, (pc, iv)) in p.iter_mut().zip(&interp).enumerate().take(nch) {
-                    *pc = self.segment_peak(c, m, Some([iv[0][k], iv[1][k], iv[2][k]]));
+                let ceiling = self.ceiling.tick();
+                link_k[k] = self.link.tick();
+                ceil_k[k] = ceiling as f32;
+                thr_k[k] = ceiling * if sample_clip { 1.0 } else { TP_MARGIN };
+            }
+            let mut t = [[1.0f64; CHUNK]; 2];
+            for k in 0..cn {
+                let p = [peaks[0][k] as f64, peaks[1][k] as f64];
+                let pmax = p[0].max(p[1]);
+                for c in 0..nch {
+                    t[c][k] = required_gain(p[c], pmax, link_k[k], thr_k[k]);
                 }
-                let t = self.linked_gains(p, nch);
-                let out_idx = (n + cap - delay) & mask;
-                let ceiling = self.ceiling.value() as f32;
-                let mut gmin = 1.0f64;
-                for (c, data) in channels.iter_mut().enumerate().take(nch) {
-                    let ch = &mut self.ch[c];
-                    let h = ch.hold.push(t[c]);
+            }
+            let mut gmin = [1.0f64; CHUNK];
+            let out = (n0 + cap - delay) & mask;
+            for ((ch, data), tc) in self.ch.iter_mut().zip(channels.iter_mut()).zip(&t).take(nch) {
+                let mut g = [0.0f64; CHUNK];
+                for (gk, &tk) in g[..cn].iter_mut().zip(&tc[..cn]) {
+                    let h = ch.hold.push(tk);
                     let r = if auto {
                         ch.slow = if h < ch.slow {
                             h + (ch.slow - h) * sa
@@ -710,17 +899,22 @@ impl Limiter {
                         };
                         ch.release
                     };
-                    let g = ch.box2.tick(ch.box1.tick(r));
-                    gmin = gmin.min(g);
-                    let mut y = ch.ring[out_idx] * g as f32;
-                    if sample_clip {
-                        y = y.clamp(-ceiling, ceiling);
-                    }
-                    data[i0 + k] = y;
+                    *gk = ch.box2.tick(ch.box1.tick(r));
                 }
-                self.gain_now = gmin;
-                self.gain_low = self.gain_low.min(gmin);
+                let ring = &ch.ring[out..out + cn];
+                for k in 0..cn {
+                    gmin[k] = gmin[k].min(g[k]);
+                    let y = ring[k] * g[k] as f32;
+                    data[i0 + k] = if sample_clip {
+                        y.clamp(-ceil_k[k], ceil_k[k])
+                    } else {
+                        y
+                    };
+                }
             }
+            self.n += cn;
+            self.gain_now = gmin[cn - 1];
+            self.gain_low = gmin[..cn].iter().fold(self.gain_low, |a, &v| a.min(v));
             i0 += cn;
         }
     }

@@ -187,6 +187,9 @@ fn gate_is_block_invariant_with_automation() {
         (55_555, Box::new(|g: &mut Gate| g.set_hysteresis_db(2.0))),
         (70_000, Box::new(|g: &mut Gate| g.set_range_db(30.0))),
         (80_000, Box::new(|g: &mut Gate| g.set_attack_ms(5.0))),
+        // Switched off (it idles once its gain reaches 1) and on again.
+        (84_000, Box::new(|g: &mut Gate| g.set_range_db(0.0))),
+        (90_000, Box::new(|g: &mut Gate| g.set_range_db(40.0))),
     ];
     let make = || gate(-30.0, 6.0, 20.0, 0.5, 80.0);
     assert_block_invariant(make, &x, &events, |g, _, b| g.process(b));
@@ -195,6 +198,48 @@ fn gate_is_block_invariant_with_automation() {
         let n = b[0].len();
         g.process_with_sidechain(b, &[&key[0][pos..pos + n], &key[1][pos..pos + n]]);
     });
+}
+
+/// A plugin switches its gate off with range 0: once the gain has reached 1 the output must be
+/// the input exactly (the idle pass), and switching on again must gate as a fresh gate does.
+#[test]
+fn switched_off_gate_is_bit_transparent_and_switches_on_like_a_fresh_one() {
+    let x: Vec<Vec<f32>> = signal::music_like(FS, 1.0, 6).to_vec();
+    let mut g = gate(-20.0, 6.0, 20.0, 0.5, 80.0);
+    let mut warm = x.clone();
+    for b in warm.iter_mut() {
+        b.iter_mut().for_each(|v| *v *= 0.01);
+    }
+    let (a, b) = warm.split_at_mut(1);
+    g.process(&mut [&mut a[0], &mut b[0]]);
+    g.set_range_db(0.0);
+    let settle = 24_000;
+    let mut y = x.clone();
+    let (a, b) = y.split_at_mut(1);
+    g.process(&mut [&mut a[0][..settle], &mut b[0][..settle]]);
+    g.process(&mut [&mut a[0][settle..], &mut b[0][settle..]]);
+    assert_eq!(&y[0][settle..], &x[0][settle..]);
+    assert_eq!(&y[1][settle..], &x[1][settle..]);
+
+    g.set_range_db(80.0);
+    let mut fresh = gate(-20.0, 6.0, 20.0, 0.5, 80.0);
+    fresh.set_range_db(80.0);
+    // A fresh gate starts closed at the floor; the idle one at unity gain: compare after both
+    // have opened on the first loud sample and their gains have met.
+    let mut y1 = x.clone();
+    let mut y2 = x.clone();
+    let (a, b) = y1.split_at_mut(1);
+    g.process(&mut [&mut a[0], &mut b[0]]);
+    let (a, b) = y2.split_at_mut(1);
+    fresh.process(&mut [&mut a[0], &mut b[0]]);
+    assert_eq!(g.is_open(), fresh.is_open());
+    let tail = 40_000;
+    let worst = y1[0][tail..]
+        .iter()
+        .zip(&y2[0][tail..])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-6, "after switching on: {worst} from a fresh gate");
 }
 
 #[test]

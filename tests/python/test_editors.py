@@ -51,6 +51,12 @@ EDITORS = [
     EditorCase("bus_glue", "Lathe Bus Glue",
                ("Bus", "Glue", "Sidechain", "Compressor", "Threshold", "Makeup", "Listen"),
                "Makeup", 46.0, "makeup"),
+    EditorCase("maximizer", "Lathe Maximizer",
+               ("Maximizer", "Tone", "Limiter", "Lookahead", "Loudness", "Integrated", "Learn"),
+               "Release", 40.0, "release"),
+    EditorCase("reverb", "Lathe Reverb",
+               ("Reverb", "Early", "Pre-Delay", "Diffusion", "Modulation", "Presets", "RT60"),
+               "Mix", 56.0, "mix"),
 ]
 
 SCREEN = (1600, 1000)

@@ -265,3 +265,24 @@ pub fn run_host_tests(root: &Path) -> std::result::Result<(), String> {
     }
     status(&mut pytest).map_err(|e| format!("VST3 host tests failed: {e}"))
 }
+
+/// What `cargo xtask bench` needs beside the bundles: the virtualenv (pedalboard, matplotlib)
+/// and the peers of the comparison, Debian's `zam-plugins` (VST3s in `/usr/lib/vst3`), installed
+/// with apt-get when missing and we are root. Returns the virtualenv's Python.
+pub fn ensure_bench_hosts(root: &Path) -> Result<PathBuf> {
+    let mut apt = Apt { updated: false };
+    let python = ensure_venv(root, &mut apt)?;
+    let zam = Path::new("/usr/lib/vst3/ZaMaximX2.vst3");
+    if !zam.exists() {
+        if is_root() && on_path("apt-get").is_some() {
+            apt.install(&["zam-plugins"])?;
+        }
+        if !zam.exists() {
+            return Err(format!(
+                "{} is missing: install Debian's `zam-plugins` (`sudo apt-get install zam-plugins`)",
+                zam.display()
+            ));
+        }
+    }
+    Ok(python)
+}

@@ -2,10 +2,14 @@
 //! - `install [--dest DIR]`: release bundles of all four plugins, copied to the user's plugin
 //!   folders (or DIR).
 //! - `bundle-all [--debug]`: the bundles only, into `target/bundled/`.
+//! - `soak [--hours H] [--plugin DIR]`: release bundles of all four plugins each process H hours
+//!   (default 24) of audio under slow automation; drift, peak and time-per-block trend.
 //! - `test`: the whole test suite, exactly what CI runs.
-//! - `bench`: the benchmarks.
+//! - `bench`: the benchmarks: dsp-core's criterion benches, then the plugins against their peers
+//!   in pedalboard (`bench/hosts.py`) and 256 Channel Strips in one process.
 //! - anything else is handed to nice-plug-xtask (`bundle`, `bundle-universal`).
 
+mod fuzz;
 mod hosts;
 
 use std::path::{Path, PathBuf};
@@ -141,12 +145,48 @@ fn install(dest: Option<PathBuf>) -> Result {
 /// the CLAP host harness over the bundles), then the VST3 hosts and the headless Ardour session.
 fn test() -> Result {
     bundle_all(false)?;
+    // nice-plug's log (rejected states, host misbehaviour the tests provoke on purpose) goes to a
+    // file instead of flooding the test output.
+    let log = workspace_root().join("target/nice-plug-test.log");
+    std::env::set_var("NICE_LOG", &log);
     run("cargo", &["test", "--workspace", "--all-targets"])?;
+    fuzz::run(&workspace_root())?;
     hosts::run_host_tests(&workspace_root())
 }
 
+/// The long soak (README "Reliability"): release bundles, copied aside so the debug bundles the
+/// tests use can be rebuilt meanwhile, run by the harness's `lathe-soak`.
+fn soak(hours: &str, plugin: Option<&str>) -> Result {
+    bundle_all(true)?;
+    let dir = workspace_root().join("target/soak-bundles");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for b in bundles()?
+        .into_iter()
+        .filter(|b| b.extension().is_some_and(|e| e == "clap"))
+    {
+        copy_recursively(&b, &dir.join(b.file_name().expect("bundle has a name")))?;
+    }
+    std::env::set_var("LATHE_BUNDLE_DIR", &dir);
+    let mut args = vec![
+        "run",
+        "--release",
+        "-p",
+        "lathe-host-tests",
+        "--bin",
+        "lathe-soak",
+        "--",
+        "--hours",
+        hours,
+    ];
+    if let Some(p) = plugin {
+        args.extend(["--plugin", p]);
+    }
+    run("cargo", &args)
+}
+
 /// Runs dsp-core's criterion benchmarks and writes `docs/bench-dsp.md`: ns per stereo sample
-/// (every benchmark processes one 512-sample stereo block per iteration at 48 kHz).
+/// (every benchmark processes one 512-sample stereo block per iteration at 48 kHz). Then the
+/// host-level comparison of issue 6 ([`bench_hosts`]).
 fn bench() -> Result {
     run("cargo", &["bench", "-p", "dsp-core"])?;
     let table = dsp_bench_table(&workspace_root().join("target/criterion"))?;
@@ -154,7 +194,60 @@ fn bench() -> Result {
     std::fs::create_dir_all(&docs).map_err(|e| e.to_string())?;
     std::fs::write(docs.join("bench-dsp.md"), &table).map_err(|e| e.to_string())?;
     println!("{table}");
-    Ok(())
+    bench_hosts()
+}
+
+/// The plugins against their peers, as users run them: release bundles; 256 Channel Strips in
+/// one process through the CLAP harness (optimised too, so the harness adds no debug overhead);
+/// then `bench/hosts.py` in the shared `.venv` (pedalboard, with Debian's zam-plugins installed
+/// if missing), which writes `docs/bench-hosts.{md,png,json}`.
+fn bench_hosts() -> Result {
+    let root = workspace_root();
+    bundle_all(true)?;
+    let bundled = root.join("target/bundled");
+    let scale = root.join("target/bench-scale.json");
+    let _ = std::fs::remove_file(&scale);
+    eprintln!("xtask: 256 Channel Strips through the CLAP harness (release bundles)");
+    let status = Command::new("cargo")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "lathe-host-tests",
+            "--test",
+            "scale",
+            "--",
+            "--ignored",
+            "--exact",
+            "channel_strip_256_instances_at_128_samples",
+            "--nocapture",
+        ])
+        .current_dir(&root)
+        .env("LATHE_BUNDLE_DIR", &bundled)
+        .env("LATHE_SCALE_REPORT", &scale)
+        .status()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("the scale run failed ({status})"));
+    }
+    let python = hosts::ensure_bench_hosts(&root)?;
+    let status = Command::new(python)
+        .arg(root.join("bench/hosts.py"))
+        .arg("--bundles")
+        .arg(&bundled)
+        .arg("--out")
+        .arg(root.join("docs"))
+        .arg("--scale")
+        .arg(&scale)
+        .current_dir(&root)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .status()
+        .map_err(|e| format!("could not start bench/hosts.py: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("bench/hosts.py failed ({status})"))
+    }
 }
 
 fn dsp_bench_table(criterion_dir: &Path) -> Result<String> {
@@ -221,6 +314,16 @@ fn main() -> ExitCode {
         Some("bundle-all") => bundle_all(!args.iter().any(|a| a == "--debug")),
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("soak") => soak(
+            args.iter()
+                .position(|a| a == "--hours")
+                .and_then(|i| args.get(i + 1))
+                .map_or("24", String::as_str),
+            args.iter()
+                .position(|a| a == "--plugin")
+                .and_then(|i| args.get(i + 1))
+                .map(String::as_str),
+        ),
         _ => nice_plug_xtask::main_with_args("cargo xtask", args).map_err(|e| e.to_string()),
     };
     match result {

@@ -8,7 +8,8 @@
 //! gain, applied with make-up to the main input delayed by the lookahead; the dry path is delayed
 //! identically, so the dry/wet mix is sample-aligned.
 //!
-//! Units: dB, ms, Hz and ratios at the interface. Level settings (threshold, ratio, knee, range,
+//! Units: dB, ms, Hz and ratios at the interface. Plugins call every setter every block, so a
+//! setter given its current value returns at once (no curve, timing or filter recomputed). Level settings (threshold, ratio, knee, range,
 //! make-up, mix, link, side-chain filter) ramp per sample over [`Compressor::SMOOTHING_MS`].
 //! Attack, release, RMS window, topology and detection switch at once: they change the speed or
 //! the target of the reduction, which still moves through the ballistics, so they cannot click.
@@ -356,8 +357,10 @@ impl Compressor {
     }
 
     pub fn set_topology(&mut self, topology: Topology) {
-        self.topology = topology;
-        self.push_targets();
+        if self.topology != topology {
+            self.topology = topology;
+            self.push_targets();
+        }
     }
 
     pub fn set_detection(&mut self, detection: Detection) {
@@ -366,44 +369,63 @@ impl Compressor {
 
     /// Threshold in dBFS (of peak or RMS level, per the detection mode).
     pub fn set_threshold_db(&mut self, db: f64) {
-        self.threshold_db = db;
-        self.push_targets();
+        if self.threshold_db != db {
+            self.threshold_db = db;
+            self.push_targets();
+        }
     }
 
     /// Ratio >= 1; `f64::INFINITY` for limiting (feed-forward only).
     pub fn set_ratio(&mut self, ratio: f64) {
-        self.ratio = ratio.max(1.0);
-        self.push_targets();
+        let ratio = ratio.max(1.0);
+        if self.ratio != ratio {
+            self.ratio = ratio;
+            self.push_targets();
+        }
     }
 
     /// Knee width in dB (0 = hard knee), centred on the threshold.
     pub fn set_knee_db(&mut self, db: f64) {
-        self.knee_db = db.max(0.0);
-        self.push_targets();
+        let db = db.max(0.0);
+        if self.knee_db != db {
+            self.knee_db = db;
+            self.push_targets();
+        }
     }
 
     /// Time for the reduction to cover 63% of a step towards more reduction.
     pub fn set_attack_ms(&mut self, ms: f64) {
-        self.attack_ms = ms.max(0.0);
-        self.update_timing();
+        let ms = ms.max(0.0);
+        if self.attack_ms != ms {
+            self.attack_ms = ms;
+            self.update_timing();
+        }
     }
 
     /// Time for the reduction to cover 63% of a step back towards none. With auto release this is
     /// the fast stage; sustained compression recovers up to 6x slower.
     pub fn set_release_ms(&mut self, ms: f64) {
-        self.release_ms = ms.max(0.0);
-        self.update_timing();
+        let ms = ms.max(0.0);
+        if self.release_ms != ms {
+            self.release_ms = ms;
+            self.update_timing();
+        }
     }
 
     pub fn set_auto_release(&mut self, on: bool) {
-        self.auto_release = on;
-        self.update_timing();
+        if self.auto_release != on {
+            self.auto_release = on;
+            self.update_timing();
+        }
     }
 
     /// Averaging time constant of the RMS detector.
     pub fn set_rms_window_ms(&mut self, ms: f64) {
-        self.rms_ms = ms.max(0.0);
-        self.update_timing();
+        let ms = ms.max(0.0);
+        if self.rms_ms != ms {
+            self.rms_ms = ms;
+            self.update_timing();
+        }
     }
 
     /// Lookahead 0..10 ms: delays the main and dry paths so the side chain sees transients early.
@@ -416,9 +438,12 @@ impl Compressor {
 
     /// Side-chain high-pass (12 dB/oct Butterworth), 20..500 Hz; switching it crossfades.
     pub fn set_sidechain_hpf(&mut self, enabled: bool, freq_hz: f64) {
-        self.hpf_enabled = enabled;
-        self.hpf_hz = freq_hz.clamp(20.0, 500.0);
-        self.push_targets();
+        let hz = freq_hz.clamp(20.0, 500.0);
+        if self.hpf_enabled != enabled || self.hpf_hz != hz {
+            self.hpf_enabled = enabled;
+            self.hpf_hz = hz;
+            self.push_targets();
+        }
     }
 
     /// Stereo link 0..1: 1 applies the same gain to both channels (driven by the louder), 0 lets
@@ -429,20 +454,27 @@ impl Compressor {
 
     /// Maximum gain reduction in dB.
     pub fn set_range_db(&mut self, db: f64) {
-        self.range_db = db.max(0.0);
-        self.push_targets();
+        let db = db.max(0.0);
+        if self.range_db != db {
+            self.range_db = db;
+            self.push_targets();
+        }
     }
 
     /// Manual make-up gain in dB (added to the auto make-up when both are on).
     pub fn set_makeup_db(&mut self, db: f64) {
-        self.makeup_db = db;
-        self.push_targets();
+        if self.makeup_db != db {
+            self.makeup_db = db;
+            self.push_targets();
+        }
     }
 
     /// Auto make-up: see [`Compressor::AUTO_MAKEUP_REFERENCE_DB`].
     pub fn set_auto_makeup(&mut self, on: bool) {
-        self.auto_makeup = on;
-        self.push_targets();
+        if self.auto_makeup != on {
+            self.auto_makeup = on;
+            self.push_targets();
+        }
     }
 
     /// Dry/wet mix 0..1 (parallel compression); the dry path is delayed like the wet one.
@@ -567,7 +599,9 @@ impl Compressor {
         let dlen = self.delay[0].len();
         let mut start = 0;
         while start < n {
-            let m = (n - start).min(CHUNK);
+            // Chunks end on multiples of CHUNK samples since `reset`: per-chunk work (the
+            // envelopes' flush) then happens at the same samples whatever the block partition.
+            let m = (n - start).min(CHUNK - (self.clock % CHUNK as u64) as usize);
             let mut level = [[0.0f32; CHUNK]; 2];
             let hpf_steady = !self.hpf_mix.is_smoothing() && !self.hpf_freq.is_smoothing();
             let src = |c: usize| -> &[f32] {
@@ -607,21 +641,22 @@ impl Compressor {
                     }
                 }
             }
-            let mut gain = if fb_rms {
-                self.feedback_rms_envelopes(level, nch, m)
+            if fb_rms {
+                self.feedback_rms_envelopes(&mut level, nch, m);
             } else if feedback {
                 log2_levels(&mut level, nch, m, 1.0);
-                self.feedback_envelopes(level, nch, m)
+                self.feedback_envelopes(&mut level, nch, m);
             } else {
-                log2_levels(&mut level, nch, m, if rms { 0.5 } else { 1.0 });
-                self.feed_forward_envelopes(level, nch, m)
-            };
-            for g in gain.iter_mut().take(nch) {
-                for v in g[..m].iter_mut() {
-                    *v = fast_exp2_f32(*v);
-                }
+                self.feed_forward_envelopes(&mut level, nch, m, if rms { 0.5 } else { 1.0 });
             }
+            let gain = &mut level;
+            let last = [fast_exp2_f32(gain[0][m - 1]), fast_exp2_f32(gain[1][m - 1])];
             if self.mix.is_smoothing() || self.makeup.is_smoothing() {
+                for g in gain.iter_mut().take(nch) {
+                    for v in g[..m].iter_mut() {
+                        *v = fast_exp2_f32(*v);
+                    }
+                }
                 for i in 0..m {
                     self.tick_output();
                     let mix = self.mix.value();
@@ -634,9 +669,9 @@ impl Compressor {
                         let line = &mut self.delay[c];
                         let x = &mut channels[c][start + i];
                         line[self.delay_pos] = sanitize(*x);
-                        let dry = line[read] as f64;
-                        let wet = dry * gain[c][i] as f64 * self.makeup_gain;
-                        *x = (dry + mix * (wet - dry)) as f32;
+                        let dry = line[read];
+                        let wet = dry * (gain[c][i] * self.makeup_gain as f32);
+                        *x = dry + mix as f32 * (wet - dry);
                     }
                     self.delay_pos += 1;
                     if self.delay_pos == dlen {
@@ -644,7 +679,7 @@ impl Compressor {
                     }
                 }
             } else {
-                let (mix, makeup) = (self.mix.value(), self.makeup_gain);
+                let (mix, makeup) = (self.mix.value() as f32, self.makeup_gain as f32);
                 for (c, g) in gain.iter().enumerate().take(nch) {
                     let mut dry = [0.0f32; CHUNK];
                     let io = &mut channels[c][start..start + m];
@@ -655,87 +690,71 @@ impl Compressor {
                         io,
                         &mut dry[..m],
                     );
+                    // The exponential fused into the output pass, all in f32 lanes (rounding
+                    // ~1e-7, -134 dB; without reduction `d * 1 * 1 - d` is exactly 0, so the
+                    // dry path stays bit-exact at any mix).
                     for ((x, &d), &g) in io.iter_mut().zip(&dry[..m]).zip(&g[..m]) {
-                        let d = d as f64;
-                        *x = (d + mix * (d * g as f64 * makeup - d)) as f32;
+                        *x = d + mix * (d * (fast_exp2_f32(g) * makeup) - d);
                     }
                 }
                 self.delay_pos = (self.delay_pos + m) % dlen;
             }
-            for (st, g) in self.ch.iter_mut().zip(&gain).take(nch) {
-                st.gain = g[m - 1] as f64;
+            for (st, g) in self.ch.iter_mut().zip(last).take(nch) {
+                st.gain = g as f64;
             }
             self.clock += m as u64;
             start += m;
         }
     }
 
-    /// Static curve, link and ballistics of the feed-forward path for one chunk of detector
-    /// levels (log2): returns the gain changes (log2).
+    /// Logarithm, static curve, link and ballistics of the feed-forward path for one chunk of
+    /// linear detector levels (`scale` as in [`log2_levels`]), in place: they become the gain
+    /// changes (log2). With the curve settled, logarithm, curve and link are one pass.
     fn feed_forward_envelopes(
         &mut self,
-        level: [[f32; CHUNK]; 2],
+        level: &mut [[f32; CHUNK]; 2],
         nch: usize,
         m: usize,
-    ) -> [[f32; CHUNK]; 2] {
-        let mut target = level;
+        scale: f32,
+    ) {
+        let link_of = |link: f64| if nch == 2 { link as f32 } else { 0.0 };
         if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
-            let [l, r] = &mut target;
+            log2_levels(level, nch, m, scale);
+            let [l, r] = &mut *level;
             for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
                 self.tick_curve();
                 let curve = CurveF32::new(&self.gc, self.range.value());
-                let link = if nch == 2 {
-                    self.link.value() as f32
-                } else {
-                    0.0
-                };
-                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
+                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link_of(self.link.value()));
             }
         } else {
             let curve = CurveF32::new(&self.gc, self.range.value());
-            let link = if nch == 2 {
-                self.link.value() as f32
-            } else {
-                0.0
-            };
-            let [l, r] = &mut target;
+            let link = link_of(self.link.value());
+            let floor = LEVEL_FLOOR as f32;
+            let [l, r] = &mut *level;
             for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
-                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link);
+                let la = scale * fast_log2_f32(a.max(floor));
+                let lb = scale * fast_log2_f32(b.max(floor));
+                (*a, *b) = curve.link(curve.gain(la), curve.gain(lb), link);
             }
         }
-        // The envelopes are the only loop-carried chains: both channels advance in the same
-        // loop so that their latencies overlap.
-        let mut gain = target;
-        let b = self.ballistics;
-        let [c0, c1] = &mut self.ch;
-        let [g0, g1] = &mut gain;
+        let [l, r] = level;
+        let mut envs = [self.ch[0].env, self.ch[1].env];
+        self.ballistics
+            .run_feed_forward(&mut envs, &mut l[..m], &mut r[..m]);
+        self.ch[0].env = envs[0];
         if nch == 2 {
-            for (a, z) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
-                *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
-                *z = b.step(&mut c1.env, *z as f64, 0.0) as f32;
-            }
-        } else {
-            for a in g0[..m].iter_mut() {
-                *a = b.step(&mut c0.env, *a as f64, 0.0) as f32;
-            }
+            self.ch[1].env = envs[1];
         }
-        gain
     }
 
     /// The feedback loop for one chunk of detector levels (log2) of the side chain. The detector
     /// sees the side chain times the previous sample's gain, whose level is simply the sum of the
     /// two in the log domain, so the logarithm stays out of the loop and only the curve and the
     /// ballistics run per sample.
-    fn feedback_envelopes(
-        &mut self,
-        level: [[f32; CHUNK]; 2],
-        nch: usize,
-        m: usize,
-    ) -> [[f32; CHUNK]; 2] {
-        let mut gain = level;
+    fn feedback_envelopes(&mut self, gain: &mut [[f32; CHUNK]; 2], nch: usize, m: usize) {
         let auto = self.ballistics.auto_release();
         let stereo = nch == 2;
-        let [g0, g1] = &mut gain;
+        let [g0, g1] = gain;
         for (a, b) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
             self.tick_curve();
             let (gc, range, link) = (self.gc, -self.range.value(), self.link.value());
@@ -760,21 +779,14 @@ impl Compressor {
                 *a = ballistics.step(&mut c0.env, t0, k0) as f32;
             }
         }
-        gain
     }
 
     /// RMS feedback for one chunk of side-chain magnitudes: the averager needs each sample's gain
     /// before the next sample's detection, so averaging, logarithm, curve and ballistics all run
     /// per sample; the exponential of the applied gain and the output stay vectorised.
-    fn feedback_rms_envelopes(
-        &mut self,
-        magnitude: [[f32; CHUNK]; 2],
-        nch: usize,
-        m: usize,
-    ) -> [[f32; CHUNK]; 2] {
-        let mut gain = magnitude;
+    fn feedback_rms_envelopes(&mut self, gain: &mut [[f32; CHUNK]; 2], nch: usize, m: usize) {
         let w = self.rms_weight;
-        let [g0, g1] = &mut gain;
+        let [g0, g1] = gain;
         for (a, b) in g0[..m].iter_mut().zip(g1[..m].iter_mut()) {
             self.tick_curve();
             let range = -self.range.value();
@@ -800,7 +812,6 @@ impl Compressor {
             }
             (*a, *b) = (out[0], out[1]);
         }
-        gain
     }
 
     #[inline]

@@ -82,6 +82,44 @@ impl Ballistics {
         self.auto_release
     }
 
+    /// The feed-forward ballistics of one chunk for two channels: `g0`/`g1` hold the targets
+    /// (log2 gain changes) and receive the applied gain changes. Exactly [`Ballistics::step`]
+    /// with no loop stiffness, except that the state is flushed once at the end of the chunk
+    /// instead of after every sample: the recursion is then only compare, select, multiply and
+    /// add (the loop-carried chain that bounds the compressor's speed), and both channels run in
+    /// one loop so that their chains overlap. A one-pole cannot fall from the flush floor
+    /// (1e-30) to a subnormal (< 2.2e-308) within one chunk unless its weight exceeds 0.9999,
+    /// which no attack or release setting gives. Callers put chunk ends on a fixed grid of the
+    /// sample clock, so where the flush happens does not depend on the block partition.
+    pub fn run_feed_forward(&self, envs: &mut [Envelope; 2], g0: &mut [f32], g1: &mut [f32]) {
+        let (a, r) = (self.attack, self.release);
+        let [e0, e1] = envs;
+        let (mut f0, mut f1) = (e0.fast, e1.fast);
+        if self.auto_release {
+            let (sc, sr) = (self.slow_charge, self.slow_release);
+            let (mut s0, mut s1) = (e0.slow, e1.slow);
+            for (x, y) in g0.iter_mut().zip(g1.iter_mut()) {
+                let (t0, t1) = (*x as f64, *y as f64);
+                f0 += if t0 < f0 { a } else { r } * (t0 - f0);
+                f1 += if t1 < f1 { a } else { r } * (t1 - f1);
+                s0 += if f0 < s0 { sc } else { sr } * (f0 - s0);
+                s1 += if f1 < s1 { sc } else { sr } * (f1 - s1);
+                *x = f0.min(s0) as f32;
+                *y = f1.min(s1) as f32;
+            }
+            (e0.slow, e1.slow) = (flush(s0), flush(s1));
+        } else {
+            for (x, y) in g0.iter_mut().zip(g1.iter_mut()) {
+                let (t0, t1) = (*x as f64, *y as f64);
+                f0 += if t0 < f0 { a } else { r } * (t0 - f0);
+                f1 += if t1 < f1 { a } else { r } * (t1 - f1);
+                *x = f0 as f32;
+                *y = f1 as f32;
+            }
+        }
+        (e0.fast, e1.fast) = (flush(f0), flush(f1));
+    }
+
     /// Advances the envelope towards `target` and returns the applied gain change.
     ///
     /// `stiffness` is `-dh/dy`, the slope of a feedback loop's target against its own output

@@ -11,6 +11,14 @@
 //! the set time, and every change of state or setting is click-free.
 //! While closed the gain target is `-range` dB (gate), or with a finite expander ratio `R` the
 //! downward expansion `(R - 1)(L - T_close)` dB, floored at `-range`.
+//!
+//! Plugins call every setter every block: a setter given its current value returns at once.
+//!
+//! A range of 0 dB is how a plugin switches the gate off. Once the gain has then reached exactly
+//! 1 the gate is *idle*: it passes the signal through and holds its detector at rest (closed,
+//! level 0) without per-sample work, so a switched-off gate costs nothing. Idleness is decided
+//! per sample from the state alone, so the output and the state stay independent of the block
+//! partition.
 
 use super::{db_to_log2, fast_exp2, fast_log2, log2_to_db};
 use crate::util::{db_to_gain, flush, one_pole_coeff, sanitize};
@@ -103,20 +111,28 @@ impl Gate {
 
     /// Opening threshold in dBFS (peak).
     pub fn set_threshold_db(&mut self, db: f64) {
-        self.threshold_db = db;
-        self.update();
+        if self.threshold_db != db {
+            self.threshold_db = db;
+            self.update();
+        }
     }
 
     /// The gate closes `hysteresis` dB below the opening threshold.
     pub fn set_hysteresis_db(&mut self, db: f64) {
-        self.hysteresis_db = db.max(0.0);
-        self.update();
+        let db = db.max(0.0);
+        if self.hysteresis_db != db {
+            self.hysteresis_db = db;
+            self.update();
+        }
     }
 
     /// Attenuation when closed, in dB (positive).
     pub fn set_range_db(&mut self, db: f64) {
-        self.range_db = db.max(0.0);
-        self.update();
+        let db = db.max(0.0);
+        if self.range_db != db {
+            self.range_db = db;
+            self.update();
+        }
     }
 
     /// Expander ratio below the closing threshold; `f64::INFINITY` (default) for a gate.
@@ -125,19 +141,28 @@ impl Gate {
     }
 
     pub fn set_attack_ms(&mut self, ms: f64) {
-        self.attack_ms = ms.max(0.0);
-        self.update();
+        let ms = ms.max(0.0);
+        if self.attack_ms != ms {
+            self.attack_ms = ms;
+            self.update();
+        }
     }
 
     /// Time the gate stays open after the level fell below the closing threshold.
     pub fn set_hold_ms(&mut self, ms: f64) {
-        self.hold_ms = ms.max(0.0);
-        self.update();
+        let ms = ms.max(0.0);
+        if self.hold_ms != ms {
+            self.hold_ms = ms;
+            self.update();
+        }
     }
 
     pub fn set_release_ms(&mut self, ms: f64) {
-        self.release_ms = ms.max(0.0);
-        self.update();
+        let ms = ms.max(0.0);
+        if self.release_ms != ms {
+            self.release_ms = ms;
+            self.update();
+        }
     }
 
     /// State of the gate after the last processed sample.
@@ -163,8 +188,33 @@ impl Gate {
         self.hold_samples = (self.hold_ms * 1e-3 * sr).round() as u64;
     }
 
+    /// Range 0 and the gain at exactly 1: see the module documentation.
+    #[inline]
+    fn idle(&self) -> bool {
+        self.floor_gain == 1.0 && self.gain == 1.0
+    }
+
+    /// The idle gate's whole block: what `tick` returns for each sample, without the loop.
+    fn pass_idle(&mut self, main: &mut [&mut [f32]]) {
+        self.rest();
+        for ch in main.iter_mut() {
+            ch.iter_mut().for_each(|x| *x = sanitize(*x));
+        }
+    }
+
+    /// The detector at rest: a gate switched on again starts as on silence.
+    #[inline]
+    fn rest(&mut self) {
+        self.level = 0.0;
+        self.open = false;
+        self.hold_left = 0;
+    }
+
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         let nch = channels.len().min(2);
+        if self.idle() {
+            return self.pass_idle(&mut channels[..nch]);
+        }
         let n = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
         for i in 0..n {
             let mut peak = 0.0f64;
@@ -184,6 +234,9 @@ impl Gate {
             return self.process(main);
         }
         let nch = main.len().min(2);
+        if self.idle() {
+            return self.pass_idle(&mut main[..nch]);
+        }
         let n = main[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
         for i in 0..n {
             let mut peak = 0.0f64;
@@ -199,6 +252,10 @@ impl Gate {
 
     #[inline]
     fn tick(&mut self, peak: f64) -> f64 {
+        if self.idle() {
+            self.rest();
+            return 1.0;
+        }
         self.level = if peak >= self.level {
             peak
         } else {
@@ -234,6 +291,11 @@ impl Gate {
             self.release_w
         };
         self.gain += w * (target - self.gain);
+        // A one-pole never lands on its target in floating point; 1e-12 (1e-11 dB) from it is
+        // there, so a gate whose range went to 0 does become idle.
+        if (target - self.gain).abs() < 1e-12 {
+            self.gain = target;
+        }
         self.gain
     }
 }

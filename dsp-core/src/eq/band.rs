@@ -83,6 +83,16 @@ impl BandParams {
         if !self.enabled {
             return SectionSet::default();
         }
+        let identity = self.gain_db == 0.0
+            && matches!(
+                self.kind,
+                FilterType::Bell | FilterType::LowShelf | FilterType::HighShelf | FilterType::Tilt
+            );
+        if identity && corrected {
+            // A 0 dB bell, shelf or tilt is exactly flat: it costs nothing. (Only the static
+            // design: a glide passing 0 dB keeps its sections and their state.)
+            return SectionSet::default();
+        }
         let freq = self.freq.clamp(1.0, 0.5 * sample_rate);
         let f = if corrected { design } else { design_matched };
         f(
@@ -316,13 +326,8 @@ impl EqBand {
             self.fade_left = self.fade_len;
         }
         let coeffs = p.design_with(self.sample_rate, corrected);
-        // The correction, when present, is the last section of the corrected cascade.
-        let matched = if self.cur.corrected && self.cur.coeffs.count > 0 {
-            self.cur.coeffs.count - 1
-        } else {
-            self.cur.coeffs.count
-        };
-        let shared = matched.min(coeffs.count);
+        // The matched sections lead both cascades; only the correction sections differ.
+        let shared = self.cur.coeffs.matched.min(coeffs.count);
         self.cur.params = p;
         self.cur.coeffs = coeffs;
         self.cur.corrected = corrected;
@@ -417,71 +422,41 @@ impl EqBand {
         }
     }
 
-    /// The static path: fixed coefficients, processed section by section over chunks of
-    /// [`CHUNK`] samples so each recursion runs in registers with both lanes in one vector.
+    /// The static path: fixed coefficients, no per-sample parameter work. Each sample is
+    /// loaded into a pair of `f64` lanes (left/right or mid/side, one 2-wide vector), run
+    /// through the whole cascade with the section count and the placement compile-time
+    /// constants ([`cascade`]: coefficients and state in registers, no branch in the loop, and
+    /// the sections' recursions overlap in the pipeline instead of running one after the
+    /// other), and stored back in the same pass. Runs end on the [`CHUNK`] flush grid.
     fn process_static(&mut self, channels: &mut [&mut [f32]], stereo: bool) {
         let placement = self.cur.params.placement;
         let len = channels[0].len();
-        if !stereo && matches!(placement, Placement::Right | Placement::Side) {
+        if self.cur.coeffs.count == 0
+            || (!stereo && matches!(placement, Placement::Right | Placement::Side))
+        {
             self.clock = (self.clock + len) % CHUNK;
             return;
         }
-        let mut buf = [[0.0f64; 2]; CHUNK];
         let mut start = 0;
         while start < len {
-            // Chunks end on the flush grid.
             let n = (CHUNK - self.clock).min(len - start);
-            let e = &mut self.cur;
-            let v = &mut buf[..n];
-            if stereo {
-                let (l, r) = (
-                    &channels[0][start..start + n],
-                    &channels[1][start..start + n],
-                );
-                for ((v, &l), &r) in v.iter_mut().zip(l).zip(r) {
-                    let (l, r) = (sanitize(l) as f64, sanitize(r) as f64);
-                    *v = match placement {
-                        Placement::Mid | Placement::Side => [0.5 * (l + r), 0.5 * (l - r)],
-                        _ => [l, r],
-                    };
+            let (c, st) = (&self.cur.coeffs, &mut self.cur.st);
+            match channels {
+                [l, r] => {
+                    let (l, r) = (&mut l[start..start + n], &mut r[start..start + n]);
+                    match placement {
+                        Placement::Stereo => run_cascade::<StereoIo>(c, st, l, r),
+                        Placement::Left => run_cascade::<LeftIo>(c, st, l, r),
+                        Placement::Right => run_cascade::<RightIo>(c, st, l, r),
+                        Placement::Mid => run_cascade::<MidIo>(c, st, l, r),
+                        Placement::Side => run_cascade::<SideIo>(c, st, l, r),
+                    }
                 }
-            } else {
-                for (v, &l) in v.iter_mut().zip(&channels[0][start..start + n]) {
-                    *v = [sanitize(l) as f64, 0.0];
+                [m, ..] => {
+                    let mut silent = [0.0f32; CHUNK];
+                    run_cascade::<LeftIo>(c, st, &mut m[start..start + n], &mut silent[..n]);
                 }
-            }
-            for k in 0..e.coeffs.count {
-                let c = e.coeffs.coeffs[k];
-                let mut st = e.st[k];
-                for x in v.iter_mut() {
-                    *x = st.tick(&c, *x);
-                }
-                e.st[k] = st;
-            }
-            if stereo {
-                let [l, r] = channels else { unreachable!() };
-                let (l, r) = (&mut l[start..start + n], &mut r[start..start + n]);
-                for ((v, l), r) in v.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
-                    let (yl, yr) = match placement {
-                        Placement::Stereo => (v[0], v[1]),
-                        Placement::Left => (v[0], sanitize(*r) as f64),
-                        Placement::Right => (sanitize(*l) as f64, v[1]),
-                        Placement::Mid => {
-                            let s = 0.5 * (sanitize(*l) as f64 - sanitize(*r) as f64);
-                            (v[0] + s, v[0] - s)
-                        }
-                        Placement::Side => {
-                            let m = 0.5 * (sanitize(*l) as f64 + sanitize(*r) as f64);
-                            (m + v[1], m - v[1])
-                        }
-                    };
-                    *l = yl as f32;
-                    *r = yr as f32;
-                }
-            } else {
-                for (v, l) in v.iter().zip(channels[0][start..start + n].iter_mut()) {
-                    *l = v[0] as f32;
-                }
+                [] => {}
             }
             start += n;
             self.clock += n;
@@ -491,4 +466,118 @@ impl EqBand {
             }
         }
     }
+}
+
+/// How a placement maps a stereo sample onto the two filter lanes and back.
+trait LaneIo {
+    fn load(l: f32, r: f32) -> [f64; 2];
+    /// `l`, `r` still hold the input sample.
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32);
+}
+
+struct StereoIo;
+struct LeftIo;
+struct RightIo;
+struct MidIo;
+struct SideIo;
+
+impl LaneIo for StereoIo {
+    #[inline(always)]
+    fn load(l: f32, r: f32) -> [f64; 2] {
+        [sanitize(l) as f64, sanitize(r) as f64]
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        (*l, *r) = (y[0] as f32, y[1] as f32);
+    }
+}
+
+impl LaneIo for LeftIo {
+    #[inline(always)]
+    fn load(l: f32, _: f32) -> [f64; 2] {
+        [sanitize(l) as f64, 0.0]
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        (*l, *r) = (y[0] as f32, sanitize(*r));
+    }
+}
+
+impl LaneIo for RightIo {
+    #[inline(always)]
+    fn load(_: f32, r: f32) -> [f64; 2] {
+        [0.0, sanitize(r) as f64]
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        (*l, *r) = (sanitize(*l), y[1] as f32);
+    }
+}
+
+impl LaneIo for MidIo {
+    #[inline(always)]
+    fn load(l: f32, r: f32) -> [f64; 2] {
+        let (l, r) = (sanitize(l) as f64, sanitize(r) as f64);
+        [0.5 * (l + r), 0.5 * (l - r)]
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        let s = 0.5 * (sanitize(*l) as f64 - sanitize(*r) as f64);
+        (*l, *r) = ((y[0] + s) as f32, (y[0] - s) as f32);
+    }
+}
+
+impl LaneIo for SideIo {
+    #[inline(always)]
+    fn load(l: f32, r: f32) -> [f64; 2] {
+        MidIo::load(l, r)
+    }
+    #[inline(always)]
+    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
+        let m = 0.5 * (sanitize(*l) as f64 + sanitize(*r) as f64);
+        (*l, *r) = ((m + y[1]) as f32, (m - y[1]) as f32);
+    }
+}
+
+/// Runs `l`, `r` through the cascade `c` with state `st` ([`cascade`] with the count as a
+/// constant).
+fn run_cascade<P: LaneIo>(
+    c: &SectionSet,
+    st: &mut [Df1; MAX_SECTIONS],
+    l: &mut [f32],
+    r: &mut [f32],
+) {
+    match c.count {
+        0 => {}
+        1 => cascade::<1, P>(c, st, l, r),
+        2 => cascade::<2, P>(c, st, l, r),
+        3 => cascade::<3, P>(c, st, l, r),
+        4 => cascade::<4, P>(c, st, l, r),
+        5 => cascade::<5, P>(c, st, l, r),
+        6 => cascade::<6, P>(c, st, l, r),
+        _ => cascade::<MAX_SECTIONS, P>(c, st, l, r),
+    }
+}
+
+/// `N` sections, every section per sample: section `k + 1` of sample `i` and section `k` of
+/// sample `i + 1` are independent, so an out-of-order core runs the sections' recursions (one
+/// multiply and one add each, see [`Df1`]) side by side and a cascade costs little more than
+/// its longest chain.
+#[inline(always)]
+fn cascade<const N: usize, P: LaneIo>(
+    c: &SectionSet,
+    st: &mut [Df1; MAX_SECTIONS],
+    l: &mut [f32],
+    r: &mut [f32],
+) {
+    let coeffs: [BiquadCoeffs; N] = std::array::from_fn(|k| c.coeffs[k]);
+    let mut s: [Df1; N] = std::array::from_fn(|k| st[k]);
+    for (l, r) in l.iter_mut().zip(r.iter_mut()) {
+        let mut y = P::load(*l, *r);
+        for (sk, ck) in s.iter_mut().zip(&coeffs) {
+            y = sk.tick(ck, y);
+        }
+        P::store(y, l, r);
+    }
+    st[..N].copy_from_slice(&s);
 }

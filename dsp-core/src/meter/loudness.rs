@@ -368,7 +368,10 @@ impl LoudnessMeter {
         let mut pos = 0;
         while pos < len {
             let seg = (self.tick_len - self.tick_pos).min(len - pos);
-            for ((x, st), acc) in channels[..n_ch]
+            if n_ch == 2 {
+                self.k_weight_pair(channels[0], channels[1], pos, seg);
+            } else {
+                for ((x, st), acc) in channels[..n_ch]
                 .iter()
                 .zip(&mut self.states)
                 .zip(&mut self.tick_acc)
@@ -380,6 +383,7 @@ impl LoudnessMeter {
                     a += y * y;
                 }
                 *acc = a;
+                }
             }
             self.tick_pos += seg;
             pos += seg;
@@ -387,6 +391,25 @@ impl LoudnessMeter {
                 self.end_tick();
             }
         }
+    }
+
+    /// Stereo K-weighting and squaring of `x[pos..pos + seg]`: both channels in one loop with
+    /// the same operations as the per-channel path (bit-identical sums), so the two independent
+    /// filter recursions overlap in the pipeline instead of running one after the other.
+    fn k_weight_pair(&mut self, l: &[f32], r: &[f32], pos: usize, seg: usize) {
+        let [c0, c1] = self.coeffs;
+        let [[mut l0, mut l1], [mut r0, mut r1]] = [self.states[0], self.states[1]];
+        let [mut al, mut ar] = [self.tick_acc[0], self.tick_acc[1]];
+        for (&xl, &xr) in l[pos..pos + seg].iter().zip(&r[pos..pos + seg]) {
+            let yl = l1.tick(&c1, l0.tick(&c0, sanitize(xl) as f64));
+            let yr = r1.tick(&c1, r0.tick(&c0, sanitize(xr) as f64));
+            al += yl * yl;
+            ar += yr * yr;
+        }
+        self.states[0] = [l0, l1];
+        self.states[1] = [r0, r1];
+        self.tick_acc[0] = al;
+        self.tick_acc[1] = ar;
     }
 
     fn end_tick(&mut self) {
@@ -517,6 +540,13 @@ impl LoudnessMeter {
     pub fn distance_to_target_lu(&self, target_lufs: f64) -> Option<f64> {
         let i = self.integrated_lufs();
         (i > ABSOLUTE_GATE_LUFS).then_some(target_lufs - i)
+    }
+
+    /// Completed 100 ms hops since reset. The integrated loudness and the loudness range only
+    /// change when this does, so a caller can re-read them (each a pass over a histogram) only
+    /// then.
+    pub fn hops(&self) -> u64 {
+        self.hops_done
     }
 
     /// Samples between two momentary/short-term updates.

@@ -8,11 +8,10 @@ pub mod params;
 use dsp_core::dynamics::{Compressor, Detection, Topology};
 use dsp_core::filter::{BiquadCoeffs, BiquadState};
 use dsp_core::gain::Gain;
-use dsp_core::meter::level::LevelMeter;
 use lathe_shared::bypass::Bypass;
 use lathe_shared::channels::stereo_view;
 use lathe_shared::editor::repaint::AudioWake;
-use lathe_shared::meters::{LevelReadout, MeterValue};
+use lathe_shared::meters::{BlockLevel, LevelReadout, MeterValue};
 use lathe_shared::presets::Preset;
 use lathe_shared::state;
 use nice_plug::prelude::*;
@@ -43,8 +42,8 @@ pub struct Meters {
 pub struct BusGlue {
     params: Arc<BusGlueParams>,
     pub meters: Arc<Meters>,
-    in_level: LevelMeter,
-    out_level: LevelMeter,
+    in_level: BlockLevel,
+    out_level: BlockLevel,
     comp: Compressor,
     output: Gain,
     bypass: Bypass,
@@ -143,8 +142,8 @@ impl Default for BusGlue {
             ),
             params,
             meters: Arc::new(Meters::default()),
-            in_level: LevelMeter::new(),
-            out_level: LevelMeter::new(),
+            in_level: BlockLevel::default(),
+            out_level: BlockLevel::default(),
             comp: {
                 let mut c = Compressor::new();
                 bus_character(&mut c);
@@ -240,8 +239,8 @@ impl Plugin for BusGlue {
     ) -> bool {
         let sr = config.sample_rate as f64;
         let max = config.max_buffer_size as usize;
-        self.in_level.prepare(sr, max, 2);
-        self.out_level.prepare(sr, max, 2);
+        self.in_level.prepare(sr);
+        self.out_level.prepare(sr);
         self.comp.prepare(sr, max);
         self.output.prepare(sr, max);
         self.bypass.prepare(sr, max, 2, 0);
@@ -269,10 +268,16 @@ impl Plugin for BusGlue {
         if channels.is_empty() || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        let mut poisoned = lathe_shared::poison::scrub(channels);
+        for sc in aux.inputs.iter_mut() {
+            poisoned |= lathe_shared::poison::scrub(sc.as_slice());
+        }
+        if poisoned {
+            self.reset();
+        }
         self.apply_params();
         self.bypass.capture(channels);
-        let (view, n) = stereo_view(channels);
-        self.in_level.process(&view[..n]);
+        self.in_level.measure(channels);
         let external = self.params.sc_external.value();
         let listen = self.params.sc_listen.value();
         let len = channels[0].len().min(self.listen.key[0].len());
@@ -302,24 +307,17 @@ impl Plugin for BusGlue {
             self.listen.reset();
         }
         self.bypass.apply(channels);
-        let (view, n) = stereo_view(channels);
-        self.out_level.process(&view[..n]);
+        self.out_level.measure(channels);
         let m = &self.meters;
-        m.input.publish(&self.in_level, n);
-        m.output.publish(&self.out_level, n);
+        m.input.publish_block(&self.in_level);
+        m.output.publish_block(&self.out_level);
         let gr = self
             .comp
             .gain_reduction_db(0)
             .max(self.comp.gain_reduction_db(1));
         m.gr_db.update_max(gr);
-        let peak = (0..n)
-            .map(|c| {
-                self.in_level
-                    .block_peak_dbfs(c)
-                    .max(self.out_level.block_peak_dbfs(c))
-            })
-            .fold(f64::NEG_INFINITY, f64::max);
-        self.wake.wake_if(peak as f32, gr);
+        let peak = self.in_level.max_peak_db().max(self.out_level.max_peak_db());
+        self.wake.wake_if(peak, gr);
         ProcessStatus::Normal
     }
 }

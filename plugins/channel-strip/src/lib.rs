@@ -9,13 +9,11 @@ use dsp_core::dynamics::{Compressor, Gate};
 use dsp_core::eq::Equalizer;
 use dsp_core::gain::Gain;
 use dsp_core::imager::Imager;
-use dsp_core::meter::level::LevelMeter;
 use dsp_core::saturation::Saturation;
 use lathe_shared::bypass::Bypass;
-use lathe_shared::channels::stereo_view;
 use lathe_shared::editor::repaint::AudioWake;
 use lathe_shared::editor::stream::{ReaderSlot, StreamWriter};
-use lathe_shared::meters::{LevelReadout, MeterValue};
+use lathe_shared::meters::{BlockLevel, LevelReadout, MeterValue};
 use lathe_shared::presets::Preset;
 use lathe_shared::state;
 use nice_plug::prelude::*;
@@ -47,8 +45,8 @@ pub struct Meters {
 pub struct ChannelStrip {
     params: Arc<ChannelStripParams>,
     pub meters: Arc<Meters>,
-    in_level: LevelMeter,
-    out_level: LevelMeter,
+    in_level: BlockLevel,
+    out_level: BlockLevel,
     input: Gain,
     filters: Equalizer,
     eq: Equalizer,
@@ -58,6 +56,8 @@ pub struct ChannelStrip {
     imager: Imager,
     output: Gain,
     bypass: Bypass,
+    /// The parameter values last pushed to the DSP (`None`: push on the next block).
+    applied: Option<[f32; PARAM_COUNT]>,
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
     wake: AudioWake,
     /// Pre (input) and post (output) mono sums for the editor's analyzer.
@@ -76,8 +76,8 @@ impl Default for ChannelStrip {
             ),
             params,
             meters: Arc::new(Meters::default()),
-            in_level: LevelMeter::new(),
-            out_level: LevelMeter::new(),
+            in_level: BlockLevel::default(),
+            out_level: BlockLevel::default(),
             input: Gain::default(),
             filters: params::filters_layout(),
             eq: params::eq_layout(),
@@ -87,6 +87,7 @@ impl Default for ChannelStrip {
             imager: Imager::new(),
             output: Gain::default(),
             bypass: Bypass::default(),
+            applied: None,
             wake: AudioWake::default(),
             scope: StreamWriter::default(),
             scope_reader: ReaderSlot::default(),
@@ -109,8 +110,74 @@ fn mono_sum(channels: &[&mut [f32]], out: &mut [f32]) {
     }
 }
 
+/// Number of parameters in [`param_snapshot`].
+const PARAM_COUNT: usize = 46;
+
+/// Every parameter's normalised value: `apply_params` compares it with the previous block's and
+/// only pushes settings to the DSP when something moved. The setters are idempotent, but at
+/// 128-sample blocks calling all of them every block (the EQ's and the imager's included) cost
+/// more than the compressor's audio path.
+fn param_snapshot(p: &ChannelStripParams) -> [f32; PARAM_COUNT] {
+    fn n(p: &impl Param) -> f32 {
+        p.modulated_normalized_value()
+    }
+    [
+        n(&p.bypass),
+        n(&p.in_gain),
+        n(&p.phase),
+        n(&p.hpf_on),
+        n(&p.hpf_freq),
+        n(&p.hpf_slope),
+        n(&p.lpf_on),
+        n(&p.lpf_freq),
+        n(&p.lpf_slope),
+        n(&p.eq_on),
+        n(&p.eq_lf_type),
+        n(&p.eq_lf_freq),
+        n(&p.eq_lf_gain),
+        n(&p.eq_lf_q),
+        n(&p.eq_lmf_freq),
+        n(&p.eq_lmf_gain),
+        n(&p.eq_lmf_q),
+        n(&p.eq_hmf_freq),
+        n(&p.eq_hmf_gain),
+        n(&p.eq_hmf_q),
+        n(&p.eq_hf_type),
+        n(&p.eq_hf_freq),
+        n(&p.eq_hf_gain),
+        n(&p.eq_hf_q),
+        n(&p.gate_on),
+        n(&p.gate_threshold),
+        n(&p.gate_range),
+        n(&p.gate_attack),
+        n(&p.gate_hold),
+        n(&p.gate_release),
+        n(&p.comp_on),
+        n(&p.comp_threshold),
+        n(&p.comp_ratio),
+        n(&p.comp_knee),
+        n(&p.comp_attack),
+        n(&p.comp_release),
+        n(&p.comp_auto_release),
+        n(&p.comp_makeup),
+        n(&p.comp_auto_makeup),
+        n(&p.comp_mix),
+        n(&p.comp_sc_hpf),
+        n(&p.dyn_pre_eq),
+        n(&p.sat_drive),
+        n(&p.pan),
+        n(&p.width),
+        n(&p.out_gain),
+    ]
+}
+
 impl ChannelStrip {
     fn apply_params(&mut self) {
+        let snapshot = param_snapshot(&self.params);
+        if self.applied == Some(snapshot) {
+            return;
+        }
+        self.applied = Some(snapshot);
         let p = &self.params;
         let v = |param: &FloatParam| param.value() as f64;
 
@@ -214,8 +281,8 @@ impl Plugin for ChannelStrip {
         let sr = config.sample_rate as f64;
         let max = config.max_buffer_size as usize;
         let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
-        self.in_level.prepare(sr, max, channels);
-        self.out_level.prepare(sr, max, channels);
+        self.in_level.prepare(sr);
+        self.out_level.prepare(sr);
         self.input.prepare(sr, max);
         self.filters.prepare(sr, max);
         self.eq.prepare(sr, max);
@@ -234,6 +301,7 @@ impl Plugin for ChannelStrip {
     }
 
     fn reset(&mut self) {
+        self.applied = None;
         self.apply_params();
         self.in_level.reset();
         self.out_level.reset();
@@ -258,10 +326,12 @@ impl Plugin for ChannelStrip {
         if channels.is_empty() || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        if lathe_shared::poison::scrub(channels) {
+            self.reset();
+        }
         self.apply_params();
         self.bypass.capture(channels);
-        let (view, n) = stereo_view(channels);
-        self.in_level.process(&view[..n]);
+        self.in_level.measure(channels);
         let scoped = self.editor_state.is_open();
         let len = channels[0].len().min(self.scope_buf[0].len());
         if scoped {
@@ -284,16 +354,15 @@ impl Plugin for ChannelStrip {
         }
         self.output.process(channels);
         self.bypass.apply(channels);
-        let (view, n) = stereo_view(channels);
-        self.out_level.process(&view[..n]);
+        self.out_level.measure(channels);
         if scoped {
             mono_sum(channels, &mut self.scope_buf[1][..len]);
             let [pre, post] = &self.scope_buf;
             self.scope.push(&pre[..len], &post[..len]);
         }
         let m = &self.meters;
-        m.input.publish(&self.in_level, n);
-        m.output.publish(&self.out_level, n);
+        m.input.publish_block(&self.in_level);
+        m.output.publish_block(&self.out_level);
         let gate_gr = self
             .gate
             .gain_reduction_db(0)
@@ -304,14 +373,8 @@ impl Plugin for ChannelStrip {
             .max(self.comp.gain_reduction_db(1));
         m.gate_gr_db.update_max(gate_gr);
         m.comp_gr_db.update_max(comp_gr);
-        let peak = (0..n)
-            .map(|c| {
-                self.in_level
-                    .block_peak_dbfs(c)
-                    .max(self.out_level.block_peak_dbfs(c))
-            })
-            .fold(f64::NEG_INFINITY, f64::max);
-        self.wake.wake_if(peak as f32, gate_gr.max(comp_gr));
+        let peak = self.in_level.max_peak_db().max(self.out_level.max_peak_db());
+        self.wake.wake_if(peak, gate_gr.max(comp_gr));
         ProcessStatus::Normal
     }
 }
@@ -390,3 +453,17 @@ impl Vst3Plugin for ChannelStrip {
 
 nice_export_clap!(ChannelStrip);
 nice_export_vst3!(ChannelStrip);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A parameter missing from the snapshot would never reach the DSP after the first block.
+    #[test]
+    fn the_snapshot_covers_every_parameter() {
+        assert_eq!(
+            PARAM_COUNT,
+            ChannelStripParams::default().param_map().len()
+        );
+    }
+}

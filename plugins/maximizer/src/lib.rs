@@ -2,7 +2,11 @@
 //! width and mono bass, a true-peak lookahead limiter with gain, ceiling and three characters,
 //! loudness metering against a target, and dither to the delivery bit depth. Stereo or mono.
 
+mod editor;
+pub mod feed;
+pub mod learn;
 pub mod params;
+pub mod presets;
 
 use dsp_core::dither::NoiseShape;
 use dsp_core::gain::Gain;
@@ -10,10 +14,12 @@ use dsp_core::limiter::Character;
 use dsp_core::mastering::{MasteringChain, MasteringSettings};
 use dsp_core::meter::loudness::LoudnessMeter;
 use dsp_core::meter::true_peak::TruePeakMeter;
+use feed::EditorFeed;
 use lathe_shared::bypass::Bypass;
 use lathe_shared::channels::stereo_view;
 use lathe_shared::meters::MeterValue;
 use lathe_shared::state;
+use learn::{LearnShared, LearnTap};
 use nice_plug::prelude::*;
 use params::{DitherBits, MaximizerParams, NoiseShaping, Style, STATE_VERSION};
 use std::sync::Arc;
@@ -42,6 +48,8 @@ pub struct Meters {
     pub input_short_term_lufs: MeterValue,
     /// Pearson correlation of the output channels over 300 ms, -1..1.
     pub correlation: MeterValue,
+    /// The editor's Learn button: requests in, integrated loudness out.
+    pub learn: LearnShared,
 }
 
 pub struct Maximizer {
@@ -58,6 +66,11 @@ pub struct Maximizer {
     monitor: Gain,
     bypass: Bypass,
     latency: usize,
+    /// The output meter's hop count when the integrated loudness and LRA were last published.
+    published_hops: Option<u64>,
+    learn: LearnTap,
+    /// Gain-reduction history and goniometer samples for the editor.
+    feed: EditorFeed,
 }
 
 impl Default for Maximizer {
@@ -72,6 +85,9 @@ impl Default for Maximizer {
             monitor: Gain::default(),
             bypass: Bypass::default(),
             latency: 0,
+            published_hops: None,
+            learn: LearnTap::default(),
+            feed: EditorFeed::default(),
         }
     }
 }
@@ -151,8 +167,13 @@ impl Maximizer {
         m.gr_db.update_max(self.chain.gain_reduction_db() as f32);
         m.momentary_lufs.set(out.momentary_lufs() as f32);
         m.short_term_lufs.set(out.short_term_lufs() as f32);
-        m.integrated_lufs.set(out.integrated_lufs() as f32);
-        m.loudness_range_lu.set(out.loudness_range_lu() as f32);
+        // Each is a pass over an 8000-bin histogram and changes only every 100 ms hop: on every
+        // block they cost more than the whole limiter.
+        if self.published_hops != Some(out.hops()) {
+            self.published_hops = Some(out.hops());
+            m.integrated_lufs.set(out.integrated_lufs() as f32);
+            m.loudness_range_lu.set(out.loudness_range_lu() as f32);
+        }
         m.true_peak_dbtp.set(self.true_peak.true_peak_dbtp() as f32);
         m.input_short_term_lufs
             .set(self.input_loudness.short_term_lufs() as f32);
@@ -183,12 +204,20 @@ impl Plugin for Maximizer {
     ];
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = editor::Editor;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.params.clone(),
+            self.meters.clone(),
+            self.feed.readers(),
+        )
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -209,6 +238,8 @@ impl Plugin for Maximizer {
         self.output_loudness.prepare(sr, max, channels);
         self.true_peak.prepare(sr, max, channels);
         self.monitor.prepare(sr, max);
+        self.learn.prepare(sr, max, channels);
+        self.feed.open(sr);
         self.bypass.prepare(sr, max, channels, max_latency(sr));
         self.apply_params();
         self.latency = self.chain.latency_samples();
@@ -225,6 +256,7 @@ impl Plugin for Maximizer {
         self.true_peak.reset();
         self.monitor.reset();
         self.bypass.reset();
+        self.published_hops = None;
     }
 
     fn process(
@@ -237,6 +269,9 @@ impl Plugin for Maximizer {
         if channels.is_empty() || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        if lathe_shared::poison::scrub(channels) {
+            self.reset();
+        }
         self.apply_params();
         let latency = self.chain.latency_samples();
         if latency != self.latency {
@@ -247,10 +282,16 @@ impl Plugin for Maximizer {
         self.bypass.capture(channels);
         let (view, n) = stereo_view(channels);
         self.input_loudness.process(&view[..n]);
+        let learning = self.learn.input(&self.meters.learn, &view[..n]);
         self.chain.process(channels);
         let (view, n) = stereo_view(channels);
         self.output_loudness.process(&view[..n]);
         self.true_peak.process(&view[..n]);
+        if learning {
+            self.learn.output(&self.meters.learn, &view[..n]);
+        }
+        self.feed
+            .push(&view[..n], self.chain.take_max_gain_reduction_db() as f32);
         self.publish_meters();
         self.update_monitor();
         self.monitor.process(channels);

@@ -1,10 +1,11 @@
 //! Maximizer parameters. The string IDs are a public contract; `tests/params.rs` freezes them.
 
+use atomic_float::AtomicF32;
 use lathe_shared::format;
 use lathe_shared::params::{db, hz, ms, percent, q, switch};
 use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 pub const STATE_VERSION: u32 = 1;
 
@@ -47,6 +48,9 @@ pub enum NoiseShaping {
 pub struct MaximizerParams {
     #[persist = "lathe"]
     pub header: RwLock<StateHeader>,
+    /// The editor's user scale, saved with the session (see `lathe_shared::editor::scale`).
+    #[persist = "editor-scale"]
+    pub editor_scale: Arc<AtomicF32>,
 
     #[id = "bypass"]
     pub bypass: BoolParam,
@@ -103,6 +107,7 @@ impl Default for MaximizerParams {
     fn default() -> Self {
         Self {
             header: header(crate::CLAP_ID, STATE_VERSION),
+            editor_scale: lathe_shared::editor::scale::persisted(),
             bypass: switch("Bypass", false).make_bypass(),
             gain: db("Gain", 0.0, 0.0, 24.0),
             ceiling: db("Ceiling", -1.0, -12.0, 0.0),

@@ -2,12 +2,15 @@
 //! modes, pre-delay, frequency-dependent decay, modulation and freeze. Mono or stereo in, stereo
 //! out.
 
+mod editor;
 pub mod params;
+pub mod presets;
 
 use dsp_core::meter::level::LevelMeter;
 use dsp_core::reverb::Reverb as ReverbDsp;
 use lathe_shared::bypass::Bypass;
 use lathe_shared::channels::stereo_view;
+use lathe_shared::editor::repaint::AudioWake;
 use lathe_shared::meters::LevelReadout;
 use lathe_shared::state;
 use nice_plug::prelude::*;
@@ -17,10 +20,12 @@ use std::sync::Arc;
 pub const CLAP_ID: &str = "audio.lathe.reverb";
 
 /// What the editor shows, published lock-free from the audio thread.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Meters {
     pub input: LevelReadout,
     pub output: LevelReadout,
+    /// Wakes an idle editor while the output is audible (the tail included).
+    pub wake: AudioWake,
 }
 
 pub struct Reverb {
@@ -49,28 +54,32 @@ impl Default for Reverb {
     }
 }
 
+/// Forwards the parameters to the reverb's setters (idempotent: called every block, and by the
+/// editor's decay display on its own unprepared copy, so both read the settings identically).
+pub fn apply_settings(d: &mut ReverbDsp, p: &ReverbParams) {
+    d.set_mode(match p.mode.value() {
+        Mode::Room => dsp_core::reverb::Mode::Room,
+        Mode::Hall => dsp_core::reverb::Mode::Hall,
+        Mode::Plate => dsp_core::reverb::Mode::Plate,
+    });
+    d.set_mix(p.mix.value() as f64 / 100.0);
+    d.set_predelay_ms(p.predelay.value() as f64);
+    d.set_decay_s(p.decay.value() as f64);
+    d.set_size(p.size.value() as f64 / 100.0);
+    d.set_diffusion(p.diffusion.value() as f64 / 100.0);
+    d.set_hf_damp_hz(p.hf_damp.value() as f64);
+    d.set_bass_mult(p.bass_mult.value() as f64);
+    d.set_low_cut_hz(p.low_cut.value() as f64);
+    d.set_high_cut_hz(p.high_cut.value() as f64);
+    d.set_mod_depth(p.mod_depth.value() as f64 / 100.0);
+    d.set_width(p.width.value() as f64 / 100.0);
+    d.set_freeze(p.freeze.value());
+}
+
 impl Reverb {
     fn apply_params(&mut self) {
-        let p = &self.params;
-        let d = &mut self.dsp;
-        d.set_mode(match p.mode.value() {
-            Mode::Room => dsp_core::reverb::Mode::Room,
-            Mode::Hall => dsp_core::reverb::Mode::Hall,
-            Mode::Plate => dsp_core::reverb::Mode::Plate,
-        });
-        d.set_mix(p.mix.value() as f64 / 100.0);
-        d.set_predelay_ms(p.predelay.value() as f64);
-        d.set_decay_s(p.decay.value() as f64);
-        d.set_size(p.size.value() as f64 / 100.0);
-        d.set_diffusion(p.diffusion.value() as f64 / 100.0);
-        d.set_hf_damp_hz(p.hf_damp.value() as f64);
-        d.set_bass_mult(p.bass_mult.value() as f64);
-        d.set_low_cut_hz(p.low_cut.value() as f64);
-        d.set_high_cut_hz(p.high_cut.value() as f64);
-        d.set_mod_depth(p.mod_depth.value() as f64 / 100.0);
-        d.set_width(p.width.value() as f64 / 100.0);
-        d.set_freeze(p.freeze.value());
-        self.bypass.set_bypassed(p.bypass.value());
+        apply_settings(&mut self.dsp, &self.params);
+        self.bypass.set_bypassed(self.params.bypass.value());
     }
 }
 
@@ -97,12 +106,16 @@ impl Plugin for Reverb {
     ];
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = editor::Editor;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.meters.clone())
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -143,6 +156,9 @@ impl Plugin for Reverb {
         if channels.len() < 2 || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        if lathe_shared::poison::scrub(channels) {
+            self.reset();
+        }
         if self.mono_in {
             let (left, right) = channels.split_at_mut(1);
             right[0].copy_from_slice(left[0]);
@@ -157,6 +173,10 @@ impl Plugin for Reverb {
         self.out_level.process(&view[..n]);
         self.meters.input.publish(&self.in_level, n);
         self.meters.output.publish(&self.out_level, n);
+        let peak = (0..n).fold(f64::NEG_INFINITY, |m, ch| {
+            m.max(self.out_level.block_peak_dbfs(ch))
+        });
+        self.meters.wake.wake_if(peak as f32, 0.0);
         ProcessStatus::Normal
     }
 }

@@ -1,10 +1,11 @@
 //! Reverb parameters. The string IDs are a public contract; `tests/params.rs` freezes them.
 
+use atomic_float::AtomicF32;
 use lathe_shared::format;
 use lathe_shared::params::{hz, percent, switch};
 use lathe_shared::state::{header, StateHeader};
 use nice_plug::prelude::*;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 pub const STATE_VERSION: u32 = 1;
 
@@ -22,6 +23,9 @@ pub enum Mode {
 pub struct ReverbParams {
     #[persist = "lathe"]
     pub header: RwLock<StateHeader>,
+    /// The editor's user scale, saved with the session (see `lathe_shared::editor::scale`).
+    #[persist = "editor-scale"]
+    pub editor_scale: Arc<AtomicF32>,
 
     #[id = "bypass"]
     pub bypass: BoolParam,
@@ -57,6 +61,7 @@ impl Default for ReverbParams {
     fn default() -> Self {
         Self {
             header: header(crate::CLAP_ID, STATE_VERSION),
+            editor_scale: lathe_shared::editor::scale::persisted(),
             bypass: switch("Bypass", false).make_bypass(),
             mode: EnumParam::new("Mode", Mode::Hall),
             mix: percent("Mix", 25.0, 100.0),

@@ -59,9 +59,24 @@ impl Bypass {
     }
 
     /// Stores the block's input before the DSP overwrites it. Blocks are at most `max_block`.
+    /// While fully active (no bypass, no fade) only the ring is kept, and only its last
+    /// `capacity` samples are written: the same ring, without the per-sample copy.
     pub fn capture(&mut self, channels: &[&mut [f32]]) {
         let len = channels.first().map_or(0, |c| c.len());
         let start = self.write;
+        if self.mix == 0.0 && self.target == 0.0 {
+            for (ring, input) in self.rings.iter_mut().zip(channels.iter()) {
+                let cap = ring.len();
+                let keep = len.min(cap);
+                for (k, &x) in input[len - keep..len].iter().enumerate() {
+                    ring[(start + len - keep + k) % cap] = x;
+                }
+            }
+            if let Some(ring) = self.rings.first() {
+                self.write = (start + len) % ring.len();
+            }
+            return;
+        }
         for ((ring, dry), input) in self
             .rings
             .iter_mut()
@@ -145,5 +160,30 @@ mod tests {
             }
         }
         assert_eq!(prev, 1.0);
+    }
+
+    /// The active path keeps only the ring: bypassing afterwards must output exactly what a
+    /// bypass that had copied every sample outputs, for blocks shorter and longer than the ring.
+    #[test]
+    fn bypass_after_active_blocks_delays_exactly() {
+        let input: Vec<f32> = (0..1000).map(|i| i as f32).collect();
+        for &block in &[3usize, 7, 64] {
+            let mut b = Bypass::default();
+            b.prepare(48_000.0, 64, 1, 10);
+            b.set_latency(10);
+            let mut pos = 0;
+            while pos + block <= 500 {
+                let mut blk = input[pos..pos + block].to_vec();
+                b.capture(&[&mut blk[..]]);
+                b.apply(&mut [&mut blk[..]]);
+                pos += block;
+            }
+            b.set_bypassed(true);
+            b.settle();
+            let mut blk = input[pos..pos + block].to_vec();
+            b.capture(&[&mut blk[..]]);
+            b.apply(&mut [&mut blk[..]]);
+            assert_eq!(&blk[..], &input[pos - 10..pos - 10 + block], "blocks of {block}");
+        }
     }
 }

@@ -14,8 +14,13 @@ pub type S2vBool = Arc<dyn Fn(&str) -> Option<bool> + Send + Sync>;
 fn strip_unit<'a>(text: &'a str, units: &[&str]) -> &'a str {
     let t = text.trim();
     for unit in units {
-        if t.len() >= unit.len() && t[t.len() - unit.len()..].eq_ignore_ascii_case(unit) {
-            return t[..t.len() - unit.len()].trim_end();
+        // Typed text is any UTF-8: the suffix must start on a character boundary ("€" is three
+        // bytes; slicing inside it panicked, found by `fuzz/` parse_text).
+        let Some(at) = t.len().checked_sub(unit.len()) else {
+            continue;
+        };
+        if t.is_char_boundary(at) && t[at..].eq_ignore_ascii_case(unit) {
+            return t[..at].trim_end();
         }
     }
     t
@@ -213,9 +218,15 @@ mod tests {
         assert_eq!(s2v_switch()("1"), Some(true));
         assert_eq!(s2v_switch()("OFF"), Some(false));
         assert_eq!(s2v_switch()("abc"), None);
-        for bad in ["", "abc", "nan", "inf", "k", "--3"] {
+        for bad in ["", "abc", "nan", "inf", "k", "--3", "€", "3 €", "ü", "1ｋ"] {
             assert_eq!(s2v_db()(bad), None, "{bad}");
             assert_eq!(s2v_hz()(bad), None, "{bad}");
+            assert_eq!(s2v_lufs()(bad), None, "{bad}");
+            assert_eq!(s2v_seconds()(bad), None, "{bad}");
+            assert_eq!(s2v_ms()(bad), None, "{bad}");
+            assert_eq!(s2v_percent()(bad), None, "{bad}");
+            assert_eq!(s2v_ratio()(bad), None, "{bad}");
+            assert_eq!(s2v_pan()(bad), None, "{bad}");
         }
     }
 }

@@ -11,3 +11,5 @@ pub mod meters;
 pub mod params;
 pub mod presets;
 pub mod state;
+
+pub mod poison;

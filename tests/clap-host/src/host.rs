@@ -8,6 +8,7 @@
 //! `latency.changed`, `state.mark_dirty`) record a violation when called from any other thread.
 
 use clack_extensions::audio_ports::PluginAudioPorts;
+use clack_extensions::audio_ports_config::PluginAudioPortsConfig;
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
@@ -53,6 +54,7 @@ pub struct PluginExtensions {
     pub state: Option<PluginState>,
     pub latency: Option<PluginLatency>,
     pub audio_ports: Option<PluginAudioPorts>,
+    pub audio_ports_config: Option<PluginAudioPortsConfig>,
 }
 
 /// Counters and records of what the plugin asked of the host.
@@ -132,6 +134,7 @@ impl<'a> SharedHandler<'a> for Shared {
             state: instance.get_extension(),
             latency: instance.get_extension(),
             audio_ports: instance.get_extension(),
+            audio_ports_config: instance.get_extension(),
         });
     }
 

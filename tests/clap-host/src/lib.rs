@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod bundles;
 pub mod host;
 pub mod plugin;
+pub mod reliability;
 pub mod render;
 pub mod scale;
 pub mod suite;

@@ -213,7 +213,7 @@ impl Plugin {
 
     // ---------------------------------------------------------------- audio ports
 
-    fn read_audio_ports(&mut self) -> PortLayout {
+    pub(crate) fn read_audio_ports(&mut self) -> PortLayout {
         let Some(ports) = self.ext.audio_ports else {
             return PortLayout {
                 inputs: vec![],

@@ -1,7 +1,8 @@
 //! How many instances fit in real time: N instances of one plugin in this process, 48 kHz,
 //! 128-sample blocks, all processed block by block on one audio thread (as a DAW's engine
 //! thread runs a session's tracks). Reports the realtime factor; tests make no timing claims
-//! (debug builds on a shared machine), the performance issue uses this with release bundles.
+//! (debug builds on a shared machine): `cargo xtask bench` runs [`CHANNEL_STRIP_SCALE`] against
+//! release bundles and reports whether it is faster than real time.
 
 use crate::bundles::LathePlugin;
 use crate::host::AudioThreadGuard;
@@ -25,15 +26,46 @@ pub struct ScaleReport {
     pub realtime_factor: f64,
 }
 
-/// Runs `instances` instances of a Lathe plugin for `seconds` of music-like audio.
+/// The Channel Strip as a mixing engineer leaves it on a track, the setting issue 6's scale
+/// target is about: high-pass, all four EQ bands boosting or cutting, compressor working.
+/// (string ID, text typed into the host).
+pub const CHANNEL_STRIP_SCALE: &[(&str, &str)] = &[
+    ("hpf_on", "On"),
+    ("eq_lf_gain", "3"),
+    ("eq_lmf_gain", "-2"),
+    ("eq_hmf_gain", "2"),
+    ("eq_hf_gain", "3"),
+    ("comp_on", "On"),
+    ("comp_threshold", "-24"),
+];
+
+/// Runs `instances` instances of a Lathe plugin at its defaults for `seconds` of music-like
+/// audio.
 pub fn realtime_factor(plugin: LathePlugin, instances: usize, seconds: f64) -> ScaleReport {
-    realtime_factor_of(&plugin.entry(), plugin.clap_id, instances, seconds)
+    realtime_factor_of(&plugin.entry(), plugin.clap_id, &[], instances, seconds)
+}
+
+/// The same with every instance set up by `settings` (string ID, text) before activation.
+pub fn realtime_factor_with(
+    plugin: LathePlugin,
+    settings: &[(&str, &str)],
+    instances: usize,
+    seconds: f64,
+) -> ScaleReport {
+    realtime_factor_of(
+        &plugin.entry(),
+        plugin.clap_id,
+        settings,
+        instances,
+        seconds,
+    )
 }
 
 /// The same for any CLAP plugin in a loaded bundle.
 pub fn realtime_factor_of(
     entry: &PluginEntry,
     clap_id: &str,
+    settings: &[(&str, &str)],
     instances: usize,
     seconds: f64,
 ) -> ScaleReport {
@@ -41,6 +73,9 @@ pub fn realtime_factor_of(
     let mut plugins: Vec<Plugin> = (0..instances)
         .map(|_| {
             let mut p = Plugin::new(entry, clap_id);
+            for (id, text) in settings {
+                p.set_text(id, text);
+            }
             p.activate(SCALE_SAMPLE_RATE, SCALE_BLOCK);
             p
         })

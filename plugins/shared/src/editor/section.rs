@@ -54,3 +54,24 @@ pub fn section<R>(
         })
         .inner
 }
+
+/// A [`section`] of a fixed width: the section fills the width it is given, so a row of
+/// sections in a horizontal layout needs each one's width set (added by editors-b).
+pub fn section_width<R>(
+    ui: &mut Ui,
+    width: f32,
+    title: &str,
+    accent: Color32,
+    power: Option<(&BoolParam, &ParamSetter)>,
+    add_contents: impl FnOnce(&mut Ui) -> R,
+) -> R {
+    ui.allocate_ui_with_layout(
+        vec2(width, 0.0),
+        egui::Layout::top_down(egui::Align::Min),
+        |ui| {
+            ui.set_width(width);
+            section(ui, title, accent, power, add_contents)
+        },
+    )
+    .inner
+}

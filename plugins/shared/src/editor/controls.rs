@@ -39,8 +39,8 @@ pub fn gesture<P: Param>(setter: &ParamSetter, param: &P, normalized: f32) {
     setter.end_set_parameter(param);
 }
 
-/// Drag, fine drag, reset and wheel handling shared by knobs and the EQ nodes: applies what
-/// `response` saw this frame to `param` along `axis` (up/right increases).
+/// The knob behaviour, for any widget: applies what `response` saw this frame to `param`. Up or
+/// right increases; Shift divides the speed by ten; double-click or Ctrl/Cmd-click resets.
 pub fn drag_param<P: Param>(ui: &Ui, response: &Response, setter: &ParamSetter, param: &P) {
     let id = response.id.with("drag");
     if response.drag_started() {

@@ -90,8 +90,8 @@ def music(seconds):
         x += a * np.sin(2 * np.pi * f * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 2 * t))
     return x.astype(np.float32)
 
-def play(seconds):
-    x, block = music(seconds), 1024
+def play(seconds, level=1.0):
+    x, block = level * music(seconds), 1024
     start = time.monotonic()
     for i in range(0, x.shape[1], block):
         p.process(x[:, i:i + block], SR, buffer_size=block, reset=False)
@@ -105,7 +105,7 @@ def serve():
         if cmd[0] == "close":
             break
         if cmd[0] == "play":
-            play(float(cmd[1]))
+            play(*map(float, cmd[1:]))
             print("played", flush=True)
         elif cmd[0] == "values":
             p.process(np.zeros((2, 256), np.float32), SR, buffer_size=256, reset=False)
@@ -330,6 +330,46 @@ def test_editor_renders_takes_mouse_input_and_idles(display, case: EditorCase):
         record(f"{case.key} editor idle CPU: {idle:.2f} % of one core (host process, "
                f"{t1 - t0:.1f} s, no audio), X server {xvfb:.2f} %")
         assert idle <= IDLE_LIMIT_PCT, f"{case.key} editor idles at {idle:.1f} % of a core"
+        host.close()
+    finally:
+        if host.proc.poll() is None:
+            host.proc.kill()
+
+
+def test_maximizer_learn_sets_gain_through_the_host(display):
+    """Learn end to end: a click on the editor's Learn button while audio plays; the editor
+    measures, sets Gain with host gestures, and the host sees the Gain the editor reports."""
+    env, _ = display
+    case = next(c for c in EDITORS if c.key == "maximizer")
+    out_dir = Path(os.environ.get("LATHE_SCREENSHOT_DIR", REPO / "target" / "screenshots"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    host = Host(case, env)
+    try:
+        geometry = window_geometry(env, case.window)
+        x0, y0, _, _ = geometry
+        gain = by_id(PLUGINS["maximizer"][1], "gain")
+        start = host.values()[gain.pedalboard_key]
+        shot = out_dir / "maximizer-learn.png"
+        screenshot(env, geometry, shot)
+        button = [(x, y) for word, x, y in ocr_words(shot) if word == "Learn"]
+        assert len(button) == 1, f"expected one Learn button, OCR found {button}"
+        xdo(env, "mousemove", str(int(x0 + button[0][0])), str(int(y0 + button[0][1])))
+        xdo(env, "click", "1")
+        xdo(env, "mousemove", str(SCREEN[0] - 1), str(SCREEN[1] - 1))
+        # Music 6 dB down from the other editor tests: about -20 LUFS in, so the target
+        # (-14 LUFS) needs a few dB of Gain, well inside the range and far from the 14 dB set.
+        host.send("play 18 0.5")
+        assert host.read(60) == "played"
+        learned = gain.plain_at(host.values()[gain.pedalboard_key])
+        screenshot(env, geometry, shot)
+        words = [w for w, _, _ in ocr_words(shot)]
+        record(f"maximizer Learn in pedalboard: Gain {gain.plain_at(start):.1f} -> {learned:.2f} dB")
+        assert abs(learned - gain.plain_at(start)) > 3.0, "Learn did not change Gain"
+        reported = [float(words[i + 2]) for i in range(len(words) - 3)
+                    if words[i] == "set" and words[i + 1] == "to"]
+        assert reported, f"no Learn result on screen; OCR read {' '.join(words)}"
+        # The editor shows one decimal; the host holds the value on Gain's 0.1 dB grid.
+        assert abs(reported[0] - learned) < 0.11, f"editor says {reported[0]}, host has {learned}"
         host.close()
     finally:
         if host.proc.poll() is None:

@@ -31,7 +31,11 @@ fn bands_are_sixth_octaves_from_20_hz_to_20_khz() {
     let a = SpectrumAnalyzer::new(SR, 8192);
     let c = a.centres();
     assert!((c[0] - 19.7).abs() < 0.5, "{}", c[0]);
-    assert!((c[c.len() - 1] - 20_159.0).abs() < 50.0, "{}", c[c.len() - 1]);
+    assert!(
+        (c[c.len() - 1] - 20_159.0).abs() < 50.0,
+        "{}",
+        c[c.len() - 1]
+    );
     for w in c.windows(2) {
         let ratio = w[1] / w[0];
         assert!((ratio - 2f32.powf(1.0 / 6.0)).abs() < 1e-4, "{ratio}");

@@ -170,14 +170,16 @@ def test_state_round_trip(plugin_key, tmp_path):
     a, _ = render(plugin_key, x, settings=BUSY[plugin_key], state_out=str(state))
     d, _ = render(plugin_key, x)
     assert not np.array_equal(a, d), "the settings under test change nothing"
+    # A restored state starts settled, while `a` starts with nice-plug's parameter glides from
+    # the defaults, so DawDreamer's restore is compared with pedalboard's restore of the same
+    # bytes.
     try:
         b, _ = render(plugin_key, x, state_in=str(state))
-        assert np.array_equal(a, b), f"state restored render differs by {np.max(np.abs(a - b))}"
-        how = "DawDreamer load_state renders bit-identical"
+        how = "DawDreamer load_state renders bit-identical to pedalboard's restore"
     except RuntimeError as e:
         if "editor" not in str(e):
             raise
-        how = f"DawDreamer load_state unsupported ({e})"
+        b, how = None, f"DawDreamer load_state unsupported ({e})"
     # The same bytes in pedalboard.
     from test_pedalboard import configure, load, process
 
@@ -191,5 +193,7 @@ def test_state_round_trip(plugin_key, tmp_path):
     y1 = process(restored, x)
     y2 = process(reference, x)
     assert np.array_equal(y1, y2), f"pedalboard render from DawDreamer's state differs by {np.max(np.abs(y1 - y2))}"
+    if b is not None:
+        assert np.array_equal(b, y1), f"DawDreamer's restore differs by {np.max(np.abs(b - y1))}"
     record(f"dawdreamer {plugin_key}: saved state ({state.stat().st_size} bytes) restores every "
            f"parameter in pedalboard, render bit-identical; {how}")

@@ -280,11 +280,15 @@ def test_editor_renders_takes_mouse_input_and_idles(display, case: EditorCase):
         xdo(env, "mousemove", str(SCREEN[0] - 1), str(SCREEN[1] - 1))
 
         # 1. Rendering: play audio so meters and analyzers move, screenshot while they show it.
+        c0, t0 = host.cpu_seconds(), time.monotonic()
         host.send("play 3")
         time.sleep(2.0)
         shot = out_dir / f"{case.key.replace('_', '-')}.png"
         pixels = screenshot(env, geometry, shot)
         assert host.read(30) == "played"
+        playing = 100.0 * (host.cpu_seconds() - c0) / (time.monotonic() - t0)
+        record(f"{case.key} editor with audio playing: {playing:.1f} % of one core (host process: "
+               f"debug-build DSP, analysis and drawing together; reported, not asserted)")
         luma = pixels.astype(float).mean(axis=2)
         colours = len(np.unique(pixels.reshape(-1, 3) // 8, axis=0))
         record(f"{case.key} editor: {w}x{h} px, luminance std {luma.std():.1f}, "

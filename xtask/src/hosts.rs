@@ -180,9 +180,13 @@ const EDITOR_LIBRARIES: &[(&str, &str)] = &[
 ];
 
 fn library_present(name: &str) -> bool {
-    ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"]
-        .iter()
-        .any(|dir| Path::new(dir).join(name).exists())
+    [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib",
+    ]
+    .iter()
+    .any(|dir| Path::new(dir).join(name).exists())
 }
 
 fn missing_editor_packages() -> Vec<&'static str> {
@@ -215,7 +219,9 @@ fn ensure_editor_tools(apt: &mut Apt) -> Result {
         if still.is_empty() {
             return Ok(());
         }
-        return Err(format!("installed the editor test's tools but {still:?} are still missing"));
+        return Err(format!(
+            "installed the editor test's tools but {still:?} are still missing"
+        ));
     }
     let msg = format!("the editor test needs Debian's {missing:?}");
     if ci() {

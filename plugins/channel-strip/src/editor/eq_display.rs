@@ -29,6 +29,15 @@ const BAND_COLOURS: [Color32; 6] = [
     Color32::from_rgb(0x9a, 0xa3, 0xb0),
 ];
 
+/// A draggable node: a filter (frequency only) or an EQ band (frequency, gain, Q).
+struct Node<'a> {
+    name: &'static str,
+    freq: &'a FloatParam,
+    gain: Option<&'a FloatParam>,
+    q: Option<&'a FloatParam>,
+    on: bool,
+}
+
 pub struct EqDisplay {
     filters: Equalizer,
     eq: Equalizer,
@@ -174,18 +183,37 @@ impl EqDisplay {
 
         // Nodes: HPF, the four bands, LPF.
         let bands = params.eq_bands();
-        let mut nodes: Vec<(
-            &str,
-            &FloatParam,
-            Option<&FloatParam>,
-            Option<&FloatParam>,
-            bool,
-        )> = vec![("HPF", &params.hpf_freq, None, None, params.hpf_on.value())];
-        for (name, (f, g, q)) in ["LF", "LMF", "HMF", "HF"].into_iter().zip(bands) {
-            nodes.push((name, f, Some(g), Some(q), params.eq_on.value()));
+        let mut nodes = vec![Node {
+            name: "HPF",
+            freq: &params.hpf_freq,
+            gain: None,
+            q: None,
+            on: params.hpf_on.value(),
+        }];
+        for (name, (freq, gain, q)) in ["LF", "LMF", "HMF", "HF"].into_iter().zip(bands) {
+            nodes.push(Node {
+                name,
+                freq,
+                gain: Some(gain),
+                q: Some(q),
+                on: params.eq_on.value(),
+            });
         }
-        nodes.push(("LPF", &params.lpf_freq, None, None, params.lpf_on.value()));
-        for (i, (name, freq, gain, q, on)) in nodes.into_iter().enumerate() {
+        nodes.push(Node {
+            name: "LPF",
+            freq: &params.lpf_freq,
+            gain: None,
+            q: None,
+            on: params.lpf_on.value(),
+        });
+        for (i, node) in nodes.into_iter().enumerate() {
+            let Node {
+                name,
+                freq,
+                gain,
+                q,
+                on,
+            } = node;
             let centre = pos2(x(freq.value()), y(gain.map_or(0.0, |g| g.value())));
             let hit = Rect::from_center_size(centre, egui::Vec2::splat(18.0));
             let id = ui.scope_id().with(("eq-node", i));

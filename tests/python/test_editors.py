@@ -354,8 +354,13 @@ def test_maximizer_learn_sets_gain_through_the_host(display):
         gain = by_id(PLUGINS["maximizer"][1], "gain")
         start = host.values()[gain.pedalboard_key]
         shot = out_dir / "maximizer-learn.png"
-        screenshot(env, geometry, shot)
-        button = [(x, y) for word, x, y in ocr_words(shot) if word == "Learn"]
+        # The window maps before its first frame is drawn: look again until the button shows.
+        for _ in range(5):
+            time.sleep(1.0)
+            screenshot(env, geometry, shot)
+            button = [(x, y) for word, x, y in ocr_words(shot) if word == "Learn"]
+            if button:
+                break
         assert len(button) == 1, f"expected one Learn button, OCR found {button}"
         xdo(env, "mousemove", str(int(x0 + button[0][0])), str(int(y0 + button[0][1])))
         xdo(env, "click", "1")

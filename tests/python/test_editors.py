@@ -10,6 +10,9 @@ timeout):
 3. the editor's idle CPU (process CPU time over IDLE_SECONDS with the editor open, no audio, no
    mouse) is measured and reported, and must stay under IDLE_LIMIT_PCT of one core.
 
+The Maximizer's Learn button is also clicked while music plays: the host must see Gain move to the
+value the editor reports.
+
 Screenshots go to LATHE_SCREENSHOT_DIR (default target/screenshots); the README shows the copies
 in docs/screenshots. Editors-b extends EDITORS with the Maximizer and the Reverb.
 """
@@ -53,7 +56,7 @@ EDITORS = [
                "Makeup", 46.0, "makeup"),
     EditorCase("maximizer", "Lathe Maximizer",
                ("Maximizer", "Tone", "Limiter", "Lookahead", "Loudness", "Integrated", "Learn"),
-               "Release", 40.0, "release"),
+               "Lookahead", 40.0, "lookahead"),
     EditorCase("reverb", "Lathe Reverb",
                ("Reverb", "Early", "Pre-Delay", "Diffusion", "Modulation", "Presets", "RT60"),
                "Mix", 56.0, "mix"),

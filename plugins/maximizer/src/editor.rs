@@ -91,7 +91,6 @@ impl NiceEguiApp for App {
         let setter = gui.param_setter();
         let p = self.params.clone();
         self.run_learn(&setter);
-        self.clock.tick();
         let now = ui.input(|i| i.time);
         let fresh_history = self.history.update();
         let fresh_scope = self.goniometer.update(now);

@@ -116,7 +116,7 @@ impl NiceEguiApp for App {
                 ui.add_space(6.0);
                 ui.horizontal_top(|ui| {
                     section_width(ui, 290.0, "TONE", ACCENT, None, |ui| {
-                        self.tone.show(ui, &p, vec2(272.0, 112.0));
+                        self.tone.show(ui, &p, &setter, vec2(272.0, 112.0));
                         egui::Grid::new("tone")
                             .spacing(vec2(12.0, 2.0))
                             .show(ui, |ui| {

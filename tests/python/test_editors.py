@@ -343,9 +343,10 @@ def test_editor_renders_takes_mouse_input_and_idles(display, case: EditorCase):
             host.proc.kill()
 
 
-def test_maximizer_learn_sets_gain_through_the_host(display):
-    """Learn end to end: a click on the editor's Learn button while audio plays; the editor
-    measures, sets Gain with host gestures, and the host sees the Gain the editor reports."""
+def test_maximizer_tone_node_and_learn_through_the_host(display):
+    """The tone curve's mid node dragged up raises Mid Gain in the host. Then Learn end to end:
+    a click on the editor's Learn button while audio plays; the editor measures, sets Gain with
+    host gestures, and the host sees the Gain the editor reports."""
     env, _ = display
     case = next(c for c in EDITORS if c.key == "maximizer")
     out_dir = Path(os.environ.get("LATHE_SCREENSHOT_DIR", REPO / "target" / "screenshots"))
@@ -365,6 +366,25 @@ def test_maximizer_learn_sets_gain_through_the_host(display):
             if button:
                 break
         assert len(button) == 1, f"expected one Learn button, OCR found {button}"
+
+        # The mid node sits at 1 kHz, 0 dB: the plot starts 16 px left of the TONE title's
+        # centre and 14 px below it, 272 x 112 px, 20 Hz to 20 kHz, +-15 dB.
+        tone = [(x, y) for word, x, y in ocr_words(shot) if word.lower() == "tone"]
+        assert len(tone) == 1, f"expected one TONE title, OCR found {tone}"
+        left, top = x0 + tone[0][0] - 16, y0 + tone[0][1] + 14
+        node = (left + 272 * np.log(1000 / 20) / np.log(1000), top + 56)
+        mid = by_id(PLUGINS["maximizer"][1], "eq_mid_gain")
+        xdo(env, "mousemove", str(int(node[0])), str(int(node[1])))
+        xdo(env, "mousedown", "1")
+        for _ in range(6):
+            xdo(env, "mousemove_relative", "--", "0", "-5")
+            time.sleep(0.03)
+        xdo(env, "mouseup", "1")
+        time.sleep(0.3)
+        raised = mid.plain_at(host.values()[mid.pedalboard_key])
+        record(f"maximizer tone node dragged 30 px up: Mid Gain 0.0 -> {raised:.1f} dB")
+        assert 5.0 < raised <= 12.0, f"Mid Gain {raised} dB after dragging its node up 30 px"
+
         xdo(env, "mousemove", str(int(x0 + button[0][0])), str(int(y0 + button[0][1])))
         xdo(env, "click", "1")
         xdo(env, "mousemove", str(SCREEN[0] - 1), str(SCREEN[1] - 1))

@@ -69,10 +69,22 @@ fn moved(a: f32, b: f32) -> bool {
 }
 
 /// A stereo (or mono) peak + RMS meter's display state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LevelMeter {
     peak: [PeakBallistics; 2],
     rms: [f32; 2],
+}
+
+/// RMS readings are clamped just below the scale, so silence is a value that does not change.
+const RMS_REST: f32 = LEVEL_FLOOR - 1.0;
+
+impl Default for LevelMeter {
+    fn default() -> Self {
+        Self {
+            peak: Default::default(),
+            rms: [RMS_REST; 2],
+        }
+    }
 }
 
 impl LevelMeter {
@@ -86,7 +98,7 @@ impl LevelMeter {
                 PEAK_FALL_DB_PER_S,
                 LEVEL_FLOOR,
             );
-            let rms = readout.rms_db[ch].get().max(LEVEL_FLOOR - 1.0);
+            let rms = readout.rms_db[ch].get().max(RMS_REST);
             moving |= (rms - self.rms[ch]).abs() >= VISIBLE_DB;
             self.rms[ch] = rms;
         }
@@ -375,5 +387,55 @@ impl GainReductionMeter {
         response.on_hover_text(
             "Gain reduction: the needle has VU ballistics (300 ms), the red mark holds the peak",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FRAME_S: f32 = 1.0 / 30.0;
+
+    #[test]
+    fn peaks_rise_at_once_hold_then_fall_and_a_meter_at_rest_asks_for_no_frames() {
+        let readout = LevelReadout::default();
+        let mut m = LevelMeter::default();
+        assert!(
+            !m.update(&readout, FRAME_S),
+            "silence at rest must not repaint"
+        );
+        readout.peak_db[0].update_max(-6.0);
+        assert!(m.update(&readout, FRAME_S));
+        assert_eq!(m.peak[0].value, -6.0);
+        // One second later the bar has fallen at the fall rate, the hold line has not moved.
+        for _ in 0..30 {
+            m.update(&readout, FRAME_S);
+        }
+        assert!((m.peak[0].value - (-6.0 - PEAK_FALL_DB_PER_S)).abs() < 0.1);
+        assert_eq!(m.peak[0].hold, -6.0);
+        // Long after, everything is below the floor and the meter rests again.
+        let mut frames = 0;
+        while m.update(&readout, FRAME_S) {
+            frames += 1;
+            assert!(frames < 30 * 10, "the meter never came to rest");
+        }
+        assert!(m.peak[0].value == f32::NEG_INFINITY && m.peak[0].hold == f32::NEG_INFINITY);
+    }
+
+    #[test]
+    fn gain_reduction_vu_needle_reaches_99_percent_in_300_ms() {
+        let gr = MeterValue::default();
+        let mut m = GainReductionMeter::default();
+        assert!(
+            !m.update(&gr, FRAME_S),
+            "no reduction at rest must not repaint"
+        );
+        let steps = (0.3 / 0.001) as usize;
+        for _ in 0..steps {
+            gr.update_max(10.0);
+            m.update(&gr, 0.001);
+        }
+        assert!((m.vu - 9.9).abs() < 0.02, "{}", m.vu);
+        assert_eq!(m.hold(), 10.0);
     }
 }

@@ -37,7 +37,7 @@ pub const SETTLE_SECONDS: f64 = 0.5;
 pub const TOLERANCE_LU: f64 = 0.3;
 /// Passes before Learn settles on its last estimate.
 pub const MAX_PASSES: usize = 5;
-/// The Gain parameter's range (dB).
+/// The Gain parameter's range (dB, `params.rs`).
 pub const GAIN_RANGE: (f64, f64) = (0.0, 24.0);
 
 /// One pass: the Gain it ran at and the integrated loudness of the input and the output over the
@@ -123,12 +123,6 @@ pub struct LearnShared {
     pub pass_output_lufs: MeterValue,
     /// Input over the whole Learn so far.
     pub programme_lufs: MeterValue,
-}
-
-impl LearnShared {
-    pub fn is_active(&self) -> bool {
-        self.active.load(Ordering::Relaxed)
-    }
 }
 
 /// The audio-thread side: three loudness meters that run only during a Learn.

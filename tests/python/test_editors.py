@@ -10,6 +10,9 @@ timeout):
 3. the editor's idle CPU (process CPU time over IDLE_SECONDS with the editor open, no audio, no
    mouse) is measured and reported, and must stay under IDLE_LIMIT_PCT of one core.
 
+The Maximizer's Learn button is also clicked while music plays: the host must see Gain move to the
+value the editor reports.
+
 Screenshots go to LATHE_SCREENSHOT_DIR (default target/screenshots); the README shows the copies
 in docs/screenshots. Editors-b extends EDITORS with the Maximizer and the Reverb.
 """
@@ -53,7 +56,7 @@ EDITORS = [
                "Makeup", 46.0, "makeup"),
     EditorCase("maximizer", "Lathe Maximizer",
                ("Maximizer", "Tone", "Limiter", "Lookahead", "Loudness", "Integrated", "Learn"),
-               "Release", 40.0, "release"),
+               "Lookahead", 40.0, "lookahead"),
     EditorCase("reverb", "Lathe Reverb",
                ("Reverb", "Early", "Pre-Delay", "Diffusion", "Modulation", "Presets", "RT60"),
                "Mix", 56.0, "mix"),
@@ -90,8 +93,8 @@ def music(seconds):
         x += a * np.sin(2 * np.pi * f * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 2 * t))
     return x.astype(np.float32)
 
-def play(seconds):
-    x, block = music(seconds), 1024
+def play(seconds, level=1.0):
+    x, block = level * music(seconds), 1024
     start = time.monotonic()
     for i in range(0, x.shape[1], block):
         p.process(x[:, i:i + block], SR, buffer_size=block, reset=False)
@@ -105,7 +108,7 @@ def serve():
         if cmd[0] == "close":
             break
         if cmd[0] == "play":
-            play(float(cmd[1]))
+            play(*map(float, cmd[1:]))
             print("played", flush=True)
         elif cmd[0] == "values":
             p.process(np.zeros((2, 256), np.float32), SR, buffer_size=256, reset=False)
@@ -334,6 +337,71 @@ def test_editor_renders_takes_mouse_input_and_idles(display, case: EditorCase):
         record(f"{case.key} editor idle CPU: {idle:.2f} % of one core (host process, "
                f"{t1 - t0:.1f} s, no audio), X server {xvfb:.2f} %")
         assert idle <= IDLE_LIMIT_PCT, f"{case.key} editor idles at {idle:.1f} % of a core"
+        host.close()
+    finally:
+        if host.proc.poll() is None:
+            host.proc.kill()
+
+
+def test_maximizer_tone_node_and_learn_through_the_host(display):
+    """The tone curve's mid node dragged up raises Mid Gain in the host. Then Learn end to end:
+    a click on the editor's Learn button while audio plays; the editor measures, sets Gain with
+    host gestures, and the host sees the Gain the editor reports."""
+    env, _ = display
+    case = next(c for c in EDITORS if c.key == "maximizer")
+    out_dir = Path(os.environ.get("LATHE_SCREENSHOT_DIR", REPO / "target" / "screenshots"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    host = Host(case, env)
+    try:
+        geometry = window_geometry(env, case.window)
+        x0, y0, _, _ = geometry
+        gain = by_id(PLUGINS["maximizer"][1], "gain")
+        start = host.values()[gain.pedalboard_key]
+        shot = out_dir / "maximizer-learn.png"
+        # The window maps before its first frame is drawn: look again until the button shows.
+        for _ in range(5):
+            time.sleep(1.0)
+            screenshot(env, geometry, shot)
+            button = [(x, y) for word, x, y in ocr_words(shot) if word == "Learn"]
+            if button:
+                break
+        assert len(button) == 1, f"expected one Learn button, OCR found {button}"
+
+        # The mid node sits at 1 kHz, 0 dB: the plot starts 16 px left of the TONE title's
+        # centre and 14 px below it, 272 x 112 px, 20 Hz to 20 kHz, +-15 dB.
+        tone = [(x, y) for word, x, y in ocr_words(shot) if word.lower() == "tone"]
+        assert len(tone) == 1, f"expected one TONE title, OCR found {tone}"
+        left, top = x0 + tone[0][0] - 16, y0 + tone[0][1] + 14
+        node = (left + 272 * np.log(1000 / 20) / np.log(1000), top + 56)
+        mid = by_id(PLUGINS["maximizer"][1], "eq_mid_gain")
+        xdo(env, "mousemove", str(int(node[0])), str(int(node[1])))
+        xdo(env, "mousedown", "1")
+        for _ in range(6):
+            xdo(env, "mousemove_relative", "--", "0", "-5")
+            time.sleep(0.03)
+        xdo(env, "mouseup", "1")
+        time.sleep(0.3)
+        raised = mid.plain_at(host.values()[mid.pedalboard_key])
+        record(f"maximizer tone node dragged 30 px up: Mid Gain 0.0 -> {raised:.1f} dB")
+        assert 5.0 < raised <= 12.0, f"Mid Gain {raised} dB after dragging its node up 30 px"
+
+        xdo(env, "mousemove", str(int(x0 + button[0][0])), str(int(y0 + button[0][1])))
+        xdo(env, "click", "1")
+        xdo(env, "mousemove", str(SCREEN[0] - 1), str(SCREEN[1] - 1))
+        # Music 6 dB down from the other editor tests: about -20 LUFS in, so the target
+        # (-14 LUFS) needs a few dB of Gain, well inside the range and far from the 14 dB set.
+        host.send("play 18 0.5")
+        assert host.read(60) == "played"
+        learned = gain.plain_at(host.values()[gain.pedalboard_key])
+        screenshot(env, geometry, shot)
+        words = [w for w, _, _ in ocr_words(shot)]
+        record(f"maximizer Learn in pedalboard: Gain {gain.plain_at(start):.1f} -> {learned:.2f} dB")
+        assert abs(learned - gain.plain_at(start)) > 3.0, "Learn did not change Gain"
+        reported = [float(words[i + 2]) for i in range(len(words) - 3)
+                    if words[i] == "set" and words[i + 1] == "to"]
+        assert reported, f"no Learn result on screen; OCR read {' '.join(words)}"
+        # The editor shows one decimal; the host holds the value on Gain's 0.1 dB grid.
+        assert abs(reported[0] - learned) < 0.11, f"editor says {reported[0]}, host has {learned}"
         host.close()
     finally:
         if host.proc.poll() is None:

@@ -90,9 +90,8 @@ impl NiceEguiApp for App {
         };
         let setter = gui.param_setter();
         let p = self.params.clone();
-        self.run_learn(&setter);
-        self.clock.tick();
         let now = ui.input(|i| i.time);
+        self.run_learn(&setter, now);
         let fresh_history = self.history.update();
         let fresh_scope = self.goniometer.update(now);
         let fresh_meters = self.loudness.update(&self.meters);
@@ -117,7 +116,7 @@ impl NiceEguiApp for App {
                 ui.add_space(6.0);
                 ui.horizontal_top(|ui| {
                     section_width(ui, 290.0, "TONE", ACCENT, None, |ui| {
-                        self.tone.show(ui, &p, vec2(272.0, 112.0));
+                        self.tone.show(ui, &p, &setter, vec2(272.0, 112.0));
                         egui::Grid::new("tone")
                             .spacing(vec2(12.0, 2.0))
                             .show(ui, |ui| {
@@ -217,12 +216,13 @@ impl NiceEguiApp for App {
 impl App {
     /// Learn measures the input and the output together (see `crate::learn` for why both) and
     /// sets Gain with one host gesture per step, so the host's automation and undo see it.
-    fn run_learn(&mut self, setter: &ParamSetter) {
+    fn run_learn(&mut self, setter: &ParamSetter, now: f64) {
         let p = &self.params;
         if let Some(gain) = self.learner.poll(
             &self.meters.learn,
             p.gain.value() as f64,
             p.target_lufs.value() as f64,
+            now,
         ) {
             setter.begin_set_parameter(&p.gain);
             setter.set_parameter(&p.gain, gain as f32);

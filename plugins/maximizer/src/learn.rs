@@ -37,7 +37,7 @@ pub const SETTLE_SECONDS: f64 = 0.5;
 pub const TOLERANCE_LU: f64 = 0.3;
 /// Passes before Learn settles on its last estimate.
 pub const MAX_PASSES: usize = 5;
-/// The Gain parameter's range (dB).
+/// The Gain parameter's range (dB, `params.rs`).
 pub const GAIN_RANGE: (f64, f64) = (0.0, 24.0);
 
 /// One pass: the Gain it ran at and the integrated loudness of the input and the output over the
@@ -123,12 +123,6 @@ pub struct LearnShared {
     pub pass_output_lufs: MeterValue,
     /// Input over the whole Learn so far.
     pub programme_lufs: MeterValue,
-}
-
-impl LearnShared {
-    pub fn is_active(&self) -> bool {
-        self.active.load(Ordering::Relaxed)
-    }
 }
 
 /// The audio-thread side: three loudness meters that run only during a Learn.
@@ -250,7 +244,8 @@ pub enum Status {
     Done {
         gain_db: f64,
     },
-    /// Nothing above the BS.1770 absolute gate played for this long.
+    /// No programme: nothing above the BS.1770 absolute gate for three passes, or the host
+    /// stopped processing (transport stopped) for [`STALL_SECONDS`].
     NoSignal,
 }
 
@@ -261,7 +256,13 @@ pub struct Learner {
     status: Status,
     /// Passes measured without any signal: after this many, Learn gives up.
     silent_passes: usize,
+    /// The last (pass, measured seconds) the audio thread published, and when it changed
+    /// (editor clock, seconds).
+    heard: Option<((u32, f32), f64)>,
 }
+
+/// Editor-clock seconds without any audio measured before Learn gives up.
+pub const STALL_SECONDS: f64 = 5.0;
 
 /// Passes of silence (each [`PASS_SECONDS`]) before Learn gives up.
 const MAX_SILENT_PASSES: usize = 3;
@@ -272,6 +273,7 @@ impl Default for Learner {
             passes: Vec::with_capacity(MAX_PASSES),
             status: Status::Idle,
             silent_passes: 0,
+            heard: None,
         }
     }
 }
@@ -289,6 +291,7 @@ impl Learner {
     pub fn start(&mut self, shared: &LearnShared) {
         self.passes.clear();
         self.silent_passes = 0;
+        self.heard = None;
         shared.session.fetch_add(1, Ordering::Relaxed);
         shared.pass.fetch_add(1, Ordering::Release);
         shared.active.store(true, Ordering::Release);
@@ -305,18 +308,39 @@ impl Learner {
         }
     }
 
-    /// Advances the Learn. `gain_db` is the Gain the audio ran at during the pass. Returns the
+    /// Advances the Learn at editor-clock time `now` (seconds). `gain_db` is the Gain the audio
+    /// ran at during the pass. Returns the
     /// Gain to set, if any; the caller sets it (with a host gesture) right away. The next pass is
     /// already requested by then, but it measures only after [`SETTLE_SECONDS`] of audio, by
     /// which time the host has long delivered the new Gain.
-    pub fn poll(&mut self, shared: &LearnShared, gain_db: f64, target_lufs: f64) -> Option<f64> {
+    pub fn poll(
+        &mut self,
+        shared: &LearnShared,
+        gain_db: f64,
+        target_lufs: f64,
+        now: f64,
+    ) -> Option<f64> {
         let Status::Measuring { pass, .. } = self.status else {
             return None;
         };
-        if shared.published_pass.load(Ordering::Acquire) != shared.pass.load(Ordering::Relaxed) {
+        let published = shared.published_pass.load(Ordering::Acquire);
+        let marker = (published, shared.pass_seconds.get());
+        match self.heard {
+            Some((m, _)) if m == marker => {}
+            _ => self.heard = Some((marker, now)),
+        }
+        if self
+            .heard
+            .is_some_and(|(_, since)| now - since > STALL_SECONDS)
+        {
+            shared.active.store(false, Ordering::Release);
+            self.status = Status::NoSignal;
             return None;
         }
-        let seconds = shared.pass_seconds.get() as f64;
+        if published != shared.pass.load(Ordering::Relaxed) {
+            return None;
+        }
+        let seconds = marker.1 as f64;
         self.status = Status::Measuring {
             pass,
             progress: (seconds / PASS_SECONDS).min(1.0) as f32,

@@ -5,7 +5,8 @@
 use dsp_core::mastering::{MasteringChain, MasteringSettings};
 use dsp_core::meter::loudness::LoudnessMeter;
 use lathe_maximizer::learn::{
-    next_step, LearnShared, LearnTap, Learner, Pass, Status, Step, MAX_PASSES, TOLERANCE_LU,
+    next_step, LearnShared, LearnTap, Learner, Pass, Status, Step, MAX_PASSES, STALL_SECONDS,
+    TOLERANCE_LU,
 };
 
 fn pass(gain_db: f64, input_lufs: f64, output_lufs: f64) -> Pass {
@@ -145,7 +146,7 @@ fn learn(input: &[Vec<f32>; 2], sample_rate: f64, target: f64) -> (f64, usize, S
     chain.apply(&settings(gain));
     learner.start(&shared);
     let (mut l, mut r) = (input[0].clone(), input[1].clone());
-    for (cl, cr) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+    for (k, (cl, cr)) in l.chunks_mut(block).zip(r.chunks_mut(block)).enumerate() {
         chain.apply(&settings(gain));
         let learning = tap.input(&shared, &[&*cl, &*cr]);
         let mut chans = [cl, cr];
@@ -153,7 +154,8 @@ fn learn(input: &[Vec<f32>; 2], sample_rate: f64, target: f64) -> (f64, usize, S
         if learning {
             tap.output(&shared, &[&*chans[0], &*chans[1]]);
         }
-        if let Some(g) = learner.poll(&shared, gain, target) {
+        let now = (k * block) as f64 / sample_rate;
+        if let Some(g) = learner.poll(&shared, gain, target, now) {
             gain = g;
             steps += 1;
         }
@@ -223,4 +225,19 @@ fn learn_reaches_the_target_with_moderate_limiting() {
         "moderate: gain {gain:.2} dB in {steps} steps, output {out:.2} LUFS (target {target})"
     );
     assert!((out - target).abs() < 0.5, "output {out:.2} LUFS");
+}
+
+#[test]
+fn learn_gives_up_when_the_host_stops_processing() {
+    let shared = LearnShared::default();
+    let mut learner = Learner::default();
+    learner.start(&shared);
+    let mut t = 0.0;
+    while t < STALL_SECONDS - 0.05 {
+        assert_eq!(learner.poll(&shared, 0.0, -14.0, t), None);
+        assert!(learner.is_running(), "gave up after {t} s");
+        t += 1.0 / 30.0;
+    }
+    assert_eq!(learner.poll(&shared, 0.0, -14.0, STALL_SECONDS + 0.5), None);
+    assert_eq!(learner.status(), Status::NoSignal);
 }

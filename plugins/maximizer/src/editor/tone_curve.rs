@@ -1,12 +1,15 @@
 //! The tone EQ's magnitude response, computed by dsp-core's own equaliser from the current
 //! settings (the curve and the audio agree: dsp-core test
-//! `plugin_layouts_and_editor_curve_agree_with_the_audio`).
+//! `plugin_layouts_and_editor_curve_agree_with_the_audio`), with a node per band: drag for
+//! frequency and gain, wheel over the mid node for its Q, double-click for 0 dB.
 
 use crate::params::MaximizerParams;
 use crate::settings_from_params;
 use dsp_core::eq::Equalizer;
-use egui::{pos2, Align2, Pos2, Sense, Shape, Stroke, Ui, Vec2};
+use egui::{pos2, Align2, Pos2, Rect, Sense, Shape, Stroke, Ui, Vec2};
+use lathe_shared::editor::controls::gesture;
 use lathe_shared::editor::theme::{self, accent::MAXIMIZER as ACCENT};
+use nice_plug::prelude::*;
 
 const POINTS: usize = 160;
 const F_MIN: f64 = 20.0;
@@ -15,6 +18,8 @@ const F_MAX: f64 = 20_000.0;
 const DB_RANGE: f32 = 15.0;
 /// Sample rate the curve is evaluated at: the response below 20 kHz barely depends on it.
 const DISPLAY_RATE: f64 = 48_000.0;
+/// Wheel travel (points) for the whole Q range.
+const WHEEL_RANGE: f32 = 400.0;
 
 pub struct ToneCurve {
     eq: Equalizer,
@@ -41,7 +46,7 @@ impl Default for ToneCurve {
 }
 
 impl ToneCurve {
-    pub fn show(&mut self, ui: &mut Ui, p: &MaximizerParams, size: Vec2) {
+    pub fn show(&mut self, ui: &mut Ui, p: &MaximizerParams, setter: &ParamSetter, size: Vec2) {
         let s = settings_from_params(p);
         let key = [
             s.eq_low_freq,
@@ -95,12 +100,54 @@ impl ToneCurve {
             .map(|(&f, &d)| pos2(x(f), y(d)))
             .collect();
         painter.add(Shape::line(line, Stroke::new(2.0, ACCENT)));
-        for (f, g) in [
-            (s.eq_low_freq, s.eq_low_gain_db),
-            (s.eq_mid_freq, s.eq_mid_gain_db),
-            (s.eq_high_freq, s.eq_high_gain_db),
-        ] {
-            painter.circle_filled(pos2(x(f), y(g)), 4.0, ACCENT);
+        let f_of = |px: f32| {
+            let u = ((px - rect.left()) / rect.width()).clamp(0.0, 1.0) as f64;
+            (F_MIN * (F_MAX / F_MIN).powf(u)) as f32
+        };
+        let db_of = |py: f32| (rect.center().y - py) / (rect.height() * 0.5) * DB_RANGE;
+        let nodes = [
+            ("Low", &p.eq_low_freq, &p.eq_low_gain, None),
+            ("Mid", &p.eq_mid_freq, &p.eq_mid_gain, Some(&p.eq_mid_q)),
+            ("High", &p.eq_high_freq, &p.eq_high_gain, None),
+        ];
+        for (i, (name, freq, gain, q)) in nodes.into_iter().enumerate() {
+            let centre = pos2(x(freq.value() as f64), y(gain.value() as f64));
+            let hit = Rect::from_center_size(centre, Vec2::splat(16.0));
+            let r = ui.interact(
+                hit,
+                ui.scope_id().with(("tone-node", i)),
+                Sense::click_and_drag(),
+            );
+            if r.drag_started() {
+                setter.begin_set_parameter(freq);
+                setter.begin_set_parameter(gain);
+            }
+            if let (true, Some(pos)) = (r.dragged(), r.interact_pointer_pos()) {
+                setter.set_parameter(freq, f_of(pos.x));
+                setter.set_parameter(gain, db_of(pos.y));
+            }
+            if r.drag_stopped() {
+                setter.end_set_parameter(freq);
+                setter.end_set_parameter(gain);
+            }
+            if let (Some(q), true) = (q, r.hovered()) {
+                let wheel = ui.input(|i| i.smooth_scroll_delta.y);
+                if wheel != 0.0 {
+                    let n =
+                        (q.unmodulated_normalized_value() + wheel / WHEEL_RANGE).clamp(0.0, 1.0);
+                    gesture(setter, q, n);
+                }
+            }
+            if r.double_clicked() {
+                gesture(setter, gain, gain.default_normalized_value());
+            }
+            let hot = r.hovered() || r.dragged();
+            painter.circle_filled(centre, if hot { 6.0 } else { 4.0 }, ACCENT);
+            let q_text = q.map_or(String::new(), |q| format!(", Q {q}"));
+            r.on_hover_text(format!(
+                "{name}: {freq}, {gain}{q_text}\nDrag: frequency and gain{}, double-click: 0 dB",
+                if q.is_some() { ", wheel: Q" } else { "" }
+            ));
         }
     }
 }

@@ -36,7 +36,13 @@ pub struct DecayDisplay {
     capture_start: Option<(f64, f32)>,
     /// (seconds since the input stopped, output energy relative to the start, dB).
     capture: Vec<(f32, f32)>,
+    /// RT60 at [`INSET_POINTS`] log-spaced frequencies, and the settings it was computed for
+    /// (recomputed only when they change: each point designs the eight lines' filters).
+    inset: Vec<f64>,
+    inset_key: [f32; 6],
 }
+
+const INSET_POINTS: usize = 64;
 
 impl Default for DecayDisplay {
     fn default() -> Self {
@@ -45,6 +51,8 @@ impl Default for DecayDisplay {
             input_playing: false,
             capture_start: None,
             capture: Vec::with_capacity(MAX_CAPTURE),
+            inset: vec![0.0; INSET_POINTS],
+            inset_key: [f32::NAN; 6],
         }
     }
 }
@@ -83,6 +91,21 @@ impl DecayDisplay {
     pub fn show(&mut self, ui: &mut Ui, p: &ReverbParams, size: Vec2) {
         apply_settings(&mut self.dsp, p);
         let [low, mid, high] = self.dsp.band_rt60();
+        let key = [
+            p.mode.value() as usize as f32,
+            p.size.value(),
+            p.decay.value(),
+            p.bass_mult.value(),
+            p.hf_damp.value(),
+            p.freeze.value() as u8 as f32,
+        ];
+        if key != self.inset_key {
+            for (i, rt) in self.inset.iter_mut().enumerate() {
+                let u = i as f64 / (INSET_POINTS - 1) as f64;
+                *rt = self.dsp.rt60_at(20.0 * 1000f64.powf(u));
+            }
+            self.inset_key = key;
+        }
         let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 4.0, theme::WELL);
@@ -189,12 +212,13 @@ impl DecayDisplay {
             return;
         }
         let top = longest * 1.2;
-        let n = 64;
-        let points: Vec<Pos2> = (0..n)
-            .map(|i| {
-                let u = i as f64 / (n - 1) as f64;
-                let f = 20.0 * 1000f64.powf(u);
-                let rt = self.dsp.rt60_at(f).min(top);
+        let points: Vec<Pos2> = self
+            .inset
+            .iter()
+            .enumerate()
+            .map(|(i, &rt)| {
+                let u = i as f64 / (INSET_POINTS - 1) as f64;
+                let rt = rt.min(top);
                 pos2(
                     rect.left() + u as f32 * rect.width(),
                     rect.bottom() - (rt / top) as f32 * (rect.height() - 14.0),

@@ -742,7 +742,7 @@ pub fn design(
 /// Correction sections are added while the cascade is further than this from the prototype
 /// (well inside the 0.3 dB the EQ is specified to; below it a section would cost more than it
 /// fixes).
-pub const CORRECTION_THRESHOLD_DB: f64 = 0.02;
+pub const CORRECTION_THRESHOLD_DB: f64 = 0.05;
 /// Log-spaced points of the correction fit, 10 Hz to [`FIT_TOP_HZ`].
 const LOG_POINTS: usize = 48;
 /// Linearly spaced points over the top of the band, where the matched sections stray most
@@ -752,7 +752,7 @@ const FIT_POINTS: usize = LOG_POINTS + LIN_POINTS;
 /// A little past 20 kHz, so that the specified band's edge lies inside the fit.
 const FIT_TOP_HZ: f64 = 20_500.0;
 /// Iterations of the reweighted fit (see `correction`).
-const FIT_ITERATIONS: usize = 12;
+const FIT_ITERATIONS: usize = 6;
 
 /// The frequencies of the correction fit with their phi values (see [`phis`]).
 struct FitGrid {
@@ -921,7 +921,7 @@ fn refine(
         let mut cost = 0.0;
         for i in 0..FIT_POINTS {
             let (p0, p1, p2) = grid.phi[i];
-            let mut e = -lt[i];
+            let mut ratio = 1.0;
             for j in 0..k {
                 let s = &x[5 * j..5 * j + 5];
                 let n = s[0] * p0 + s[1] * p1 + s[2] * p2;
@@ -930,8 +930,9 @@ fn refine(
                     return f64::INFINITY;
                 }
                 nd[i][j] = (n, d);
-                e += n.ln() - d.ln();
+                ratio *= n / d;
             }
+            let e = ratio.ln() - lt[i];
             r[i] = e;
             cost += care[i] * e.abs().powi(REFINE_NORM);
         }
@@ -967,13 +968,20 @@ fn refine(
             }
             let wgt = (r[i].abs() / rmax).powi(REFINE_NORM - 2);
             for a in 0..np {
-                for b in 0..np {
-                    m[a][b] += wgt * row[a] * row[b];
+                let wa = wgt * row[a];
+                for b in a..np {
+                    m[a][b] += wa * row[b];
                 }
-                v[a] -= wgt * row[a] * r[i];
+                v[a] -= wa * r[i];
+            }
+        }
+        for a in 0..np {
+            for b in 0..a {
+                m[a][b] = m[b][a];
             }
         }
         let mut accepted = false;
+        let mut converged = false;
         for _ in 0..8 {
             let mut md = m;
             for (d, row) in md.iter_mut().enumerate().take(np) {
@@ -985,6 +993,8 @@ fn refine(
             let mut ndt = nd;
             let ct = eval(&trial, &mut rt, &mut ndt);
             if ct < cost {
+                // Converged: the last step gained less than 0.01 % of the cost.
+                converged = ct > (1.0 - 1e-4) * cost;
                 (x, r, nd, cost) = (trial, rt, ndt, ct);
                 lambda = (lambda / 3.0).max(1e-9);
                 accepted = true;
@@ -992,7 +1002,7 @@ fn refine(
             }
             lambda *= 4.0;
         }
-        if !accepted {
+        if !accepted || converged {
             break;
         }
     }

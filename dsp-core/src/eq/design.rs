@@ -975,9 +975,11 @@ fn refine(
                 v[a] -= wa * r[i];
             }
         }
-        for a in 0..np {
-            for b in 0..a {
-                m[a][b] = m[b][a];
+        // Mirror the upper triangle (the normal matrix is symmetric).
+        for a in 1..np {
+            let (upper, lower) = m.split_at_mut(a);
+            for (b, row) in upper.iter().enumerate() {
+                lower[0][b] = row[a];
             }
         }
         let mut accepted = false;

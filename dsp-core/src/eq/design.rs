@@ -35,7 +35,8 @@
 //! every type over the whole grid (worst 0.29 dB: a +24 dB bell near 20 kHz at 44.1 kHz).
 //! The corrections cost design time, not run time where they are not needed: a band that is
 //! already within [`CORRECTION_THRESHOLD_DB`] gets none (a 1 kHz bell is one section), the worst
-//! corner cases take five or six sections and ~2 ms to design (once, when a glide settles).
+//! corner cases take five or six sections and up to ~6 ms to fit. On the audio thread the fit
+//! runs as a [`Designer`], one bounded step at a time (see `band.rs`).
 //!
 //! Every band type is a cascade of at most [`MAX_SECTIONS`] such sections, each described by a
 //! normalised analog biquadratic `(n0 + n1 s + n2 s^2) / (d0 + d1 s + d2 s^2)` with
@@ -1048,11 +1049,11 @@ impl EquationFit {
 
     /// One reweighted iteration (three grid passes, one solve); false when the fit is over.
     fn iterate(&mut self, grid: &FitGrid, care: &[f64; FIT_POINTS], work: &mut StepWork) -> bool {
-        let t = &self.t;
+        let (t, lawson, den_est) = (&self.t, &self.lawson, &self.den_est);
         let mut m = [[0.0; 5]; 5];
         let mut v = [0.0; 5];
         for i in 0..FIT_POINTS {
-            if self.lawson[i] <= 0.0 {
+            if lawson[i] <= 0.0 {
                 continue;
             }
             let (p0, p1, p2) = grid.phi[i];
@@ -1060,7 +1061,7 @@ impl EquationFit {
             // residual = B0 p0 + B1 p1 + B2 p2 - t (p0 + A1 p1 + A2 p2), relative to t * den.
             let row = [p0, p1, p2, -ti * p1, -ti * p2];
             let rhs = ti * p0;
-            let wgt = self.lawson[i] / (ti * self.den_est[i]).powi(2);
+            let wgt = lawson[i] / (ti * den_est[i]).powi(2);
             for r in 0..5 {
                 for c in 0..5 {
                     m[r][c] += wgt * row[r] * row[c];
@@ -1266,8 +1267,9 @@ impl Lm {
         if rmax <= 0.0 {
             return false;
         }
-        self.m = [[0.0; JOINT_PARAMS]; JOINT_PARAMS];
-        self.v = [0.0; JOINT_PARAMS];
+        let mut m = [[0.0; JOINT_PARAMS]; JOINT_PARAMS];
+        let mut v = [0.0; JOINT_PARAMS];
+        let (nd, r) = (&self.nd, &self.r);
         for i in 0..FIT_POINTS {
             if care[i] <= 0.0 {
                 continue;
@@ -1275,26 +1277,27 @@ impl Lm {
             let (p0, p1, p2) = grid.phi[i];
             let mut row = [0.0; JOINT_PARAMS];
             for j in 0..self.k {
-                let (n, d) = self.nd[i][j];
+                let (n, d) = nd[i][j];
                 row[5 * j..5 * j + 5].copy_from_slice(&[p0 / n, p1 / n, p2 / n, -p1 / d, -p2 / d]);
             }
-            let wgt = (self.r[i].abs() / rmax).powi(REFINE_NORM - 2);
+            let wgt = (r[i].abs() / rmax).powi(REFINE_NORM - 2);
             for a in 0..np {
                 let wa = wgt * row[a];
                 for b in a..np {
-                    self.m[a][b] += wa * row[b];
+                    m[a][b] += wa * row[b];
                 }
-                self.v[a] -= wa * self.r[i];
+                v[a] -= wa * r[i];
             }
         }
         work.grid_passes += 1;
         // Mirror the upper triangle (the normal matrix is symmetric).
         for a in 1..np {
-            let (upper, lower) = self.m.split_at_mut(a);
+            let (upper, lower) = m.split_at_mut(a);
             for (b, row) in upper.iter().enumerate() {
                 lower[0][b] = row[a];
             }
         }
+        (self.m, self.v) = (m, v);
         self.trials = 0;
         true
     }

@@ -1,10 +1,13 @@
-//! EQ benchmarks: one 512-sample stereo block at 48 kHz per iteration.
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+//! EQ benchmarks: one 512-sample stereo block at 48 kHz per iteration; the correction fit's
+//! steps and the 64-sample block in which a settling band does its costliest step.
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use dsp_core::eq::design::{design, Designer};
 use dsp_core::eq::linear_phase::LinearPhaseEq;
-use dsp_core::eq::{BandParams, Equalizer, FilterType, Placement, Slope};
+use dsp_core::eq::{BandParams, EqBand, Equalizer, FilterType, Placement, Slope};
 use dsp_core::filter::BiquadState;
 use dsp_core::signal;
 use std::hint::black_box;
+use std::time::Instant;
 
 const FS: f64 = 48_000.0;
 const BLOCK: usize = 512;
@@ -91,5 +94,108 @@ fn bench_eq(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_eq);
+/// The hardest case of the correction fit in `tests/eq.rs` (`correction_fit_runs_in_bounded_steps`
+/// prints it): a Q 0.1 notch at 21 kHz, the most steps at 48 kHz.
+const HARD: (FilterType, f64, f64, f64) = (FilterType::Notch, 21_000.0, 0.0, 0.1);
+
+/// Index of the slowest of `n` operations, each timed (best of 5) on a fresh clone of the state
+/// it starts from (`states[i]`); setup only, the figures come from criterion.
+fn slowest<T: Clone>(states: &[T], mut op: impl FnMut(&mut T)) -> usize {
+    let time = |s: &T, op: &mut dyn FnMut(&mut T)| {
+        (0..5)
+            .map(|_| {
+                let mut c = s.clone();
+                let t = Instant::now();
+                op(&mut c);
+                t.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    (0..states.len())
+        .max_by_key(|&i| time(&states[i], &mut op))
+        .unwrap_or(0)
+}
+
+fn bench_design(c: &mut Criterion) {
+    let (kind, f0, gain, q) = HARD;
+    let mut g = c.benchmark_group("eq_design");
+    // The old behaviour: the whole fit at once, when the glide settles.
+    g.bench_function("full_design_hard", |b| {
+        b.iter(|| black_box(design(kind, Slope::Db12, f0, gain, q, FS)))
+    });
+    let mut d = Designer::new(FS);
+    d.start(kind, Slope::Db12, f0, gain, q);
+    let mut states = Vec::new();
+    while d.is_running() {
+        states.push(d.clone());
+        d.step();
+    }
+    println!("hard case: {} steps", states.len());
+    let worst = slowest(&states, |d| {
+        d.step();
+    });
+    g.bench_function("worst_step_hard", |b| {
+        b.iter_batched_ref(
+            || states[worst].clone(),
+            |d| black_box(d.step()),
+            BatchSize::SmallInput,
+        )
+    });
+    // A 64-sample stereo block of a band that has just settled on the hard case: before, the
+    // block ran the full fit (emulated: the same block plus `design`); now it runs at most two
+    // steps (one per 32 samples), and the bench takes the costliest block of the whole glide
+    // and fit. For scale: a block of the glide alone (the matched sections redesigned per
+    // sample), and one of the settled band.
+    let [l, r] = signal::music_like(FS, 1.0, 2);
+    const B: usize = 64;
+    let mut band = EqBand::new(BandParams::new(kind, 2000.0, 6.0, 1.0));
+    band.prepare(FS);
+    band.set_params(BandParams::new(kind, f0, gain, q));
+    let mut blocks = Vec::new();
+    for (a, b) in l.chunks_exact(B).zip(r.chunks_exact(B)) {
+        blocks.push(band.clone());
+        let (mut a, mut b) = (a.to_vec(), b.to_vec());
+        band.process(&mut [&mut a, &mut b]);
+    }
+    let (mut a, mut b) = (l[..B].to_vec(), r[..B].to_vec());
+    let worst = slowest(&blocks, |band| {
+        band.process(&mut [&mut a, &mut b]);
+    });
+    let settled = blocks.last().expect("blocks").clone();
+    g.bench_function("block64_before_full_fit", |bench| {
+        bench.iter_batched_ref(
+            || settled.clone(),
+            |band| {
+                black_box(design(kind, Slope::Db12, f0, gain, q, FS));
+                band.process(&mut [&mut a, &mut b]);
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("block64_after_worst_step", |bench| {
+        bench.iter_batched_ref(
+            || blocks[worst].clone(),
+            |band| band.process(&mut [&mut a, &mut b]),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("block64_gliding", |bench| {
+        bench.iter_batched_ref(
+            || blocks[1].clone(),
+            |band| band.process(&mut [&mut a, &mut b]),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("block64_settled", |bench| {
+        bench.iter_batched_ref(
+            || settled.clone(),
+            |band| band.process(&mut [&mut a, &mut b]),
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_eq, bench_design);
 criterion_main!(benches);

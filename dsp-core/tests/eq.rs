@@ -619,3 +619,145 @@ fn plugin_layouts_and_editor_curve_agree_with_the_audio() {
     assert!(db(reverb.magnitude_at(20.0)) < -10.0 && db(reverb.magnitude_at(20_000.0)) < -3.0);
     let _ = EqBand::default();
 }
+
+/// The hard cases of the correction fit: every type (every cut slope), corners from 1 kHz to
+/// above Nyquist, Q 0.1..18, +-24 dB, 44.1 and 48 kHz.
+fn hard_cases() -> Vec<(FilterType, Slope, f64, f64, f64, f64)> {
+    let kinds = [
+        (FilterType::Bell, Slope::Db12),
+        (FilterType::LowShelf, Slope::Db12),
+        (FilterType::HighShelf, Slope::Db12),
+        (FilterType::Notch, Slope::Db12),
+        (FilterType::BandPass, Slope::Db12),
+        (FilterType::Tilt, Slope::Db12),
+        (FilterType::LowCut, Slope::Db6),
+        (FilterType::LowCut, Slope::Db18),
+        (FilterType::LowCut, Slope::Db48),
+        (FilterType::HighCut, Slope::Db6),
+        (FilterType::HighCut, Slope::Db18),
+        (FilterType::HighCut, Slope::Db48),
+    ];
+    let mut out = Vec::new();
+    for fs in [44_100.0, 48_000.0] {
+        for (kind, slope) in kinds {
+            for f0 in [
+                1000.0, 5000.0, 12_000.0, 16_000.0, 18_000.0, 19_500.0, 21_000.0,
+            ] {
+                for q in [0.1, FRAC_1_SQRT_2, 3.0, 18.0] {
+                    for g in [-24.0, -6.0, 6.0, 24.0] {
+                        out.push((kind, slope, f0, g, q, fs));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The most work one step of the correction fit does (see `StepWork`): three passes over the
+/// 96-point fit grid and one linear solve of at most 15 unknowns (the last equation-error
+/// iteration and the start of the Levenberg-Marquardt refinement, or one LM build or trial
+/// step). The band runs one step per 32 samples, so this bounds the design work of any process
+/// call by its length, whatever the settings (`cargo bench -p dsp-core --bench eq -- eq_design`
+/// measures the worst step: 8 us, 1/300 of the whole fit). The step count bounds how long a band keeps its glide-path
+/// design after it settles before the crossfade to the corrected design starts: the hardest
+/// case on this grid (a Q 0.1 notch at 21 kHz, 48 kHz) measures 600 steps, 0.4 s at 48 kHz;
+/// the mean is 91 steps, 61 ms.
+const MAX_STEPS_PER_DESIGN: usize = 640;
+
+#[test]
+fn correction_fit_runs_in_bounded_steps() {
+    use dsp_core::eq::design::{Designer, StepWork};
+    let cases = hard_cases();
+    let mut designers = [Designer::new(44_100.0), Designer::new(48_000.0)];
+    let mut max_step = StepWork::default();
+    let (mut most_steps, mut total_steps, mut at) = (0, 0, String::new());
+    for &(kind, slope, f0, g, q, fs) in &cases {
+        let designer = &mut designers[usize::from(fs == 48_000.0)];
+        designer.start(kind, slope, f0.min(0.5 * fs), g, q);
+        let mut steps = 0;
+        while let Some(w) = designer.step() {
+            steps += 1;
+            max_step.grid_passes = max_step.grid_passes.max(w.grid_passes);
+            max_step.solves = max_step.solves.max(w.solves);
+        }
+        total_steps += steps;
+        if steps > most_steps {
+            most_steps = steps;
+            at = format!("{kind:?} {slope:?} f0 {f0} q {q} g {g} fs {fs}");
+        }
+        // The step machine is the whole design: a restarted designer gives the same result.
+        assert_eq!(
+            designer.result(),
+            Some(&design(kind, slope, f0.min(0.5 * fs), g, q, fs)),
+            "{kind:?} {f0} {q} {g} {fs}"
+        );
+    }
+    println!(
+        "{} designs: largest step {max_step:?}, steps per design mean {:.1}, max {most_steps} ({at})",
+        cases.len(),
+        total_steps as f64 / cases.len() as f64
+    );
+    assert!(
+        max_step.grid_passes <= 4 && max_step.solves <= 1,
+        "{max_step:?}"
+    );
+    assert!(
+        most_steps <= MAX_STEPS_PER_DESIGN,
+        "{most_steps} steps: {at}"
+    );
+}
+
+/// A band whose glide settles on a near-Nyquist shelf, processed in irregular blocks: it runs
+/// at most one fit step per 32 samples, none bigger than the bound above, and ends on the
+/// corrected design (a sine where the glide-path design is off by more than 0.5 dB comes out
+/// within 0.3 dB of the analog prototype).
+#[test]
+fn a_settling_band_fits_step_by_step_and_ends_corrected() {
+    let fs = 44_100.0;
+    let (kind, f0, g, q) = (FilterType::HighShelf, 16_000.0, 12.0, 0.5);
+    let target = BandParams::new(kind, f0, g, q);
+    let mut band = EqBand::new(BandParams::new(kind, 4000.0, 3.0, 1.0));
+    band.prepare(fs);
+    band.set_params(target);
+    let noise = signal::white_noise((1.5 * fs) as usize, 0.25, 11);
+    let (mut y, mut start) = (noise.clone(), 0);
+    for size in [1, 7, 64, 200, 63, 513, 4096].iter().cycle() {
+        if start == y.len() {
+            break;
+        }
+        let end = (start + size).min(y.len());
+        band.process(&mut [&mut y[start..end]]);
+        start = end;
+    }
+    let work = band.design_work();
+    println!("{work:?} over {} samples", noise.len());
+    assert!(
+        work.steps > 0 && work.steps as usize <= noise.len() / 32,
+        "{work:?}"
+    );
+    assert!(
+        work.max_step.grid_passes <= 4 && work.max_step.solves <= 1,
+        "{work:?}"
+    );
+    let matched = design_matched(kind, Slope::Db12, f0, g, q, fs);
+    let (f, glide_err) = (0..=100)
+        .map(|i| 10_000.0 + 100.0 * i as f64)
+        .map(|f| {
+            let err = db(matched.magnitude(f, fs)) - analog_db(kind, Slope::Db12, f0, g, q, f);
+            (f, err.abs())
+        })
+        .fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    assert!(
+        glide_err > 0.5,
+        "the glide path is already accurate: {glide_err}"
+    );
+    let n = (0.5 * fs) as usize;
+    let x = signal::sine(f, fs, n, 0.25, 0.0);
+    let mut y = x.clone();
+    band.process(&mut [&mut y]);
+    let gain = db(tone_amplitude(&y[n / 2..], f, fs) / tone_amplitude(&x[n / 2..], f, fs));
+    let err = (gain - analog_db(kind, Slope::Db12, f0, g, q, f)).abs();
+    println!("at {f} Hz: glide path off by {glide_err:.2} dB, settled band by {err:.3} dB");
+    assert!(err < 0.3, "{err}");
+}

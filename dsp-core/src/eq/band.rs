@@ -1,7 +1,9 @@
 //! One minimum-phase EQ band at run time: smoothed parameters, per-sample coefficient updates
 //! while they move, a crossfade for structural changes, and per-band channel placement.
 
-use super::design::{design, design_matched, FilterType, SectionSet, Slope, MAX_SECTIONS};
+use super::design::{
+    design, design_matched, Designer, FilterType, SectionSet, Slope, StepWork, MAX_SECTIONS,
+};
 use crate::filter::BiquadCoeffs;
 use crate::smoother::Smoother;
 #[cfg(doc)]
@@ -78,22 +80,12 @@ impl BandParams {
 
     /// `corrected = false` gives the matched sections alone ([`design_matched`]): what the band
     /// runs while its parameters glide, because the correction fit is not continuous in the
-    /// parameters (it is dropped where it would not help) and costs ~40 evaluations.
+    /// parameters (it is dropped where it would not help) and is far too slow to run per sample.
     fn design_with(&self, sample_rate: f64, corrected: bool) -> SectionSet {
-        if !self.enabled {
+        if !self.needs_fit() && (corrected || !self.enabled) {
             return SectionSet::default();
         }
-        let identity = self.gain_db == 0.0
-            && matches!(
-                self.kind,
-                FilterType::Bell | FilterType::LowShelf | FilterType::HighShelf | FilterType::Tilt
-            );
-        if identity && corrected {
-            // A 0 dB bell, shelf or tilt is exactly flat: it costs nothing. (Only the static
-            // design: a glide passing 0 dB keeps its sections and their state.)
-            return SectionSet::default();
-        }
-        let freq = self.freq.clamp(1.0, 0.5 * sample_rate);
+        let freq = self.fit_freq(sample_rate);
         let f = if corrected { design } else { design_matched };
         f(
             self.kind,
@@ -103,6 +95,31 @@ impl BandParams {
             self.q,
             sample_rate,
         )
+    }
+
+    /// False when the static design is the identity: a disabled band, or a 0 dB bell, shelf or
+    /// tilt, which is exactly flat and costs nothing. (Only the static design: a glide passing
+    /// 0 dB keeps its sections and their state.)
+    fn needs_fit(&self) -> bool {
+        let identity = self.gain_db == 0.0
+            && matches!(
+                self.kind,
+                FilterType::Bell | FilterType::LowShelf | FilterType::HighShelf | FilterType::Tilt
+            );
+        self.enabled && !identity
+    }
+
+    fn fit_freq(&self, sample_rate: f64) -> f64 {
+        self.freq.clamp(1.0, 0.5 * sample_rate)
+    }
+
+    /// True when `self` and `other` have the same static design (placement aside).
+    fn same_design(&self, other: &Self) -> bool {
+        *self
+            == Self {
+                placement: self.placement,
+                ..*other
+            }
     }
 
     /// True when switching between `self` and `other` changes the filter structure (and so
@@ -120,6 +137,12 @@ impl BandParams {
 const SMOOTH_MS: f64 = 20.0;
 /// Samples per chunk of the static path (a 1 KiB stack buffer).
 const CHUNK: usize = 64;
+/// Samples per step of the correction fit (a divisor of [`CHUNK`], on the same clock). The
+/// costliest step measures 8 us (21 us under heavy load; `cargo bench -p dsp-core --bench eq
+/// -- eq_design`), 1-3 % of the 0.67 ms that 32 samples last at 48 kHz, and only while a band
+/// settles; the hardest fit on the test grid takes 600 steps (0.4 s at 48 kHz), the mean is 91
+/// (61 ms).
+const DESIGN_STEP: usize = 32;
 /// Crossfade for changes of type, slope, placement and enable.
 const FADE_MS: f64 = 20.0;
 
@@ -135,11 +158,11 @@ struct Engine {
 }
 
 impl Engine {
-    fn new(params: BandParams, sample_rate: f64) -> Self {
+    fn new(params: BandParams, coeffs: SectionSet, corrected: bool) -> Self {
         Self {
             params,
-            coeffs: params.design(sample_rate),
-            corrected: true,
+            coeffs,
+            corrected,
             st: [Df1::default(); MAX_SECTIONS],
         }
     }
@@ -227,9 +250,12 @@ impl Df1 {
 /// One EQ band. Frequency is smoothed in log2(Hz) and Q in ln(Q), so a sweep moves at a constant
 /// musical rate; gain is smoothed in dB (20 ms linear ramps). While any of them moves, the
 /// matched sections are redesigned every sample (continuous in the parameters, ~0.2 us); when
-/// they settle, the band crossfades (20 ms) to the full design with its correction section and
-/// runs a tight loop with fixed coefficients. Type, slope, placement and enable changes
-/// crossfade too.
+/// they settle, the correction fit runs one bounded [`Designer`] step per `DESIGN_STEP` samples
+/// of the band's clock (counted from `reset`, so the moment the fit completes does not depend on
+/// the host's block sizes) while the band keeps the matched sections, and then the band
+/// crossfades (20 ms) to the full design with its correction sections and runs a tight loop with
+/// fixed coefficients. Type, slope, placement and enable changes crossfade too, and start from
+/// the matched sections unless the last completed fit was for the same settings.
 #[derive(Debug, Clone)]
 pub struct EqBand {
     sample_rate: f64,
@@ -241,8 +267,24 @@ pub struct EqBand {
     old: Engine,
     fade_left: u32,
     fade_len: u32,
-    /// Samples since `reset` modulo [`CHUNK`] (the state-flush grid).
+    /// Samples since `reset` modulo [`CHUNK`] (the state-flush and design-step grids).
     clock: usize,
+    /// The correction fit in progress (sized for the sample rate in `prepare`).
+    designer: Designer,
+    /// The last completed fit and the settings it is for: `reset` and structural changes reuse
+    /// it instead of fitting again on the audio thread.
+    settled: (BandParams, SectionSet),
+    /// Design work since `reset`: the largest single step and the number of steps.
+    work: DesignWork,
+}
+
+/// The correction-fit work a band has done on the audio thread since `reset`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DesignWork {
+    /// Steps run (at most one per `DESIGN_STEP` samples).
+    pub steps: u64,
+    /// The largest step.
+    pub max_step: StepWork,
 }
 
 impl Default for EqBand {
@@ -259,11 +301,14 @@ impl EqBand {
             log_freq: Smoother::new(0.0),
             gain_db: Smoother::new(0.0),
             log_q: Smoother::new(0.0),
-            cur: Engine::new(params, 48_000.0),
-            old: Engine::new(params, 48_000.0),
+            cur: Engine::new(params, SectionSet::default(), true),
+            old: Engine::new(params, SectionSet::default(), true),
             fade_left: 0,
             fade_len: 1,
             clock: 0,
+            designer: Designer::new(48_000.0),
+            settled: (params, SectionSet::default()),
+            work: DesignWork::default(),
         };
         band.prepare(48_000.0);
         band
@@ -275,18 +320,42 @@ impl EqBand {
             s.prepare(sample_rate, SMOOTH_MS);
         }
         self.fade_len = ((sample_rate * FADE_MS * 1e-3).round() as u32).max(1);
+        self.designer = Designer::new(sample_rate);
+        // Off the audio thread: the whole fit at once.
+        self.settled = (self.target, self.target.design(sample_rate));
         self.reset();
     }
 
-    /// Clears the filter state and jumps every parameter to its target.
+    /// Clears the filter state and jumps every parameter to its target. Real-time safe: the
+    /// band starts from the last completed fit if it is for these settings, else from the
+    /// matched sections while the fit runs step by step.
     pub fn reset(&mut self) {
         let p = self.target;
         self.log_freq.set_immediate(p.freq.max(1.0).log2());
         self.gain_db.set_immediate(p.gain_db);
         self.log_q.set_immediate(p.q.max(1e-3).ln());
-        self.cur = Engine::new(p, self.sample_rate);
+        self.cur = self.engine_for(p);
+        self.designer.cancel();
         self.fade_left = 0;
         self.clock = 0;
+        self.work = DesignWork::default();
+    }
+
+    /// Correction-fit work done on the audio thread since `reset`.
+    pub fn design_work(&self) -> DesignWork {
+        self.work
+    }
+
+    /// A fresh engine for `p`: the settled fit when it matches, the identity when there is
+    /// nothing to fit, else the matched sections (the fit follows in `process`).
+    fn engine_for(&self, p: BandParams) -> Engine {
+        if self.settled.0.same_design(&p) {
+            Engine::new(p, self.settled.1, true)
+        } else if !p.needs_fit() {
+            Engine::new(p, SectionSet::default(), true)
+        } else {
+            Engine::new(p, p.design_with(self.sample_rate, false), false)
+        }
     }
 
     pub fn params(&self) -> &BandParams {
@@ -318,14 +387,13 @@ impl EqBand {
     /// Moves between the corrected design (static) and the matched-only one (gliding) with a
     /// crossfade. The matched sections are identical in both, so their state carries over; only
     /// the correction section starts from rest, and the fade hides its start-up.
-    fn switch_design(&mut self, p: BandParams, corrected: bool) {
+    fn switch_design(&mut self, p: BandParams, coeffs: SectionSet, corrected: bool) {
         // During a fade already running (a type change that also glides) the old engine keeps
         // fading out and the incoming one just changes design.
         if self.fade_left == 0 {
             self.old = self.cur;
             self.fade_left = self.fade_len;
         }
-        let coeffs = p.design_with(self.sample_rate, corrected);
         // The matched sections lead both cascades; only the correction sections differ.
         let shared = self.cur.coeffs.matched.min(coeffs.count);
         self.cur.params = p;
@@ -345,7 +413,8 @@ impl EqBand {
             placement: self.target.placement,
             ..self.smoothed_params()
         };
-        self.cur = Engine::new(p, self.sample_rate);
+        self.cur = self.engine_for(p);
+        self.designer.cancel();
         self.fade_left = self.fade_len;
     }
 
@@ -378,14 +447,15 @@ impl EqBand {
                 self.gain_db.tick();
                 self.log_q.tick();
                 let p = self.smoothed_params();
+                let coeffs = p.design_with(self.sample_rate, false);
+                self.designer.cancel();
                 if self.cur.corrected {
-                    self.switch_design(p, false);
+                    self.switch_design(p, coeffs, false);
                 } else {
-                    self.cur.coeffs = p.design_with(self.sample_rate, false);
+                    self.cur.coeffs = coeffs;
                 }
-            } else if !self.cur.corrected && self.fade_left == 0 {
-                // Settled and any fade done: back to the corrected design.
-                self.switch_design(self.smoothed_params(), true);
+            } else if !self.cur.corrected {
+                self.settle();
             }
             let l = sanitize(channels[0][i]) as f64;
             let r = if stereo {
@@ -412,9 +482,39 @@ impl EqBand {
         }
     }
 
+    /// Settled on the matched sections: start the fit, or once it is done and any fade is
+    /// over, crossfade to its result.
+    fn settle(&mut self) {
+        let p = self.smoothed_params();
+        if !p.needs_fit() {
+            if self.fade_left == 0 {
+                self.switch_design(p, SectionSet::default(), true);
+            }
+            return;
+        }
+        if let Some(&coeffs) = self.designer.result() {
+            if self.fade_left == 0 {
+                self.designer.cancel();
+                self.settled = (p, coeffs);
+                self.switch_design(p, coeffs, true);
+            }
+        } else if !self.designer.is_running() {
+            let freq = p.fit_freq(self.sample_rate);
+            self.designer.start(p.kind, p.slope, freq, p.gain_db, p.q);
+        }
+    }
+
     #[inline]
     fn tick_clock(&mut self) {
         self.clock += 1;
+        if self.clock.is_multiple_of(DESIGN_STEP) {
+            if let Some(w) = self.designer.step() {
+                self.work.steps += 1;
+                let m = &mut self.work.max_step;
+                m.grid_passes = m.grid_passes.max(w.grid_passes);
+                m.solves = m.solves.max(w.solves);
+            }
+        }
         if self.clock == CHUNK {
             self.clock = 0;
             self.cur.flush();

@@ -35,7 +35,8 @@
 //! every type over the whole grid (worst 0.29 dB: a +24 dB bell near 20 kHz at 44.1 kHz).
 //! The corrections cost design time, not run time where they are not needed: a band that is
 //! already within [`CORRECTION_THRESHOLD_DB`] gets none (a 1 kHz bell is one section), the worst
-//! corner cases take five or six sections and ~2 ms to design (once, when a glide settles).
+//! corner cases take five or six sections and up to ~6 ms to fit. On the audio thread the fit
+//! runs as a [`Designer`], one bounded step at a time (see `band.rs`).
 //!
 //! Every band type is a cascade of at most [`MAX_SECTIONS`] such sections, each described by a
 //! normalised analog biquadratic `(n0 + n1 s + n2 s^2) / (d0 + d1 s + d2 s^2)` with
@@ -643,9 +644,10 @@ fn inverted(kind: FilterType, gain_db: f64) -> bool {
 const NOTCH_SPLIT_Q: f64 = 2.0;
 
 /// Designs the digital cascade of a band (see [`prototype`] for the parameters): the matched
-/// sections of [`design_matched`] plus correction sections (see `correction`) while the cascade
+/// sections of [`design_matched`] plus correction sections (see [`Designer`]) while the cascade
 /// strays from the analog prototype by more than [`CORRECTION_THRESHOLD_DB`] between 10 Hz and
-/// 20.5 kHz and a fit reduces that.
+/// 20.5 kHz and a fit reduces that. Runs the whole fit at once (editor curves, `prepare`); the
+/// audio thread runs the same fit one bounded [`Designer::step`] at a time.
 pub fn design(
     kind: FilterType,
     slope: Slope,
@@ -654,95 +656,317 @@ pub fn design(
     q: f64,
     sample_rate: f64,
 ) -> SectionSet {
-    let mut out = design_matched(kind, slope, freq, gain_db, q, sample_rate);
-    let analog = prototype(kind, slope, freq, gain_db, q, sample_rate);
-    let grid = FitGrid::new(sample_rate);
-    // Deep stop-band points do not count (below -60 dB for every type, below -40 dB in a
-    // notch's null, which only the notch's exact unit-circle zeros define): fitting a -90 dB
-    // skirt would spend the correction where nothing is heard.
-    let floor_db = if kind == FilterType::Notch {
-        -40.0
-    } else {
-        -60.0
-    };
-    let floor = 10f64.powf(floor_db / 10.0);
-    let mut analog_sq = [0.0; FIT_POINTS];
-    let mut care = [0.0; FIT_POINTS];
-    for i in 0..FIT_POINTS {
-        let w = grid.w[i];
-        analog_sq[i] = analog.sections[..analog.count]
-            .iter()
-            .map(|s| s.magnitude_sq(w))
-            .product();
-        care[i] = if analog_sq[i] > floor { 1.0 } else { 0.0 };
+    let mut d = Designer::new(sample_rate);
+    d.start(kind, slope, freq, gain_db, q);
+    while d.step().is_some() {}
+    *d.result().expect("a started design runs to completion")
+}
+
+/// What one [`Designer::step`] did: passes over the fit grid (each point through at most
+/// [`MAX_SECTIONS`] sections, or one row of at most `5 JOINT` normal-equation columns) and
+/// linear solves (at most `5 JOINT` unknowns). The largest step is what bounds the audio
+/// thread's design work per chunk of samples.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepWork {
+    pub grid_passes: u32,
+    pub solves: u32,
+}
+
+/// Where a [`Designer`] is in the fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// No design requested.
+    Idle,
+    /// Prototype, matched sections and the analog target on the grid.
+    Begin,
+    /// Residual of the cascade so far: done, or seed one more correction section.
+    Pass,
+    /// One iteration of the equation-error fit of the residual (see [`EquationFit`]).
+    Direct,
+    /// The same for the inverse residual.
+    Inverse,
+    /// Normal equations of one Levenberg-Marquardt iteration (see [`Lm`]).
+    RefineBuild,
+    /// One damped trial step of that iteration.
+    RefineTry,
+    /// `out` holds the result.
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Spec {
+    kind: FilterType,
+    slope: Slope,
+    freq: f64,
+    gain_db: f64,
+    q: f64,
+}
+
+/// The correction fit of [`design`] as a resumable state machine, so that the audio thread can
+/// amortise it over many samples: each [`step`](Designer::step) does at most three passes over
+/// the fit grid and one linear solve (one equation-error iteration, one LM normal-equation
+/// build, or one LM trial step), whatever the band. All storage is inline (no allocation);
+/// create it where allocation is allowed and reuse it with [`start`](Designer::start). The
+/// result equals [`design`]'s bit for bit, because `design` is this machine run to the end.
+#[derive(Debug, Clone)]
+pub struct Designer {
+    grid: FitGrid,
+    sample_rate: f64,
+    spec: Spec,
+    stage: Stage,
+    out: SectionSet,
+    analog_sq: [f64; FIT_POINTS],
+    care: [f64; FIT_POINTS],
+    /// Sections never refined (the matched ones, except a bell's).
+    locked: usize,
+    /// First section refined in this pass.
+    first: usize,
+    /// Residual of the sections before `first`, and of all of them.
+    base: [f64; FIT_POINTS],
+    t: [f64; FIT_POINTS],
+    /// Worst log error before this pass.
+    before: f64,
+    fit: EquationFit,
+    direct: Option<(BiquadCoeffs, f64)>,
+    seed: Option<(BiquadCoeffs, f64)>,
+    trial: [BiquadCoeffs; MAX_SECTIONS],
+    lm: Lm,
+    work: StepWork,
+}
+
+impl Designer {
+    pub fn new(sample_rate: f64) -> Self {
+        Self {
+            grid: FitGrid::new(sample_rate),
+            sample_rate,
+            spec: Spec {
+                kind: FilterType::Bell,
+                slope: Slope::Db12,
+                freq: 1000.0,
+                gain_db: 0.0,
+                q: FRAC_1_SQRT_2,
+            },
+            stage: Stage::Idle,
+            out: SectionSet::default(),
+            analog_sq: [0.0; FIT_POINTS],
+            care: [0.0; FIT_POINTS],
+            locked: 0,
+            first: 0,
+            base: [0.0; FIT_POINTS],
+            t: [0.0; FIT_POINTS],
+            before: 0.0,
+            fit: EquationFit::new(&[1.0; FIT_POINTS], &[0.0; FIT_POINTS]),
+            direct: None,
+            seed: None,
+            trial: [BiquadCoeffs::IDENTITY; MAX_SECTIONS],
+            lm: Lm::default(),
+            work: StepWork::default(),
+        }
     }
-    // Each pass fits what the cascade so far still misses with one more section, then refines
-    // it together with the previous corrections (up to [`JOINT`]); a second or third section
-    // takes out what one biquad could not (a wide bell near Nyquist leaves a residual with two
-    // bumps).
-    let threshold = CORRECTION_THRESHOLD_DB * 10f64.ln() / 10.0;
-    // A bell's matched section has no structure to keep (a cut's zeros at DC or Nyquist, a
-    // notch's on the unit circle), so it is refined together with its corrections: near
-    // Nyquist the best cascade is not the matched bell plus a fix.
-    let locked = if kind == FilterType::Bell {
-        0
-    } else {
-        out.matched
-    };
-    while out.count < MAX_SECTIONS {
-        let first = out.count.saturating_sub(JOINT - 1).max(locked);
-        // The residual of everything before the sections being refined, and of all of them.
-        let mut base = [0.0; FIT_POINTS];
-        let mut t = [0.0; FIT_POINTS];
+
+    /// Starts a new design (dropping any one in progress); costs nothing until the first step.
+    pub fn start(&mut self, kind: FilterType, slope: Slope, freq: f64, gain_db: f64, q: f64) {
+        self.spec = Spec {
+            kind,
+            slope,
+            freq,
+            gain_db,
+            q,
+        };
+        self.stage = Stage::Begin;
+    }
+
+    /// Drops the design in progress or its result.
+    pub fn cancel(&mut self) {
+        self.stage = Stage::Idle;
+    }
+
+    /// True while steps remain.
+    pub fn is_running(&self) -> bool {
+        !matches!(self.stage, Stage::Idle | Stage::Done)
+    }
+
+    /// The finished design.
+    pub fn result(&self) -> Option<&SectionSet> {
+        (self.stage == Stage::Done).then_some(&self.out)
+    }
+
+    /// Advances the fit by one bounded unit of work; `None` when there was nothing to do.
+    pub fn step(&mut self) -> Option<StepWork> {
+        self.work = StepWork::default();
+        match self.stage {
+            Stage::Idle | Stage::Done => return None,
+            Stage::Begin => self.begin(),
+            Stage::Pass => self.pass(),
+            Stage::Direct => {
+                if !self.fit.iterate(&self.grid, &self.care, &mut self.work) {
+                    self.direct = self.fit.best;
+                    self.fit = EquationFit::new(&self.t.map(|v| 1.0 / v), &self.care);
+                    self.stage = Stage::Inverse;
+                }
+            }
+            Stage::Inverse => {
+                if !self.fit.iterate(&self.grid, &self.care, &mut self.work) {
+                    self.seed_refinement();
+                }
+            }
+            Stage::RefineBuild => {
+                if self.lm.build(&self.grid, &self.care, &mut self.work) {
+                    self.stage = Stage::RefineTry;
+                } else {
+                    self.finish_refinement();
+                }
+            }
+            Stage::RefineTry => match self.lm.try_step(&self.grid, &self.care, &mut self.work) {
+                Trial::Rejected => {}
+                Trial::Accepted => self.stage = Stage::RefineBuild,
+                Trial::Finished => self.finish_refinement(),
+            },
+        }
+        Some(self.work)
+    }
+
+    fn begin(&mut self) {
+        let Spec {
+            kind,
+            slope,
+            freq,
+            gain_db,
+            q,
+        } = self.spec;
+        let fs = self.sample_rate;
+        self.out = design_matched(kind, slope, freq, gain_db, q, fs);
+        let analog = prototype(kind, slope, freq, gain_db, q, fs);
+        // Deep stop-band points do not count (below -60 dB for every type, below -40 dB in a
+        // notch's null, which only the notch's exact unit-circle zeros define): fitting a -90 dB
+        // skirt would spend the correction where nothing is heard.
+        let floor_db = if kind == FilterType::Notch {
+            -40.0
+        } else {
+            -60.0
+        };
+        let floor = 10f64.powf(floor_db / 10.0);
+        for i in 0..FIT_POINTS {
+            let w = self.grid.w[i];
+            self.analog_sq[i] = analog.sections[..analog.count]
+                .iter()
+                .map(|s| s.magnitude_sq(w))
+                .product();
+            self.care[i] = if self.analog_sq[i] > floor { 1.0 } else { 0.0 };
+        }
+        self.work.grid_passes += 1;
+        // A bell's matched section has no structure to keep (a cut's zeros at DC or Nyquist, a
+        // notch's on the unit circle), so it is refined together with its corrections: near
+        // Nyquist the best cascade is not the matched bell plus a fix.
+        self.locked = if kind == FilterType::Bell {
+            0
+        } else {
+            self.out.matched
+        };
+        self.stage = Stage::Pass;
+    }
+
+    /// Each pass fits what the cascade so far still misses with one more section, then refines
+    /// it together with the previous corrections (up to [`JOINT`]); a second or third section
+    /// takes out what one biquad could not (a wide bell near Nyquist leaves a residual with two
+    /// bumps).
+    fn pass(&mut self) {
+        if self.out.count >= MAX_SECTIONS {
+            self.stage = Stage::Done;
+            return;
+        }
+        let count = self.out.count;
+        let first = count.saturating_sub(JOINT - 1).max(self.locked);
         for i in 0..FIT_POINTS {
             let gain = |cs: &[BiquadCoeffs]| -> f64 {
-                cs.iter().map(|c| power_at(c, grid.phi[i])).product()
+                cs.iter().map(|c| power_at(c, self.grid.phi[i])).product()
             };
-            base[i] = analog_sq[i] / gain(&out.coeffs[..first]);
-            t[i] = base[i] / gain(&out.coeffs[first..out.count]);
+            self.base[i] = self.analog_sq[i] / gain(&self.out.coeffs[..first]);
+            self.t[i] = self.base[i] / gain(&self.out.coeffs[first..count]);
         }
-        let before = grid.worst(&t, &care);
+        self.work.grid_passes += 1;
+        let before = self.grid.worst(&self.t, &self.care);
+        let threshold = CORRECTION_THRESHOLD_DB * 10f64.ln() / 10.0;
         if !before.is_finite() || before < threshold {
-            break;
+            self.stage = Stage::Done;
+            return;
         }
+        self.first = first;
+        self.before = before;
         // A starting section for the new one: the equation-error fit of the residual or of its
         // inverse (the fit is not symmetric in numerator and denominator), else the identity.
-        let direct = correction(&grid, &t, &care);
-        let inv_t = t.map(|v| 1.0 / v);
-        let inverse = correction(&grid, &inv_t, &care)
+        self.fit = EquationFit::new(&self.t, &self.care);
+        self.stage = Stage::Direct;
+    }
+
+    fn seed_refinement(&mut self) {
+        let inverse = self
+            .fit
+            .best
             .filter(|(c, _)| c.b0 > 0.0 && (c.b2 / c.b0).abs() < 0.9999)
             .map(|(c, e)| (invert_section(&c), e));
-        let seed = match (direct, inverse) {
+        self.seed = match (self.direct, inverse) {
             (Some(a), Some(b)) => Some(if a.1 <= b.1 { a } else { b }),
             (a, b) => a.or(b),
         };
-        let mut trial = out.coeffs;
-        trial[out.count] = seed.map_or(BiquadCoeffs::IDENTITY, |(c, _)| c);
-        let joint = &mut trial[first..=out.count];
-        let after = refine(&grid, &base, &care, joint);
-        let after = match (after, seed) {
+        let count = self.out.count;
+        self.trial = self.out.coeffs;
+        self.trial[count] = self.seed.map_or(BiquadCoeffs::IDENTITY, |(c, _)| c);
+        if self.lm.start(
+            &self.grid,
+            &self.base,
+            &self.care,
+            &self.trial[self.first..=count],
+            &mut self.work,
+        ) {
+            self.stage = Stage::RefineBuild;
+        } else {
+            self.accept(None);
+        }
+    }
+
+    fn finish_refinement(&mut self) {
+        let count = self.out.count;
+        let after = self.lm.finish(
+            &self.grid,
+            &self.base,
+            &self.care,
+            &mut self.trial[self.first..=count],
+            &mut self.work,
+        );
+        self.accept(after);
+    }
+
+    /// Keeps the new section if the pass lowered the worst error, and moves on.
+    fn accept(&mut self, after: Option<f64>) {
+        let count = self.out.count;
+        let after = match (after, self.seed) {
             (Some(a), _) => a,
-            (None, Some((c, e))) if first == out.count => {
-                trial[out.count] = c;
+            (None, Some((c, e))) if self.first == count => {
+                self.trial[count] = c;
                 e
             }
-            _ => break,
+            _ => {
+                self.stage = Stage::Done;
+                return;
+            }
         };
-        if after >= 0.99 * before {
-            break;
+        if after >= 0.99 * self.before {
+            self.stage = Stage::Done;
+            return;
         }
-        out.coeffs = trial;
-        out.count += 1;
+        self.out.coeffs = self.trial;
+        self.out.count += 1;
         // The refined leading sections no longer equal the glide path's.
-        out.matched = out.matched.min(first);
+        self.out.matched = self.out.matched.min(self.first);
+        self.stage = Stage::Pass;
     }
-    out
 }
 
 /// Correction sections are added while the cascade is further than this from the prototype
 /// (well inside the 0.3 dB the EQ is specified to; below it a section would cost more than it
 /// fixes).
-pub const CORRECTION_THRESHOLD_DB: f64 = 0.02;
+pub const CORRECTION_THRESHOLD_DB: f64 = 0.05;
 /// Log-spaced points of the correction fit, 10 Hz to [`FIT_TOP_HZ`].
 const LOG_POINTS: usize = 48;
 /// Linearly spaced points over the top of the band, where the matched sections stray most
@@ -751,10 +975,11 @@ const LIN_POINTS: usize = 48;
 const FIT_POINTS: usize = LOG_POINTS + LIN_POINTS;
 /// A little past 20 kHz, so that the specified band's edge lies inside the fit.
 const FIT_TOP_HZ: f64 = 20_500.0;
-/// Iterations of the reweighted fit (see `correction`).
-const FIT_ITERATIONS: usize = 12;
+/// Iterations of the reweighted fit (see [`EquationFit`]).
+const FIT_ITERATIONS: usize = 6;
 
 /// The frequencies of the correction fit with their phi values (see [`phis`]).
+#[derive(Debug, Clone)]
 struct FitGrid {
     w: [f64; FIT_POINTS],
     phi: [(f64, f64, f64); FIT_POINTS],
@@ -801,16 +1026,30 @@ impl FitGrid {
 /// algorithm), which drives the least-squares solution towards the minimax one: the quantity
 /// the specification bounds is the largest deviation. Both polynomials are spectrally factored
 /// into minimum-phase (so stable) coefficients, and the iterate with the smallest true worst
-/// error is returned with that error.
-fn correction(
-    grid: &FitGrid,
-    t: &[f64; FIT_POINTS],
-    care: &[f64; FIT_POINTS],
-) -> Option<(BiquadCoeffs, f64)> {
-    let mut den_est = [1.0; FIT_POINTS];
-    let mut lawson = *care;
-    let mut best: Option<(BiquadCoeffs, f64)> = None;
-    for _ in 0..FIT_ITERATIONS {
+/// error is kept with that error in `best`.
+#[derive(Debug, Clone)]
+struct EquationFit {
+    t: [f64; FIT_POINTS],
+    den_est: [f64; FIT_POINTS],
+    lawson: [f64; FIT_POINTS],
+    best: Option<(BiquadCoeffs, f64)>,
+    iteration: usize,
+}
+
+impl EquationFit {
+    fn new(t: &[f64; FIT_POINTS], care: &[f64; FIT_POINTS]) -> Self {
+        Self {
+            t: *t,
+            den_est: [1.0; FIT_POINTS],
+            lawson: *care,
+            best: None,
+            iteration: 0,
+        }
+    }
+
+    /// One reweighted iteration (three grid passes, one solve); false when the fit is over.
+    fn iterate(&mut self, grid: &FitGrid, care: &[f64; FIT_POINTS], work: &mut StepWork) -> bool {
+        let (t, lawson, den_est) = (&self.t, &self.lawson, &self.den_est);
         let mut m = [[0.0; 5]; 5];
         let mut v = [0.0; 5];
         for i in 0..FIT_POINTS {
@@ -830,6 +1069,7 @@ fn correction(
                 v[r] += wgt * row[r] * rhs;
             }
         }
+        work.grid_passes += 1;
         // Jacobi scaling: the phi columns span many decades between 10 Hz and Nyquist.
         let sc: [f64; 5] = std::array::from_fn(|i| m[i][i].sqrt().max(1e-300));
         for r in 0..5 {
@@ -838,14 +1078,20 @@ fn correction(
             }
             v[r] /= sc[r];
         }
-        let Some(mut x) = solve(m, v, 5) else { break };
+        work.solves += 1;
+        let Some(mut x) = solve(m, v, 5) else {
+            return false;
+        };
         for (xi, si) in x.iter_mut().zip(&sc) {
             *xi /= si;
         }
-        for (&(p0, p1, p2), d) in grid.phi.iter().zip(den_est.iter_mut()) {
+        for (&(p0, p1, p2), d) in grid.phi.iter().zip(self.den_est.iter_mut()) {
             *d = (p0 + x[3] * p1 + x[4] * p2).max(1e-12);
         }
-        let Some(c) = factor_section(&x) else { break };
+        work.grid_passes += 1;
+        let Some(c) = factor_section(&x) else {
+            return false;
+        };
         let mut err = [0.0; FIT_POINTS];
         let mut worst: f64 = 0.0;
         for i in 0..FIT_POINTS {
@@ -854,28 +1100,32 @@ fn correction(
                 worst = worst.max(err[i]);
             }
         }
+        work.grid_passes += 1;
         if !worst.is_finite() {
-            break;
+            return false;
         }
-        if best.is_none_or(|(_, b)| worst < b) {
-            best = Some((c, worst));
+        if self.best.is_none_or(|(_, b)| worst < b) {
+            self.best = Some((c, worst));
         }
-        let total: f64 = lawson.iter().zip(&err).map(|(l, e)| l * e).sum();
+        let total: f64 = self.lawson.iter().zip(&err).map(|(l, e)| l * e).sum();
         if total <= 0.0 {
-            break;
+            return false;
         }
-        for (l, e) in lawson.iter_mut().zip(&err) {
+        for (l, e) in self.lawson.iter_mut().zip(&err) {
             *l *= e * FIT_POINTS as f64 / total;
         }
+        self.iteration += 1;
+        self.iteration < FIT_ITERATIONS
     }
-    best
 }
 
-/// Exponent of the `L^p` norm [`refine`] minimises: large enough to act like the maximum
+/// Exponent of the `L^p` norm [`Lm`] minimises: large enough to act like the maximum
 /// (the specified figure), small enough to keep the Gauss-Newton steps smooth.
 const REFINE_NORM: i32 = 10;
-/// Levenberg-Marquardt iterations of [`refine`].
+/// Levenberg-Marquardt iterations of [`Lm`].
 const REFINE_ITERATIONS: usize = 40;
+/// Damped trial steps per Levenberg-Marquardt iteration before it gives up.
+const REFINE_TRIALS: usize = 8;
 
 /// Squared-magnitude coefficients `[B0, B1, B2, A1, A2]` of a biquad, normalised to `A0 = 1`.
 fn power_coeffs(c: &BiquadCoeffs) -> [f64; 5] {
@@ -889,40 +1139,82 @@ fn power_coeffs(c: &BiquadCoeffs) -> [f64; 5] {
     ]
 }
 
-/// How many correction sections [`refine`] adjusts together.
+/// How many correction sections [`Lm`] adjusts together.
 const JOINT: usize = 3;
 const JOINT_PARAMS: usize = 5 * JOINT;
 
+type Nd = [[(f64, f64); JOINT]; FIT_POINTS];
+
+/// Outcome of one [`Lm::try_step`].
+enum Trial {
+    /// The step raised the cost; the next trial is more damped.
+    Rejected,
+    /// The step lowered the cost; the next iteration builds new normal equations.
+    Accepted,
+    /// Converged, out of iterations or trials, or singular.
+    Finished,
+}
+
 /// Refines correction sections together by minimising the `L^p` norm of the log-magnitude error
 /// itself (`sum (ln N_k - ln D_k) - ln t`, Levenberg-Marquardt on iteratively reweighted least
-/// squares). The equation-error fit of [`correction`] degenerates when the residual is small
+/// squares). The equation-error fit of [`EquationFit`] degenerates when the residual is small
 /// (with `t ~ 1` any denominator with `N = D` nearly solves it, and its minimiser drives both
 /// through zero mid-band); the log error has no such null space once the first damped step
 /// leaves the identity. Fitting the sections jointly matters: a greedy minimax fit leaves an
 /// equiripple residual that one more section alone cannot lower. Steps that would make an `N`
 /// or `D` non-positive at a grid point (no realisable section) are rejected like steps that
-/// raise the cost. `secs` (at most [`JOINT`]) are replaced by the refined sections; returns the
-/// worst log error of the result.
-fn refine(
-    grid: &FitGrid,
-    t: &[f64; FIT_POINTS],
-    care: &[f64; FIT_POINTS],
-    secs: &mut [BiquadCoeffs],
-) -> Option<f64> {
-    let k = secs.len().min(JOINT);
-    let np = 5 * k;
-    let mut x = [0.0; JOINT_PARAMS];
-    for (j, c) in secs[..k].iter().enumerate() {
-        x[5 * j..5 * j + 5].copy_from_slice(&power_coeffs(c));
+/// raise the cost. Split into `start`, `build` (normal equations) and `try_step` (one damped
+/// solve) so that [`Designer`] can run it one bounded step at a time.
+#[derive(Debug, Clone)]
+struct Lm {
+    /// Sections refined together (at most [`JOINT`]).
+    k: usize,
+    x: [f64; JOINT_PARAMS],
+    lt: [f64; FIT_POINTS],
+    r: [f64; FIT_POINTS],
+    nd: Nd,
+    cost: f64,
+    lambda: f64,
+    iteration: usize,
+    m: [[f64; JOINT_PARAMS]; JOINT_PARAMS],
+    v: [f64; JOINT_PARAMS],
+    trials: usize,
+}
+
+impl Default for Lm {
+    fn default() -> Self {
+        Self {
+            k: 0,
+            x: [0.0; JOINT_PARAMS],
+            lt: [0.0; FIT_POINTS],
+            r: [0.0; FIT_POINTS],
+            nd: [[(0.0, 0.0); JOINT]; FIT_POINTS],
+            cost: 0.0,
+            lambda: 0.0,
+            iteration: 0,
+            m: [[0.0; JOINT_PARAMS]; JOINT_PARAMS],
+            v: [0.0; JOINT_PARAMS],
+            trials: 0,
+        }
     }
-    let lt = t.map(f64::ln);
-    type Nd = [[(f64, f64); JOINT]; FIT_POINTS];
-    let eval = |x: &[f64; JOINT_PARAMS], r: &mut [f64; FIT_POINTS], nd: &mut Nd| {
+}
+
+impl Lm {
+    /// The `L^p` cost of `x` with its log errors `r` and factors `nd`; infinite when a section
+    /// is not realisable at some grid point.
+    fn eval(
+        &self,
+        grid: &FitGrid,
+        care: &[f64; FIT_POINTS],
+        x: &[f64; JOINT_PARAMS],
+        r: &mut [f64; FIT_POINTS],
+        nd: &mut Nd,
+    ) -> f64 {
         let mut cost = 0.0;
         for i in 0..FIT_POINTS {
             let (p0, p1, p2) = grid.phi[i];
-            let mut e = -lt[i];
-            for j in 0..k {
+            let mut ratio = 1.0;
+            for j in 0..self.k {
                 let s = &x[5 * j..5 * j + 5];
                 let n = s[0] * p0 + s[1] * p1 + s[2] * p2;
                 let d = p0 + s[3] * p1 + s[4] * p2;
@@ -930,89 +1222,153 @@ fn refine(
                     return f64::INFINITY;
                 }
                 nd[i][j] = (n, d);
-                e += n.ln() - d.ln();
+                ratio *= n / d;
             }
+            let e = ratio.ln() - self.lt[i];
             r[i] = e;
             cost += care[i] * e.abs().powi(REFINE_NORM);
         }
         cost
-    };
-    let mut r = [0.0; FIT_POINTS];
-    let mut nd = [[(0.0, 0.0); JOINT]; FIT_POINTS];
-    let mut cost = eval(&x, &mut r, &mut nd);
-    if !cost.is_finite() {
-        return None;
     }
-    let mut lambda = 1e-2;
-    for _ in 0..REFINE_ITERATIONS {
-        let rmax = r
+
+    /// Starts from `secs` against the residual `t`; false when they are not realisable.
+    fn start(
+        &mut self,
+        grid: &FitGrid,
+        t: &[f64; FIT_POINTS],
+        care: &[f64; FIT_POINTS],
+        secs: &[BiquadCoeffs],
+        work: &mut StepWork,
+    ) -> bool {
+        self.k = secs.len().min(JOINT);
+        self.x = [0.0; JOINT_PARAMS];
+        for (j, c) in secs[..self.k].iter().enumerate() {
+            self.x[5 * j..5 * j + 5].copy_from_slice(&power_coeffs(c));
+        }
+        self.lt = t.map(f64::ln);
+        let (x, mut r, mut nd) = (self.x, self.r, self.nd);
+        self.cost = self.eval(grid, care, &x, &mut r, &mut nd);
+        (self.r, self.nd) = (r, nd);
+        work.grid_passes += 1;
+        self.lambda = 1e-2;
+        self.iteration = 0;
+        self.cost.is_finite()
+    }
+
+    /// The reweighted normal equations at `x`; false when the error is already zero.
+    fn build(&mut self, grid: &FitGrid, care: &[f64; FIT_POINTS], work: &mut StepWork) -> bool {
+        let np = 5 * self.k;
+        let rmax = self
+            .r
             .iter()
             .zip(care)
             .map(|(r, c)| c * r.abs())
             .fold(0.0, f64::max);
         if rmax <= 0.0 {
-            break;
+            return false;
         }
         let mut m = [[0.0; JOINT_PARAMS]; JOINT_PARAMS];
         let mut v = [0.0; JOINT_PARAMS];
+        let (nd, r) = (&self.nd, &self.r);
         for i in 0..FIT_POINTS {
             if care[i] <= 0.0 {
                 continue;
             }
             let (p0, p1, p2) = grid.phi[i];
             let mut row = [0.0; JOINT_PARAMS];
-            for j in 0..k {
+            for j in 0..self.k {
                 let (n, d) = nd[i][j];
                 row[5 * j..5 * j + 5].copy_from_slice(&[p0 / n, p1 / n, p2 / n, -p1 / d, -p2 / d]);
             }
             let wgt = (r[i].abs() / rmax).powi(REFINE_NORM - 2);
             for a in 0..np {
-                for b in 0..np {
-                    m[a][b] += wgt * row[a] * row[b];
+                let wa = wgt * row[a];
+                for b in a..np {
+                    m[a][b] += wa * row[b];
                 }
-                v[a] -= wgt * row[a] * r[i];
+                v[a] -= wa * r[i];
             }
         }
-        let mut accepted = false;
-        for _ in 0..8 {
-            let mut md = m;
-            for (d, row) in md.iter_mut().enumerate().take(np) {
-                row[d] += lambda * m[d][d].max(1e-12);
+        work.grid_passes += 1;
+        // Mirror the upper triangle (the normal matrix is symmetric).
+        for a in 1..np {
+            let (upper, lower) = m.split_at_mut(a);
+            for (b, row) in upper.iter().enumerate() {
+                lower[0][b] = row[a];
             }
-            let Some(step) = solve(md, v, np) else { break };
-            let trial: [f64; JOINT_PARAMS] = std::array::from_fn(|d| x[d] + step[d]);
-            let mut rt = [0.0; FIT_POINTS];
-            let mut ndt = nd;
-            let ct = eval(&trial, &mut rt, &mut ndt);
-            if ct < cost {
-                (x, r, nd, cost) = (trial, rt, ndt, ct);
-                lambda = (lambda / 3.0).max(1e-9);
-                accepted = true;
-                break;
-            }
-            lambda *= 4.0;
         }
-        if !accepted {
-            break;
+        (self.m, self.v) = (m, v);
+        self.trials = 0;
+        true
+    }
+
+    /// One damped step from the current normal equations.
+    fn try_step(&mut self, grid: &FitGrid, care: &[f64; FIT_POINTS], work: &mut StepWork) -> Trial {
+        let np = 5 * self.k;
+        let mut md = self.m;
+        for (d, row) in md.iter_mut().enumerate().take(np) {
+            row[d] += self.lambda * self.m[d][d].max(1e-12);
+        }
+        work.solves += 1;
+        let Some(step) = solve(md, self.v, np) else {
+            return Trial::Finished;
+        };
+        let trial: [f64; JOINT_PARAMS] = std::array::from_fn(|d| self.x[d] + step[d]);
+        let mut rt = [0.0; FIT_POINTS];
+        let mut ndt = self.nd;
+        let ct = self.eval(grid, care, &trial, &mut rt, &mut ndt);
+        work.grid_passes += 1;
+        if ct < self.cost {
+            // Converged: the last step gained less than 0.01 % of the cost.
+            let converged = ct > (1.0 - 1e-4) * self.cost;
+            (self.x, self.r, self.nd, self.cost) = (trial, rt, ndt, ct);
+            self.lambda = (self.lambda / 3.0).max(1e-9);
+            self.iteration += 1;
+            return if converged || self.iteration == REFINE_ITERATIONS {
+                Trial::Finished
+            } else {
+                Trial::Accepted
+            };
+        }
+        self.lambda *= 4.0;
+        self.trials += 1;
+        if self.trials == REFINE_TRIALS {
+            Trial::Finished
+        } else {
+            Trial::Rejected
         }
     }
-    let mut out = [BiquadCoeffs::IDENTITY; JOINT];
-    for (j, o) in out[..k].iter_mut().enumerate() {
-        let s: [f64; 5] = std::array::from_fn(|d| x[5 * j + d]);
-        *o = factor_section(&s)?;
+
+    /// Replaces `secs` by the refined sections and returns their worst log error against `t`;
+    /// `None` (and `secs` untouched) when they are not realisable.
+    fn finish(
+        &self,
+        grid: &FitGrid,
+        t: &[f64; FIT_POINTS],
+        care: &[f64; FIT_POINTS],
+        secs: &mut [BiquadCoeffs],
+        work: &mut StepWork,
+    ) -> Option<f64> {
+        let k = self.k;
+        let mut out = [BiquadCoeffs::IDENTITY; JOINT];
+        for (j, o) in out[..k].iter_mut().enumerate() {
+            let s: [f64; 5] = std::array::from_fn(|d| self.x[5 * j + d]);
+            *o = factor_section(&s)?;
+        }
+        work.grid_passes += 1;
+        let worst = (0..FIT_POINTS)
+            .filter(|&i| care[i] > 0.0)
+            .map(|i| {
+                let d: f64 = out[..k].iter().map(|c| power_at(c, grid.phi[i])).product();
+                (t[i] / d).ln().abs()
+            })
+            .fold(0.0, f64::max);
+        if !worst.is_finite() {
+            return None;
+        }
+        secs[..k].copy_from_slice(&out[..k]);
+        Some(worst)
     }
-    let worst = (0..FIT_POINTS)
-        .filter(|&i| care[i] > 0.0)
-        .map(|i| {
-            let d: f64 = out[..k].iter().map(|c| power_at(c, grid.phi[i])).product();
-            (t[i] / d).ln().abs()
-        })
-        .fold(0.0, f64::max);
-    if !worst.is_finite() {
-        return None;
-    }
-    secs[..k].copy_from_slice(&out[..k]);
-    Some(worst)
 }
 
 /// The minimum-phase biquad of fitted squared-magnitude coefficients `[B0, B1, B2, A1, A2]`

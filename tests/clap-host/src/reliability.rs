@@ -594,7 +594,10 @@ fn median(v: &mut [f32]) -> f64 {
 pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> SoakReport {
     // The first level window sits at 14-15 s, inside the first tenth; the last needs the restored
     // settings to have settled for a few seconds inside the last tenth.
-    assert!(seconds >= 300.0, "a soak needs at least 300 s of audio, not {seconds}");
+    assert!(
+        seconds >= 300.0,
+        "a soak needs at least 300 s of audio, not {seconds}"
+    );
     let sr = 48_000.0;
     let block = 512usize;
     let mut p = Plugin::lathe(plugin);

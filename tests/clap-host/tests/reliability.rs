@@ -59,7 +59,7 @@ fn poison_settings(p: LathePlugin) -> Vec<Vec<(&'static str, &'static str)>> {
     }
 }
 
-fn each_plugin(f: impl Fn(LathePlugin) + Sync) {
+fn each_plugin(f: impl Fn(LathePlugin)) {
     for p in ALL {
         f(p);
     }

@@ -316,7 +316,10 @@ impl Plugin for BusGlue {
             .gain_reduction_db(0)
             .max(self.comp.gain_reduction_db(1));
         m.gr_db.update_max(gr);
-        let peak = self.in_level.max_peak_db().max(self.out_level.max_peak_db());
+        let peak = self
+            .in_level
+            .max_peak_db()
+            .max(self.out_level.max_peak_db());
         self.wake.wake_if(peak, gr);
         ProcessStatus::Normal
     }

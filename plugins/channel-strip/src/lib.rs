@@ -373,7 +373,10 @@ impl Plugin for ChannelStrip {
             .max(self.comp.gain_reduction_db(1));
         m.gate_gr_db.update_max(gate_gr);
         m.comp_gr_db.update_max(comp_gr);
-        let peak = self.in_level.max_peak_db().max(self.out_level.max_peak_db());
+        let peak = self
+            .in_level
+            .max_peak_db()
+            .max(self.out_level.max_peak_db());
         self.wake.wake_if(peak, gate_gr.max(comp_gr));
         ProcessStatus::Normal
     }

@@ -413,11 +413,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--out", type=Path, required=True, help="folder for bench-hosts.{md,png,json}")
     ap.add_argument("--scale", type=Path, help="JSON of the 256-instance scale run, to include")
+    ap.add_argument(
+        "--only",
+        choices=sorted({a for a, _, _ in TARGETS}),
+        help="measure one Lathe plugin against its peers (and the reference) only, for quick checks while optimising",
+    )
     a = ap.parse_args(argv)
 
     audio = music_like()
     print(f"signal: {SECONDS:.0f} s, RMS {rms_db(audio):.1f} dBFS, peak {db(float(np.max(np.abs(audio)))):.1f} dBFS")
     es = entries(a.bundles, None if a.no_zam else a.zam)
+    if a.only:
+        keep = {"reference", a.only} | {b for p, b, _ in TARGETS if p == a.only}
+        es = [e for e in es if e.key in keep]
     for e in es:
         t0 = time.perf_counter()
         e.plugin = e.make()

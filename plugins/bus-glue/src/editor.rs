@@ -3,12 +3,11 @@
 //! input/output meters at the edges.
 
 use crate::params::BusGlueParams;
-use crate::{Meters, CLAP_ID, PRESETS};
+use crate::Meters;
 use egui::{vec2, Ui};
 use lathe_shared::editor::meter::{GainReductionMeter, LevelMeter};
 use lathe_shared::editor::repaint::{AudioWake, FrameClock, FRAME};
 use lathe_shared::editor::{header, scale, section, theme, Knob, PresetMenu, Toggle};
-use lathe_shared::presets::Identity;
 use nice_plug::context::gui::GuiContext;
 use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp,
@@ -19,14 +18,6 @@ use std::sync::Arc;
 pub const SIZE: egui::Vec2 = vec2(780.0, 430.0);
 const ACCENT: egui::Color32 = theme::accent::BUS_GLUE;
 
-pub fn identity() -> Identity {
-    Identity {
-        clap_id: CLAP_ID,
-        state_version: crate::params::STATE_VERSION,
-        migrate: crate::migrate,
-    }
-}
-
 pub fn create(
     params: Arc<BusGlueParams>,
     meters: Arc<Meters>,
@@ -34,7 +25,7 @@ pub fn create(
     wake: &AudioWake,
 ) -> Option<EguiEditor<BusGlueEditor>> {
     let app = BusGlueEditor {
-        presets: PresetMenu::new(PRESETS, identity()),
+        presets: PresetMenu::new(crate::presets::FACTORY, crate::presets::identity()),
         params,
         meters,
         gui: None,

@@ -4,6 +4,7 @@
 
 pub mod editor;
 pub mod params;
+pub mod presets;
 
 use dsp_core::dynamics::{Compressor, Detection, Topology};
 use dsp_core::filter::{BiquadCoeffs, BiquadState};
@@ -12,23 +13,12 @@ use lathe_shared::bypass::Bypass;
 use lathe_shared::channels::stereo_view;
 use lathe_shared::editor::repaint::AudioWake;
 use lathe_shared::meters::{BlockLevel, LevelReadout, MeterValue};
-use lathe_shared::presets::Preset;
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{BusGlueParams, STATE_VERSION};
 use std::sync::Arc;
 
 pub const CLAP_ID: &str = "audio.lathe.bus-glue";
-
-/// Factory presets, in the editor's menu order.
-pub const PRESETS: &[Preset] = lathe_shared::factory_presets![
-    "Drum Bus" => "drum-bus.json",
-    "Mix Bus Glue" => "mix-bus-glue.json",
-    "Parallel Smash" => "parallel-smash.json",
-    "Vocal Bus" => "vocal-bus.json",
-    "Gentle Master" => "gentle-master.json",
-    "Sidechain Duck" => "sidechain-duck.json",
-];
 
 /// What the editor shows, published lock-free from the audio thread.
 #[derive(Debug, Default)]

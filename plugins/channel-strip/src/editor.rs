@@ -5,7 +5,7 @@
 mod eq_display;
 
 use crate::params::ChannelStripParams;
-use crate::{Meters, CLAP_ID, PRESETS};
+use crate::Meters;
 use dsp_core::meter::spectrum::SpectrumAnalyzer;
 use egui::{vec2, Ui};
 use eq_display::EqDisplay;
@@ -13,7 +13,6 @@ use lathe_shared::editor::meter::{GainReductionMeter, LevelMeter};
 use lathe_shared::editor::repaint::{AudioWake, FrameClock, FRAME};
 use lathe_shared::editor::stream::ReaderSlot;
 use lathe_shared::editor::{choice, header, scale, section, theme, Knob, PresetMenu, Toggle};
-use lathe_shared::presets::Identity;
 use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
 use nice_plug_egui::{
@@ -27,14 +26,6 @@ const ACCENT: egui::Color32 = theme::accent::CHANNEL_STRIP;
 /// 8192-sample frames resolve 5.9 Hz at 48 kHz (see dsp-core's spectrum analyzer).
 const FFT_SIZE: usize = 8192;
 
-pub fn identity() -> Identity {
-    Identity {
-        clap_id: CLAP_ID,
-        state_version: crate::params::STATE_VERSION,
-        migrate: crate::migrate,
-    }
-}
-
 pub fn create(
     params: Arc<ChannelStripParams>,
     meters: Arc<Meters>,
@@ -43,7 +34,7 @@ pub fn create(
     wake: &AudioWake,
 ) -> Option<EguiEditor<ChannelStripEditor>> {
     let app = ChannelStripEditor {
-        presets: PresetMenu::new(PRESETS, identity()),
+        presets: PresetMenu::new(crate::presets::FACTORY, crate::presets::identity()),
         params,
         meters,
         reader,

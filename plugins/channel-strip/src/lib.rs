@@ -4,6 +4,7 @@
 
 pub mod editor;
 pub mod params;
+pub mod presets;
 
 use dsp_core::dynamics::{Compressor, Gate};
 use dsp_core::eq::Equalizer;
@@ -14,23 +15,12 @@ use lathe_shared::bypass::Bypass;
 use lathe_shared::editor::repaint::AudioWake;
 use lathe_shared::editor::stream::{ReaderSlot, StreamWriter};
 use lathe_shared::meters::{BlockLevel, LevelReadout, MeterValue};
-use lathe_shared::presets::Preset;
 use lathe_shared::state;
 use nice_plug::prelude::*;
 use params::{ChannelStripParams, STATE_VERSION};
 use std::sync::Arc;
 
 pub const CLAP_ID: &str = "audio.lathe.channel-strip";
-
-/// Factory presets, in the editor's menu order.
-pub const PRESETS: &[Preset] = lathe_shared::factory_presets![
-    "Init" => "init.json",
-    "Vocal" => "vocal.json",
-    "Kick" => "kick.json",
-    "Snare" => "snare.json",
-    "Acoustic Guitar" => "acoustic-guitar.json",
-    "Bass DI" => "bass-di.json",
-];
 
 /// What the editor shows, published lock-free from the audio thread.
 #[derive(Debug, Default)]

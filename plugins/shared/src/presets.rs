@@ -48,29 +48,77 @@ pub struct Identity {
 /// bypass switch is the one exception: it belongs to the session, not to a sound, so presets
 /// neither carry nor change it.
 pub fn decode(preset: &Preset, who: Identity, scratch: &dyn Params) -> Result<(), String> {
-    let mut s: PluginState = serde_json::from_str(preset.json)
-        .map_err(|e| format!("{}: not a plugin state: {e}", preset.name))?;
+    decode_json(preset.name, preset.json, who, scratch)
+}
+
+fn decode_json(name: &str, json: &str, who: Identity, scratch: &dyn Params) -> Result<(), String> {
+    let mut s: PluginState =
+        serde_json::from_str(json).map_err(|e| format!("{name}: not a plugin state: {e}"))?;
     match state::guard(&mut s, who.clap_id, who.state_version, who.migrate) {
-        state::Verdict::Rejected(why) => return Err(format!("{}: {why}", preset.name)),
+        state::Verdict::Rejected(why) => return Err(format!("{name}: {why}")),
         state::Verdict::Accepted | state::Verdict::Migrated { .. } => {}
     }
     let map = scratch.param_map();
     for (id, ptr, _) in &map {
         if !is_bypass(*ptr) && !s.params.contains_key(id) {
-            return Err(format!("{}: no value for `{id}`", preset.name));
+            return Err(format!("{name}: no value for `{id}`"));
         }
     }
     for (id, value) in &s.params {
         let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) else {
-            return Err(format!("{}: unknown parameter `{id}`", preset.name));
+            return Err(format!("{name}: unknown parameter `{id}`"));
         };
         // SAFETY: `ptr` points into `scratch`, which outlives this call and is not shared.
         let ok = unsafe { set_scratch(*ptr, value) };
         if !ok {
             return Err(format!(
-                "{}: `{id}` = {value:?} is not a value of this parameter",
-                preset.name
+                "{name}: `{id}` = {value:?} is not a value of this parameter"
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a plugin's factory list, for its `tests/presets.rs`: at least five presets (what users
+/// expect of a professional plugin's menu), unique names, every preset a complete valid state
+/// ([`decode`]), and the checks biting for this plugin: the first preset relabelled as another
+/// plugin's, given an unknown parameter, missing a parameter, or emptied is refused.
+pub fn audit(factory: &[Preset], who: Identity, scratch: &dyn Params) -> Result<(), String> {
+    if factory.len() < 5 {
+        return Err(format!("only {} factory presets", factory.len()));
+    }
+    let mut names: Vec<_> = factory.iter().map(|p| p.name).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("two presets are named {:?}", w[0]));
+    }
+    for preset in factory {
+        decode(preset, who, scratch)?;
+    }
+    let good: serde_json::Value =
+        serde_json::from_str(factory[0].json).map_err(|e| e.to_string())?;
+    let mut unknown = good.clone();
+    unknown["params"]["no_such"] = serde_json::json!({ "f32": 1.0 });
+    let mut missing = good.clone();
+    let first = missing["params"]
+        .as_object()
+        .and_then(|m| m.keys().next().cloned())
+        .ok_or("the first preset has no parameters")?;
+    if let Some(m) = missing["params"].as_object_mut() {
+        m.remove(&first);
+    }
+    let broken = [
+        (
+            "another plugin's".to_owned(),
+            factory[0].json.replace("audio.lathe.", "audio.other."),
+        ),
+        ("an unknown parameter's".to_owned(), unknown.to_string()),
+        (format!("`{first}` left out of the"), missing.to_string()),
+        ("an empty".to_owned(), "{}".to_owned()),
+    ];
+    for (what, json) in &broken {
+        if decode_json(what, json, who, scratch).is_ok() {
+            return Err(format!("{what} preset was accepted"));
         }
     }
     Ok(())

@@ -8,8 +8,8 @@ use lathe_host_tests::BUS_GLUE;
 fn bus_glue_presets_load_exactly_and_render() {
     preset_check::check(
         BUS_GLUE,
-        lathe_bus_glue::PRESETS,
-        lathe_bus_glue::editor::identity(),
+        lathe_bus_glue::presets::FACTORY,
+        lathe_bus_glue::presets::identity(),
         || Box::new(lathe_bus_glue::params::BusGlueParams::default()),
     );
 }

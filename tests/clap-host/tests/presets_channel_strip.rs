@@ -8,8 +8,8 @@ use lathe_host_tests::CHANNEL_STRIP;
 fn channel_strip_presets_load_exactly_and_render() {
     preset_check::check(
         CHANNEL_STRIP,
-        lathe_channel_strip::PRESETS,
-        lathe_channel_strip::editor::identity(),
+        lathe_channel_strip::presets::FACTORY,
+        lathe_channel_strip::presets::identity(),
         || Box::new(lathe_channel_strip::params::ChannelStripParams::default()),
     );
 }

@@ -118,7 +118,8 @@ impl LevelMeter {
             theme::label_font(),
             theme::TEXT_DIM,
         );
-        let scale_w = 18.0;
+        // Wide enough for "-60" at 8.5 px, so no label reaches under the bars.
+        let scale_w = 22.0;
         let bars = Rect::from_min_max(
             pos2(rect.left(), rect.top() + label_h),
             pos2(rect.right() - scale_w, rect.bottom() - value_h),
@@ -127,19 +128,6 @@ impl LevelMeter {
             let t = ((db - LEVEL_FLOOR) / (LEVEL_TOP - LEVEL_FLOOR)).clamp(0.0, 1.0);
             bars.bottom() - t * bars.height()
         };
-        for db in [6.0, 0.0, -6.0, -12.0, -18.0, -24.0, -36.0, -48.0, -60.0] {
-            p.text(
-                pos2(rect.right(), y(db)),
-                Align2::RIGHT_CENTER,
-                if db > 0.0 {
-                    format!("+{db}")
-                } else {
-                    format!("{db}")
-                },
-                egui::FontId::proportional(8.5),
-                theme::TEXT_DIM,
-            );
-        }
         let gap = 2.0;
         let w = (bars.width() - gap) / 2.0;
         for ch in 0..2 {
@@ -168,6 +156,20 @@ impl LevelMeter {
             [pos2(bars.left(), y(0.0)), pos2(bars.right(), y(0.0))],
             (1.0, theme::TEXT_DIM.gamma_multiply(0.5)),
         );
+        // Drawn after the bars: a label is never painted over.
+        for db in [6.0, 0.0, -6.0, -12.0, -18.0, -24.0, -36.0, -48.0, -60.0] {
+            p.text(
+                pos2(rect.right(), y(db)),
+                Align2::RIGHT_CENTER,
+                if db > 0.0 {
+                    format!("+{db}")
+                } else {
+                    format!("{db}")
+                },
+                egui::FontId::proportional(8.5),
+                theme::TEXT_DIM,
+            );
+        }
         let hold = self.peak[0].hold.max(self.peak[1].hold);
         p.text(
             pos2(bars.center().x, rect.bottom()),

@@ -6,12 +6,11 @@ use crate::params::BusGlueParams;
 use crate::Meters;
 use egui::{vec2, Ui};
 use lathe_shared::editor::meter::{GainReductionMeter, LevelMeter};
-use lathe_shared::editor::repaint::{AudioWake, FrameClock, FRAME};
+use lathe_shared::editor::repaint::AudioWake;
+use lathe_shared::editor::shell::{self, Editor, Page};
 use lathe_shared::editor::{header, scale, section, theme, Knob, PresetMenu, Toggle};
-use nice_plug::context::gui::GuiContext;
-use nice_plug_egui::{
-    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp,
-};
+use nice_plug::prelude::*;
+use nice_plug_egui::EguiEditorState;
 use std::sync::Arc;
 
 /// The layout's size in points at 100 %.
@@ -23,61 +22,36 @@ pub fn create(
     meters: Arc<Meters>,
     state: Arc<EguiEditorState>,
     wake: &AudioWake,
-) -> Option<EguiEditor<BusGlueEditor>> {
-    let app = BusGlueEditor {
+) -> Option<Editor<BusGlueEditor>> {
+    let page = BusGlueEditor {
         presets: PresetMenu::new(crate::presets::FACTORY, crate::presets::identity()),
         params,
         meters,
-        gui: None,
-        clock: FrameClock::default(),
         input: LevelMeter::default(),
         output: LevelMeter::default(),
         gr: GainReductionMeter::default(),
     };
-    create_egui_editor(
-        state,
-        wake.notifier(),
-        EguiNiceSettings::new()
-            .with_tile("Lathe Bus Glue")
-            .with_repaint_poll_interval(FRAME),
-        app,
-    )
+    shell::create(page, state, wake.notifier())
 }
 
 pub struct BusGlueEditor {
     params: Arc<BusGlueParams>,
     meters: Arc<Meters>,
-    gui: Option<GuiContext>,
     presets: PresetMenu<BusGlueParams>,
-    clock: FrameClock,
     input: LevelMeter,
     output: LevelMeter,
     gr: GainReductionMeter,
 }
 
-impl NiceEguiApp for BusGlueEditor {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx, ACCENT);
-        scale::restore(&ctx, &self.params.editor_scale);
-        self.gui = Some(gui);
-        Ok(())
+impl Page for BusGlueEditor {
+    const TITLE: &'static str = "Lathe Bus Glue";
+    const ACCENT: egui::Color32 = ACCENT;
+
+    fn scale(&self) -> &AtomicF32 {
+        &self.params.editor_scale
     }
 
-    fn editor_closed(&mut self) {
-        self.gui = None;
-    }
-
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(gui) = self.gui.clone() else {
-            return;
-        };
-        let setter = gui.param_setter();
-        let dt = self.clock.tick();
+    fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter, dt: f32) -> bool {
         let mut moving = self.input.update(&self.meters.input, dt);
         moving |= self.output.update(&self.meters.output, dt);
         moving |= self.gr.update(&self.meters.gr_db, dt);
@@ -91,7 +65,7 @@ impl NiceEguiApp for BusGlueEditor {
                 ACCENT,
                 &mut self.presets,
                 p,
-                &setter,
+                setter,
                 &p.editor_scale,
             );
             ui.add_space(6.0);
@@ -104,17 +78,17 @@ impl NiceEguiApp for BusGlueEditor {
                         ui.set_width(288.0);
                         ui.horizontal(|ui| {
                             ui.add(
-                                Knob::new(&p.sc_hpf, &setter, ACCENT)
+                                Knob::new(&p.sc_hpf, setter, ACCENT)
                                     .label("SC HPF")
                                     .diameter(40.0),
                             );
                             ui.vertical(|ui| {
                                 ui.add_space(10.0);
                                 ui.add(
-                                    Toggle::new(&p.sc_external, &setter, ACCENT)
+                                    Toggle::new(&p.sc_external, setter, ACCENT)
                                         .label("External Key"),
                                 );
-                                ui.add(Toggle::new(&p.sc_listen, &setter, ACCENT).label("Listen"));
+                                ui.add(Toggle::new(&p.sc_listen, setter, ACCENT).label("Listen"));
                             });
                         });
                     });
@@ -123,17 +97,17 @@ impl NiceEguiApp for BusGlueEditor {
                     egui::Grid::new("bus-glue-controls")
                         .spacing(vec2(4.0, 6.0))
                         .show(ui, |ui| {
-                            ui.add(Knob::new(&p.threshold, &setter, ACCENT).diameter(46.0));
-                            ui.add(Knob::new(&p.ratio, &setter, ACCENT).diameter(46.0));
-                            ui.add(Knob::new(&p.makeup, &setter, ACCENT).diameter(46.0));
+                            ui.add(Knob::new(&p.threshold, setter, ACCENT).diameter(46.0));
+                            ui.add(Knob::new(&p.ratio, setter, ACCENT).diameter(46.0));
+                            ui.add(Knob::new(&p.makeup, setter, ACCENT).diameter(46.0));
                             ui.end_row();
-                            ui.add(Knob::new(&p.attack, &setter, ACCENT).diameter(46.0));
-                            ui.add(Knob::new(&p.release, &setter, ACCENT).diameter(46.0));
-                            ui.add(Knob::new(&p.range, &setter, ACCENT).diameter(46.0));
+                            ui.add(Knob::new(&p.attack, setter, ACCENT).diameter(46.0));
+                            ui.add(Knob::new(&p.release, setter, ACCENT).diameter(46.0));
+                            ui.add(Knob::new(&p.range, setter, ACCENT).diameter(46.0));
                             ui.end_row();
-                            ui.add(Knob::new(&p.mix, &setter, ACCENT).diameter(46.0));
+                            ui.add(Knob::new(&p.mix, setter, ACCENT).diameter(46.0));
                             ui.add(
-                                Knob::new(&p.out_gain, &setter, ACCENT)
+                                Knob::new(&p.out_gain, setter, ACCENT)
                                     .label("Output")
                                     .diameter(46.0)
                                     .bipolar(),
@@ -145,6 +119,6 @@ impl NiceEguiApp for BusGlueEditor {
             });
             scale::corner(ui, &p.editor_scale);
         });
-        self.clock.keep_alive(ui.ctx(), moving);
+        moving
     }
 }

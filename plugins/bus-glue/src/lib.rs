@@ -200,7 +200,7 @@ impl Plugin for BusGlue {
     ];
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = nice_plug_egui::EguiEditor<editor::BusGlueEditor>;
+    type Editor = lathe_shared::editor::shell::Editor<editor::BusGlueEditor>;
     type SysExMessage = ();
     type BackgroundTask = ();
 

@@ -10,14 +10,12 @@ use dsp_core::meter::spectrum::SpectrumAnalyzer;
 use egui::{vec2, Ui};
 use eq_display::EqDisplay;
 use lathe_shared::editor::meter::{GainReductionMeter, LevelMeter};
-use lathe_shared::editor::repaint::{AudioWake, FrameClock, FRAME};
+use lathe_shared::editor::repaint::AudioWake;
+use lathe_shared::editor::shell::{self, Editor, Page};
 use lathe_shared::editor::stream::ReaderSlot;
 use lathe_shared::editor::{choice, header, scale, section, theme, Knob, PresetMenu, Toggle};
-use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
-use nice_plug_egui::{
-    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp,
-};
+use nice_plug_egui::EguiEditorState;
 use std::sync::Arc;
 
 /// The layout's size in points at 100 %.
@@ -32,14 +30,12 @@ pub fn create(
     reader: ReaderSlot,
     state: Arc<EguiEditorState>,
     wake: &AudioWake,
-) -> Option<EguiEditor<ChannelStripEditor>> {
-    let app = ChannelStripEditor {
+) -> Option<Editor<ChannelStripEditor>> {
+    let page = ChannelStripEditor {
         presets: PresetMenu::new(crate::presets::FACTORY, crate::presets::identity()),
         params,
         meters,
         reader,
-        gui: None,
-        clock: FrameClock::default(),
         input: LevelMeter::default(),
         output: LevelMeter::default(),
         gate_gr: GainReductionMeter::default(),
@@ -47,14 +43,7 @@ pub fn create(
         analyzers: None,
         display: EqDisplay::new(),
     };
-    create_egui_editor(
-        state,
-        wake.notifier(),
-        EguiNiceSettings::new()
-            .with_tile("Lathe Channel Strip")
-            .with_repaint_poll_interval(FRAME),
-        app,
-    )
+    shell::create(page, state, wake.notifier())
 }
 
 struct Analyzers {
@@ -67,9 +56,7 @@ pub struct ChannelStripEditor {
     params: Arc<ChannelStripParams>,
     meters: Arc<Meters>,
     reader: ReaderSlot,
-    gui: Option<GuiContext>,
     presets: PresetMenu<ChannelStripParams>,
-    clock: FrameClock,
     input: LevelMeter,
     output: LevelMeter,
     gate_gr: GainReductionMeter,
@@ -107,29 +94,15 @@ impl ChannelStripEditor {
     }
 }
 
-impl NiceEguiApp for ChannelStripEditor {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx, ACCENT);
-        scale::restore(&ctx, &self.params.editor_scale);
-        self.gui = Some(gui);
-        Ok(())
+impl Page for ChannelStripEditor {
+    const TITLE: &'static str = "Lathe Channel Strip";
+    const ACCENT: egui::Color32 = ACCENT;
+
+    fn scale(&self) -> &AtomicF32 {
+        &self.params.editor_scale
     }
 
-    fn editor_closed(&mut self) {
-        self.gui = None;
-    }
-
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(gui) = self.gui.clone() else {
-            return;
-        };
-        let setter = gui.param_setter();
-        let dt = self.clock.tick();
+    fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter, dt: f32) -> bool {
         let mut moving = self.input.update(&self.meters.input, dt);
         moving |= self.output.update(&self.meters.output, dt);
         moving |= self.gate_gr.update(&self.meters.gate_gr_db, dt);
@@ -145,7 +118,7 @@ impl NiceEguiApp for ChannelStripEditor {
                 ACCENT,
                 &mut self.presets,
                 p,
-                &setter,
+                setter,
                 &p.editor_scale,
             );
             ui.add_space(4.0);
@@ -159,43 +132,39 @@ impl NiceEguiApp for ChannelStripEditor {
                     .analyzers
                     .as_ref()
                     .map(|a| (&a.pre, &a.post, a.sample_rate as f64));
-                self.display.show(ui, rect, p, &setter, spectra, ACCENT);
+                self.display.show(ui, rect, p, setter, spectra, ACCENT);
                 self.output.show(ui, "OUT", vec2(40.0, 290.0));
             });
             ui.add_space(4.0);
             ui.horizontal_top(|ui| {
                 let k = |ui: &mut Ui, param: &FloatParam, label: &str| {
-                    ui.add(
-                        Knob::new(param, &setter, ACCENT)
-                            .label(label)
-                            .diameter(34.0),
-                    );
+                    ui.add(Knob::new(param, setter, ACCENT).label(label).diameter(34.0));
                 };
                 section(ui, "Input", ACCENT, None, |ui| {
                     ui.add(
-                        Knob::new(&p.in_gain, &setter, ACCENT)
+                        Knob::new(&p.in_gain, setter, ACCENT)
                             .label("Gain")
                             .diameter(34.0)
                             .bipolar(),
                     );
-                    ui.add(Toggle::new(&p.phase, &setter, ACCENT).label("Ø Invert"));
-                    ui.add(Toggle::new(&p.dyn_pre_eq, &setter, ACCENT).label("Dyn > EQ"));
+                    ui.add(Toggle::new(&p.phase, setter, ACCENT).label("Ø Invert"));
+                    ui.add(Toggle::new(&p.dyn_pre_eq, setter, ACCENT).label("Dyn > EQ"));
                 });
                 section(ui, "Filters", ACCENT, None, |ui| {
                     ui.horizontal_top(|ui| {
                         ui.vertical(|ui| {
-                            ui.add(Toggle::new(&p.hpf_on, &setter, ACCENT).label("HPF"));
+                            ui.add(Toggle::new(&p.hpf_on, setter, ACCENT).label("HPF"));
                             k(ui, &p.hpf_freq, "Freq");
-                            choice(ui, &p.hpf_slope, &setter, 66.0);
+                            choice(ui, &p.hpf_slope, setter, 66.0);
                         });
                         ui.vertical(|ui| {
-                            ui.add(Toggle::new(&p.lpf_on, &setter, ACCENT).label("LPF"));
+                            ui.add(Toggle::new(&p.lpf_on, setter, ACCENT).label("LPF"));
                             k(ui, &p.lpf_freq, "Freq");
-                            choice(ui, &p.lpf_slope, &setter, 66.0);
+                            choice(ui, &p.lpf_slope, setter, 66.0);
                         });
                     });
                 });
-                section(ui, "EQ", ACCENT, Some((&p.eq_on, &setter)), |ui| {
+                section(ui, "EQ", ACCENT, Some((&p.eq_on, setter)), |ui| {
                     egui::Grid::new("eq-bands")
                         .spacing(vec2(0.0, 0.0))
                         .show(ui, |ui| {
@@ -206,12 +175,12 @@ impl NiceEguiApp for ChannelStripEditor {
                             }
                             ui.end_row();
                             for (f, _, _) in p.eq_bands() {
-                                ui.add(Knob::new(f, &setter, ACCENT).label("Freq").diameter(28.0));
+                                ui.add(Knob::new(f, setter, ACCENT).label("Freq").diameter(28.0));
                             }
                             ui.end_row();
                             for (_, g, _) in p.eq_bands() {
                                 ui.add(
-                                    Knob::new(g, &setter, ACCENT)
+                                    Knob::new(g, setter, ACCENT)
                                         .label("Gain")
                                         .diameter(28.0)
                                         .bipolar(),
@@ -220,13 +189,13 @@ impl NiceEguiApp for ChannelStripEditor {
                             ui.end_row();
                             for (i, (_, _, q)) in p.eq_bands().into_iter().enumerate() {
                                 ui.vertical(|ui| {
-                                    ui.add(Knob::new(q, &setter, ACCENT).label("Q").diameter(28.0));
+                                    ui.add(Knob::new(q, setter, ACCENT).label("Q").diameter(28.0));
                                     match i {
                                         0 => {
-                                            choice(ui, &p.eq_lf_type, &setter, 56.0);
+                                            choice(ui, &p.eq_lf_type, setter, 56.0);
                                         }
                                         3 => {
-                                            choice(ui, &p.eq_hf_type, &setter, 56.0);
+                                            choice(ui, &p.eq_hf_type, setter, 56.0);
                                         }
                                         _ => {}
                                     }
@@ -235,7 +204,7 @@ impl NiceEguiApp for ChannelStripEditor {
                             ui.end_row();
                         });
                 });
-                section(ui, "Gate", ACCENT, Some((&p.gate_on, &setter)), |ui| {
+                section(ui, "Gate", ACCENT, Some((&p.gate_on, setter)), |ui| {
                     ui.horizontal_top(|ui| {
                         ui.vertical(|ui| {
                             k(ui, &p.gate_threshold, "Thresh");
@@ -249,46 +218,38 @@ impl NiceEguiApp for ChannelStripEditor {
                         self.gate_gr.show_bar(ui, "GR", vec2(34.0, 190.0));
                     });
                 });
-                section(
-                    ui,
-                    "Compressor",
-                    ACCENT,
-                    Some((&p.comp_on, &setter)),
-                    |ui| {
-                        ui.horizontal_top(|ui| {
-                            ui.vertical(|ui| {
-                                k(ui, &p.comp_threshold, "Thresh");
-                                k(ui, &p.comp_attack, "Attack");
-                                k(ui, &p.comp_makeup, "Makeup");
-                            });
-                            ui.vertical(|ui| {
-                                k(ui, &p.comp_ratio, "Ratio");
-                                k(ui, &p.comp_release, "Release");
-                                k(ui, &p.comp_mix, "Mix");
-                            });
-                            ui.vertical(|ui| {
-                                k(ui, &p.comp_knee, "Knee");
-                                k(ui, &p.comp_sc_hpf, "SC HPF");
-                                ui.add(
-                                    Toggle::new(&p.comp_auto_release, &setter, ACCENT)
-                                        .label("Auto Rel"),
-                                );
-                                ui.add(
-                                    Toggle::new(&p.comp_auto_makeup, &setter, ACCENT)
-                                        .label("Auto Gain"),
-                                );
-                            });
-                            self.comp_gr.show_bar(ui, "GR", vec2(34.0, 190.0));
+                section(ui, "Compressor", ACCENT, Some((&p.comp_on, setter)), |ui| {
+                    ui.horizontal_top(|ui| {
+                        ui.vertical(|ui| {
+                            k(ui, &p.comp_threshold, "Thresh");
+                            k(ui, &p.comp_attack, "Attack");
+                            k(ui, &p.comp_makeup, "Makeup");
                         });
-                    },
-                );
+                        ui.vertical(|ui| {
+                            k(ui, &p.comp_ratio, "Ratio");
+                            k(ui, &p.comp_release, "Release");
+                            k(ui, &p.comp_mix, "Mix");
+                        });
+                        ui.vertical(|ui| {
+                            k(ui, &p.comp_knee, "Knee");
+                            k(ui, &p.comp_sc_hpf, "SC HPF");
+                            ui.add(
+                                Toggle::new(&p.comp_auto_release, setter, ACCENT).label("Auto Rel"),
+                            );
+                            ui.add(
+                                Toggle::new(&p.comp_auto_makeup, setter, ACCENT).label("Auto Gain"),
+                            );
+                        });
+                        self.comp_gr.show_bar(ui, "GR", vec2(34.0, 190.0));
+                    });
+                });
                 section(ui, "Color · Image · Out", ACCENT, None, |ui| {
                     egui::Grid::new("output-stage")
                         .spacing(vec2(0.0, 4.0))
                         .show(ui, |ui| {
                             k(ui, &p.sat_drive, "Drive");
                             ui.add(
-                                Knob::new(&p.pan, &setter, ACCENT)
+                                Knob::new(&p.pan, setter, ACCENT)
                                     .label("Pan")
                                     .diameter(34.0)
                                     .bipolar(),
@@ -296,7 +257,7 @@ impl NiceEguiApp for ChannelStripEditor {
                             ui.end_row();
                             k(ui, &p.width, "Width");
                             ui.add(
-                                Knob::new(&p.out_gain, &setter, ACCENT)
+                                Knob::new(&p.out_gain, setter, ACCENT)
                                     .label("Output")
                                     .diameter(34.0)
                                     .bipolar(),
@@ -307,6 +268,6 @@ impl NiceEguiApp for ChannelStripEditor {
             });
             scale::corner(ui, &p.editor_scale);
         });
-        self.clock.keep_alive(ui.ctx(), moving);
+        moving
     }
 }

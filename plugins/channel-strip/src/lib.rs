@@ -240,7 +240,7 @@ impl Plugin for ChannelStrip {
     ];
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = nice_plug_egui::EguiEditor<editor::ChannelStripEditor>;
+    type Editor = lathe_shared::editor::shell::Editor<editor::ChannelStripEditor>;
     type SysExMessage = ();
     type BackgroundTask = ();
 

@@ -3,7 +3,7 @@
 //! parameters already at their value, and the bypass switch never touched.
 
 use lathe_channel_strip::params::ChannelStripParams;
-use lathe_channel_strip::{editor, PRESETS};
+use lathe_channel_strip::presets::{identity, FACTORY};
 use lathe_shared::presets::{apply, decode};
 use nice_plug::context::gui::GuiContextInner;
 use nice_plug::context::PluginApi;
@@ -42,9 +42,9 @@ impl GuiContextInner for Recorder {
 
 #[test]
 fn a_preset_loads_as_one_gesture_per_changed_parameter() {
-    let vocal = PRESETS.iter().find(|p| p.name == "Vocal").unwrap();
+    let vocal = FACTORY.iter().find(|p| p.name == "Vocal").unwrap();
     let scratch = ChannelStripParams::default();
-    decode(vocal, editor::identity(), &scratch).unwrap();
+    decode(vocal, identity(), &scratch).unwrap();
     let live = ChannelStripParams::default();
     let recorder = Recorder::default();
     apply(&live, &scratch, &ParamSetter::new(&recorder));

@@ -12,16 +12,14 @@ use crate::learn::{Learner, Status};
 use crate::params::MaximizerParams;
 use crate::Meters;
 use egui::{vec2, RichText, Ui};
-use lathe_shared::editor::repaint::{self, FrameClock};
 use lathe_shared::editor::section::section_width;
+use lathe_shared::editor::shell::{self, Page};
 use lathe_shared::editor::theme::{self, accent::MAXIMIZER as ACCENT};
 use lathe_shared::editor::{choice, header, scale, Knob, PresetMenu, Toggle};
-use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
-use nice_plug_egui::{create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp};
 use std::sync::Arc;
 
-pub type Editor = EguiEditor<App>;
+pub type Editor = shell::Editor<App>;
 
 /// Logical size at 100 % scale.
 const SIZE: egui::Vec2 = vec2(1060.0, 660.0);
@@ -32,36 +30,26 @@ pub fn create(
     readers: Readers,
 ) -> Option<Editor> {
     let state = scale::editor_state(SIZE, &params.editor_scale);
-    let app = App {
+    let notifier = readers.wake.notifier();
+    let page = App {
         presets: PresetMenu::new(crate::presets::FACTORY, crate::presets::identity()),
-        clock: FrameClock::default(),
         params,
         meters,
-        readers: readers.clone(),
-        gui: None,
+        readers,
         history: history::History::default(),
         goniometer: goniometer::Goniometer::default(),
         loudness: loudness::Loudness::default(),
         tone: tone_curve::ToneCurve::default(),
         learner: Learner::default(),
     };
-    create_egui_editor(
-        state,
-        readers.wake.notifier(),
-        EguiNiceSettings::new()
-            .with_tile("Lathe Maximizer")
-            .with_repaint_poll_interval(repaint::FRAME),
-        app,
-    )
+    shell::create(page, state, notifier)
 }
 
 pub struct App {
     presets: PresetMenu<MaximizerParams>,
-    clock: FrameClock,
     params: Arc<MaximizerParams>,
     meters: Arc<Meters>,
     readers: Readers,
-    gui: Option<GuiContext>,
     history: history::History,
     goniometer: goniometer::Goniometer,
     loudness: loudness::Loudness,
@@ -69,29 +57,27 @@ pub struct App {
     learner: Learner,
 }
 
-impl NiceEguiApp for App {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx, ACCENT);
-        scale::restore(&ctx, &self.params.editor_scale);
-        self.history.open(&self.readers.history);
-        self.goniometer.open(&self.readers.scope);
-        self.gui = Some(gui);
-        Ok(())
+impl Page for App {
+    const TITLE: &'static str = "Lathe Maximizer";
+    const ACCENT: egui::Color32 = ACCENT;
+
+    fn scale(&self) -> &AtomicF32 {
+        &self.params.editor_scale
     }
 
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(gui) = self.gui.clone() else {
-            return;
-        };
-        let setter = gui.param_setter();
+    fn opened(&mut self) {
+        self.history.open(&self.readers.history);
+        self.goniometer.open(&self.readers.scope);
+    }
+
+    fn closed(&mut self) {
+        self.learner.cancel(&self.meters.learn);
+    }
+
+    fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter, _dt: f32) -> bool {
         let p = self.params.clone();
         let now = ui.input(|i| i.time);
-        self.run_learn(&setter, now);
+        self.run_learn(setter, now);
         let fresh_history = self.history.update();
         let fresh_scope = self.goniometer.update(now);
         let fresh_meters = self.loudness.update(&self.meters);
@@ -106,48 +92,48 @@ impl NiceEguiApp for App {
                         ACCENT,
                         &mut self.presets,
                         &*p,
-                        &setter,
+                        setter,
                         &p.editor_scale,
                     );
                 });
                 ui.horizontal(|ui| {
-                    ui.add(Toggle::new(&p.bypass, &setter, ACCENT).label("Bypass"));
+                    ui.add(Toggle::new(&p.bypass, setter, ACCENT).label("Bypass"));
                 });
                 ui.add_space(6.0);
                 ui.horizontal_top(|ui| {
                     section_width(ui, 290.0, "TONE", ACCENT, None, |ui| {
-                        self.tone.show(ui, &p, &setter, vec2(272.0, 112.0));
+                        self.tone.show(ui, &p, setter, vec2(272.0, 112.0));
                         egui::Grid::new("tone")
                             .spacing(vec2(12.0, 2.0))
                             .show(ui, |ui| {
-                                knob(ui, &p.eq_low_freq, &setter, "Low");
-                                knob(ui, &p.eq_mid_freq, &setter, "Mid");
-                                knob(ui, &p.eq_mid_q, &setter, "Mid Q");
-                                knob(ui, &p.eq_high_freq, &setter, "High");
+                                knob(ui, &p.eq_low_freq, setter, "Low");
+                                knob(ui, &p.eq_mid_freq, setter, "Mid");
+                                knob(ui, &p.eq_mid_q, setter, "Mid Q");
+                                knob(ui, &p.eq_high_freq, setter, "High");
                                 ui.end_row();
-                                bipolar(ui, &p.eq_low_gain, &setter, "Low Gain");
-                                bipolar(ui, &p.eq_mid_gain, &setter, "Mid Gain");
+                                bipolar(ui, &p.eq_low_gain, setter, "Low Gain");
+                                bipolar(ui, &p.eq_mid_gain, setter, "Mid Gain");
                                 ui.label("");
-                                bipolar(ui, &p.eq_high_gain, &setter, "High Gain");
+                                bipolar(ui, &p.eq_high_gain, setter, "High Gain");
                                 ui.end_row();
                             });
                     });
                     section_width(ui, 110.0, "IMAGE", ACCENT, None, |ui| {
-                        knob(ui, &p.width, &setter, "Width");
-                        ui.add(Toggle::new(&p.mono_bass_on, &setter, ACCENT).label("Mono Bass"));
-                        knob(ui, &p.mono_bass_freq, &setter, "Mono Below");
+                        knob(ui, &p.width, setter, "Width");
+                        ui.add(Toggle::new(&p.mono_bass_on, setter, ACCENT).label("Mono Bass"));
+                        knob(ui, &p.mono_bass_freq, setter, "Mono Below");
                     });
                     section_width(ui, 250.0, "LIMITER", ACCENT, None, |ui| {
                         egui::Grid::new("drive")
                             .spacing(vec2(6.0, 2.0))
                             .show(ui, |ui| {
                                 ui.add(
-                                    Knob::new(&p.gain, &setter, ACCENT)
+                                    Knob::new(&p.gain, setter, ACCENT)
                                         .label("Gain")
                                         .diameter(58.0),
                                 );
                                 ui.add(
-                                    Knob::new(&p.ceiling, &setter, ACCENT)
+                                    Knob::new(&p.ceiling, setter, ACCENT)
                                         .label("Ceiling")
                                         .diameter(58.0),
                                 );
@@ -155,24 +141,24 @@ impl NiceEguiApp for App {
                         egui::Grid::new("timing")
                             .spacing(vec2(6.0, 2.0))
                             .show(ui, |ui| {
-                                knob(ui, &p.lookahead, &setter, "Lookahead");
-                                knob(ui, &p.release, &setter, "Release");
-                                knob(ui, &p.link, &setter, "Link");
+                                knob(ui, &p.lookahead, setter, "Lookahead");
+                                knob(ui, &p.release, setter, "Release");
+                                knob(ui, &p.link, setter, "Link");
                             });
                         ui.horizontal(|ui| {
-                            ui.add(Toggle::new(&p.auto_release, &setter, ACCENT).label("Auto"));
-                            ui.add(Toggle::new(&p.true_peak, &setter, ACCENT).label("True Peak"));
+                            ui.add(Toggle::new(&p.auto_release, setter, ACCENT).label("Auto"));
+                            ui.add(Toggle::new(&p.true_peak, setter, ACCENT).label("True Peak"));
                         });
-                        labelled(ui, "Style", |ui| choice(ui, &p.style, &setter, 110.0));
+                        labelled(ui, "Style", |ui| choice(ui, &p.style, setter, 110.0));
                     });
                     section_width(ui, 200.0, "OUTPUT", ACCENT, None, |ui| {
-                        knob(ui, &p.target_lufs, &setter, "Target");
-                        labelled(ui, "Dither", |ui| choice(ui, &p.dither_bits, &setter, 96.0));
+                        knob(ui, &p.target_lufs, setter, "Target");
+                        labelled(ui, "Dither", |ui| choice(ui, &p.dither_bits, setter, 96.0));
                         labelled(ui, "Shaping", |ui| {
-                            choice(ui, &p.noise_shaping, &setter, 96.0)
+                            choice(ui, &p.noise_shaping, setter, 96.0)
                         });
                         ui.add(
-                            Toggle::new(&p.unity_monitor, &setter, ACCENT).label("Unity Monitor"),
+                            Toggle::new(&p.unity_monitor, setter, ACCENT).label("Unity Monitor"),
                         );
                     });
                 });
@@ -200,16 +186,11 @@ impl NiceEguiApp for App {
         scale::corner(ui, &p.editor_scale);
         // Frames only while something moves (audio plays, a display is still scrolling or
         // fading out, Learn runs); the audio thread wakes an idle editor (`feed`).
-        let moving = fresh_history
+        fresh_history
             || fresh_scope
             || fresh_meters
             || self.goniometer.is_fading(now)
-            || self.learner.is_running();
-        self.clock.keep_alive(ui.ctx(), moving);
-    }
-
-    fn editor_closed(&mut self) {
-        self.learner.cancel(&self.meters.learn);
+            || self.learner.is_running()
     }
 }
 

@@ -7,16 +7,14 @@ use crate::params::ReverbParams;
 use crate::Meters;
 use egui::{vec2, Ui};
 use lathe_shared::editor::meter::LevelMeter;
-use lathe_shared::editor::repaint::{self, FrameClock};
 use lathe_shared::editor::section::section_width;
+use lathe_shared::editor::shell::{self, Page};
 use lathe_shared::editor::theme::{self, accent::REVERB as ACCENT};
 use lathe_shared::editor::{choice, header, scale, Knob, PresetMenu, Toggle};
-use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
-use nice_plug_egui::{create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp};
 use std::sync::Arc;
 
-pub type Editor = EguiEditor<App>;
+pub type Editor = shell::Editor<App>;
 
 /// Logical size at 100 % scale.
 const SIZE: egui::Vec2 = vec2(1020.0, 560.0);
@@ -24,57 +22,36 @@ const SIZE: egui::Vec2 = vec2(1020.0, 560.0);
 pub fn create(params: Arc<ReverbParams>, meters: Arc<Meters>) -> Option<Editor> {
     let state = scale::editor_state(SIZE, &params.editor_scale);
     let notifier = meters.wake.notifier();
-    let app = App {
+    let page = App {
         presets: PresetMenu::new(crate::presets::FACTORY, crate::presets::identity()),
-        clock: FrameClock::default(),
         params,
         meters,
-        gui: None,
         input: LevelMeter::default(),
         output: LevelMeter::default(),
         decay: decay::DecayDisplay::default(),
     };
-    create_egui_editor(
-        state,
-        notifier,
-        EguiNiceSettings::new()
-            .with_tile("Lathe Reverb")
-            .with_repaint_poll_interval(repaint::FRAME),
-        app,
-    )
+    shell::create(page, state, notifier)
 }
 
 pub struct App {
     presets: PresetMenu<ReverbParams>,
-    clock: FrameClock,
     params: Arc<ReverbParams>,
     meters: Arc<Meters>,
-    gui: Option<GuiContext>,
     input: LevelMeter,
     output: LevelMeter,
     decay: decay::DecayDisplay,
 }
 
-impl NiceEguiApp for App {
-    fn build(
-        &mut self,
-        ctx: egui::Context,
-        gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        theme::apply(&ctx, ACCENT);
-        scale::restore(&ctx, &self.params.editor_scale);
-        self.gui = Some(gui);
-        Ok(())
+impl Page for App {
+    const TITLE: &'static str = "Lathe Reverb";
+    const ACCENT: egui::Color32 = ACCENT;
+
+    fn scale(&self) -> &AtomicF32 {
+        &self.params.editor_scale
     }
 
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(gui) = self.gui.clone() else {
-            return;
-        };
-        let setter = gui.param_setter();
+    fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter, dt: f32) -> bool {
         let p = self.params.clone();
-        let dt = self.clock.tick();
         let now = ui.input(|i| i.time);
         let mut moving = self.input.update(&self.meters.input, dt);
         moving |= self.output.update(&self.meters.output, dt);
@@ -90,13 +67,13 @@ impl NiceEguiApp for App {
                         ACCENT,
                         &mut self.presets,
                         &*p,
-                        &setter,
+                        setter,
                         &p.editor_scale,
                     );
                 });
                 ui.horizontal(|ui| {
-                    ui.add(Toggle::new(&p.bypass, &setter, ACCENT).label("Bypass"));
-                    ui.add(Toggle::new(&p.freeze, &setter, ACCENT).label("Freeze"));
+                    ui.add(Toggle::new(&p.bypass, setter, ACCENT).label("Bypass"));
+                    ui.add(Toggle::new(&p.freeze, setter, ACCENT).label("Freeze"));
                 });
                 ui.add_space(6.0);
                 ui.horizontal_top(|ui| {
@@ -106,14 +83,14 @@ impl NiceEguiApp for App {
                             section_width(ui, 230.0, "Early", ACCENT, None, |ui| {
                                 ui.horizontal(|ui| {
                                     ui.label("Mode");
-                                    choice(ui, &p.mode, &setter, 80.0);
+                                    choice(ui, &p.mode, setter, 80.0);
                                 });
                                 egui::Grid::new("early")
                                     .spacing(vec2(6.0, 2.0))
                                     .show(ui, |ui| {
-                                        knob(ui, &p.predelay, &setter, "Pre-Delay");
-                                        knob(ui, &p.size, &setter, "Size");
-                                        knob(ui, &p.diffusion, &setter, "Diffusion");
+                                        knob(ui, &p.predelay, setter, "Pre-Delay");
+                                        knob(ui, &p.size, setter, "Size");
+                                        knob(ui, &p.diffusion, setter, "Diffusion");
                                     });
                             });
                             section_width(ui, 320.0, "Decay", ACCENT, None, |ui| {
@@ -121,24 +98,24 @@ impl NiceEguiApp for App {
                                     .spacing(vec2(6.0, 2.0))
                                     .show(ui, |ui| {
                                         ui.add(
-                                            Knob::new(&p.decay, &setter, ACCENT)
+                                            Knob::new(&p.decay, setter, ACCENT)
                                                 .label("Decay")
                                                 .diameter(56.0),
                                         );
-                                        knob(ui, &p.bass_mult, &setter, "Bass Mult");
-                                        knob(ui, &p.hf_damp, &setter, "HF Damp");
-                                        knob(ui, &p.mod_depth, &setter, "Modulation");
+                                        knob(ui, &p.bass_mult, setter, "Bass Mult");
+                                        knob(ui, &p.hf_damp, setter, "HF Damp");
+                                        knob(ui, &p.mod_depth, setter, "Modulation");
                                     });
                             });
                             section_width(ui, 320.0, "Output", ACCENT, None, |ui| {
                                 egui::Grid::new("output")
                                     .spacing(vec2(6.0, 2.0))
                                     .show(ui, |ui| {
-                                        knob(ui, &p.low_cut, &setter, "Low Cut");
-                                        knob(ui, &p.high_cut, &setter, "High Cut");
-                                        knob(ui, &p.width, &setter, "Width");
+                                        knob(ui, &p.low_cut, setter, "Low Cut");
+                                        knob(ui, &p.high_cut, setter, "High Cut");
+                                        knob(ui, &p.width, setter, "Width");
                                         ui.add(
-                                            Knob::new(&p.mix, &setter, ACCENT)
+                                            Knob::new(&p.mix, setter, ACCENT)
                                                 .label("Mix")
                                                 .diameter(56.0),
                                         );
@@ -154,7 +131,7 @@ impl NiceEguiApp for App {
                 });
             });
         scale::corner(ui, &p.editor_scale);
-        self.clock.keep_alive(ui.ctx(), moving);
+        moving
     }
 }
 

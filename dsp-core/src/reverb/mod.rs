@@ -15,15 +15,22 @@
 //! orthogonal output taps (+ early taps from the diffuser) -> low cut -> high cut -> width ->
 //! dry/wet`.
 //!
-//! # Determinism and smoothing
-//! Mix, width, diffusion, input gain, modulation depth and pre-delay are smoothed per sample;
-//! decay, bass/high multipliers, crossovers and the wet filters are smoothed on a fixed grid of
-//! [`GRID`] samples counted since `reset`, where the filter coefficients are recomputed only
-//! while something changes (the broadband line gains and the output gain then ramp linearly
-//! across the cell, so even a decay jump is zipper-free). Line lengths (size, mode) glide per
-//! sample. Work runs in chunks that never cross a grid point, one stage at a time over the
-//! chunk (the shortest line is longer than a chunk, so this is exact). Output is bit-identical
-//! for any block partition.
+//! # Speed
+//! Work runs in chunks that never cross a point of a fixed grid of [`GRID`] samples counted
+//! since `reset`. Every setting is smoothed on that grid and reaches the audio as a linear ramp
+//! across the cell (per-sample values without per-sample smoother state); the pre-delay, the
+//! diffuser and the input blend run stage by stage over the chunk as vector loops across time;
+//! the network and the wet output run in one loop across time whose eight lines are one vector
+//! (see `fdn`). The shortest line is longer than a cell, so every read of a cell is known when
+//! it starts. A reverb whose every buffer and filter holds zeros skips the arithmetic while its
+//! input stays silent. Output is bit-identical for any block partition.
+//!
+//! # Smoothing
+//! Mix, width, diffusion, input gain and modulation depth ramp over 20 ms; decay, bass/high
+//! multipliers, crossovers and the wet filters over 60/20 ms, their coefficients recomputed
+//! per cell only while something changes (the broadband line gains and the output gain then
+//! ramp linearly across the cell, so even a decay jump is zipper-free). Line lengths (size,
+//! mode) glide per cell; the pre-delay glides per sample.
 //!
 //! # Decay display
 //! [`Reverb::rt60_at`] and [`Reverb::band_rt60`] give the RT60 the current settings produce,
@@ -70,7 +77,7 @@ const INJECT: f64 = 0.5;
 /// holds per stored sample scales as `RT60 / sum(L)` (the input energy stays for about the
 /// RT60 and spreads over all stored samples), so the output gain grows as `sqrt(mean L)`: the
 /// wet level then depends on the decay but not on size or mode.
-const OUT_GAIN: f64 = 0.6;
+const OUT_GAIN: f64 = 0.7;
 const REF_LEN_MS: f64 = 15.0;
 
 /// Polarity of the input injected into each line (left on even lanes, right on odd lanes).
@@ -165,7 +172,7 @@ pub struct Reverb {
     mod_depth: f64,
     width: f64,
     freeze: bool,
-    // Per-sample smoothers.
+    // Smoothers, all ticked once per grid cell.
     dry_s: Smoother,
     wet_s: Smoother,
     width_s: Smoother,
@@ -175,7 +182,6 @@ pub struct Reverb {
     mode_gain_s: Smoother,
     early_s: Smoother,
     depth_s: Smoother,
-    // Grid smoothers.
     alpha_s: Smoother,
     bass_s: Smoother,
     hf_ratio_s: Smoother,
@@ -185,7 +191,8 @@ pub struct Reverb {
     grid_pos: usize,
     absorption_dirty: bool,
     out_gain: f64,
-    out_gain_prev: f64,
+    /// This cell's per-sample ramps (indexed by the `R_*` constants).
+    ramps: [Ramp; RAMPS],
     /// Samples the diffuser has been fed silence while a mode change waits for it to empty.
     mode_drain: usize,
     /// First grid update since `reset`: coefficients jump instead of ramping.
@@ -250,7 +257,7 @@ impl Reverb {
             grid_pos: 0,
             absorption_dirty: true,
             out_gain: OUT_GAIN,
-            out_gain_prev: OUT_GAIN,
+            ramps: [Ramp::default(); RAMPS],
             mode_drain: 0,
             fresh: true,
             filters_dirty: true,
@@ -274,7 +281,7 @@ impl Reverb {
         self.sample_rate = fs;
         self.prepared = true;
         let pd = (MAX_PREDELAY_MS * 1e-3 * fs).ceil() as usize + 3;
-        self.predelay.buf = vec![[0.0; 2]; pd.next_power_of_two()];
+        self.predelay.prepare(pd);
         let max_stage = MODES
             .iter()
             .flat_map(|m| m.diffuser_ms)
@@ -302,9 +309,9 @@ impl Reverb {
             &mut self.early_s,
             &mut self.depth_s,
         ] {
-            s.prepare(fs, GAIN_RAMP_MS);
+            s.prepare(grid_rate, GAIN_RAMP_MS);
         }
-        self.mode_gain_s.prepare(fs, MODE_FADE_MS);
+        self.mode_gain_s.prepare(grid_rate, MODE_FADE_MS);
         self.predelay.delay.prepare(fs, PREDELAY_RAMP_MS);
         for s in [
             &mut self.alpha_s,
@@ -360,8 +367,7 @@ impl Reverb {
     }
 
     fn clear_signal(&mut self) {
-        self.predelay.buf.fill([0.0; 2]);
-        self.predelay.pos = 0;
+        self.predelay.clear();
         self.diffuser.reset();
         self.fdn.reset();
         self.low_cut_state = [SvfState::default(); 2];
@@ -592,7 +598,7 @@ impl Reverb {
     /// True once the output is exactly zero and stays so until a non-zero input arrives (every
     /// delay line and filter holds zeros): lets the host put the plugin to sleep.
     pub fn is_idle(&self) -> bool {
-        self.quiet > self.fdn.capacity() + self.predelay.buf.len()
+        self.quiet > self.fdn.capacity() + self.predelay.len()
     }
 
     /// Scans every buffer and filter state for a non-zero value (O(buffer size); for tests and
@@ -600,7 +606,7 @@ impl Reverb {
     pub fn state_is_zero(&self) -> bool {
         self.fdn.state_is_zero()
             && self.diffuser.is_zero()
-            && self.predelay.buf.iter().all(|f| f[0] == 0.0 && f[1] == 0.0)
+            && self.predelay.is_zero()
             && self
                 .low_cut_state
                 .iter()
@@ -624,7 +630,25 @@ impl Reverb {
                 self.mode_gain_s.set_target(1.0);
             }
         }
+        let gin0 = self.input_s.value() * self.mode_gain_s.value();
+        self.input_s.tick();
+        self.mode_gain_s.tick();
+        let gin1 = self.input_s.value() * self.mode_gain_s.value();
+        self.ramps[R_INPUT] = Ramp::between(gin0, gin1);
+        for (r, s) in [
+            (R_DIRECT, &mut self.direct_s),
+            (R_DIFFUSE, &mut self.diffuse_s),
+            (R_EARLY, &mut self.early_s),
+            (R_WIDTH, &mut self.width_s),
+            (R_DRY, &mut self.dry_s),
+            (R_WET, &mut self.wet_s),
+        ] {
+            self.ramps[r] = Ramp::tick(s);
+        }
+        let depth0 = self.depth_s.value();
+        let depth1 = self.depth_s.tick();
         let mut abs_changed = self.absorption_dirty || self.fdn.is_gliding();
+        self.fdn.begin_cell(depth0, depth1);
         for s in [
             &mut self.alpha_s,
             &mut self.bass_s,
@@ -642,8 +666,7 @@ impl Reverb {
                 self.hf_log_s.value().exp2(),
             );
             // Right after reset the gains jump; afterwards they ramp over the grid cell.
-            let ramp = if self.fresh { 0 } else { GRID };
-            self.fdn.set_absorption(&abs, self.sample_rate, ramp);
+            self.fdn.set_absorption(&abs, self.sample_rate, !self.fresh);
             self.absorption_dirty = false;
         }
         let mut filt_changed = self.filters_dirty;
@@ -662,13 +685,11 @@ impl Reverb {
             self.filters_dirty = false;
         }
         let mean_len = self.fdn.mean_length() * 1e3 / self.sample_rate;
-        self.out_gain_prev = if self.fresh { 0.0 } else { self.out_gain };
-        self.out_gain = OUT_GAIN * (mean_len / REF_LEN_MS).sqrt();
-        if self.fresh {
-            self.out_gain_prev = self.out_gain;
-        }
+        let gain = OUT_GAIN * (mean_len / REF_LEN_MS).sqrt();
+        let prev = if self.fresh { gain } else { self.out_gain };
+        self.ramps[R_OUT] = Ramp::between(prev, gain);
+        self.out_gain = gain;
         self.fresh = false;
-        self.fdn.grid_update();
         for s in self
             .low_cut_state
             .iter_mut()
@@ -678,88 +699,115 @@ impl Reverb {
         }
     }
 
-    /// Runs one chunk of `n <= GRID` samples that does not cross a grid point. Each stage runs
-    /// over the whole chunk before the next (input, diffuser, network, output), which keeps the
-    /// loops small enough to vectorise; every sample still sees exactly the values it would in
-    /// a sample-by-sample loop, so the output does not depend on the chunking.
-    fn run_chunk(&mut self, input: &[[f32; 2]], output: &mut [[f32; 2]]) {
-        let n = input.len();
+    /// Runs one chunk of `n <= GRID` samples that does not cross a grid point, from stereo
+    /// input `x` into stereo output `out`. The stages before the network run as loops across
+    /// time over the whole chunk; every sample still sees exactly the values it would in a
+    /// sample-by-sample loop, so the output does not depend on the chunking.
+    fn run_chunk(&mut self, x: [&[f32]; 2], out: [&mut [f32]; 2]) {
+        let n = x[0].len();
+        let from = self.grid_pos;
+        let idle = self.is_idle();
         let sc = &mut *self.scratch;
-        for (d, x) in sc.dry_in.iter_mut().zip(input) {
-            *d = [sanitize(x[0]), sanitize(x[1])];
+        let mut silent = true;
+        for c in 0..2 {
+            for (t, &v) in x[c].iter().enumerate() {
+                sc.dry[c][t] = sanitize(v);
+                let w = clean(v);
+                sc.pre[c][t] = w;
+                silent &= w == 0.0;
+            }
         }
-        let r = &mut sc.ramps;
-        fill(&mut self.input_s, &mut r[R_INPUT][..n]);
-        fill(&mut self.mode_gain_s, &mut r[R_MODE][..n]);
-        fill(&mut self.direct_s, &mut r[R_DIRECT][..n]);
-        fill(&mut self.diffuse_s, &mut r[R_DIFFUSE][..n]);
-        fill(&mut self.early_s, &mut r[R_EARLY][..n]);
-        fill(&mut self.depth_s, &mut r[R_DEPTH][..n]);
-        fill(&mut self.width_s, &mut r[R_WIDTH][..n]);
-        fill(&mut self.dry_s, &mut r[R_DRY][..n]);
-        fill(&mut self.wet_s, &mut r[R_WET][..n]);
-        for t in 0..n {
-            let [xl, xr] = sc.dry_in[t];
-            let (pl, pr) = self.predelay.tick(clean(xl), clean(xr));
-            let g_in = sc.ramps[R_INPUT][t] * sc.ramps[R_MODE][t];
-            for (i, sign) in INJECT_SIGN.iter().enumerate() {
-                let v = if i % 2 == 0 { pl } else { pr } * sign * g_in;
-                sc.direct[i][t] = v;
-                sc.diffused[i][t] = v;
+        for (k, r) in self.ramps.iter().enumerate() {
+            r.fill(&mut sc.ramps[k][..n], from);
+        }
+        if silent && idle {
+            // Every buffer and filter holds zeros: the wet signal is exactly zero.
+            self.predelay.skip(n);
+            self.diffuser.skip(n);
+            self.fdn.skip(n);
+            let r = &sc.ramps;
+            let [ol, or] = out;
+            for t in 0..n {
+                ol[t] = r[R_DRY][t] * sc.dry[0][t] + r[R_WET][t] * 0.0;
+                or[t] = r[R_DRY][t] * sc.dry[1][t] + r[R_WET][t] * 0.0;
+            }
+            self.quiet = self.quiet.saturating_add(n);
+            return;
+        }
+        self.predelay.process(&mut sc.pre, n);
+        let gin = &sc.ramps[R_INPUT];
+        for c in 0..2 {
+            for (v, g) in sc.pre[c][..n].iter_mut().zip(gin) {
+                *v *= g;
+            }
+        }
+        for (i, row) in sc.diffused.iter_mut().enumerate() {
+            let sign = INJECT_SIGN[i];
+            for (d, &p) in row[..n].iter_mut().zip(&sc.pre[i % 2]) {
+                *d = sign * p;
             }
         }
         self.diffuser.process(&mut sc.diffused, n);
-        for t in 0..n {
-            let (direct, diffuse) = (sc.ramps[R_DIRECT][t], sc.ramps[R_DIFFUSE][t]);
-            for i in 0..LINES {
-                sc.inject[t][i] = direct * sc.direct[i][t] + diffuse * sc.diffused[i][t];
+        let mut inject: Planar = [[0.0; GRID]; LINES];
+        let (direct, diffuse) = (&sc.ramps[R_DIRECT], &sc.ramps[R_DIFFUSE]);
+        for (i, row) in inject.iter_mut().enumerate() {
+            let sign = INJECT_SIGN[i];
+            let pre = &sc.pre[i % 2];
+            for t in 0..n {
+                row[t] = direct[t] * (sign * pre[t]) + diffuse[t] * sc.diffused[i][t];
             }
         }
-        self.fdn
-            .process(&sc.inject[..n], &sc.ramps[R_DEPTH][..n], &mut sc.mixed[..n]);
-        // Output taps; the output gain follows the line lengths, interpolated across the cell.
-        let step = (self.out_gain - self.out_gain_prev) / GRID as f64;
-        let mut energy = 0.0f32;
-        for t in 0..n {
-            let g = (self.out_gain_prev + step * (self.grid_pos + t + 1) as f64) as f32;
-            let early = sc.ramps[R_EARLY][t];
-            let m = &sc.mixed[t];
-            sc.wet[t] = [
-                m[1] * g + early * sc.diffused[0][t],
-                m[2] * g + early * sc.diffused[3][t],
-            ];
-            energy += sc.inject[t].iter().chain(m).map(|v| v.abs()).sum::<f32>();
-        }
-        // Both channels in one loop: their two recursions are independent and overlap.
-        let ([ll, lr], [hl, hr]) = (&mut self.low_cut_state, &mut self.high_cut_state);
-        let (lc, hc) = (&self.low_cut, &self.high_cut);
-        for w in sc.wet[..n].iter_mut() {
-            let l = hl.tick(hc, ll.tick(lc, w[0] as f64).1).0;
-            let r = hr.tick(hc, lr.tick(lc, w[1] as f64).1).0;
-            *w = [l as f32, r as f32];
-        }
-        for (t, out) in output.iter_mut().enumerate() {
-            let [wl, wr] = sc.wet[t];
-            let [xl, xr] = sc.dry_in[t];
-            let mid = 0.5 * (wl + wr);
-            let side = 0.5 * (wl - wr) * sc.ramps[R_WIDTH][t];
-            let (dry, wet) = (sc.ramps[R_DRY][t], sc.ramps[R_WET][t]);
-            *out = [dry * xl + wet * (mid + side), dry * xr + wet * (mid - side)];
-            energy += xl.abs() + xr.abs() + wl.abs() + wr.abs();
-        }
-        if !energy.is_finite() {
+        transpose(&inject, &mut sc.inject);
+        let [ol, or] = out;
+        let live = if self.fdn.is_fast() {
+            self.run_network::<true>(from, ol, or)
+        } else {
+            self.run_network::<false>(from, ol, or)
+        };
+        let (written, finite) = self.fdn.end_run(n);
+        if !finite || !live.is_finite() {
             // Unreachable with clamped input, but a poisoned state must never persist.
             let dry = self.dry_s.value() as f32;
-            for (o, x) in output.iter_mut().zip(&sc.dry_in) {
-                *o = [x[0] * dry, x[1] * dry];
+            for t in 0..n {
+                ol[t] = self.scratch.dry[0][t] * dry;
+                or[t] = self.scratch.dry[1][t] * dry;
             }
             self.clear_signal();
+            return;
         }
-        if energy == 0.0 {
+        if silent && !written && live == 0.0 {
             self.quiet = self.quiet.saturating_add(n);
         } else {
             self.quiet = 0;
         }
+    }
+
+    /// The network and the wet output, one loop across the chunk (the network's eight lines
+    /// are one vector; the recursions of the lines, the allpasses and the wet filters overlap).
+    /// Returns the sum of the wet output's magnitudes (zero: the output was silent).
+    #[inline(always)]
+    fn run_network<const FAST: bool>(&mut self, from: usize, ol: &mut [f32], or: &mut [f32]) -> f32 {
+        let sc = &*self.scratch;
+        let r = &sc.ramps;
+        let ([ll, lr], [hl, hr]) = (&mut self.low_cut_state, &mut self.high_cut_state);
+        let (lc, hc) = (&self.low_cut, &self.high_cut);
+        let mut live = 0.0f32;
+        for t in 0..ol.len() {
+            let m = self.fdn.tick::<FAST>(from + t, &sc.inject[t]);
+            let g = r[R_OUT][t];
+            let early = r[R_EARLY][t];
+            let wl = m[1] * g + early * sc.diffused[0][t];
+            let wr = m[2] * g + early * sc.diffused[3][t];
+            let wl = hl.tick(hc, ll.tick(lc, wl as f64).1).0 as f32;
+            let wr = hr.tick(hc, lr.tick(lc, wr as f64).1).0 as f32;
+            live += wl.abs() + wr.abs();
+            let mid = 0.5 * (wl + wr);
+            let side = 0.5 * (wl - wr) * r[R_WIDTH][t];
+            let (dry, wet) = (r[R_DRY][t], r[R_WET][t]);
+            ol[t] = dry * sc.dry[0][t] + wet * (mid + side);
+            or[t] = dry * sc.dry[1][t] + wet * (mid - side);
+        }
+        live
     }
 
     /// Processes one block in place: two channels (stereo in/out; for mono-in/stereo-out copy
@@ -775,26 +823,19 @@ impl Reverb {
                 self.grid_update();
             }
             let n = (GRID - self.grid_pos).min(len - done);
-            let mut inp = [[0.0f32; 2]; GRID];
-            let mut out = [[0.0f32; 2]; GRID];
+            let (mut ol, mut or) = ([0.0f32; GRID], [0.0f32; GRID]);
             match channels {
                 [l, r] => {
-                    for (t, x) in inp[..n].iter_mut().enumerate() {
-                        *x = [l[done + t], r[done + t]];
-                    }
-                    self.run_chunk(&inp[..n], &mut out[..n]);
-                    for (t, o) in out[..n].iter().enumerate() {
-                        l[done + t] = o[0];
-                        r[done + t] = o[1];
-                    }
+                    let xs = [&l[done..done + n], &r[done..done + n]];
+                    self.run_chunk(xs, [&mut ol[..n], &mut or[..n]]);
+                    l[done..done + n].copy_from_slice(&ol[..n]);
+                    r[done..done + n].copy_from_slice(&or[..n]);
                 }
                 [m] => {
-                    for (t, x) in inp[..n].iter_mut().enumerate() {
-                        *x = [m[done + t]; 2];
-                    }
-                    self.run_chunk(&inp[..n], &mut out[..n]);
-                    for (t, o) in out[..n].iter().enumerate() {
-                        m[done + t] = 0.5 * (o[0] + o[1]);
+                    let x = &m[done..done + n];
+                    self.run_chunk([x, x], [&mut ol[..n], &mut or[..n]]);
+                    for (t, y) in m[done..done + n].iter_mut().enumerate() {
+                        *y = 0.5 * (ol[t] + or[t]);
                     }
                 }
                 _ => unreachable!(),
@@ -808,26 +849,81 @@ impl Reverb {
 /// Per-chunk working arrays (fixed size, allocated once with the processor).
 #[derive(Debug, Clone)]
 struct Scratch {
-    dry_in: [[f32; 2]; GRID],
-    direct: Planar,
+    /// The input with non-finite samples zeroed: the dry path.
+    dry: [[f32; GRID]; 2],
+    /// The conditioned input, then the pre-delayed input times the input gain.
+    pre: [[f32; GRID]; 2],
     diffused: Planar,
     /// Per-sample values of the smoothed settings (indexed by the `R_*` constants).
     ramps: [[f32; GRID]; RAMPS],
+    /// The injection into the lines, one vector per sample.
     inject: [Lanes; GRID],
-    mixed: [Lanes; GRID],
-    wet: [[f32; 2]; GRID],
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self {
+            dry: [[0.0; GRID]; 2],
+            pre: [[0.0; GRID]; 2],
+            diffused: [[0.0; GRID]; LINES],
+            ramps: [[0.0; GRID]; RAMPS],
+            inject: [[0.0; LINES]; GRID],
+        }
+    }
 }
 
 const R_INPUT: usize = 0;
-const R_MODE: usize = 1;
-const R_DIRECT: usize = 2;
-const R_DIFFUSE: usize = 3;
-const R_EARLY: usize = 4;
-const R_DEPTH: usize = 5;
-const R_WIDTH: usize = 6;
-const R_DRY: usize = 7;
-const R_WET: usize = 8;
-const RAMPS: usize = 9;
+const R_DIRECT: usize = 1;
+const R_DIFFUSE: usize = 2;
+const R_EARLY: usize = 3;
+const R_OUT: usize = 4;
+const R_WIDTH: usize = 5;
+const R_DRY: usize = 6;
+const R_WET: usize = 7;
+const RAMPS: usize = 8;
+
+/// A setting's linear ramp across one cell: its value at cell position `t` is
+/// `start + step (t + 1)`, a function of the position only (so a cell split between blocks gives
+/// the same values), reaching the smoother's grid value at the cell's last sample.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ramp {
+    start: f32,
+    step: f32,
+}
+
+impl Ramp {
+    fn between(a: f64, b: f64) -> Self {
+        Self {
+            start: a as f32,
+            step: ((b - a) / GRID as f64) as f32,
+        }
+    }
+
+    /// The ramp of a smoother across the next cell (ticks it once).
+    fn tick(s: &mut Smoother) -> Self {
+        let a = s.value();
+        Self::between(a, s.tick())
+    }
+
+    fn fill(&self, out: &mut [f32], from: usize) {
+        if self.step == 0.0 {
+            out.fill(self.start);
+        } else {
+            for (t, v) in out.iter_mut().enumerate() {
+                *v = self.start + self.step * (from + t + 1) as f32;
+            }
+        }
+    }
+}
+
+/// Channel-major chunk to one vector per sample (fixed sizes: unrolled into register moves).
+fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
+    for (t, o) in out.iter_mut().enumerate() {
+        for (i, v) in o.iter_mut().enumerate() {
+            *v = x[i][t];
+        }
+    }
+}
 
 /// Conditioning of the reverb's input (the dry path only gets `sanitize`): non-finite samples
 /// become silence; an input 80 dB over full scale is not
@@ -843,56 +939,76 @@ fn clean(x: f32) -> f32 {
     }
 }
 
-/// One chunk of a smoother's per-sample values (a constant fill when it is at rest).
-fn fill(s: &mut Smoother, out: &mut [f32]) {
-    if s.is_smoothing() {
-        for v in out.iter_mut() {
-            *v = s.tick() as f32;
-        }
-    } else {
-        out.fill(s.value() as f32);
-    }
-}
-
-/// Stereo pre-delay line. At rest the delay is a whole number of samples (read exactly); while
-/// it glides to a new setting, linear interpolation between the two neighbours.
+/// Stereo pre-delay line. At rest the delay is a whole number of samples and a chunk moves
+/// through as two copies; while it glides to a new setting, per sample, with linear
+/// interpolation between the two neighbours.
 #[derive(Debug, Clone, Default)]
 struct Predelay {
-    buf: Vec<[f32; 2]>,
+    buf: [Vec<f32>; 2],
     pos: usize,
     delay: Smoother,
 }
 
 impl Predelay {
-    #[inline(always)]
-    fn tick(&mut self, xl: f32, xr: f32) -> (f32, f32) {
-        let mask = self.buf.len() - 1;
-        let pos = self.pos;
-        self.buf[pos] = [xl, xr];
-        self.pos = (pos + 1) & mask;
-        let d = self.delay.tick();
-        let di = d as usize;
-        let f = (d - di as f64) as f32;
-        let a = self.buf[pos.wrapping_sub(di) & mask];
-        if f == 0.0 {
-            (a[0], a[1])
-        } else {
-            let b = self.buf[pos.wrapping_sub(di + 1) & mask];
-            (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
-        }
+    fn prepare(&mut self, len: usize) {
+        let len = len.next_power_of_two().max(GRID);
+        self.buf = [vec![0.0; len], vec![0.0; len]];
     }
-}
 
-impl Default for Scratch {
-    fn default() -> Self {
-        Self {
-            dry_in: [[0.0; 2]; GRID],
-            direct: [[0.0; GRID]; LINES],
-            diffused: [[0.0; GRID]; LINES],
-            ramps: [[0.0; GRID]; RAMPS],
-            inject: [[0.0; LINES]; GRID],
-            mixed: [[0.0; LINES]; GRID],
-            wet: [[0.0; 2]; GRID],
+    fn clear(&mut self) {
+        for b in &mut self.buf {
+            b.fill(0.0);
         }
+        self.pos = 0;
+    }
+
+    fn is_zero(&self) -> bool {
+        self.buf.iter().flatten().all(|&v| v == 0.0)
+    }
+
+    fn len(&self) -> usize {
+        self.buf[0].len()
+    }
+
+    /// Delays the first `n` samples of both channels in place.
+    fn process(&mut self, x: &mut [[f32; GRID]; 2], n: usize) {
+        let mask = self.len() - 1;
+        let pos = self.pos;
+        if self.delay.is_smoothing() {
+            for t in 0..n {
+                let at = (pos + t) & mask;
+                let d = self.delay.tick();
+                let di = d as usize;
+                let f = (d - di as f64) as f32;
+                for (buf, x) in self.buf.iter_mut().zip(x.iter_mut()) {
+                    buf[at] = x[t];
+                    let a = buf[at.wrapping_sub(di) & mask];
+                    x[t] = if f == 0.0 {
+                        a
+                    } else {
+                        a + f * (buf[at.wrapping_sub(di + 1) & mask] - a)
+                    };
+                }
+            }
+        } else {
+            // The cell is aligned with the ring (both count from `reset`): the write never wraps.
+            let di = self.delay.value() as usize;
+            let start = pos.wrapping_sub(di) & mask;
+            for (buf, x) in self.buf.iter_mut().zip(x.iter_mut()) {
+                buf[pos..pos + n].copy_from_slice(&x[..n]);
+                for (t, v) in x[..n].iter_mut().enumerate() {
+                    *v = buf[(start + t) & mask];
+                }
+            }
+        }
+        self.pos = (pos + n) & mask;
+    }
+
+    /// Advances `n` samples of a line that holds only zeros (ticking the delay's glide).
+    fn skip(&mut self, n: usize) {
+        for _ in 0..n {
+            self.delay.tick();
+        }
+        self.pos = (self.pos + n) & (self.len() - 1);
     }
 }

@@ -6,7 +6,7 @@
 //! network's onset dense instead of a handful of discrete repeats.
 
 use super::lanes::{HADAMARD_SCALE, LINES};
-use super::GRID;
+use super::{copy_chunk, GRID};
 use crate::signal::Rng;
 
 pub const STAGES: usize = 4;
@@ -122,7 +122,7 @@ impl Diffuser {
 #[inline(always)]
 fn ring_write(ring: &mut [f32], start: usize, src: &[f32]) {
     let first = src.len().min(ring.len() - start);
-    ring[start..start + first].copy_from_slice(&src[..first]);
+    copy_chunk(&mut ring[start..start + first], &src[..first]);
     ring[..src.len() - first].copy_from_slice(&src[first..]);
 }
 

@@ -42,13 +42,12 @@ mod lanes;
 
 pub use lanes::{hadamard, HADAMARD_SCALE, LINES};
 
-use crate::filter::{SvfCoeffs, SvfState};
 use crate::smoother::Smoother;
-use crate::util::sanitize;
+use crate::util::{flush, sanitize};
 use diffuser::{Diffuser, Planar, STAGES};
 use fdn::{Absorption, Fdn};
 use lanes::Lanes;
-use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_2};
+use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_2, PI};
 
 /// Coefficient grid (samples): decay, damping and wet-filter coefficients are recomputed at most
 /// this often, always at the same sample indices since `reset`.
@@ -203,10 +202,7 @@ pub struct Reverb {
     diffuser: Diffuser,
     diffuser_tables: [[[usize; LINES]; STAGES]; 3],
     fdn: Fdn,
-    low_cut: SvfCoeffs,
-    high_cut: SvfCoeffs,
-    low_cut_state: [SvfState; 2],
-    high_cut_state: [SvfState; 2],
+    wet_filters: WetFilters,
     quiet: usize,
     scratch: Box<Scratch>,
 }
@@ -265,10 +261,7 @@ impl Reverb {
             diffuser: Diffuser::default(),
             diffuser_tables: [[[1; LINES]; STAGES]; 3],
             fdn: Fdn::default(),
-            low_cut: SvfCoeffs::new(48_000.0, 20.0, FRAC_1_SQRT_2),
-            high_cut: SvfCoeffs::new(48_000.0, 20_000.0, FRAC_1_SQRT_2),
-            low_cut_state: [SvfState::default(); 2],
-            high_cut_state: [SvfState::default(); 2],
+            wet_filters: WetFilters::default(),
             quiet: 0,
             scratch: Box::default(),
         }
@@ -370,8 +363,7 @@ impl Reverb {
         self.predelay.clear();
         self.diffuser.reset();
         self.fdn.reset();
-        self.low_cut_state = [SvfState::default(); 2];
-        self.high_cut_state = [SvfState::default(); 2];
+        self.wet_filters.clear();
         self.quiet = 0;
     }
 
@@ -607,11 +599,7 @@ impl Reverb {
         self.fdn.state_is_zero()
             && self.diffuser.is_zero()
             && self.predelay.is_zero()
-            && self
-                .low_cut_state
-                .iter()
-                .chain(&self.high_cut_state)
-                .all(SvfState::is_zero)
+            && self.wet_filters.is_zero()
     }
 
     fn grid_update(&mut self) {
@@ -676,12 +664,9 @@ impl Reverb {
         }
         if filt_changed {
             let fs = self.sample_rate;
-            // State-variable filters: their cutoffs glide without the transients a direct-form
-            // biquad puts out when its coefficients jump every grid cell (-27 dBFS on a 10 ms
-            // sweep of the high cut).
-            self.low_cut = SvfCoeffs::new(fs, self.low_cut_log_s.value().exp2(), FRAC_1_SQRT_2);
+            let lc = self.low_cut_log_s.value().exp2();
             let hc = self.high_cut_log_s.value().exp2().min(0.45 * fs);
-            self.high_cut = SvfCoeffs::new(fs, hc, FRAC_1_SQRT_2);
+            self.wet_filters.design(fs, lc, hc);
             self.filters_dirty = false;
         }
         let mean_len = self.fdn.mean_length() * 1e3 / self.sample_rate;
@@ -690,27 +675,21 @@ impl Reverb {
         self.ramps[R_OUT] = Ramp::between(prev, gain);
         self.out_gain = gain;
         self.fresh = false;
-        for s in self
-            .low_cut_state
-            .iter_mut()
-            .chain(&mut self.high_cut_state)
-        {
-            s.flush();
-        }
+        self.wet_filters.flush();
     }
 
-    /// Runs one chunk of `n <= GRID` samples that does not cross a grid point, from stereo
-    /// input `x` into stereo output `out`. The stages before the network run as loops across
-    /// time over the whole chunk; every sample still sees exactly the values it would in a
-    /// sample-by-sample loop, so the output does not depend on the chunking.
-    fn run_chunk(&mut self, x: [&[f32]; 2], out: [&mut [f32]; 2]) {
-        let n = x[0].len();
+    /// Runs one chunk of `n <= GRID` samples that does not cross a grid point, in place on a
+    /// stereo pair. The stages before the network run as loops across time over the whole
+    /// chunk; every sample still sees exactly the values it would in a sample-by-sample loop, so
+    /// the output does not depend on the chunking.
+    fn run_chunk(&mut self, ol: &mut [f32], or: &mut [f32]) {
+        let n = ol.len();
         let from = self.grid_pos;
         let idle = self.is_idle();
         let sc = &mut *self.scratch;
         let mut silent = true;
-        for c in 0..2 {
-            for (t, &v) in x[c].iter().enumerate() {
+        for (c, x) in [&*ol, &*or].into_iter().enumerate() {
+            for (t, &v) in x.iter().enumerate() {
                 sc.dry[c][t] = sanitize(v);
                 let w = clean(v);
                 sc.pre[c][t] = w;
@@ -726,7 +705,6 @@ impl Reverb {
             self.diffuser.skip(n);
             self.fdn.skip(n);
             let r = &sc.ramps;
-            let [ol, or] = out;
             for t in 0..n {
                 ol[t] = r[R_DRY][t] * sc.dry[0][t] + r[R_WET][t] * 0.0;
                 or[t] = r[R_DRY][t] * sc.dry[1][t] + r[R_WET][t] * 0.0;
@@ -753,12 +731,12 @@ impl Reverb {
         for (i, row) in inject.iter_mut().enumerate() {
             let sign = INJECT_SIGN[i];
             let pre = &sc.pre[i % 2];
-            for t in 0..n {
+            // The whole chunk (past `n`: values never read), a loop without remainder.
+            for t in 0..GRID {
                 row[t] = direct[t] * (sign * pre[t]) + diffuse[t] * sc.diffused[i][t];
             }
         }
         transpose(&inject, &mut sc.inject);
-        let [ol, or] = out;
         let live = if self.fdn.is_fast() {
             self.run_network::<true>(from, ol, or)
         } else {
@@ -789,8 +767,7 @@ impl Reverb {
     fn run_network<const FAST: bool>(&mut self, from: usize, ol: &mut [f32], or: &mut [f32]) -> f32 {
         let sc = &*self.scratch;
         let r = &sc.ramps;
-        let ([ll, lr], [hl, hr]) = (&mut self.low_cut_state, &mut self.high_cut_state);
-        let (lc, hc) = (&self.low_cut, &self.high_cut);
+        let filters = &mut self.wet_filters;
         let mut live = 0.0f32;
         for t in 0..ol.len() {
             let m = self.fdn.tick::<FAST>(from + t, &sc.inject[t]);
@@ -798,8 +775,7 @@ impl Reverb {
             let early = r[R_EARLY][t];
             let wl = m[1] * g + early * sc.diffused[0][t];
             let wr = m[2] * g + early * sc.diffused[3][t];
-            let wl = hl.tick(hc, ll.tick(lc, wl as f64).1).0 as f32;
-            let wr = hr.tick(hc, lr.tick(lc, wr as f64).1).0 as f32;
+            let [wl, wr] = filters.tick(wl, wr);
             live += wl.abs() + wr.abs();
             let mid = 0.5 * (wl + wr);
             let side = 0.5 * (wl - wr) * r[R_WIDTH][t];
@@ -823,19 +799,15 @@ impl Reverb {
                 self.grid_update();
             }
             let n = (GRID - self.grid_pos).min(len - done);
-            let (mut ol, mut or) = ([0.0f32; GRID], [0.0f32; GRID]);
             match channels {
-                [l, r] => {
-                    let xs = [&l[done..done + n], &r[done..done + n]];
-                    self.run_chunk(xs, [&mut ol[..n], &mut or[..n]]);
-                    l[done..done + n].copy_from_slice(&ol[..n]);
-                    r[done..done + n].copy_from_slice(&or[..n]);
-                }
+                [l, r] => self.run_chunk(&mut l[done..done + n], &mut r[done..done + n]),
                 [m] => {
-                    let x = &m[done..done + n];
-                    self.run_chunk([x, x], [&mut ol[..n], &mut or[..n]]);
-                    for (t, y) in m[done..done + n].iter_mut().enumerate() {
-                        *y = 0.5 * (ol[t] + or[t]);
+                    let m = &mut m[done..done + n];
+                    let mut r = [0.0f32; GRID];
+                    r[..n].copy_from_slice(m);
+                    self.run_chunk(m, &mut r[..n]);
+                    for (y, r) in m.iter_mut().zip(&r) {
+                        *y = 0.5 * (*y + r);
                     }
                 }
                 _ => unreachable!(),
@@ -843,6 +815,81 @@ impl Reverb {
             self.grid_pos = (self.grid_pos + n) % GRID;
             done += n;
         }
+    }
+}
+
+/// The wet low and high cuts, both channels, as one four-lane vector `[low cut L, low cut R,
+/// high cut L, high cut R]`: Simper's trapezoidal state-variable filter ("Linear Trapezoidal
+/// Integrated SVF", Cytomic 2013), Butterworth, whose cutoff glides without the transients a
+/// direct-form biquad puts out when its coefficients jump every grid cell (-27 dBFS on a 10 ms
+/// sweep of the high cut). The high cut filters the low cut's output of the previous sample
+/// (a pipeline: the four lanes run as one SIMD operation), so the wet path is one sample late.
+#[derive(Debug, Clone, Copy, Default)]
+struct WetFilters {
+    a1: [f32; 4],
+    a2: [f32; 4],
+    a3: [f32; 4],
+    /// Output mix `m0 x + m1 v1 + m2 v2`: (1, -sqrt 2, -1) high-pass, (0, 0, 1) low-pass.
+    m0: [f32; 4],
+    m1: [f32; 4],
+    m2: [f32; 4],
+    ic1: [f32; 4],
+    ic2: [f32; 4],
+    /// The low cut's last output, the high cut's next input.
+    mid: [f32; 2],
+}
+
+impl WetFilters {
+    fn design(&mut self, sample_rate: f64, low_cut: f64, high_cut: f64) {
+        let k = 2.0 * FRAC_1_SQRT_2;
+        for (lane, hz) in [low_cut, low_cut, high_cut, high_cut].into_iter().enumerate() {
+            let g = (PI * (hz / sample_rate).clamp(1e-6, 0.49)).tan();
+            let a1 = 1.0 / (1.0 + g * (g + k));
+            let a2 = g * a1;
+            self.a1[lane] = a1 as f32;
+            self.a2[lane] = a2 as f32;
+            self.a3[lane] = (g * a2) as f32;
+            let (m0, m1, m2) = if lane < 2 { (1.0, -k, -1.0) } else { (0.0, 0.0, 1.0) };
+            self.m0[lane] = m0 as f32;
+            self.m1[lane] = m1 as f32;
+            self.m2[lane] = m2 as f32;
+        }
+    }
+
+    #[inline(always)]
+    fn tick(&mut self, l: f32, r: f32) -> [f32; 2] {
+        let x = [l, r, self.mid[0], self.mid[1]];
+        let mut y = [0.0f32; 4];
+        for c in 0..4 {
+            let v3 = x[c] - self.ic2[c];
+            let v1 = self.a1[c] * self.ic1[c] + self.a2[c] * v3;
+            let v2 = self.ic2[c] + self.a2[c] * self.ic1[c] + self.a3[c] * v3;
+            self.ic1[c] = 2.0 * v1 - self.ic1[c];
+            self.ic2[c] = 2.0 * v2 - self.ic2[c];
+            y[c] = self.m0[c] * x[c] + self.m1[c] * v1 + self.m2[c] * v2;
+        }
+        self.mid = [y[0], y[1]];
+        [y[2], y[3]]
+    }
+
+    fn flush(&mut self) {
+        for v in self.ic1.iter_mut().chain(&mut self.ic2).chain(&mut self.mid) {
+            *v = flush(*v as f64) as f32;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.ic1 = [0.0; 4];
+        self.ic2 = [0.0; 4];
+        self.mid = [0.0; 2];
+    }
+
+    fn is_zero(&self) -> bool {
+        self.ic1
+            .iter()
+            .chain(&self.ic2)
+            .chain(&self.mid)
+            .all(|&v| v == 0.0)
     }
 }
 
@@ -925,6 +972,16 @@ fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
     }
 }
 
+/// `dst.copy_from_slice(src)`, as inline vector moves for a full chunk (a library call costs
+/// more than the copy at this size).
+#[inline(always)]
+fn copy_chunk(dst: &mut [f32], src: &[f32]) {
+    match (<&mut [f32; GRID]>::try_from(&mut *dst), <&[f32; GRID]>::try_from(src)) {
+        (Ok(d), Ok(s)) => *d = *s,
+        _ => dst.copy_from_slice(src),
+    }
+}
+
 /// Conditioning of the reverb's input (the dry path only gets `sanitize`): non-finite samples
 /// become silence; an input 80 dB over full scale is not
 /// audio, so the clamp keeps every state finite; input below the flush floor (denormals
@@ -995,9 +1052,13 @@ impl Predelay {
             let di = self.delay.value() as usize;
             let start = pos.wrapping_sub(di) & mask;
             for (buf, x) in self.buf.iter_mut().zip(x.iter_mut()) {
-                buf[pos..pos + n].copy_from_slice(&x[..n]);
-                for (t, v) in x[..n].iter_mut().enumerate() {
-                    *v = buf[(start + t) & mask];
+                copy_chunk(&mut buf[pos..pos + n], &x[..n]);
+                if start + n <= buf.len() {
+                    copy_chunk(&mut x[..n], &buf[start..start + n]);
+                } else {
+                    for (t, v) in x[..n].iter_mut().enumerate() {
+                        *v = buf[(start + t) & mask];
+                    }
                 }
             }
         }

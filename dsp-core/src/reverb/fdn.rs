@@ -317,8 +317,7 @@ impl Fdn {
             self.lfo_sin[i] = s1 * k;
         }
         self.cell = self.pos;
-        let d0: [f64; LINES] =
-            std::array::from_fn(|i| len0[i] + depth0 * LFO_WEIGHT[i] * sin0[i]);
+        let d0: [f64; LINES] = std::array::from_fn(|i| len0[i] + depth0 * LFO_WEIGHT[i] * sin0[i]);
         let d1: [f64; LINES] =
             std::array::from_fn(|i| self.len[i] + depth1 * LFO_WEIGHT[i] * self.lfo_sin[i]);
         self.fast = (0..LINES).all(|i| (d1[i] - d0[i]).abs() <= FAST_SPAN);

@@ -23,8 +23,16 @@ pub fn hadamard(x: Lanes) -> Lanes {
     let mut out = [0.0f32; LINES];
     for (half, sign) in [1.0f32, -1.0].into_iter().enumerate() {
         let p: [f32; 4] = std::array::from_fn(|i| x[i] + sign * x[i + 4]);
-        let q = add_signed([p[0], p[1], p[0], p[1]], [p[2], p[3], p[2], p[3]], [1.0, 1.0, -1.0, -1.0]);
-        let r = add_signed([q[0], q[0], q[2], q[2]], [q[1], q[1], q[3], q[3]], [1.0, -1.0, 1.0, -1.0]);
+        let q = add_signed(
+            [p[0], p[1], p[0], p[1]],
+            [p[2], p[3], p[2], p[3]],
+            [1.0, 1.0, -1.0, -1.0],
+        );
+        let r = add_signed(
+            [q[0], q[0], q[2], q[2]],
+            [q[1], q[1], q[3], q[3]],
+            [1.0, -1.0, 1.0, -1.0],
+        );
         for i in 0..4 {
             out[4 * half + i] = r[i] * HADAMARD_SCALE;
         }

@@ -17,8 +17,9 @@
 //!
 //! # Speed
 //! Work runs in chunks that never cross a point of a fixed grid of [`GRID`] samples counted
-//! since `reset`. Every setting is smoothed on that grid and reaches the audio as a linear ramp
-//! across the cell (per-sample values without per-sample smoother state); the pre-delay, the
+//! since `reset`. Every setting of the tank is smoothed on that grid and reaches the audio as a
+//! linear ramp across the cell (per-sample values without per-sample smoother state); mix and
+//! width, which act on the output directly, move at the exact sample of a change; the pre-delay, the
 //! diffuser and the input blend run stage by stage over the chunk as vector loops across time;
 //! the network and the wet output run in one loop across time whose eight lines are one vector
 //! (see `fdn`). The shortest line is longer than a cell, so every read of a cell is known when
@@ -26,7 +27,8 @@
 //! input stays silent. Output is bit-identical for any block partition.
 //!
 //! # Smoothing
-//! Mix, width, diffusion, input gain and modulation depth ramp over 20 ms; decay, bass/high
+//! Mix and width ramp per sample over 20 ms, diffusion, input gain and modulation depth per
+//! cell over 20 ms; decay, bass/high
 //! multipliers, crossovers and the wet filters over 60/20 ms, their coefficients recomputed
 //! per cell only while something changes (the broadband line gains and the output gain then
 //! ramp linearly across the cell, so even a decay jump is zipper-free). Line lengths (size,
@@ -190,8 +192,9 @@ pub struct Reverb {
     grid_pos: usize,
     absorption_dirty: bool,
     out_gain: f64,
-    /// This cell's per-sample ramps (indexed by the `R_*` constants).
-    ramps: [Ramp; RAMPS],
+    /// This cell's per-sample ramps of the settings smoothed on the grid (indexed by the `R_*`
+    /// constants).
+    ramps: [Ramp; GRID_RAMPS],
     /// Samples the diffuser has been fed silence while a mode change waits for it to empty.
     mode_drain: usize,
     /// First grid update since `reset`: coefficients jump instead of ramping.
@@ -253,7 +256,7 @@ impl Reverb {
             grid_pos: 0,
             absorption_dirty: true,
             out_gain: OUT_GAIN,
-            ramps: [Ramp::default(); RAMPS],
+            ramps: [Ramp::default(); GRID_RAMPS],
             mode_drain: 0,
             fresh: true,
             filters_dirty: true,
@@ -292,10 +295,10 @@ impl Reverb {
             FLOOR,
         );
         let grid_rate = fs / GRID as f64;
+        for s in [&mut self.dry_s, &mut self.wet_s, &mut self.width_s] {
+            s.prepare(fs, GAIN_RAMP_MS);
+        }
         for s in [
-            &mut self.dry_s,
-            &mut self.wet_s,
-            &mut self.width_s,
             &mut self.direct_s,
             &mut self.diffuse_s,
             &mut self.input_s,
@@ -627,9 +630,6 @@ impl Reverb {
             (R_DIRECT, &mut self.direct_s),
             (R_DIFFUSE, &mut self.diffuse_s),
             (R_EARLY, &mut self.early_s),
-            (R_WIDTH, &mut self.width_s),
-            (R_DRY, &mut self.dry_s),
-            (R_WET, &mut self.wet_s),
         ] {
             self.ramps[r] = Ramp::tick(s);
         }
@@ -699,6 +699,13 @@ impl Reverb {
         for (k, r) in self.ramps.iter().enumerate() {
             r.fill(&mut sc.ramps[k][..n], from);
         }
+        for (k, s) in [
+            (R_WIDTH, &mut self.width_s),
+            (R_DRY, &mut self.dry_s),
+            (R_WET, &mut self.wet_s),
+        ] {
+            fill(s, &mut sc.ramps[k][..n]);
+        }
         if silent && idle {
             // Every buffer and filter holds zeros: the wet signal is exactly zero.
             self.predelay.skip(n);
@@ -764,7 +771,12 @@ impl Reverb {
     /// are one vector; the recursions of the lines, the allpasses and the wet filters overlap).
     /// Returns the sum of the wet output's magnitudes (zero: the output was silent).
     #[inline(always)]
-    fn run_network<const FAST: bool>(&mut self, from: usize, ol: &mut [f32], or: &mut [f32]) -> f32 {
+    fn run_network<const FAST: bool>(
+        &mut self,
+        from: usize,
+        ol: &mut [f32],
+        or: &mut [f32],
+    ) -> f32 {
         let sc = &*self.scratch;
         let r = &sc.ramps;
         let filters = &mut self.wet_filters;
@@ -842,14 +854,21 @@ struct WetFilters {
 impl WetFilters {
     fn design(&mut self, sample_rate: f64, low_cut: f64, high_cut: f64) {
         let k = 2.0 * FRAC_1_SQRT_2;
-        for (lane, hz) in [low_cut, low_cut, high_cut, high_cut].into_iter().enumerate() {
+        for (lane, hz) in [low_cut, low_cut, high_cut, high_cut]
+            .into_iter()
+            .enumerate()
+        {
             let g = (PI * (hz / sample_rate).clamp(1e-6, 0.49)).tan();
             let a1 = 1.0 / (1.0 + g * (g + k));
             let a2 = g * a1;
             self.a1[lane] = a1 as f32;
             self.a2[lane] = a2 as f32;
             self.a3[lane] = (g * a2) as f32;
-            let (m0, m1, m2) = if lane < 2 { (1.0, -k, -1.0) } else { (0.0, 0.0, 1.0) };
+            let (m0, m1, m2) = if lane < 2 {
+                (1.0, -k, -1.0)
+            } else {
+                (0.0, 0.0, 1.0)
+            };
             self.m0[lane] = m0 as f32;
             self.m1[lane] = m1 as f32;
             self.m2[lane] = m2 as f32;
@@ -873,7 +892,12 @@ impl WetFilters {
     }
 
     fn flush(&mut self) {
-        for v in self.ic1.iter_mut().chain(&mut self.ic2).chain(&mut self.mid) {
+        for v in self
+            .ic1
+            .iter_mut()
+            .chain(&mut self.ic2)
+            .chain(&mut self.mid)
+        {
             *v = flush(*v as f64) as f32;
         }
     }
@@ -924,6 +948,9 @@ const R_DIRECT: usize = 1;
 const R_DIFFUSE: usize = 2;
 const R_EARLY: usize = 3;
 const R_OUT: usize = 4;
+/// Ramps up to here come from the grid; the rest (what the output mixes, which automation must
+/// move at the exact sample) from per-sample smoothers.
+const GRID_RAMPS: usize = 5;
 const R_WIDTH: usize = 5;
 const R_DRY: usize = 6;
 const R_WET: usize = 7;
@@ -972,11 +999,25 @@ fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
     }
 }
 
+/// One chunk of a per-sample smoother's values (a constant fill when it is at rest).
+fn fill(s: &mut Smoother, out: &mut [f32]) {
+    if s.is_smoothing() {
+        for v in out.iter_mut() {
+            *v = s.tick() as f32;
+        }
+    } else {
+        out.fill(s.value() as f32);
+    }
+}
+
 /// `dst.copy_from_slice(src)`, as inline vector moves for a full chunk (a library call costs
 /// more than the copy at this size).
 #[inline(always)]
 fn copy_chunk(dst: &mut [f32], src: &[f32]) {
-    match (<&mut [f32; GRID]>::try_from(&mut *dst), <&[f32; GRID]>::try_from(src)) {
+    match (
+        <&mut [f32; GRID]>::try_from(&mut *dst),
+        <&[f32; GRID]>::try_from(src),
+    ) {
         (Ok(d), Ok(s)) => *d = *s,
         _ => dst.copy_from_slice(src),
     }

@@ -151,10 +151,11 @@ fn hadamard_planar(x: &mut Planar) {
         });
         for h in [4, 2, 1] {
             for i in (0..LINES).filter(|i| i & h == 0) {
-                for t in 0..4 {
-                    let (a, b) = (v[i][t], v[i + h][t]);
-                    v[i][t] = a + b;
-                    v[i + h][t] = a - b;
+                let (lo, hi) = v.split_at_mut(i + h);
+                for (p, q) in lo[i].iter_mut().zip(hi[0].iter_mut()) {
+                    let (a, b) = (*p, *q);
+                    *p = a + b;
+                    *q = a - b;
                 }
             }
         }

@@ -405,8 +405,8 @@ impl Fdn {
             w[i] = h[i] + inject[i];
         }
         let w = flush(w, self.floor);
-        for i in 0..LINES {
-            self.written[i] |= w[i].to_bits();
+        for (b, v) in self.written.iter_mut().zip(&w) {
+            *b |= v.to_bits();
         }
         let at = (self.cell + t) & self.mask;
         self.buf[at] = w;

@@ -20,8 +20,8 @@
 //! plateaus there. The plateau gains are structurally exact (the one-pole's low-pass equals its
 //! input at DC), each shelf is monotonic, so the loop gain never exceeds
 //! `max(g_low, g_mid, g_high) < 1`, and with `rho = 1` a shelf is exactly the identity (the
-//! frozen network is lossless to the bit). Eight lines run side by side as `[f32; 8]` lanes:
-//! two shelves cost twelve vector operations per sample, half the state-variable form's.
+//! frozen network is lossless to the bit). Eight lines run side by side as `[f32; 8]` lanes;
+//! the two one-poles take about half the operations of two state-variable shelves.
 //!
 //! Modulation (against metallic ringing): each line's length is swept by a slow sine with a
 //! first-order allpass fractional delay (Dattorro, "Effect Design part 1", JAES 1997). Unlike

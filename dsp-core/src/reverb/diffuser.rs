@@ -6,7 +6,7 @@
 //! network's onset dense instead of a handful of discrete repeats.
 
 use super::lanes::{HADAMARD_SCALE, LINES};
-use super::GRID;
+use super::{copy_chunk, GRID};
 use crate::signal::Rng;
 
 pub const STAGES: usize = 4;
@@ -84,7 +84,10 @@ impl Diffuser {
         self.buf.iter().all(|&v| v == 0.0)
     }
 
-    /// Diffuses the first `n` samples (at most `GRID`) of `x` in place.
+    /// Diffuses the first `n` samples (at most `GRID`) of `x` in place. Each stage writes the
+    /// chunk into its rings, reads it back delayed, permuted and with the polarity flip and the
+    /// Hadamard scale folded into one multiply, then mixes it with the butterflies of a
+    /// fast Walsh-Hadamard transform, four time steps per register.
     pub fn process(&mut self, x: &mut Planar, n: usize) {
         let (pos, mask, size) = (self.pos, self.mask, self.size);
         for k in 0..STAGES {
@@ -101,73 +104,63 @@ impl Diffuser {
                     ring,
                     pos.wrapping_sub(self.delays[k][src]) & mask,
                     &mut xi[..n],
+                    SIGN[k][i] * HADAMARD_SCALE,
                 );
-                let sign = SIGN[k][i];
-                for v in xi.iter_mut() {
-                    *v *= sign;
-                }
             }
             hadamard_planar(x);
         }
         self.pos = (pos + n) & mask;
     }
+
+    /// Advances `n` samples of a diffuser that holds only zeros (its rings stay zero).
+    pub fn skip(&mut self, n: usize) {
+        self.pos = (self.pos + n) & self.mask;
+    }
 }
 
-/// Copies `src` into the ring from `start` on; a full chunk that does not wrap (the common
-/// case) is a fixed-size copy the compiler inlines as vector moves.
+/// Copies `src` into the ring from `start` on (in two pieces where it wraps).
 #[inline(always)]
 fn ring_write(ring: &mut [f32], start: usize, src: &[f32]) {
-    if src.len() == GRID && start + GRID <= ring.len() {
-        let dst: &mut [f32; GRID] = (&mut ring[start..start + GRID]).try_into().unwrap();
-        let s: &[f32; GRID] = src.try_into().unwrap();
-        *dst = *s;
-    } else {
-        for (t, &v) in src.iter().enumerate() {
-            ring[(start + t) % ring.len()] = v;
-        }
-    }
+    let first = src.len().min(ring.len() - start);
+    copy_chunk(&mut ring[start..start + first], &src[..first]);
+    ring[..src.len() - first].copy_from_slice(&src[first..]);
 }
 
+/// Reads `dst.len()` samples from `start` on, scaled by `gain`.
 #[inline(always)]
-fn ring_read(ring: &[f32], start: usize, dst: &mut [f32]) {
-    if dst.len() == GRID && start + GRID <= ring.len() {
-        let s: &[f32; GRID] = (&ring[start..start + GRID]).try_into().unwrap();
-        let d: &mut [f32; GRID] = dst.try_into().unwrap();
-        *d = *s;
-    } else {
-        for (t, v) in dst.iter_mut().enumerate() {
-            *v = ring[(start + t) % ring.len()];
-        }
+fn ring_read(ring: &[f32], start: usize, dst: &mut [f32], gain: f32) {
+    let first = dst.len().min(ring.len() - start);
+    let (a, b) = dst.split_at_mut(first);
+    for (d, s) in a.iter_mut().zip(&ring[start..]) {
+        *d = s * gain;
+    }
+    for (d, s) in b.iter_mut().zip(ring) {
+        *d = s * gain;
     }
 }
 
-/// The Hadamard transform of every time step of a chunk, in place and vectorised across time:
-/// the twelve butterflies of the fast Walsh-Hadamard transform, scaled in the last stage.
+/// The (unscaled) Hadamard transform of every time step of a chunk, in place: for each group
+/// of four time steps the eight channels are loaded once and all twelve butterflies run in
+/// registers.
 fn hadamard_planar(x: &mut Planar) {
-    for (i, j) in [
-        (0, 4),
-        (1, 5),
-        (2, 6),
-        (3, 7),
-        (0, 2),
-        (1, 3),
-        (4, 6),
-        (5, 7),
-    ] {
-        butterfly(x, i, j, 1.0);
-    }
-    for i in [0, 2, 4, 6] {
-        butterfly(x, i, i + 1, HADAMARD_SCALE);
-    }
-}
-
-#[inline(always)]
-fn butterfly(x: &mut Planar, i: usize, j: usize, scale: f32) {
-    let (lo, hi) = x.split_at_mut(j);
-    let (a, b) = (&mut lo[i], &mut hi[0]);
-    for (p, q) in a.iter_mut().zip(b.iter_mut()) {
-        let (u, v) = (*p, *q);
-        *p = (u + v) * scale;
-        *q = (u - v) * scale;
+    for q in (0..GRID).step_by(4) {
+        let mut v: [[f32; 4]; LINES] = std::array::from_fn(|i| {
+            let mut a = [0.0; 4];
+            a.copy_from_slice(&x[i][q..q + 4]);
+            a
+        });
+        for h in [4, 2, 1] {
+            for i in (0..LINES).filter(|i| i & h == 0) {
+                let (lo, hi) = v.split_at_mut(i + h);
+                for (p, q) in lo[i].iter_mut().zip(hi[0].iter_mut()) {
+                    let (a, b) = (*p, *q);
+                    *p = a + b;
+                    *q = a - b;
+                }
+            }
+        }
+        for (row, vals) in x.iter_mut().zip(&v) {
+            row[q..q + 4].copy_from_slice(vals);
+        }
     }
 }

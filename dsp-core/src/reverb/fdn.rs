@@ -11,131 +11,84 @@
 //!
 //! Exact per-band RT60 (Jot's absorption rule): a line of `L` samples must lose
 //! `60 dB * L / (fs RT60(f))` per pass at every frequency, so its filter gain is
-//! `g(f) = 10^(-3 L / (fs RT60(f)))`. Each line gets `g_mid` times a low shelf (DC gain
-//! `g_low / g_mid`) times a high shelf (Nyquist gain `g_high / g_mid`). The shelves are
-//! Andrew Simper's trapezoidal state-variable shelves ("SvfLinearTrapOptimised2"): their plateau
-//! gains are structurally exact (the low-pass state equals the input at DC whatever the rounded
-//! coefficients), they are monotonic for `k = sqrt 2`, so the loop gain never exceeds
-//! `max(g_low, g_mid, g_high) < 1`, and they stay well conditioned in `f32` at 250 Hz and
-//! 384 kHz where a direct-form biquad would not.
+//! `g(f) = 10^(-3 L / (fs RT60(f)))`. Each line gets `g_mid` times a first-order low shelf (DC
+//! gain `g_low / g_mid`) times a first-order high shelf (Nyquist gain `g_high / g_mid`), the
+//! classic first-order absorbent of Jot's design. Each shelf is one zero-delay-feedback
+//! (trapezoidal) one-pole (Zavalishin, "The Art of VA Filter Design", ch. 3) whose corner sits at
+//! `f_x / sqrt(rho)` (low) or `f_x sqrt(rho)` (high), so the shelf's pole and zero lie
+//! geometrically around the crossover `f_x` and the decay is halfway (in dB) between the two
+//! plateaus there. The plateau gains are structurally exact (the one-pole's low-pass equals its
+//! input at DC), each shelf is monotonic, so the loop gain never exceeds
+//! `max(g_low, g_mid, g_high) < 1`, and with `rho = 1` a shelf is exactly the identity (the
+//! frozen network is lossless to the bit). Eight lines run side by side as `[f32; 8]` lanes;
+//! the two one-poles take about half the operations of two state-variable shelves.
 //!
 //! Modulation (against metallic ringing): each line's length is swept by a slow sine with a
 //! first-order allpass fractional delay (Dattorro, "Effect Design part 1", JAES 1997). Unlike
 //! polynomial interpolation, the allpass has unit magnitude at every fractional position, so the
 //! modulation never adds high-frequency loss to the loop and the per-band RT60 stays as set.
-//! The fractional part is kept in `[0.5, 1.5)`, where the allpass coefficient stays within
-//! `[-1/5, 1/3]` and its own transient dies within a few samples.
+//! The sine is a rotating phasor advanced once per [`GRID`] cell; within a cell the total delay
+//! moves linearly (at most 0.14 samples per cell at full depth), so each line's read positions
+//! are one contiguous run per cell and its allpass coefficient a linear ramp: the integer read
+//! offset is fixed per cell with the fractional part kept within `[0.5, 1.5)` at the cell's
+//! middle, where the allpass coefficient stays within `[-1/4, 1/2]` and its transient dies within
+//! a few samples. While size or mode glide the lengths (up to 3 samples per cell), the offset is
+//! chosen per sample instead.
 
 use super::lanes::{flush, hadamard, Lanes, LINES};
-use std::f64::consts::{LN_10, PI, SQRT_2};
+use super::GRID;
+use std::f64::consts::{LN_10, PI};
 
 /// Offset that makes the fractional read position positive for the rounding trick below
 /// (`floor` is a library call on baseline x86-64 and would not vectorise).
 const FLOOR_BIAS: f32 = 4096.0;
 /// `2^23`: adding and subtracting it rounds a positive `f32` below `2^23` to an integer.
 const ROUND_MAGIC: f32 = 8_388_608.0;
+/// Largest delay change within one cell (samples) that still runs on per-cell read offsets.
+const FAST_SPAN: f64 = 0.25;
 
-/// Trapezoidal SVF shelf coefficients (Simper), per line.
-#[derive(Debug, Clone, Copy, Default)]
-struct Shelf {
-    a1: Lanes,
-    a2: Lanes,
-    g: Lanes,
-    m0: Lanes,
-    m1: Lanes,
-    m2: Lanes,
-    ic1: Lanes,
-    ic2: Lanes,
-}
-
-impl Shelf {
-    #[inline(always)]
-    fn tick(&mut self, v0: Lanes) -> Lanes {
-        let mut out = [0.0f32; LINES];
-        for i in 0..LINES {
-            let v3 = v0[i] - self.ic2[i];
-            let v1 = self.a1[i] * self.ic1[i] + self.a2[i] * v3;
-            // Simper's `ic2 + a2 ic1 + a3 v3` is `ic2 + g v1` (a2 = g a1, a3 = g a2).
-            let v2 = self.ic2[i] + self.g[i] * v1;
-            self.ic1[i] = 2.0 * v1 - self.ic1[i];
-            self.ic2[i] = 2.0 * v2 - self.ic2[i];
-            out[i] = self.m0[i] * v0[i] + self.m1[i] * v1 + self.m2[i] * v2;
-        }
-        out
-    }
-
-    fn set_lane(&mut self, i: usize, c: &ShelfDesign) {
-        self.a1[i] = c.a1 as f32;
-        self.a2[i] = c.a2 as f32;
-        self.g[i] = c.g as f32;
-        self.m0[i] = c.m0 as f32;
-        self.m1[i] = c.m1 as f32;
-        self.m2[i] = c.m2 as f32;
-    }
-
-    fn flush_state(&mut self, floor: f32) {
-        self.ic1 = flush(self.ic1, floor);
-        self.ic2 = flush(self.ic2, floor);
-    }
-
-    fn clear(&mut self) {
-        self.ic1 = [0.0; LINES];
-        self.ic2 = [0.0; LINES];
-    }
-
-    fn state_is_zero(&self) -> bool {
-        self.ic1.iter().chain(&self.ic2).all(|&v| v == 0.0)
-    }
-}
-
-/// One shelf in `f64`, with its exact analog-prototype response for the decay display.
+/// One first-order shelf in `f64`: `out = m_x x + m_lp lp(x)`, `lp` a trapezoidal one-pole with
+/// prewarped corner `g = tan(pi fc / fs)`; also its exact response for the decay display.
 #[derive(Debug, Clone, Copy)]
 pub struct ShelfDesign {
-    a1: f64,
-    a2: f64,
-    m0: f64,
-    m1: f64,
-    m2: f64,
     g: f64,
+    m_x: f64,
+    m_lp: f64,
 }
 
 impl ShelfDesign {
-    fn from_g(g: f64, m0: f64, m1: f64, m2: f64) -> Self {
-        let a1 = 1.0 / (1.0 + g * (g + SQRT_2));
-        let a2 = g * a1;
-        Self {
-            a1,
-            a2,
-            m0,
-            m1,
-            m2,
-            g,
-        }
-    }
-
-    /// Low shelf with linear gain `rho` at DC and 1 above `fc`; `tan_wc = tan(pi fc / fs)`.
+    /// Low shelf with linear gain `rho` at DC and 1 far above the crossover; `tan_wc =
+    /// tan(pi f_x / fs)`.
     pub fn low(tan_wc: f64, rho: f64) -> Self {
-        let a = rho.sqrt();
-        Self::from_g(tan_wc / a.sqrt(), 1.0, SQRT_2 * (a - 1.0), rho - 1.0)
+        Self {
+            g: tan_wc / rho.sqrt(),
+            m_x: 1.0,
+            m_lp: rho - 1.0,
+        }
     }
 
     /// High shelf with linear gain 1 at DC and `rho` at Nyquist.
     pub fn high(tan_wc: f64, rho: f64) -> Self {
-        let a = rho.sqrt();
-        Self::from_g(tan_wc * a.sqrt(), rho, SQRT_2 * (1.0 - a) * a, 1.0 - rho)
+        Self {
+            g: tan_wc * rho.sqrt(),
+            m_x: rho,
+            m_lp: 1.0 - rho,
+        }
     }
 
-    /// Magnitude at `freq`: the trapezoidal SVF is the bilinear transform of
-    /// `m0 + m1 s/(s^2 + k s + 1) + m2/(s^2 + k s + 1)` with `s = j tan(pi f / fs) / g`.
+    /// The one-pole's `G = g / (1 + g)` (Zavalishin's instantaneous gain).
+    fn big_g(&self) -> f64 {
+        self.g / (1.0 + self.g)
+    }
+
+    /// Magnitude at `freq`: the trapezoidal one-pole is the bilinear transform of
+    /// `m_x + m_lp / (1 + s / g)` with `s = j tan(pi f / fs)`.
     pub fn magnitude(&self, freq: f64, sample_rate: f64) -> f64 {
         let w = (PI * (freq / sample_rate).min(0.5 - 1e-9)).tan() / self.g;
-        // s = j w: s^2 + k s + 1 = (1 - w^2) + j k w
-        let (dr, di) = (1.0 - w * w, SQRT_2 * w);
-        let den = dr * dr + di * di;
-        // m1 * j w / D + m2 / D, with 1/D = (dr - j di)/den
-        let (nr, ni) = (self.m2, self.m1 * w);
-        let re = self.m0 + (nr * dr + ni * di) / den;
-        let im = (ni * dr - nr * di) / den;
+        // 1 / (1 + j w) = (1 - j w) / (1 + w^2)
+        let d = 1.0 + w * w;
+        let re = self.m_x + self.m_lp / d;
+        let im = -self.m_lp * w / d;
         (re * re + im * im).sqrt()
     }
 }
@@ -167,50 +120,84 @@ impl Absorption {
     }
 }
 
+/// Per-line coefficients of the absorption filter.
+#[derive(Debug, Clone, Copy, Default)]
+struct Damping {
+    low_g: Lanes,
+    low_m: Lanes,
+    high_g: Lanes,
+    high_x: Lanes,
+    high_m: Lanes,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Fdn {
     buf: Vec<Lanes>,
     mask: usize,
     pos: usize,
-    /// Nominal line lengths in samples (before modulation), ramped per sample.
+    /// The write position at the start of the current cell.
+    cell: usize,
+    /// Nominal line lengths in samples (before modulation), stepped once per cell.
     len: [f64; LINES],
     len_target: [f64; LINES],
     len_step: [f64; LINES],
-    len_remaining: u32,
-    len_int: [usize; LINES],
-    len_frac: Lanes,
+    /// Cells left in the current length glide.
+    len_cells: u32,
+    /// The current cell: integer read offset per line (frames back from the write position).
+    offset: [usize; LINES],
+    /// Fast cells: allpass coefficient now and its per-sample step.
+    eta: Lanes,
+    eta_step: Lanes,
+    /// Gliding cells: fractional delay (relative to `offset`) at the cell start and its step.
+    frac0: Lanes,
+    frac_step: Lanes,
+    fast: bool,
+    /// Fast cells' read runs: `taps[t][i]` is line `i`'s frame one sample older than its read
+    /// at cell position `t`.
+    taps: Taps,
     ap: Lanes,
-    low: Shelf,
-    high: Shelf,
-    lfo_cos: Lanes,
-    lfo_sin: Lanes,
-    rot_cos: Lanes,
-    rot_sin: Lanes,
-    lfo_weight: Lanes,
+    low_s: Lanes,
+    high_s: Lanes,
+    damp: Damping,
+    lfo_cos: [f64; LINES],
+    lfo_sin: [f64; LINES],
+    rot_cos: [f64; LINES],
+    rot_sin: [f64; LINES],
     gain: Lanes,
     gain_target: Lanes,
     gain_step: Lanes,
-    gain_remaining: usize,
+    /// Bitwise OR of every frame written since the last `end_run` (non-zero: the lines are live).
+    written: [u32; LINES],
     floor: f32,
+}
+
+/// A cell's read runs plus the one older frame each allpass needs.
+#[derive(Debug, Clone)]
+struct Taps([Lanes; GRID + 1]);
+
+impl Default for Taps {
+    fn default() -> Self {
+        Self([[0.0; LINES]; GRID + 1])
+    }
 }
 
 /// Per-line LFO rates (Hz): incommensurate, so the lines never sweep in step.
 const LFO_HZ: [f64; LINES] = [0.31, 0.43, 0.53, 0.67, 0.79, 0.89, 1.03, 1.13];
 /// Per-line share of the modulation depth (slower lines swing further).
-const LFO_WEIGHT: Lanes = [1.0, 0.93, 0.87, 0.8, 0.75, 0.7, 0.64, 0.6];
+const LFO_WEIGHT: [f64; LINES] = [1.0, 0.93, 0.87, 0.8, 0.75, 0.7, 0.64, 0.6];
 
 impl Fdn {
     /// Allocates for nominal lengths up to `max_len` samples plus `max_mod` samples of sweep.
     pub fn prepare(&mut self, sample_rate: f64, max_len: f64, max_mod: f64, floor: f32) {
         let frames = (max_len + max_mod).ceil() as usize + 4;
-        self.buf = vec![[0.0; LINES]; frames.next_power_of_two()];
+        // A power of two of at least a cell: the write run of a cell never wraps.
+        self.buf = vec![[0.0; LINES]; frames.next_power_of_two().max(GRID)];
         self.mask = self.buf.len() - 1;
         for (i, hz) in LFO_HZ.iter().enumerate() {
-            let w = 2.0 * PI * hz / sample_rate;
-            self.rot_cos[i] = w.cos() as f32;
-            self.rot_sin[i] = w.sin() as f32;
+            let w = 2.0 * PI * hz * GRID as f64 / sample_rate;
+            self.rot_cos[i] = w.cos();
+            self.rot_sin[i] = w.sin();
         }
-        self.lfo_weight = LFO_WEIGHT;
         self.floor = floor;
         self.reset();
     }
@@ -219,25 +206,29 @@ impl Fdn {
     pub fn reset(&mut self) {
         self.buf.fill([0.0; LINES]);
         self.pos = 0;
+        self.cell = 0;
         self.ap = [0.0; LINES];
-        self.low.clear();
-        self.high.clear();
+        self.low_s = [0.0; LINES];
+        self.high_s = [0.0; LINES];
         for i in 0..LINES {
             let ph = 2.0 * PI * i as f64 * 0.382;
-            self.lfo_cos[i] = ph.cos() as f32;
-            self.lfo_sin[i] = ph.sin() as f32;
+            self.lfo_cos[i] = ph.cos();
+            self.lfo_sin[i] = ph.sin();
         }
         self.len = self.len_target;
-        self.len_remaining = 0;
-        self.split_lengths();
+        self.len_cells = 0;
         self.gain = self.gain_target;
-        self.gain_remaining = 0;
+        self.gain_step = [0.0; LINES];
+        self.eta_step = [0.0; LINES];
+        self.frac_step = [0.0; LINES];
     }
 
     pub fn state_is_zero(&self) -> bool {
-        self.ap.iter().all(|&v| v == 0.0)
-            && self.low.state_is_zero()
-            && self.high.state_is_zero()
+        self.ap
+            .iter()
+            .chain(&self.low_s)
+            .chain(&self.high_s)
+            .all(|&v| v == 0.0)
             && self.buf.iter().all(|f| f.iter().all(|&v| v == 0.0))
     }
 
@@ -245,19 +236,20 @@ impl Fdn {
         self.buf.len()
     }
 
-    /// Glides every nominal length to `target` over `ramp` samples (0 = jump). Reading positions
-    /// move continuously, so a size or mode change is a short pitch glide, never a click.
+    /// Glides every nominal length to `target` over `ramp` samples (0 = jump), in steps of one
+    /// cell. Reading positions move continuously, so a size or mode change is a short pitch
+    /// glide, never a click.
     pub fn set_lengths(&mut self, target: [f64; LINES], ramp: u32) {
         let max = (self.mask as f64 - 2.0).max(3.0);
         self.len_target = target.map(|l| l.clamp(3.0, max));
-        if ramp == 0 {
+        let cells = ramp.div_ceil(GRID as u32);
+        if cells == 0 {
             self.len = self.len_target;
-            self.len_remaining = 0;
-            self.split_lengths();
+            self.len_cells = 0;
         } else {
-            self.len_remaining = ramp;
+            self.len_cells = cells;
             for i in 0..LINES {
-                self.len_step[i] = (self.len_target[i] - self.len[i]) / ramp as f64;
+                self.len_step[i] = (self.len_target[i] - self.len[i]) / cells as f64;
             }
         }
     }
@@ -267,139 +259,204 @@ impl Fdn {
     }
 
     pub fn is_gliding(&self) -> bool {
-        self.len_remaining > 0
-    }
-
-    fn split_lengths(&mut self) {
-        for i in 0..LINES {
-            let int = self.len[i].floor();
-            self.len_int[i] = int as usize;
-            self.len_frac[i] = (self.len[i] - int) as f32;
-        }
+        self.len_cells > 0
     }
 
     /// Recomputes every line's absorption filter for the current lengths.
-    /// The broadband gain ramps linearly to the new value over the next `ramp` samples (one
-    /// grid cell): it carries most of the change when decay or size move, and a per-cell step
-    /// of it would be an audible zipper.
-    pub fn set_absorption(&mut self, abs: &Absorption, sample_rate: f64, ramp: usize) {
+    /// The broadband gain ramps linearly to the new value across the next cell when `ramp`: it
+    /// carries most of the change when decay or size move, and a per-cell step of it would be
+    /// an audible zipper.
+    pub fn set_absorption(&mut self, abs: &Absorption, sample_rate: f64, ramp: bool) {
+        let d = &mut self.damp;
         for i in 0..LINES {
             let (g, lo, hi) = abs.design(self.len[i], sample_rate);
             self.gain_target[i] = g as f32;
-            self.low.set_lane(i, &lo);
-            self.high.set_lane(i, &hi);
+            d.low_g[i] = lo.big_g() as f32;
+            d.low_m[i] = lo.m_lp as f32;
+            d.high_g[i] = hi.big_g() as f32;
+            d.high_x[i] = hi.m_x as f32;
+            d.high_m[i] = hi.m_lp as f32;
         }
-        if ramp == 0 {
-            self.gain = self.gain_target;
-            self.gain_remaining = 0;
+        if ramp {
+            for i in 0..LINES {
+                self.gain_step[i] = (self.gain_target[i] - self.gain[i]) / GRID as f32;
+            }
         } else {
-            for i in 0..LINES {
-                self.gain_step[i] = (self.gain_target[i] - self.gain[i]) / ramp as f32;
-            }
-            self.gain_remaining = ramp;
+            self.gain = self.gain_target;
         }
     }
 
-    /// Housekeeping on the coefficient grid: flushes the shelf states and renormalises the LFO
-    /// oscillators (one Newton step towards unit radius) so rounding never lets them drift.
-    pub fn grid_update(&mut self) {
-        self.low.flush_state(self.floor);
-        self.high.flush_state(self.floor);
-        for i in 0..LINES {
-            let r2 = self.lfo_cos[i] * self.lfo_cos[i] + self.lfo_sin[i] * self.lfo_sin[i];
-            let k = 1.5 - 0.5 * r2;
-            self.lfo_cos[i] *= k;
-            self.lfo_sin[i] *= k;
-        }
-    }
-
-    /// Runs `inject.len()` (at most `GRID`) samples. Phase 1 reads and filters every line for the
-    /// whole chunk; phase 2 mixes and writes back `mixed + inject`. The split is exact, not an
-    /// approximation: the shortest line (2.8 ms minus the sweep) is longer than a chunk at every
-    /// sample rate, so no read in a chunk can see a write of the same chunk. `mixed[t]` (each
-    /// lane an orthogonal combination of all lines) is where the caller takes its decorrelated
-    /// output taps; `depth[t]` is the sweep in samples.
-    pub fn process(&mut self, inject: &[Lanes], depth: &[f32], mixed: &mut [Lanes]) {
-        let n = inject.len();
-        for (t, out) in mixed.iter_mut().enumerate().take(n) {
-            if self.len_remaining > 0 {
-                self.glide_step();
-            }
-            let mut y = [0.0f32; LINES];
-            let d_mod = depth[t];
-            for i in 0..LINES {
-                let c = self.lfo_cos[i];
-                let s = self.lfo_sin[i];
-                self.lfo_cos[i] = c * self.rot_cos[i] - s * self.rot_sin[i];
-                self.lfo_sin[i] = s * self.rot_cos[i] + c * self.rot_sin[i];
-            }
-            let base = self.pos.wrapping_add(t);
-            let mask = self.mask;
-            // Total delay = len_int + q: an integer tap plus an allpass part in [0.5, 1.5).
-            // Lane-wise loops kept separate from the gathers so that they vectorise.
-            let mut k = [0.0f32; LINES];
-            let mut eta = [0.0f32; LINES];
-            for i in 0..LINES {
-                let q = self.len_frac[i] + d_mod * self.lfo_weight[i] * self.lfo_sin[i];
-                // floor(q - 0.5) without a library call or a saturating cast: round to
-                // nearest by the 2^23 trick, then step down where that rounded up.
-                let x = q - 0.5 + FLOOR_BIAS;
-                let r = (x + ROUND_MAGIC) - ROUND_MAGIC;
-                k[i] = if r > x { r - 1.0 } else { r } - FLOOR_BIAS;
-                let frac = q - k[i];
-                eta[i] = (1.0 - frac) / (1.0 + frac);
-            }
-            // A slice of exactly `mask + 1` frames: indices `& mask` need no bounds check.
-            let buf = &self.buf[..mask + 1];
-            let mut u0 = [0.0f32; LINES];
-            let mut u1 = [0.0f32; LINES];
-            for (i, (a, b)) in u0.iter_mut().zip(u1.iter_mut()).enumerate() {
-                let at = base
-                    .wrapping_sub(self.len_int[i])
-                    .wrapping_sub(k[i] as isize as usize);
-                *a = buf[at & mask][i];
-                *b = buf[at.wrapping_sub(1) & mask][i];
-            }
-            for i in 0..LINES {
-                y[i] = eta[i] * (u0[i] - self.ap[i]) + u1[i];
-            }
-            self.ap = flush(y, self.floor);
-            if self.gain_remaining > 0 {
-                self.gain_remaining -= 1;
-                if self.gain_remaining == 0 {
-                    self.gain = self.gain_target;
-                } else {
-                    for i in 0..LINES {
-                        self.gain[i] += self.gain_step[i];
-                    }
+    /// Starts a cell: lands the previous cell's ramps exactly on their targets, flushes the
+    /// filter states, advances the lengths and the LFOs by one cell and plans the cell's reads
+    /// (`depth0`/`depth1`: the modulation sweep in samples at the cell's start and end).
+    pub fn begin_cell(&mut self, depth0: f64, depth1: f64) {
+        self.gain = self.gain_target;
+        self.gain_step = [0.0; LINES];
+        self.ap = flush(self.ap, self.floor);
+        self.low_s = flush(self.low_s, self.floor);
+        self.high_s = flush(self.high_s, self.floor);
+        let len0 = self.len;
+        if self.len_cells > 0 {
+            self.len_cells -= 1;
+            if self.len_cells == 0 {
+                self.len = self.len_target;
+            } else {
+                for i in 0..LINES {
+                    self.len[i] += self.len_step[i];
                 }
             }
-            let f = self.high.tick(self.low.tick(self.ap));
-            for i in 0..LINES {
-                out[i] = f[i] * self.gain[i];
+        }
+        let sin0 = self.lfo_sin;
+        for i in 0..LINES {
+            let (c, s) = (self.lfo_cos[i], self.lfo_sin[i]);
+            let c1 = c * self.rot_cos[i] - s * self.rot_sin[i];
+            let s1 = s * self.rot_cos[i] + c * self.rot_sin[i];
+            // One Newton step towards unit radius, so rounding never lets the phasor drift.
+            let k = 1.5 - 0.5 * (c1 * c1 + s1 * s1);
+            self.lfo_cos[i] = c1 * k;
+            self.lfo_sin[i] = s1 * k;
+        }
+        self.cell = self.pos;
+        let d0: [f64; LINES] = std::array::from_fn(|i| len0[i] + depth0 * LFO_WEIGHT[i] * sin0[i]);
+        let d1: [f64; LINES] =
+            std::array::from_fn(|i| self.len[i] + depth1 * LFO_WEIGHT[i] * self.lfo_sin[i]);
+        self.fast = (0..LINES).all(|i| (d1[i] - d0[i]).abs() <= FAST_SPAN);
+        let step = 1.0 / GRID as f64;
+        for i in 0..LINES {
+            if self.fast {
+                // Fractional part within [0.5, 1.5) at the middle of the cell.
+                let k = (0.5 * (d0[i] + d1[i]) - 0.5).floor();
+                self.offset[i] = k as usize;
+                let eta = |f: f64| (1.0 - f) / (1.0 + f);
+                let (e0, e1) = (eta(d0[i] - k), eta(d1[i] - k));
+                self.eta[i] = e0 as f32;
+                self.eta_step[i] = ((e1 - e0) * step) as f32;
+            } else {
+                let k = d0[i].floor() - 2.0;
+                self.offset[i] = k as usize;
+                self.frac0[i] = (d0[i] - k) as f32;
+                self.frac_step[i] = ((d1[i] - d0[i]) * step) as f32;
+                self.eta_step[i] = 0.0;
             }
         }
-        for (m, inj) in mixed.iter_mut().zip(inject) {
-            let h = hadamard(*m);
-            let mut w = [0.0f32; LINES];
-            for i in 0..LINES {
-                w[i] = h[i] + inj[i];
-            }
-            self.buf[self.pos] = flush(w, self.floor);
-            self.pos = (self.pos + 1) & self.mask;
-            *m = h;
+        if self.fast {
+            self.load_taps();
         }
     }
 
-    fn glide_step(&mut self) {
-        self.len_remaining -= 1;
-        if self.len_remaining == 0 {
-            self.len = self.len_target;
-        } else {
-            for i in 0..LINES {
-                self.len[i] += self.len_step[i];
+    /// Copies the cell's read runs into `taps` (fast cells). The shortest line is longer than a
+    /// cell, so every frame the cell reads was written before it started.
+    fn load_taps(&mut self) {
+        let mask = self.mask;
+        let buf = &self.buf[..mask + 1];
+        for (i, &off) in self.offset.iter().enumerate() {
+            // Cell sample t reads u0 = frame `pos + t - off` and u1 one older: taps[t] = u1(t).
+            let a = self.pos.wrapping_sub(off + 1) & mask;
+            if a + GRID < buf.len() {
+                for (dst, src) in self.taps.0.iter_mut().zip(&buf[a..a + GRID + 1]) {
+                    dst[i] = src[i];
+                }
+            } else {
+                for (t, dst) in self.taps.0.iter_mut().enumerate() {
+                    dst[i] = buf[(a + t) & mask][i];
+                }
             }
         }
-        self.split_lengths();
+    }
+
+    /// Whether this cell reads by runs (`tick::<true>`) or per sample (`tick::<false>`).
+    pub fn is_fast(&self) -> bool {
+        self.fast
+    }
+
+    /// One sample of the network at cell position `t`: returns the Hadamard mix of the filtered
+    /// line outputs (each lane an orthogonal combination of all lines, where the caller takes its
+    /// decorrelated output taps) and writes `mix + inject` into the lines. `FAST` must equal
+    /// [`Fdn::is_fast`] (a per-cell choice, so the sample loop has no branch).
+    #[inline(always)]
+    pub fn tick<const FAST: bool>(&mut self, t: usize, inject: &Lanes) -> Lanes {
+        let (u0, u1, eta) = if FAST {
+            let eta = self.eta;
+            for i in 0..LINES {
+                self.eta[i] += self.eta_step[i];
+            }
+            (self.taps.0[t + 1], self.taps.0[t], eta)
+        } else {
+            self.gather(t)
+        };
+        let d = &self.damp;
+        let mut f = [0.0f32; LINES];
+        for i in 0..LINES {
+            let y = eta[i] * (u0[i] - self.ap[i]) + u1[i];
+            self.ap[i] = y;
+            let v = (y - self.low_s[i]) * d.low_g[i];
+            let lp = v + self.low_s[i];
+            self.low_s[i] = lp + v;
+            let y = y + d.low_m[i] * lp;
+            let v = (y - self.high_s[i]) * d.high_g[i];
+            let lp = v + self.high_s[i];
+            self.high_s[i] = lp + v;
+            self.gain[i] += self.gain_step[i];
+            f[i] = (d.high_x[i] * y + d.high_m[i] * lp) * self.gain[i];
+        }
+        let h = hadamard(f);
+        let mut w = [0.0f32; LINES];
+        for i in 0..LINES {
+            w[i] = h[i] + inject[i];
+        }
+        let w = flush(w, self.floor);
+        for (b, v) in self.written.iter_mut().zip(&w) {
+            *b |= v.to_bits();
+        }
+        let at = (self.cell + t) & self.mask;
+        self.buf[at] = w;
+        h
+    }
+
+    /// Gliding cells: per-sample read offsets, as the delay may move several samples per cell.
+    fn gather(&self, t: usize) -> (Lanes, Lanes, Lanes) {
+        let mut u0 = [0.0f32; LINES];
+        let mut u1 = [0.0f32; LINES];
+        let mut eta = [0.0f32; LINES];
+        let base = self.cell + t;
+        for i in 0..LINES {
+            let q = self.frac0[i] + self.frac_step[i] * t as f32;
+            // floor(q - 0.5) without a library call or a saturating cast: round to nearest by
+            // the 2^23 trick, then step down where that rounded up.
+            let x = q - 0.5 + FLOOR_BIAS;
+            let r = (x + ROUND_MAGIC) - ROUND_MAGIC;
+            let k = if r > x { r - 1.0 } else { r } - FLOOR_BIAS;
+            let frac = q - k;
+            eta[i] = (1.0 - frac) / (1.0 + frac);
+            let at = base
+                .wrapping_sub(self.offset[i])
+                .wrapping_sub(k as isize as usize);
+            u0[i] = self.buf[at & self.mask][i];
+            u1[i] = self.buf[at.wrapping_sub(1) & self.mask][i];
+        }
+        (u0, u1, eta)
+    }
+
+    /// Ends a run of `n` samples: advances the write position; returns whether the run wrote
+    /// anything but zeros, and whether the state is finite (always, with clamped input; if not,
+    /// the caller clears everything).
+    pub fn end_run(&mut self, n: usize) -> (bool, bool) {
+        self.pos = (self.pos + n) & self.mask;
+        let live = self.written.iter().any(|&b| b != 0);
+        self.written = [0; LINES];
+        let finite = self.ap.iter().chain(&self.high_s).all(|v| v.is_finite());
+        (live, finite)
+    }
+
+    /// Advances `n` samples of a network known to hold only zeros (every line, every filter
+    /// state): what `tick` would do with zero input, without the arithmetic.
+    pub fn skip(&mut self, n: usize) {
+        for _ in 0..n {
+            for i in 0..LINES {
+                self.eta[i] += self.eta_step[i];
+                self.gain[i] += self.gain_step[i];
+            }
+        }
+        self.pos = (self.pos + n) & self.mask;
     }
 }

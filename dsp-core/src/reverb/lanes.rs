@@ -14,27 +14,35 @@ pub type Lanes = [f32; LINES];
 pub const HADAMARD_SCALE: f32 = 0.353_553_38;
 
 /// Orthonormal Sylvester Hadamard transform of order 8 (fast Walsh-Hadamard: three butterfly
-/// stages, 24 additions, then one scale). Symmetric and its own inverse.
+/// stages, 24 additions, then one scale). Symmetric and its own inverse. The first stage pairs the
+/// two halves; the other two run within each half as "shuffle, multiply by a sign pattern, add",
+/// which is what four-lane SIMD does in one instruction each (multiplying by ±1 is exact, so this
+/// is the plain butterfly to the bit).
 #[inline(always)]
 pub fn hadamard(x: Lanes) -> Lanes {
-    let mut a = [0.0f32; LINES];
-    for i in 0..4 {
-        a[i] = x[i] + x[i + 4];
-        a[i + 4] = x[i] - x[i + 4];
-    }
-    let mut b = [0.0f32; LINES];
-    for h in [0, 4] {
-        for i in 0..2 {
-            b[h + i] = a[h + i] + a[h + i + 2];
-            b[h + i + 2] = a[h + i] - a[h + i + 2];
+    let mut out = [0.0f32; LINES];
+    for (half, sign) in [1.0f32, -1.0].into_iter().enumerate() {
+        let p: [f32; 4] = std::array::from_fn(|i| x[i] + sign * x[i + 4]);
+        let q = add_signed(
+            [p[0], p[1], p[0], p[1]],
+            [p[2], p[3], p[2], p[3]],
+            [1.0, 1.0, -1.0, -1.0],
+        );
+        let r = add_signed(
+            [q[0], q[0], q[2], q[2]],
+            [q[1], q[1], q[3], q[3]],
+            [1.0, -1.0, 1.0, -1.0],
+        );
+        for i in 0..4 {
+            out[4 * half + i] = r[i] * HADAMARD_SCALE;
         }
     }
-    let mut c = [0.0f32; LINES];
-    for h in [0, 2, 4, 6] {
-        c[h] = (b[h] + b[h + 1]) * HADAMARD_SCALE;
-        c[h + 1] = (b[h] - b[h + 1]) * HADAMARD_SCALE;
-    }
-    c
+    out
+}
+
+#[inline(always)]
+fn add_signed(a: [f32; 4], b: [f32; 4], sign: [f32; 4]) -> [f32; 4] {
+    std::array::from_fn(|i| a[i] + sign[i] * b[i])
 }
 
 /// Lane-wise flush of values below `floor` to exact zero.

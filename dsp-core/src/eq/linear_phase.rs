@@ -51,6 +51,7 @@ struct PowerBand {
     placement: Placement,
 }
 
+#[derive(Clone)]
 pub struct LinearPhaseEq {
     eq: Equalizer,
     sample_rate: f64,

@@ -262,10 +262,5 @@ fn bench_linear_phase_update(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(
-    benches,
-    bench_eq,
-    bench_design,
-    bench_linear_phase_update
-);
+criterion_group!(benches, bench_eq, bench_design, bench_linear_phase_update);
 criterion_main!(benches);

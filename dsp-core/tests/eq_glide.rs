@@ -27,10 +27,22 @@ fn glide_path_with_its_correction_stays_close_to_the_analog_prototype_near_nyqui
     let freqs: Vec<f64> = (0..=200)
         .map(|i| 10.0 * 2000f64.powf(i as f64 / 200.0))
         .collect();
-    let qs = [0.1, 0.3, std::f64::consts::FRAC_1_SQRT_2, 1.0, 3.0, 10.0, 18.0];
+    let qs = [
+        0.1,
+        0.3,
+        std::f64::consts::FRAC_1_SQRT_2,
+        1.0,
+        3.0,
+        10.0,
+        18.0,
+    ];
     let gains = [-24.0, -12.0, -6.0, 6.0, 12.0, 24.0];
     for (kind, bound) in kinds {
-        let floor = if kind == FilterType::Notch { -40.0 } else { -60.0 };
+        let floor = if kind == FilterType::Notch {
+            -40.0
+        } else {
+            -60.0
+        };
         let (mut before, mut after) = ((0.0f64, String::new()), (0.0f64, String::new()));
         for fs in [44_100.0, 48_000.0] {
             for &f0 in &f0s {

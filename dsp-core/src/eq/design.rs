@@ -1475,7 +1475,11 @@ fn glide_correction(
 ) -> BiquadCoeffs {
     let (a1, a2) = (2.0 * GLIDE_POLE, GLIDE_POLE * GLIDE_POLE);
     let ac = [(1.0 + a1 + a2).powi(2), (1.0 - a1 + a2).powi(2), -4.0 * a2];
-    let floor = if kind == FilterType::Notch { 1e-4 } else { 1e-6 };
+    let floor = if kind == FilterType::Notch {
+        1e-4
+    } else {
+        1e-6
+    };
     let hi = (2.0 * PI * FIT_TOP_HZ / sample_rate).min(0.95 * PI);
     let analog_sq = |w: f64| -> f64 {
         analog.sections[..analog.count]
@@ -1492,7 +1496,12 @@ fn glide_correction(
     // A band-pass has a zero at DC in both; its matched section follows the analog asymptote
     // there, so the residual's limit is 1.
     let a0 = analog_sq(0.0);
-    let bc0 = ac[0] * if a0 > 0.0 { a0 / digital_sq((1.0, 0.0, 0.0)) } else { 1.0 };
+    let bc0 = ac[0]
+        * if a0 > 0.0 {
+            a0 / digital_sq((1.0, 0.0, 0.0))
+        } else {
+            1.0
+        };
     let (mut m11, mut m12, mut m22, mut v1, mut v2) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for k in 0..GLIDE_POINTS {
         let w = GLIDE_LOW + (hi - GLIDE_LOW) * (k as f64 / (GLIDE_POINTS - 1) as f64).sqrt();

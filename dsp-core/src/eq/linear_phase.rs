@@ -307,7 +307,8 @@ impl LinearPhaseEq {
         self.input = std::array::from_fn(|_| vec![0.0; 2 * p]);
         self.output = std::array::from_fn(|_| vec![0.0; p]);
         self.designer = Designer::new(sample_rate);
-        self.fits.fill((BandParams::default(), SectionSet::default()));
+        self.fits
+            .fill((BandParams::default(), SectionSet::default()));
         self.applied.clear();
         self.build = Build::Idle;
         self.reset();
@@ -477,7 +478,10 @@ impl LinearPhaseEq {
     fn response(&mut self, start: usize) {
         let sections: usize = self.bands.iter().map(|b| b.count).sum();
         let end = (start + (RESPONSE_BUDGET / sections.max(1)).max(1)).min(self.matrix.len());
-        for (m, &phi1) in self.matrix[start..end].iter_mut().zip(&self.phi1[start..end]) {
+        for (m, &phi1) in self.matrix[start..end]
+            .iter_mut()
+            .zip(&self.phi1[start..end])
+        {
             let phi0 = 1.0 - phi1;
             let phi2 = 4.0 * phi0 * phi1;
             // [[LL, LR], [RL, RR]]

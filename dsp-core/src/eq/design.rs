@@ -1456,8 +1456,10 @@ pub fn design_matched(
 /// pole pairs at angles 0.93..1.0 pi.
 const GLIDE_POLE: f64 = 0.5;
 /// Fit points of the glide correction from [`GLIDE_LOW`] to 20.5 kHz, denser towards the top
-/// (square-root spacing), where the matched sections stray most.
-const GLIDE_POINTS: usize = 12;
+/// (`w = lo + (hi - lo) (2 s - s^2)` for `s` evenly spaced in `0..1`), where the matched
+/// sections stray most. Eight measured as good as twelve; even spacing left the shelves 0.3 dB
+/// worse.
+const GLIDE_POINTS: usize = 8;
 const GLIDE_LOW: f64 = 0.2 * PI;
 
 /// The glide path's correction section: its numerator fits the residual `t` (analog prototype
@@ -1481,38 +1483,78 @@ fn glide_correction(
         1e-6
     };
     let hi = (2.0 * PI * FIT_TOP_HZ / sample_rate).min(0.95 * PI);
-    let analog_sq = |w: f64| -> f64 {
+    // Squared magnitudes as numerator and denominator polynomials in phi, so that each point
+    // costs one division: the analog sections' (in x^2 = (w / w0)^2) and the matched ones'.
+    let mut dig = [([0.0; 3], [0.0; 3]); MAX_SECTIONS];
+    for (d, c) in dig.iter_mut().zip(&matched.coeffs[..matched.count]) {
+        *d = (
+            [
+                (c.b0 + c.b1 + c.b2).powi(2),
+                (c.b0 - c.b1 + c.b2).powi(2),
+                -4.0 * c.b0 * c.b2,
+            ],
+            [
+                (1.0 + c.a1 + c.a2).powi(2),
+                (1.0 - c.a1 + c.a2).powi(2),
+                -4.0 * c.a2,
+            ],
+        );
+    }
+    let dig = &dig[..matched.count];
+    let analog_parts = |w: f64| -> (f64, f64) {
         analog.sections[..analog.count]
             .iter()
-            .map(|s| s.magnitude_sq(w))
-            .product()
-    };
-    let digital_sq = |phi| -> f64 {
-        matched.coeffs[..matched.count]
-            .iter()
-            .map(|c| power_at(c, phi))
-            .product()
+            .fold((1.0, 1.0), |(n, d), s| {
+                let x = w / s.w0;
+                let x2 = x * x;
+                let (nr, ni) = (s.n[0] - s.n[2] * x2, s.n[1] * x);
+                let (dr, di) = (s.d[0] - s.d[2] * x2, s.d[1] * x);
+                (n * (nr * nr + ni * ni), d * (dr * dr + di * di))
+            })
     };
     // A band-pass has a zero at DC in both; its matched section follows the analog asymptote
     // there, so the residual's limit is 1.
-    let a0 = analog_sq(0.0);
+    let (an0, ad0) = analog_parts(0.0);
     let bc0 = ac[0]
-        * if a0 > 0.0 {
-            a0 / digital_sq((1.0, 0.0, 0.0))
+        * if an0 > 0.0 {
+            let (dn, dd) = dig
+                .iter()
+                .fold((1.0, 1.0), |(n, d), (b, a)| (n * b[0], d * a[0]));
+            an0 * dd / (ad0 * dn)
         } else {
             1.0
         };
     let (mut m11, mut m12, mut m22, mut v1, mut v2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    // The points' `e^(i w)` by rotation: the steps between them shrink linearly, so the
+    // rotation itself rotates by a fixed angle (three `sin_cos` instead of one per point).
+    let m = (GLIDE_POINTS - 1) as f64;
+    let span = hi - GLIDE_LOW;
+    let (mut zs, mut zc) = GLIDE_LOW.sin_cos();
+    let (mut rs, mut rc) = (span * (2.0 * m - 1.0) / (m * m)).sin_cos();
+    let (ds, dc) = (-2.0 * span / (m * m)).sin_cos();
     for k in 0..GLIDE_POINTS {
-        let w = GLIDE_LOW + (hi - GLIDE_LOW) * (k as f64 / (GLIDE_POINTS - 1) as f64).sqrt();
-        let phi @ (p0, p1, p2) = phis(w);
-        let a = analog_sq(w);
-        let t = a / digital_sq(phi) * (ac[0] * p0 + ac[1] * p1 + ac[2] * p2);
-        if !(t.is_finite() && t > 1e-300) {
+        let s = k as f64 / m;
+        let w = GLIDE_LOW + span * (2.0 - s) * s;
+        let c = zc;
+        (zc, zs) = (zc * rc - zs * rs, zc * rs + zs * rc);
+        (rc, rs) = (rc * dc - rs * ds, rc * ds + rs * dc);
+        // Vicanek's phi values from cos(w): phi1 = sin^2(w/2) = (1 - cos w) / 2.
+        let (p0, p1) = (0.5 * (1.0 + c), 0.5 * (1.0 - c));
+        let p2 = 4.0 * p0 * p1;
+        let (an, ad) = analog_parts(w);
+        let (dn, dd) = dig.iter().fold((1.0, 1.0), |(n, d), (b, a)| {
+            (
+                n * (b[0] * p0 + b[1] * p1 + b[2] * p2),
+                d * (a[0] * p0 + a[1] * p1 + a[2] * p2),
+            )
+        });
+        // 1 / t, t the residual times the correction's denominator.
+        let inv_t = ad * dn / (an * dd * (ac[0] * p0 + ac[1] * p1 + ac[2] * p2));
+        if !(inv_t.is_finite() && inv_t > 0.0) {
             continue;
         }
-        let wgt = a / (a + floor);
-        let (x1, x2, r) = (p1 / t, p2 / t, 1.0 - bc0 * p0 / t);
+        let wgt = an / (an + floor * ad);
+        let (x1, x2, r) = (p1 * inv_t, p2 * inv_t, 1.0 - bc0 * p0 * inv_t);
         m11 += wgt * x1 * x1;
         m12 += wgt * x1 * x2;
         m22 += wgt * x2 * x2;

@@ -50,16 +50,17 @@ type Cx = Complex<f64>;
 /// Paths of the 2x2 matrix: output L from input L, output L from R, R from L, R from R.
 const PATHS: usize = 4;
 
-/// Samples per unit of update work (a divisor of every partition length `P`). The costliest
-/// unit measures about as much as one [`Designer`] step (~8 us at 48 kHz), about 1 % of the
-/// 0.67 ms that 32 samples last.
+/// Samples per unit of update work (a divisor of every partition length `P`). Measured at
+/// 48 kHz: a fit step 3-12 us, a response slice ~16 us, a column 10-14 us, a row slice or a
+/// partition FFT 5-9 us, against 54 us for a partition boundary's convolution and 0.67 ms of
+/// audio per 32 samples.
 pub const UNIT: usize = 32;
 /// Units run when the sample count since `reset` is `UNIT_PHASE` modulo [`UNIT`]: never on a
 /// partition boundary (a multiple of `UNIT`), which already does the convolution's FFTs.
 const UNIT_PHASE: usize = UNIT / 2;
 /// Section evaluations (one bin through one biquad's squared magnitude) per unit of the
-/// response stage.
-const RESPONSE_BUDGET: usize = 8192;
+/// response stage (about as costly as a fit step or a column).
+const RESPONSE_BUDGET: usize = 4096;
 /// `N1`-point inverse FFTs per unit of the second four-step stage.
 const ROWS_PER_UNIT: usize = 256;
 

@@ -22,9 +22,11 @@
 //!   the EQ does one unit of update work, whatever the host's block sizes: at most one
 //!   [`Designer`] step of a band's correction fit (a band whose settings did not change reuses
 //!   its last fit), or one slice of the kernel synthesis. Settings are snapshot when an update
-//!   starts; once the new kernel is complete, the next output partition is a linear crossfade
+//!   starts; once the new kernel is complete, the partition after next is a linear crossfade
 //!   from the old kernel's output to the new one's, so a change never clicks, then the next
-//!   update starts if the settings moved meanwhile. Doing the whole update at one partition
+//!   update starts if the settings moved meanwhile. The new kernel's share of that partition
+//!   is summed in units during the partition before, except the newest input's term, so the
+//!   crossfade boundary costs about one convolution, not two. Doing the whole update at one partition
 //!   boundary (the correction fits, up to ~2.5 ms each, plus a 16384-point inverse FFT and
 //!   16 partition FFTs per path) made that one block cost up to 6 ms, more than a 64-sample
 //!   buffer lasts (`cargo bench -p dsp-core --bench eq -- eq_linear_phase`).
@@ -148,7 +150,13 @@ enum Build {
     Rows(usize, usize),
     /// Windowing and the partition FFT of partition `j`.
     Partition(usize, usize),
-    /// `next` holds the new kernel; it goes live at the next partition boundary.
+    /// `next` holds the new kernel; the next partition boundary starts its crossfade.
+    Synthesised,
+    /// Partition `j` of the new kernel's share of the crossfade partition: the terms that use
+    /// input already in the delay line, so that the crossfade boundary adds only the newest
+    /// input's term instead of a second full convolution.
+    Prefade(usize),
+    /// The new kernel goes live, with a crossfade, at the next partition boundary.
     Ready,
 }
 
@@ -194,6 +202,8 @@ pub struct LinearPhaseEq {
     input: [Vec<f64>; 2],
     output: [Vec<f64>; 2],
     acc: Vec<Cx>,
+    /// The new kernel's output spectra for the crossfade partition, all but the newest input.
+    prefade: [Vec<Cx>; 2],
     faded: Vec<f64>,
     pos: usize,
 }
@@ -241,6 +251,7 @@ impl LinearPhaseEq {
             input: Default::default(),
             output: Default::default(),
             acc: Vec::new(),
+            prefade: Default::default(),
             faded: Vec::new(),
             pos: 0,
         }
@@ -278,6 +289,7 @@ impl LinearPhaseEq {
         self.fft_n2 = Some(fft_n2);
         self.time = vec![0.0; 2 * p];
         self.acc = vec![Cx::default(); p + 1];
+        self.prefade = std::array::from_fn(|_| vec![Cx::default(); p + 1]);
         self.faded = vec![0.0; p];
         self.long_time = vec![0.0; l / 2 + 1];
         self.column = vec![Cx::default(); p];
@@ -328,7 +340,7 @@ impl LinearPhaseEq {
         self.pos = 0;
         self.build = Build::Idle;
         if self.start_update() {
-            while self.build != Build::Ready {
+            while self.build != Build::Synthesised {
                 self.unit();
             }
             self.go_live();
@@ -428,7 +440,8 @@ impl LinearPhaseEq {
             Build::Columns(n, k1) => self.column(n, k1),
             Build::Rows(n, n2) => self.rows(n, n2),
             Build::Partition(n, j) => self.partition_fft(n, j),
-            Build::Ready => {}
+            Build::Prefade(j) => self.prefade(j),
+            Build::Synthesised | Build::Ready => {}
         }
     }
 
@@ -594,6 +607,32 @@ impl LinearPhaseEq {
         } else if n + 1 < paths.len() {
             Build::Columns(n + 1, 0)
         } else {
+            Build::Synthesised
+        };
+    }
+
+    /// Term `j` (`1..L/P`) of the new kernel's output spectra for the next partition boundary,
+    /// for both outputs. `L/P - 1` units, fewer than a partition holds (`P / UNIT` is at least
+    /// 16, at 22.05 kHz), so the sums are complete before the boundary they are for.
+    fn prefade(&mut self, j: usize) {
+        let (p, k) = (self.part, self.parts);
+        let layout = self.next_layout;
+        let slot = (self.ring + k - j) % k;
+        for (out, acc) in self.prefade.iter_mut().enumerate() {
+            for input in 0..2 {
+                if input != out && !layout.cross {
+                    continue;
+                }
+                let x = &self.fdl[input][slot * (p + 1)..(slot + 1) * (p + 1)];
+                let h = &self.next[layout.slot(out * 2 + input)][j * (p + 1)..(j + 1) * (p + 1)];
+                for ((a, x), h) in acc.iter_mut().zip(x).zip(h) {
+                    *a += x * h;
+                }
+            }
+        }
+        self.build = if j + 1 < k {
+            Build::Prefade(j + 1)
+        } else {
             Build::Ready
         };
     }
@@ -628,23 +667,31 @@ impl LinearPhaseEq {
             self.go_live();
         }
         self.ring = (self.ring + 1) % k;
+        if self.build == Build::Synthesised {
+            for acc in self.prefade.iter_mut() {
+                acc.fill(Cx::default());
+            }
+            self.build = Build::Prefade(1);
+        }
     }
 
-    /// Output partition of channel `out` with the current (or the next) kernel set.
+    /// Output partition of channel `out` with the current kernel set, or with the next one
+    /// (its precomputed terms plus the newest input's).
     fn convolve(&mut self, out: usize, channels: usize, next: bool) {
         let (p, k) = (self.part, self.parts);
-        let (kernels, layout) = if next {
-            (&self.next, self.next_layout)
+        let (kernels, layout, terms) = if next {
+            self.acc.copy_from_slice(&self.prefade[out]);
+            (&self.next, self.next_layout, 1)
         } else {
-            (&self.kernels, self.layout)
+            self.acc.fill(Cx::default());
+            (&self.kernels, self.layout, k)
         };
-        self.acc.fill(Cx::default());
         for input in 0..channels {
             if input != out && !layout.cross {
                 continue;
             }
             let kernel = &kernels[layout.slot(out * 2 + input)];
-            for j in 0..k {
+            for j in 0..terms {
                 let slot = (self.ring + k - j) % k;
                 let x = &self.fdl[input][slot * (p + 1)..(slot + 1) * (p + 1)];
                 let h = &kernel[j * (p + 1)..(j + 1) * (p + 1)];

@@ -253,7 +253,7 @@ fn bench_linear_phase_update(c: &mut Criterion) {
     println!(
         "costliest block {:.1} ms after the change{}",
         ((worst_k - 32) * B) as f64 / FS * 1e3,
-        if ((worst_k + 1) * B) % (lp.latency_samples() - lp.kernel_len() / 2) == 0 {
+        if ((worst_k + 1) * B).is_multiple_of(lp.latency_samples() - lp.kernel_len() / 2) {
             " (ends on a partition boundary)"
         } else {
             ""

@@ -1,7 +1,7 @@
 //! EQ benchmarks: one 512-sample stereo block at 48 kHz per iteration; the correction fit's
 //! steps and the 64-sample block in which a settling band does its costliest step.
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use dsp_core::eq::design::{design, Designer};
+use dsp_core::eq::design::{design, design_matched, matched_sections, Designer};
 use dsp_core::eq::linear_phase::LinearPhaseEq;
 use dsp_core::eq::{BandParams, EqBand, Equalizer, FilterType, Placement, Slope};
 use dsp_core::filter::BiquadState;
@@ -197,5 +197,112 @@ fn bench_design(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_eq, bench_design);
+/// Linear-phase kernel updates: the costliest 64-sample stereo block from a change to a hard band
+/// ([`HARD`], joining three others) until the new kernel is live, against a block of the settled
+/// EQ that also crosses a partition boundary (the steady cost's peak).
+fn bench_linear_phase_update(c: &mut Criterion) {
+    const B: usize = 64;
+    let (kind, f0, gain, q) = HARD;
+    let bands = [
+        BandParams::new(FilterType::Bell, 20.0, 12.0, 1.0),
+        BandParams::new(FilterType::Bell, 1000.0, -6.0, 4.0),
+        BandParams::new(FilterType::HighShelf, 10_000.0, 6.0, 0.7),
+        BandParams::new(FilterType::Bell, 18_000.0, -9.0, 2.0),
+    ];
+    let mut lp = LinearPhaseEq::from_equalizer(Equalizer::with_bands(&bands));
+    lp.prepare(FS, B);
+    let [l, r] = signal::music_like(FS, 0.7, 3);
+    let (mut a, mut b) = (vec![0.0f32; B], vec![0.0f32; B]);
+    let mut run = |lp: &mut LinearPhaseEq, k: usize| {
+        a.copy_from_slice(&l[k * B..(k + 1) * B]);
+        b.copy_from_slice(&r[k * B..(k + 1) * B]);
+        lp.process(&mut [&mut a, &mut b]);
+    };
+    // Two partitions of steady signal, then the change; 0.6 s of blocks after it (the update's
+    // whole span), each timed as the best of 3 runs on a clone.
+    for k in 0..31 {
+        run(&mut lp, k);
+    }
+    // Block 31 ends on a partition boundary.
+    let steady = lp.clone();
+    run(&mut lp, 31);
+    lp.set_band(3, BandParams::new(kind, f0, gain, q));
+    let (mut worst, mut worst_t, mut worst_k) = (lp.clone(), std::time::Duration::ZERO, 0);
+    for k in 32..(0.6 * FS) as usize / B {
+        let t = (0..3)
+            .map(|_| {
+                let mut c = lp.clone();
+                let t = Instant::now();
+                run(&mut c, k);
+                t.elapsed()
+            })
+            .min()
+            .unwrap_or_default();
+        if t > worst_t {
+            (worst, worst_t, worst_k) = (lp.clone(), t, k);
+        }
+        let updating = lp.is_updating();
+        run(&mut lp, k);
+        if updating && !lp.is_updating() {
+            println!(
+                "linear-phase update live {:.1} ms after the change",
+                ((k + 1 - 32) * B) as f64 / FS * 1e3
+            );
+        }
+    }
+    println!(
+        "costliest block {:.1} ms after the change{}",
+        ((worst_k - 32) * B) as f64 / FS * 1e3,
+        if ((worst_k + 1) * B).is_multiple_of(lp.latency_samples() - lp.kernel_len() / 2) {
+            " (ends on a partition boundary)"
+        } else {
+            ""
+        }
+    );
+    let mut g = c.benchmark_group("eq_linear_phase");
+    let (mut a, mut b) = (l[..B].to_vec(), r[..B].to_vec());
+    g.bench_function("block64_worst_during_update", |bench| {
+        bench.iter_batched_ref(
+            || worst.clone(),
+            |lp| lp.process(&mut [&mut a, &mut b]),
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("block64_partition_boundary_settled", |bench| {
+        bench.iter_batched_ref(
+            || steady.clone(),
+            |lp| lp.process(&mut [&mut a, &mut b]),
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+/// The glide path's per-sample redesign with its correction section (`design_matched`) against
+/// the matched sections alone, for a shelf near Nyquist.
+fn bench_glide_design(c: &mut Criterion) {
+    let mut g = c.benchmark_group("eq_glide_design");
+    let args = (FilterType::HighShelf, Slope::Db12, 12_000.0, 9.0, 3.0, FS);
+    g.bench_function("matched_sections", |b| {
+        b.iter(|| {
+            let (k, s, f, gain, q, fs) = black_box(args);
+            black_box(matched_sections(k, s, f, gain, q, fs))
+        })
+    });
+    g.bench_function("with_correction", |b| {
+        b.iter(|| {
+            let (k, s, f, gain, q, fs) = black_box(args);
+            black_box(design_matched(k, s, f, gain, q, fs))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_eq,
+    bench_design,
+    bench_linear_phase_update,
+    bench_glide_design
+);
 criterion_main!(benches);

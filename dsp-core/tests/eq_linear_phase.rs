@@ -192,3 +192,103 @@ fn latency_tracks_the_sample_rate() {
         assert!((ir[lat] - 1.0).abs() < 1e-6);
     }
 }
+
+/// The 48 kHz bands of the tests above, one changed: a simple bell, the hardest correction fit
+/// on `tests/eq.rs`'s grid (a Q 0.1 notch at 21 kHz, 600 steps), and a near-Nyquist Q 18 shelf
+/// on the left channel only (which needs all four matrix paths but one).
+fn update_cases() -> [(&'static str, usize, BandParams); 3] {
+    [
+        (
+            "1 kHz bell gain",
+            1,
+            BandParams::new(FilterType::Bell, 1000.0, 3.0, 4.0),
+        ),
+        (
+            "notch 21 kHz Q 0.1",
+            3,
+            BandParams::new(FilterType::Notch, 21_000.0, 0.0, 0.1),
+        ),
+        (
+            "left high shelf 20 kHz Q 18 +24 dB",
+            3,
+            BandParams::new(FilterType::HighShelf, 20_000.0, 24.0, 18.0)
+                .with_placement(Placement::Left),
+        ),
+    ]
+}
+
+/// A kernel update runs in units of work on the sample clock (one correction-fit step or one
+/// synthesis slice per 32 samples; the cost of the costliest block is measured by `cargo bench
+/// -p dsp-core --bench eq -- eq_linear_phase`), goes live within a bounded time, and the
+/// kernel it builds is bit for bit the one `prepare` builds at once for the same settings.
+#[test]
+fn kernel_updates_run_in_units_and_equal_an_at_once_build() {
+    let fs = 48_000.0;
+    for (name, band, params) in update_cases() {
+        let mut lp = LinearPhaseEq::from_equalizer(Equalizer::with_bands(&bands()));
+        lp.prepare(fs, 512);
+        let noise = signal::white_noise(4096, 0.25, 5);
+        let (mut a, mut b) = (noise.clone(), noise.clone());
+        lp.process(&mut [&mut a, &mut b]);
+        assert!(!lp.is_updating());
+        lp.set_band(band, params);
+        assert!(lp.is_updating());
+        let mut samples = 0;
+        let mut sizes = [64usize, 1, 200, 7, 512].into_iter().cycle();
+        while lp.is_updating() {
+            let n = sizes.next().unwrap();
+            let (mut a, mut b) = (vec![0.1f32; n], vec![-0.1f32; n]);
+            lp.process(&mut [&mut a, &mut b]);
+            samples += n;
+            assert!(samples < fs as usize, "{name}: no new kernel after 1 s");
+        }
+        println!(
+            "{name}: new kernel live after {samples} samples ({:.1} ms at 48 kHz)",
+            1e3 * samples as f64 / fs
+        );
+        let bound = if band == 1 { 0.08 } else { 0.5 };
+        assert!(samples as f64 / fs < bound, "{name}: {samples} samples");
+        // `reset` keeps a kernel that matches the settings.
+        lp.reset();
+        let mut fresh = LinearPhaseEq::from_equalizer(lp.equalizer().clone());
+        fresh.prepare(fs, 512);
+        let len = lp.latency_samples() + lp.kernel_len();
+        for ch in 0..2 {
+            let (x, y) = (
+                impulse_response(&mut lp, len, ch),
+                impulse_response(&mut fresh, len, ch),
+            );
+            assert!(
+                x.iter().zip(&y).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{name}: channel {ch} differs from the at-once build"
+            );
+            lp.reset();
+            fresh.reset();
+        }
+    }
+}
+
+/// Updates that refit hard bands and change the matrix layout (left, mid) mid-stream render
+/// bit-identically in any block partitioning.
+#[test]
+fn kernel_updates_with_hard_fits_are_block_invariant() {
+    let fs = 48_000.0;
+    let [l, r] = signal::music_like(fs, 0.8, 4);
+    type E = LinearPhaseEq;
+    let [(_, i1, p1), (_, i2, p2), (_, i3, p3)] = update_cases();
+    let events: Vec<Event<E>> = vec![
+        (3000, Box::new(move |e: &mut E| e.set_band(i2, p2))),
+        (3100, Box::new(move |e: &mut E| e.set_band(i1, p1))),
+        (
+            14_000,
+            Box::new(move |e: &mut E| e.set_band(0, bands()[0].with_placement(Placement::Mid))),
+        ),
+        (26_000, Box::new(move |e: &mut E| e.set_band(i3, p3))),
+    ];
+    let make = || {
+        let mut lp = LinearPhaseEq::from_equalizer(Equalizer::with_bands(&bands()));
+        lp.prepare(fs, 512);
+        lp
+    };
+    assert_block_invariant(make, &[l, r], &events, |e, _, b| e.process(b));
+}

@@ -100,7 +100,7 @@ impl BandParams {
     /// False when the static design is the identity: a disabled band, or a 0 dB bell, shelf or
     /// tilt, which is exactly flat and costs nothing. (Only the static design: a glide passing
     /// 0 dB keeps its sections and their state.)
-    fn needs_fit(&self) -> bool {
+    pub(crate) fn needs_fit(&self) -> bool {
         let identity = self.gain_db == 0.0
             && matches!(
                 self.kind,
@@ -109,7 +109,7 @@ impl BandParams {
         self.enabled && !identity
     }
 
-    fn fit_freq(&self, sample_rate: f64) -> f64 {
+    pub(crate) fn fit_freq(&self, sample_rate: f64) -> f64 {
         self.freq.clamp(1.0, 0.5 * sample_rate)
     }
 

@@ -644,7 +644,7 @@ fn inverted(kind: FilterType, gain_db: f64) -> bool {
 const NOTCH_SPLIT_Q: f64 = 2.0;
 
 /// Designs the digital cascade of a band (see [`prototype`] for the parameters): the matched
-/// sections of [`design_matched`] plus correction sections (see [`Designer`]) while the cascade
+/// sections of [`matched_sections`] plus correction sections (see [`Designer`]) while the cascade
 /// strays from the analog prototype by more than [`CORRECTION_THRESHOLD_DB`] between 10 Hz and
 /// 20.5 kHz and a fit reduces that. Runs the whole fit at once (editor curves, `prepare`); the
 /// audio thread runs the same fit one bounded [`Designer::step`] at a time.
@@ -835,7 +835,7 @@ impl Designer {
             q,
         } = self.spec;
         let fs = self.sample_rate;
-        self.out = design_matched(kind, slope, freq, gain_db, q, fs);
+        self.out = matched_sections(kind, slope, freq, gain_db, q, fs);
         let analog = prototype(kind, slope, freq, gain_db, q, fs);
         // Deep stop-band points do not count (below -60 dB for every type, below -40 dB in a
         // notch's null, which only the notch's exact unit-circle zeros define): fitting a -90 dB
@@ -1419,13 +1419,168 @@ fn solve<const N: usize>(mut m: [[f64; N]; N], mut v: [f64; N], n: usize) -> Opt
     Some(out)
 }
 
-/// The matched sections alone (no correction section).
+/// The glide-path design: the matched sections of [`matched_sections`] plus, for the
+/// second-order types (bell, shelves, notch, band-pass), one closed-form correction section
+/// (see [`glide_correction`]). What a band runs while a parameter glides and until the full
+/// fit of [`design`] is ready: cheap enough to redesign every sample and continuous in the
+/// parameters.
+pub fn design_matched(
+    kind: FilterType,
+    slope: Slope,
+    freq: f64,
+    gain_db: f64,
+    q: f64,
+    sample_rate: f64,
+) -> SectionSet {
+    let mut out = matched_sections(kind, slope, freq, gain_db, q, sample_rate);
+    if matches!(
+        kind,
+        FilterType::Bell
+            | FilterType::LowShelf
+            | FilterType::HighShelf
+            | FilterType::Notch
+            | FilterType::BandPass
+    ) {
+        let analog = prototype(kind, slope, freq, gain_db, q, sample_rate);
+        out.coeffs[out.count] = glide_correction(&analog, &out, kind, sample_rate);
+        out.count += 1;
+    }
+    out
+}
+
+/// Double real pole of the glide correction, at `z = -GLIDE_POLE`: a fixed denominator keeps
+/// the fit linear (so closed form and continuous in the parameters), and a pole pair on the
+/// negative real axis concentrates the section's freedom in the top octaves, where a matched
+/// biquad strays from its prototype (its slope at Nyquist is zero, the analog one is not).
+/// 0.5 measured best over `tests/eq_glide.rs`'s grid among double poles at radii 0.35..0.6 and
+/// pole pairs at angles 0.93..1.0 pi.
+const GLIDE_POLE: f64 = 0.5;
+/// Fit points of the glide correction from [`GLIDE_LOW`] to 20.5 kHz, denser towards the top
+/// (`w = lo + (hi - lo) (2 s - s^2)` for `s` evenly spaced in `0..1`), where the matched
+/// sections stray most. Eight measured as good as twelve; even spacing left the shelves 0.3 dB
+/// worse.
+const GLIDE_POINTS: usize = 8;
+const GLIDE_LOW: f64 = 0.2 * PI;
+
+/// The glide path's correction section: its numerator fits the residual `t` (analog prototype
+/// over the matched cascade, squared) with `B0` fixed by DC (where the matched sections are
+/// exact) and `B1, B2` by least squares of the relative error of `|H|^2` over
+/// [`GLIDE_POINTS`] points, as in [`in_band_fit`] but with the fixed poles of [`GLIDE_POLE`].
+/// Points in a deep stop band (analog below -60 dB, -40 dB for a notch) fade out of the fit
+/// smoothly, so the coefficients stay continuous while a band glides. With no residual the
+/// fit is `B = A`, the identity.
+fn glide_correction(
+    analog: &AnalogPrototype,
+    matched: &SectionSet,
+    kind: FilterType,
+    sample_rate: f64,
+) -> BiquadCoeffs {
+    let (a1, a2) = (2.0 * GLIDE_POLE, GLIDE_POLE * GLIDE_POLE);
+    let ac = [(1.0 + a1 + a2).powi(2), (1.0 - a1 + a2).powi(2), -4.0 * a2];
+    let floor = if kind == FilterType::Notch {
+        1e-4
+    } else {
+        1e-6
+    };
+    let hi = (2.0 * PI * FIT_TOP_HZ / sample_rate).min(0.95 * PI);
+    // Squared magnitudes as numerator and denominator polynomials in phi, so that each point
+    // costs one division: the analog sections' (in x^2 = (w / w0)^2) and the matched ones'.
+    let mut dig = [([0.0; 3], [0.0; 3]); MAX_SECTIONS];
+    for (d, c) in dig.iter_mut().zip(&matched.coeffs[..matched.count]) {
+        *d = (
+            [
+                (c.b0 + c.b1 + c.b2).powi(2),
+                (c.b0 - c.b1 + c.b2).powi(2),
+                -4.0 * c.b0 * c.b2,
+            ],
+            [
+                (1.0 + c.a1 + c.a2).powi(2),
+                (1.0 - c.a1 + c.a2).powi(2),
+                -4.0 * c.a2,
+            ],
+        );
+    }
+    let dig = &dig[..matched.count];
+    let analog_parts = |w: f64| -> (f64, f64) {
+        analog.sections[..analog.count]
+            .iter()
+            .fold((1.0, 1.0), |(n, d), s| {
+                let x = w / s.w0;
+                let x2 = x * x;
+                let (nr, ni) = (s.n[0] - s.n[2] * x2, s.n[1] * x);
+                let (dr, di) = (s.d[0] - s.d[2] * x2, s.d[1] * x);
+                (n * (nr * nr + ni * ni), d * (dr * dr + di * di))
+            })
+    };
+    // A band-pass has a zero at DC in both; its matched section follows the analog asymptote
+    // there, so the residual's limit is 1.
+    let (an0, ad0) = analog_parts(0.0);
+    let bc0 = ac[0]
+        * if an0 > 0.0 {
+            let (dn, dd) = dig
+                .iter()
+                .fold((1.0, 1.0), |(n, d), (b, a)| (n * b[0], d * a[0]));
+            an0 * dd / (ad0 * dn)
+        } else {
+            1.0
+        };
+    let (mut m11, mut m12, mut m22, mut v1, mut v2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    // The points' `e^(i w)` by rotation: the steps between them shrink linearly, so the
+    // rotation itself rotates by a fixed angle (three `sin_cos` instead of one per point).
+    let m = (GLIDE_POINTS - 1) as f64;
+    let span = hi - GLIDE_LOW;
+    let (mut zs, mut zc) = GLIDE_LOW.sin_cos();
+    let (mut rs, mut rc) = (span * (2.0 * m - 1.0) / (m * m)).sin_cos();
+    let (ds, dc) = (-2.0 * span / (m * m)).sin_cos();
+    for k in 0..GLIDE_POINTS {
+        let s = k as f64 / m;
+        let w = GLIDE_LOW + span * (2.0 - s) * s;
+        let c = zc;
+        (zc, zs) = (zc * rc - zs * rs, zc * rs + zs * rc);
+        (rc, rs) = (rc * dc - rs * ds, rc * ds + rs * dc);
+        // Vicanek's phi values from cos(w): phi1 = sin^2(w/2) = (1 - cos w) / 2.
+        let (p0, p1) = (0.5 * (1.0 + c), 0.5 * (1.0 - c));
+        let p2 = 4.0 * p0 * p1;
+        let (an, ad) = analog_parts(w);
+        let (dn, dd) = dig.iter().fold((1.0, 1.0), |(n, d), (b, a)| {
+            (
+                n * (b[0] * p0 + b[1] * p1 + b[2] * p2),
+                d * (a[0] * p0 + a[1] * p1 + a[2] * p2),
+            )
+        });
+        // 1 / t, t the residual times the correction's denominator.
+        let inv_t = ad * dn / (an * dd * (ac[0] * p0 + ac[1] * p1 + ac[2] * p2));
+        if !(inv_t.is_finite() && inv_t > 0.0) {
+            continue;
+        }
+        let wgt = an / (an + floor * ad);
+        let (x1, x2, r) = (p1 * inv_t, p2 * inv_t, 1.0 - bc0 * p0 * inv_t);
+        m11 += wgt * x1 * x1;
+        m12 += wgt * x1 * x2;
+        m22 += wgt * x2 * x2;
+        v1 += wgt * x1 * r;
+        v2 += wgt * x2 * r;
+    }
+    let det = m11 * m22 - m12 * m12;
+    let bc1 = (v1 * m22 - m12 * v2) / det;
+    let bc2 = (m11 * v2 - m12 * v1) / det;
+    let (b0, b1, b2) = numerator(bc0, bc1, bc2);
+    let c = BiquadCoeffs { b0, b1, b2, a1, a2 };
+    if [b0, b1, b2].iter().all(|v| v.is_finite()) {
+        c
+    } else {
+        BiquadCoeffs::IDENTITY
+    }
+}
+
+/// The matched sections alone (no correction section): the glide path's leading sections and
+/// the start of [`design`]'s fit.
 ///
 /// A single biquad notch has one free parameter once its zeros sit on the unit circle, so a wide
 /// notch (Q 0.1 at 20 kHz) cannot match both DC and Nyquist. It is factored exactly as
 /// `notch(Q) = notch(Qn) * bell(gain Q/Qn, Q sqrt(Q Qn))` with `Qn = 2`: a narrow notch, which a
 /// biquad matches, times a smooth bell.
-pub fn design_matched(
+pub fn matched_sections(
     kind: FilterType,
     slope: Slope,
     freq: f64,

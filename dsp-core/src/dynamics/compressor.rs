@@ -649,18 +649,25 @@ impl Compressor {
                     }
                 }
             }
-            if fb_rms {
+            // With one gain for every channel, `gain[0]` serves them all.
+            let shared = if fb_rms {
                 self.feedback_rms_envelopes(&mut level, nch, m);
+                false
             } else if feedback {
                 log2_levels(&mut level, nch, m, 1.0);
                 self.feedback_envelopes(&mut level, nch, m);
+                false
             } else {
-                self.feed_forward_envelopes(&mut level, nch, m, if rms { 0.5 } else { 1.0 });
-            }
+                self.feed_forward_envelopes(&mut level, nch, m, if rms { 0.5 } else { 1.0 })
+            };
+            let gain_of = |c: usize| if shared { 0 } else { c };
             let gain = &mut level;
-            let last = [fast_exp2_f32(gain[0][m - 1]), fast_exp2_f32(gain[1][m - 1])];
+            let last = [
+                fast_exp2_f32(gain[gain_of(0)][m - 1]),
+                fast_exp2_f32(gain[gain_of(1)][m - 1]),
+            ];
             if self.mix.is_smoothing() || self.makeup.is_smoothing() {
-                for g in gain.iter_mut().take(nch) {
+                for g in gain.iter_mut().take(if shared { 1 } else { nch }) {
                     for v in g[..m].iter_mut() {
                         *v = fast_exp2_f32(*v);
                     }
@@ -678,7 +685,7 @@ impl Compressor {
                         let x = &mut channels[c][start + i];
                         line[self.delay_pos] = sanitize(*x);
                         let dry = line[read];
-                        let wet = dry * (gain[c][i] * self.makeup_gain as f32);
+                        let wet = dry * (gain[gain_of(c)][i] * self.makeup_gain as f32);
                         *x = dry + mix as f32 * (wet - dry);
                     }
                     self.delay_pos += 1;
@@ -688,14 +695,23 @@ impl Compressor {
                 }
             } else {
                 let (mix, makeup) = (self.mix.value() as f32, self.makeup_gain as f32);
-                for (c, g) in gain.iter().enumerate().take(nch) {
+                // The exponential in f32 lanes, once per gain (rounding ~1e-7, -134 dB).
+                for g in gain.iter_mut().take(if shared { 1 } else { nch }) {
+                    for v in g[..m].iter_mut() {
+                        *v = fast_exp2_f32(*v) * makeup;
+                    }
+                }
+                for c in 0..nch {
+                    let g = &gain[gain_of(c)][..m];
                     let io = &mut channels[c][start..start + m];
+                    // Without reduction `d * 1 - d` is exactly 0, so the dry path stays bit-exact
+                    // at any mix.
                     if self.latency == 0 {
                         // No lookahead: the dry signal is the input itself, the delay line is
                         // not needed (`set_lookahead_ms` clears it when the latency changes).
-                        for (x, &g) in io.iter_mut().zip(&g[..m]) {
+                        for (x, &g) in io.iter_mut().zip(g) {
                             let d = sanitize(*x);
-                            *x = d + mix * (d * (fast_exp2_f32(g) * makeup) - d);
+                            *x = d + mix * (d * g - d);
                         }
                         continue;
                     }
@@ -707,11 +723,8 @@ impl Compressor {
                         io,
                         &mut dry[..m],
                     );
-                    // The exponential fused into the output pass, all in f32 lanes (rounding
-                    // ~1e-7, -134 dB; without reduction `d * 1 * 1 - d` is exactly 0, so the
-                    // dry path stays bit-exact at any mix).
-                    for ((x, &d), &g) in io.iter_mut().zip(&dry[..m]).zip(&g[..m]) {
-                        *x = d + mix * (d * (fast_exp2_f32(g) * makeup) - d);
+                    for ((x, &d), &g) in io.iter_mut().zip(&dry[..m]).zip(g) {
+                        *x = d + mix * (d * g - d);
                     }
                 }
                 self.delay_pos = (self.delay_pos + m) % dlen;
@@ -726,41 +739,78 @@ impl Compressor {
 
     /// Logarithm, static curve, link and ballistics of the feed-forward path for one chunk of
     /// linear detector levels (`scale` as in [`log2_levels`]), in place: they become the gain
-    /// changes (log2). With the curve settled, logarithm, curve and link are one pass.
+    /// changes (log2). Returns whether only `level[0]` holds them (one gain for every channel).
+    ///
+    /// At full link both channels get the reduction of the louder one. The curve is
+    /// non-increasing in the level (in floating point too: every operation of
+    /// [`CurveF32::gain`] is monotonic), so that is `gain(log2(max(a, b)))`: one logarithm and
+    /// one curve instead of two; every path computes it this way, so whichever runs gives the
+    /// same bits. When the two envelopes are identical as well (always, unless the link was
+    /// just automated), one envelope serves both channels.
     fn feed_forward_envelopes(
         &mut self,
         level: &mut [[f32; CHUNK]; 2],
         nch: usize,
         m: usize,
         scale: f32,
-    ) {
-        let link_of = |link: f64| if nch == 2 { link as f32 } else { 0.0 };
+    ) -> bool {
+        let stereo = nch == 2;
+        let floor = LEVEL_FLOOR as f32;
+        let log2 = |x: f32| scale * fast_log2_f32(x.max(floor));
+        let [l, r] = &mut *level;
         if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
-            log2_levels(level, nch, m, scale);
-            let [l, r] = &mut *level;
             for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
                 self.tick_curve();
                 let curve = CurveF32::new(&self.gc, self.range.value());
-                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link_of(self.link.value()));
+                let link = self.link.value();
+                (*a, *b) = if !stereo {
+                    (curve.gain(log2(*a)), 0.0)
+                } else if link == 1.0 {
+                    let g = curve.gain(log2(a.max(*b)));
+                    (g, g)
+                } else {
+                    curve.link(curve.gain(log2(*a)), curve.gain(log2(*b)), link as f32)
+                };
             }
         } else {
             let curve = CurveF32::new(&self.gc, self.range.value());
-            let link = link_of(self.link.value());
-            let floor = LEVEL_FLOOR as f32;
-            let [l, r] = &mut *level;
-            for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
-                let la = scale * fast_log2_f32(a.max(floor));
-                let lb = scale * fast_log2_f32(b.max(floor));
-                (*a, *b) = curve.link(curve.gain(la), curve.gain(lb), link);
+            let link = self.link.value();
+            let shared = !stereo || (link == 1.0 && self.ch[0].env.same_as(&self.ch[1].env));
+            if !stereo {
+                for a in l[..m].iter_mut() {
+                    *a = curve.gain(log2(*a));
+                }
+            } else if link == 1.0 {
+                for (a, &b) in l[..m].iter_mut().zip(r[..m].iter()) {
+                    *a = curve.gain(log2(a.max(b)));
+                }
+                if !shared {
+                    r[..m].copy_from_slice(&l[..m]);
+                }
+            } else {
+                let link = link as f32;
+                for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
+                    (*a, *b) = curve.link(curve.gain(log2(*a)), curve.gain(log2(*b)), link);
+                }
+            }
+            if shared {
+                let env = &mut self.ch[0].env;
+                self.ballistics.run_feed_forward_mono(env, &mut l[..m]);
+                self.ch[1].env = self.ch[0].env;
+                return true;
             }
         }
-        let [l, r] = level;
-        let mut envs = [self.ch[0].env, self.ch[1].env];
-        self.ballistics
-            .run_feed_forward(&mut envs, &mut l[..m], &mut r[..m]);
-        self.ch[0].env = envs[0];
-        if nch == 2 {
-            self.ch[1].env = envs[1];
+        if stereo {
+            let mut envs = [self.ch[0].env, self.ch[1].env];
+            self.ballistics
+                .run_feed_forward(&mut envs, &mut l[..m], &mut r[..m]);
+            [self.ch[0].env, self.ch[1].env] = envs;
+            false
+        } else {
+            self.ballistics
+                .run_feed_forward_mono(&mut self.ch[0].env, &mut l[..m]);
+            self.ch[1].env = self.ch[0].env;
+            true
         }
     }
 

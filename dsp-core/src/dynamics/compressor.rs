@@ -59,8 +59,9 @@ pub enum Topology {
 /// below any threshold, where the static curve gives exactly 0 dB (so the gain is exactly 1).
 const LEVEL_FLOOR: f64 = 1e-30;
 
-/// Samples per pass of the feed-forward path (stack scratch, no allocation).
-const CHUNK: usize = 64;
+/// Samples per pass (stack scratch, no allocation): long enough that the per-pass set-up is
+/// small next to the per-sample work.
+const CHUNK: usize = 128;
 
 /// The static curve in single precision for the vectorised passes, in the branch-free form of
 /// [`GainComputer::gain`], with the range floor.
@@ -127,6 +128,19 @@ fn delay_chunk(line: &mut [f32], pos: usize, latency: usize, input: &[f32], dry:
     }
     for (l, &x) in line[..m - first].iter_mut().zip(&input[first..]) {
         *l = sanitize(x);
+    }
+}
+
+/// The dry/wet mix. At 100 % exactly the wet signal (one multiply less per sample); otherwise
+/// `dry + mix (wet - dry)`, which without reduction (`wet == dry`) returns the dry signal
+/// bit-exactly at any mix. Whether the mix is exactly 1 is the state of its ramp, the same
+/// whichever path computes the sample, so the choice does not depend on the block partition.
+#[inline(always)]
+fn mixed(dry: f32, wet: f32, mix: f32) -> f32 {
+    if mix == 1.0 {
+        wet
+    } else {
+        dry + mix * (wet - dry)
     }
 }
 
@@ -686,7 +700,7 @@ impl Compressor {
                         line[self.delay_pos] = sanitize(*x);
                         let dry = line[read];
                         let wet = dry * (gain[gain_of(c)][i] * self.makeup_gain as f32);
-                        *x = dry + mix as f32 * (wet - dry);
+                        *x = mixed(dry, wet, mix as f32);
                     }
                     self.delay_pos += 1;
                     if self.delay_pos == dlen {
@@ -696,35 +710,46 @@ impl Compressor {
             } else {
                 let (mix, makeup) = (self.mix.value() as f32, self.makeup_gain as f32);
                 // The exponential in f32 lanes, once per gain (rounding ~1e-7, -134 dB).
-                for g in gain.iter_mut().take(if shared { 1 } else { nch }) {
-                    for v in g[..m].iter_mut() {
-                        *v = fast_exp2_f32(*v) * makeup;
+                if shared && nch == 2 && self.latency == 0 {
+                    // The common case (a linked pair without lookahead) in one pass.
+                    let (l, r) = channels.split_at_mut(1);
+                    let (l, r) = (&mut l[0][start..start + m], &mut r[0][start..start + m]);
+                    for ((x, y), &e) in l.iter_mut().zip(r.iter_mut()).zip(&gain[0][..m]) {
+                        let g = fast_exp2_f32(e) * makeup;
+                        let (dx, dy) = (sanitize(*x), sanitize(*y));
+                        *x = mixed(dx, dx * g, mix);
+                        *y = mixed(dy, dy * g, mix);
                     }
-                }
-                for c in 0..nch {
-                    let g = &gain[gain_of(c)][..m];
-                    let io = &mut channels[c][start..start + m];
-                    // Without reduction `d * 1 - d` is exactly 0, so the dry path stays bit-exact
-                    // at any mix.
-                    if self.latency == 0 {
-                        // No lookahead: the dry signal is the input itself, the delay line is
-                        // not needed (`set_lookahead_ms` clears it when the latency changes).
-                        for (x, &g) in io.iter_mut().zip(g) {
-                            let d = sanitize(*x);
-                            *x = d + mix * (d * g - d);
+                } else {
+                    for g in gain.iter_mut().take(if shared { 1 } else { nch }) {
+                        for v in g[..m].iter_mut() {
+                            *v = fast_exp2_f32(*v) * makeup;
                         }
-                        continue;
                     }
-                    let mut dry = [0.0f32; CHUNK];
-                    delay_chunk(
-                        &mut self.delay[c],
-                        self.delay_pos,
-                        self.latency,
-                        io,
-                        &mut dry[..m],
-                    );
-                    for ((x, &d), &g) in io.iter_mut().zip(&dry[..m]).zip(g) {
-                        *x = d + mix * (d * g - d);
+                    for c in 0..nch {
+                        let g = &gain[gain_of(c)][..m];
+                        let io = &mut channels[c][start..start + m];
+                        if self.latency == 0 {
+                            // No lookahead: the dry signal is the input itself, the delay line
+                            // is not needed (`set_lookahead_ms` clears it when the latency
+                            // changes).
+                            for (x, &g) in io.iter_mut().zip(g) {
+                                let d = sanitize(*x);
+                                *x = mixed(d, d * g, mix);
+                            }
+                            continue;
+                        }
+                        let mut dry = [0.0f32; CHUNK];
+                        delay_chunk(
+                            &mut self.delay[c],
+                            self.delay_pos,
+                            self.latency,
+                            io,
+                            &mut dry[..m],
+                        );
+                        for ((x, &d), &g) in io.iter_mut().zip(&dry[..m]).zip(g) {
+                            *x = mixed(d, d * g, mix);
+                        }
                     }
                 }
                 self.delay_pos = (self.delay_pos + m) % dlen;

@@ -277,7 +277,11 @@ impl Plugin for BusGlue {
         }
         self.apply_params();
         self.bypass.capture(channels);
-        self.in_level.measure(channels);
+        // Meters are for the editor: a closed one costs nothing per block.
+        let metering = self.editor_state.is_open();
+        if metering {
+            self.in_level.measure(channels);
+        }
         let external = self.params.sc_external.value();
         let listen = self.params.sc_listen.value();
         let len = channels[0].len().min(self.listen.key[0].len());
@@ -307,6 +311,9 @@ impl Plugin for BusGlue {
             self.listen.reset();
         }
         self.bypass.apply(channels);
+        if !metering {
+            return ProcessStatus::Normal;
+        }
         self.out_level.measure(channels);
         let m = &self.meters;
         m.input.publish_block(&self.in_level);

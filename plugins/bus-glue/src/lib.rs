@@ -268,9 +268,13 @@ impl Plugin for BusGlue {
         if channels.is_empty() || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        let external = self.params.sc_external.value();
         let mut poisoned = lathe_shared::poison::scrub(channels);
-        for sc in aux.inputs.iter_mut() {
-            poisoned |= lathe_shared::poison::scrub(sc.as_slice());
+        // The side-chain input is read only as the external key.
+        if external {
+            for sc in aux.inputs.iter_mut() {
+                poisoned |= lathe_shared::poison::scrub(sc.as_slice());
+            }
         }
         if poisoned {
             self.reset();
@@ -282,7 +286,6 @@ impl Plugin for BusGlue {
         if metering {
             self.in_level.measure(channels);
         }
-        let external = self.params.sc_external.value();
         let listen = self.params.sc_listen.value();
         let len = channels[0].len().min(self.listen.key[0].len());
         match aux.inputs.first_mut() {

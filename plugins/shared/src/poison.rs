@@ -9,9 +9,9 @@
 /// full-scale tracks stays under +60 dBFS), so anything beyond it is garbage, not audio.
 pub const LIMIT: f32 = 1e6;
 
-/// NaN, an infinity or beyond [`LIMIT`]: one comparison, which NaN fails.
+/// NaN, an infinity or beyond [`LIMIT`].
 fn is_poison(x: f32) -> bool {
-    !(x.abs() <= LIMIT)
+    x.is_nan() || x.abs() > LIMIT
 }
 
 /// Zeroes every sample of `channels` that is NaN, infinite or beyond [`LIMIT`]; returns whether

@@ -23,9 +23,6 @@
 use super::{db_to_log2, fast_exp2, fast_log2, log2_to_db};
 use crate::util::{db_to_gain, flush, one_pole_coeff, sanitize};
 
-/// Samples per pass (stack scratch, no allocation).
-const CHUNK: usize = 64;
-
 /// Stereo-linked noise gate and downward expander.
 #[derive(Debug, Clone)]
 pub struct Gate {
@@ -214,51 +211,42 @@ impl Gate {
     }
 
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
-        self.run(channels, None);
+        let nch = channels.len().min(2);
+        if self.idle() {
+            return self.pass_idle(&mut channels[..nch]);
+        }
+        let n = channels[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
+        for i in 0..n {
+            let mut peak = 0.0f64;
+            for ch in channels[..nch].iter() {
+                peak = peak.max((sanitize(ch[i]) as f64).abs());
+            }
+            let g = self.tick(peak);
+            for ch in channels[..nch].iter_mut() {
+                ch[i] = (sanitize(ch[i]) as f64 * g) as f32;
+            }
+        }
     }
 
     /// Gates `main` in place, keyed by `sidechain` (one or two channels, linked).
     pub fn process_with_sidechain(&mut self, main: &mut [&mut [f32]], sidechain: &[&[f32]]) {
         if sidechain.is_empty() {
-            self.run(main, None);
-        } else {
-            self.run(main, Some(sidechain));
+            return self.process(main);
         }
-    }
-
-    /// Works in chunks of [`CHUNK`] samples: the linked peak of the key and the gain applied to
-    /// the channels are straight loops the compiler vectorises; only the detector, the state
-    /// machine and the gain's one-pole run sample by sample. Every sample sees exactly the
-    /// arithmetic of a sample-by-sample loop, so the output does not depend on the chunking.
-    fn run(&mut self, main: &mut [&mut [f32]], sidechain: Option<&[&[f32]]>) {
         let nch = main.len().min(2);
         if self.idle() {
             return self.pass_idle(&mut main[..nch]);
         }
         let n = main[..nch].iter().map(|c| c.len()).min().unwrap_or(0);
-        let mut start = 0;
-        while start < n {
-            let m = (n - start).min(CHUNK);
-            let mut peak = [0.0f32; CHUNK];
-            let mut linked_peak = |key: &[f32]| {
-                for (p, &x) in peak[..m].iter_mut().zip(&key[start..start + m]) {
-                    *p = p.max(sanitize(x).abs());
-                }
-            };
-            match sidechain {
-                Some(sc) => sc.iter().take(2).for_each(|k| linked_peak(k)),
-                None => main[..nch].iter().for_each(|k| linked_peak(k)),
+        for i in 0..n {
+            let mut peak = 0.0f64;
+            for sc in sidechain.iter().take(2) {
+                peak = peak.max((sanitize(sc[i]) as f64).abs());
             }
-            let mut gain = [0.0f64; CHUNK];
-            for (g, &p) in gain[..m].iter_mut().zip(&peak[..m]) {
-                *g = self.tick(p as f64);
-            }
+            let g = self.tick(peak);
             for ch in main[..nch].iter_mut() {
-                for (x, &g) in ch[start..start + m].iter_mut().zip(&gain[..m]) {
-                    *x = (sanitize(*x) as f64 * g) as f32;
-                }
+                ch[i] = (sanitize(ch[i]) as f64 * g) as f32;
             }
-            start += m;
         }
     }
 

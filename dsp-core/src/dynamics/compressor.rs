@@ -665,7 +665,15 @@ impl Compressor {
             let (s0, s1) = (src(0), src(1));
             let w = self.rms_weight;
             let stereo = nch == 2;
-            if hpf_steady && self.hpf_mix.value() == 0.0 && !rms {
+            let plain = hpf_steady && self.hpf_mix.value() == 0.0 && !rms;
+            // A linked pair's feed-forward path needs only the louder level (see
+            // `feed_forward_envelopes`): taken here, in the detector's own pass.
+            let premaxed = plain && stereo && !feedback && self.steady_full_link();
+            if premaxed {
+                for ((v, &x), &y) in level[0][..m].iter_mut().zip(s0).zip(s1) {
+                    *v = greater(sanitize(x).abs(), sanitize(y).abs());
+                }
+            } else if plain {
                 for (c, lv) in level.iter_mut().enumerate().take(nch) {
                     for (v, &x) in lv[..m].iter_mut().zip(src(c)) {
                         *v = sanitize(x).abs();
@@ -702,7 +710,8 @@ impl Compressor {
                 self.feedback_envelopes(&mut level, nch, m);
                 false
             } else {
-                self.feed_forward_envelopes(&mut level, nch, m, if rms { 0.5 } else { 1.0 })
+                let scale = if rms { 0.5 } else { 1.0 };
+                self.feed_forward_envelopes(&mut level, nch, m, scale, premaxed)
             };
             let gain_of = |c: usize| if shared { 0 } else { c };
             let gain = &mut level;
@@ -795,6 +804,8 @@ impl Compressor {
     /// Logarithm, static curve, link and ballistics of the feed-forward path for one chunk of
     /// linear detector levels (`scale` as in [`log2_levels`]), in place: they become the gain
     /// changes (log2). Returns whether only `level[0]` holds them (one gain for every channel).
+    /// `premaxed`: `level[0]` already holds the louder of the two levels (only ever with
+    /// [`Compressor::steady_full_link`]).
     ///
     /// At full link both channels get the reduction of the louder one. The curve is
     /// non-increasing in the level (in floating point too: every operation of
@@ -808,12 +819,14 @@ impl Compressor {
         nch: usize,
         m: usize,
         scale: f32,
+        premaxed: bool,
     ) -> bool {
         let stereo = nch == 2;
         let floor = LEVEL_FLOOR as f32;
         let log2 = |x: f32| scale * fast_log2_f32(x.max(floor));
         let [l, r] = &mut *level;
         if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
+            debug_assert!(!premaxed);
             for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
                 self.tick_curve();
                 let curve = CurveF32::new(&self.gc, self.range.value());
@@ -836,8 +849,14 @@ impl Compressor {
                     *a = curve.gain(log2(*a));
                 }
             } else if link == 1.0 {
-                for (a, &b) in l[..m].iter_mut().zip(r[..m].iter()) {
-                    *a = curve.gain(log2(greater(*a, b)));
+                if premaxed {
+                    for a in l[..m].iter_mut() {
+                        *a = curve.gain(log2(*a));
+                    }
+                } else {
+                    for (a, &b) in l[..m].iter_mut().zip(r[..m].iter()) {
+                        *a = curve.gain(log2(greater(*a, b)));
+                    }
                 }
                 if !shared {
                     r[..m].copy_from_slice(&l[..m]);
@@ -934,6 +953,16 @@ impl Compressor {
             }
             (*a, *b) = (out[0], out[1]);
         }
+    }
+
+    /// Full stereo link with the curve, range and link all settled: the feed-forward path's
+    /// one-level case.
+    #[inline]
+    fn steady_full_link(&self) -> bool {
+        self.link.value() == 1.0
+            && !self.link.is_smoothing()
+            && !self.curve_is_smoothing()
+            && !self.range.is_smoothing()
     }
 
     #[inline]

@@ -32,9 +32,17 @@ fn bench_block<P>(
 fn compressor(c: &mut Criterion) {
     let mut group = c.benchmark_group("compressor");
     group.throughput(Throughput::Elements(BLOCK as u64));
-    let variants: [(&str, Topology, Detection, bool, f64, bool); 6] = [
+    let variants: [(&str, Topology, Detection, bool, f64, bool); 7] = [
         (
             "ff_peak",
+            Topology::FeedForward,
+            Detection::Peak,
+            false,
+            0.0,
+            false,
+        ),
+        (
+            "ff_peak_unlinked",
             Topology::FeedForward,
             Detection::Peak,
             false,
@@ -93,6 +101,8 @@ fn compressor(c: &mut Criterion) {
         comp.set_ratio(4.0);
         comp.set_knee_db(6.0);
         comp.set_mix(if hpf { 0.7 } else { 1.0 });
+        // Fully linked (the default, as both plugins run it) takes the one-envelope path.
+        comp.set_stereo_link(if name == "ff_peak_unlinked" { 0.0 } else { 1.0 });
         comp.prepare(FS, BLOCK);
         bench_block(&mut group, name, &mut comp, |p, b| p.process(b));
     }

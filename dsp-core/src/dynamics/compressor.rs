@@ -59,8 +59,9 @@ pub enum Topology {
 /// below any threshold, where the static curve gives exactly 0 dB (so the gain is exactly 1).
 const LEVEL_FLOOR: f64 = 1e-30;
 
-/// Samples per pass of the feed-forward path (stack scratch, no allocation).
-const CHUNK: usize = 64;
+/// Samples per pass (stack scratch, no allocation): long enough that the per-pass set-up is
+/// small next to the per-sample work.
+const CHUNK: usize = 128;
 
 /// The static curve in single precision for the vectorised passes, in the branch-free form of
 /// [`GainComputer::gain`], with the range floor.
@@ -96,7 +97,7 @@ impl CurveF32 {
     fn gain(&self, x: f32) -> f32 {
         let u = (x - self.lo).max(0.0).min(self.knee);
         let over = (x - self.hi).max(0.0);
-        (self.quad * u * u + self.slope * over).max(self.floor)
+        greater(self.quad * u * u + self.slope * over, self.floor)
     }
 
     /// Stereo link: each channel's reduction moves towards the deeper one by `link`.
@@ -127,6 +128,49 @@ fn delay_chunk(line: &mut [f32], pos: usize, latency: usize, input: &[f32], dry:
     }
     for (l, &x) in line[..m - first].iter_mut().zip(&input[first..]) {
         *l = sanitize(x);
+    }
+}
+
+/// The larger of two levels as one `maxps` lane: `f32::max`'s NaN handling costs four more
+/// instructions per vector, and the side chain is sanitised, so no NaN reaches here.
+#[inline(always)]
+fn greater(x: f32, y: f32) -> f32 {
+    if x > y {
+        x
+    } else {
+        y
+    }
+}
+
+/// The dry/wet mix. At 100 % exactly the wet signal (one multiply less per sample); otherwise
+/// `dry + mix (wet - dry)`, which without reduction (`wet == dry`) returns the dry signal
+/// bit-exactly at any mix. Whether the mix is exactly 1 is the state of its ramp, the same
+/// whichever path computes the sample, so the choice does not depend on the block partition.
+#[inline(always)]
+fn mixed(dry: f32, wet: f32, mix: f32) -> f32 {
+    if mix == 1.0 {
+        wet
+    } else {
+        dry + mix * (wet - dry)
+    }
+}
+
+/// The output of a linked pair without lookahead: the gain changes `e` (log2) to gains and the
+/// mix, in one pass over both channels. `FULL_WET` is `mix == 1`, decided once per pass.
+#[inline(always)]
+fn apply_linked_pair<const FULL_WET: bool>(
+    l: &mut [f32],
+    r: &mut [f32],
+    e: &[f32],
+    makeup: f32,
+    mix: f32,
+) {
+    let mix = if FULL_WET { 1.0 } else { mix };
+    for ((x, y), &e) in l.iter_mut().zip(r.iter_mut()).zip(e) {
+        let g = fast_exp2_f32(e) * makeup;
+        let (dx, dy) = (sanitize(*x), sanitize(*y));
+        *x = mixed(dx, dx * g, mix);
+        *y = mixed(dy, dy * g, mix);
     }
 }
 
@@ -621,7 +665,15 @@ impl Compressor {
             let (s0, s1) = (src(0), src(1));
             let w = self.rms_weight;
             let stereo = nch == 2;
-            if hpf_steady && self.hpf_mix.value() == 0.0 && !rms {
+            let plain = hpf_steady && self.hpf_mix.value() == 0.0 && !rms;
+            // A linked pair's feed-forward path needs only the louder level (see
+            // `feed_forward_envelopes`): taken here, in the detector's own pass.
+            let premaxed = plain && stereo && !feedback && self.steady_full_link();
+            if premaxed {
+                for ((v, &x), &y) in level[0][..m].iter_mut().zip(s0).zip(s1) {
+                    *v = greater(sanitize(x).abs(), sanitize(y).abs());
+                }
+            } else if plain {
                 for (c, lv) in level.iter_mut().enumerate().take(nch) {
                     for (v, &x) in lv[..m].iter_mut().zip(src(c)) {
                         *v = sanitize(x).abs();
@@ -649,18 +701,26 @@ impl Compressor {
                     }
                 }
             }
-            if fb_rms {
+            // With one gain for every channel, `gain[0]` serves them all.
+            let shared = if fb_rms {
                 self.feedback_rms_envelopes(&mut level, nch, m);
+                false
             } else if feedback {
                 log2_levels(&mut level, nch, m, 1.0);
                 self.feedback_envelopes(&mut level, nch, m);
+                false
             } else {
-                self.feed_forward_envelopes(&mut level, nch, m, if rms { 0.5 } else { 1.0 });
-            }
+                let scale = if rms { 0.5 } else { 1.0 };
+                self.feed_forward_envelopes(&mut level, nch, m, scale, premaxed)
+            };
+            let gain_of = |c: usize| if shared { 0 } else { c };
             let gain = &mut level;
-            let last = [fast_exp2_f32(gain[0][m - 1]), fast_exp2_f32(gain[1][m - 1])];
+            let last = [
+                fast_exp2_f32(gain[gain_of(0)][m - 1]),
+                fast_exp2_f32(gain[gain_of(1)][m - 1]),
+            ];
             if self.mix.is_smoothing() || self.makeup.is_smoothing() {
-                for g in gain.iter_mut().take(nch) {
+                for g in gain.iter_mut().take(if shared { 1 } else { nch }) {
                     for v in g[..m].iter_mut() {
                         *v = fast_exp2_f32(*v);
                     }
@@ -678,8 +738,8 @@ impl Compressor {
                         let x = &mut channels[c][start + i];
                         line[self.delay_pos] = sanitize(*x);
                         let dry = line[read];
-                        let wet = dry * (gain[c][i] * self.makeup_gain as f32);
-                        *x = dry + mix as f32 * (wet - dry);
+                        let wet = dry * (gain[gain_of(c)][i] * self.makeup_gain as f32);
+                        *x = mixed(dry, wet, mix as f32);
                     }
                     self.delay_pos += 1;
                     if self.delay_pos == dlen {
@@ -688,30 +748,47 @@ impl Compressor {
                 }
             } else {
                 let (mix, makeup) = (self.mix.value() as f32, self.makeup_gain as f32);
-                for (c, g) in gain.iter().enumerate().take(nch) {
-                    let io = &mut channels[c][start..start + m];
-                    if self.latency == 0 {
-                        // No lookahead: the dry signal is the input itself, the delay line is
-                        // not needed (`set_lookahead_ms` clears it when the latency changes).
-                        for (x, &g) in io.iter_mut().zip(&g[..m]) {
-                            let d = sanitize(*x);
-                            *x = d + mix * (d * (fast_exp2_f32(g) * makeup) - d);
-                        }
-                        continue;
+                // The exponential in f32 lanes, once per gain (rounding ~1e-7, -134 dB).
+                if shared && nch == 2 && self.latency == 0 {
+                    // The common case (a linked pair without lookahead) in one pass.
+                    let (l, r) = channels.split_at_mut(1);
+                    let (l, r) = (&mut l[0][start..start + m], &mut r[0][start..start + m]);
+                    // The test on the mix outside the loop (a constant inside it).
+                    if mix == 1.0 {
+                        apply_linked_pair::<true>(l, r, &gain[0][..m], makeup, mix);
+                    } else {
+                        apply_linked_pair::<false>(l, r, &gain[0][..m], makeup, mix);
                     }
-                    let mut dry = [0.0f32; CHUNK];
-                    delay_chunk(
-                        &mut self.delay[c],
-                        self.delay_pos,
-                        self.latency,
-                        io,
-                        &mut dry[..m],
-                    );
-                    // The exponential fused into the output pass, all in f32 lanes (rounding
-                    // ~1e-7, -134 dB; without reduction `d * 1 * 1 - d` is exactly 0, so the
-                    // dry path stays bit-exact at any mix).
-                    for ((x, &d), &g) in io.iter_mut().zip(&dry[..m]).zip(&g[..m]) {
-                        *x = d + mix * (d * (fast_exp2_f32(g) * makeup) - d);
+                } else {
+                    for g in gain.iter_mut().take(if shared { 1 } else { nch }) {
+                        for v in g[..m].iter_mut() {
+                            *v = fast_exp2_f32(*v) * makeup;
+                        }
+                    }
+                    for c in 0..nch {
+                        let g = &gain[gain_of(c)][..m];
+                        let io = &mut channels[c][start..start + m];
+                        if self.latency == 0 {
+                            // No lookahead: the dry signal is the input itself, the delay line
+                            // is not needed (`set_lookahead_ms` clears it when the latency
+                            // changes).
+                            for (x, &g) in io.iter_mut().zip(g) {
+                                let d = sanitize(*x);
+                                *x = mixed(d, d * g, mix);
+                            }
+                            continue;
+                        }
+                        let mut dry = [0.0f32; CHUNK];
+                        delay_chunk(
+                            &mut self.delay[c],
+                            self.delay_pos,
+                            self.latency,
+                            io,
+                            &mut dry[..m],
+                        );
+                        for ((x, &d), &g) in io.iter_mut().zip(&dry[..m]).zip(g) {
+                            *x = mixed(d, d * g, mix);
+                        }
                     }
                 }
                 self.delay_pos = (self.delay_pos + m) % dlen;
@@ -726,41 +803,88 @@ impl Compressor {
 
     /// Logarithm, static curve, link and ballistics of the feed-forward path for one chunk of
     /// linear detector levels (`scale` as in [`log2_levels`]), in place: they become the gain
-    /// changes (log2). With the curve settled, logarithm, curve and link are one pass.
+    /// changes (log2). Returns whether only `level[0]` holds them (one gain for every channel).
+    /// `premaxed`: `level[0]` already holds the louder of the two levels (only ever with
+    /// [`Compressor::steady_full_link`]).
+    ///
+    /// At full link both channels get the reduction of the louder one. The curve is
+    /// non-increasing in the level (in floating point too: every operation of
+    /// [`CurveF32::gain`] is monotonic), so that is `gain(log2(max(a, b)))`: one logarithm and
+    /// one curve instead of two; every path computes it this way, so whichever runs gives the
+    /// same bits. When the two envelopes are identical as well (always, unless the link was
+    /// just automated), one envelope serves both channels.
     fn feed_forward_envelopes(
         &mut self,
         level: &mut [[f32; CHUNK]; 2],
         nch: usize,
         m: usize,
         scale: f32,
-    ) {
-        let link_of = |link: f64| if nch == 2 { link as f32 } else { 0.0 };
+        premaxed: bool,
+    ) -> bool {
+        let stereo = nch == 2;
+        let floor = LEVEL_FLOOR as f32;
+        let log2 = |x: f32| scale * fast_log2_f32(x.max(floor));
+        let [l, r] = &mut *level;
         if self.curve_is_smoothing() || self.range.is_smoothing() || self.link.is_smoothing() {
-            log2_levels(level, nch, m, scale);
-            let [l, r] = &mut *level;
+            debug_assert!(!premaxed);
             for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
                 self.tick_curve();
                 let curve = CurveF32::new(&self.gc, self.range.value());
-                (*a, *b) = curve.link(curve.gain(*a), curve.gain(*b), link_of(self.link.value()));
+                let link = self.link.value();
+                (*a, *b) = if !stereo {
+                    (curve.gain(log2(*a)), 0.0)
+                } else if link == 1.0 {
+                    let g = curve.gain(log2(greater(*a, *b)));
+                    (g, g)
+                } else {
+                    curve.link(curve.gain(log2(*a)), curve.gain(log2(*b)), link as f32)
+                };
             }
         } else {
             let curve = CurveF32::new(&self.gc, self.range.value());
-            let link = link_of(self.link.value());
-            let floor = LEVEL_FLOOR as f32;
-            let [l, r] = &mut *level;
-            for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
-                let la = scale * fast_log2_f32(a.max(floor));
-                let lb = scale * fast_log2_f32(b.max(floor));
-                (*a, *b) = curve.link(curve.gain(la), curve.gain(lb), link);
+            let link = self.link.value();
+            let shared = !stereo || (link == 1.0 && self.ch[0].env.same_as(&self.ch[1].env));
+            if !stereo {
+                for a in l[..m].iter_mut() {
+                    *a = curve.gain(log2(*a));
+                }
+            } else if link == 1.0 {
+                if premaxed {
+                    for a in l[..m].iter_mut() {
+                        *a = curve.gain(log2(*a));
+                    }
+                } else {
+                    for (a, &b) in l[..m].iter_mut().zip(r[..m].iter()) {
+                        *a = curve.gain(log2(greater(*a, b)));
+                    }
+                }
+                if !shared {
+                    r[..m].copy_from_slice(&l[..m]);
+                }
+            } else {
+                let link = link as f32;
+                for (a, b) in l[..m].iter_mut().zip(r[..m].iter_mut()) {
+                    (*a, *b) = curve.link(curve.gain(log2(*a)), curve.gain(log2(*b)), link);
+                }
+            }
+            if shared {
+                let env = &mut self.ch[0].env;
+                self.ballistics.run_feed_forward_mono(env, &mut l[..m]);
+                self.ch[1].env = self.ch[0].env;
+                return true;
             }
         }
-        let [l, r] = level;
-        let mut envs = [self.ch[0].env, self.ch[1].env];
-        self.ballistics
-            .run_feed_forward(&mut envs, &mut l[..m], &mut r[..m]);
-        self.ch[0].env = envs[0];
-        if nch == 2 {
-            self.ch[1].env = envs[1];
+        if stereo {
+            let mut envs = [self.ch[0].env, self.ch[1].env];
+            self.ballistics
+                .run_feed_forward(&mut envs, &mut l[..m], &mut r[..m]);
+            [self.ch[0].env, self.ch[1].env] = envs;
+            false
+        } else {
+            self.ballistics
+                .run_feed_forward_mono(&mut self.ch[0].env, &mut l[..m]);
+            self.ch[1].env = self.ch[0].env;
+            true
         }
     }
 
@@ -829,6 +953,16 @@ impl Compressor {
             }
             (*a, *b) = (out[0], out[1]);
         }
+    }
+
+    /// Full stereo link with the curve, range and link all settled: the feed-forward path's
+    /// one-level case.
+    #[inline]
+    fn steady_full_link(&self) -> bool {
+        self.link.value() == 1.0
+            && !self.link.is_smoothing()
+            && !self.curve_is_smoothing()
+            && !self.range.is_smoothing()
     }
 
     #[inline]

@@ -258,17 +258,24 @@ impl Plugin for BusGlue {
         if channels.is_empty() || channels[0].is_empty() {
             return ProcessStatus::Normal;
         }
+        let external = self.params.sc_external.value();
         let mut poisoned = lathe_shared::poison::scrub(channels);
-        for sc in aux.inputs.iter_mut() {
-            poisoned |= lathe_shared::poison::scrub(sc.as_slice());
+        // The side-chain input is read only as the external key.
+        if external {
+            for sc in aux.inputs.iter_mut() {
+                poisoned |= lathe_shared::poison::scrub(sc.as_slice());
+            }
         }
         if poisoned {
             self.reset();
         }
         self.apply_params();
         self.bypass.capture(channels);
-        self.in_level.measure(channels);
-        let external = self.params.sc_external.value();
+        // Meters are for the editor: a closed one costs nothing per block.
+        let metering = self.editor_state.is_open();
+        if metering {
+            self.in_level.measure(channels);
+        }
         let listen = self.params.sc_listen.value();
         let len = channels[0].len().min(self.listen.key[0].len());
         match aux.inputs.first_mut() {
@@ -297,6 +304,9 @@ impl Plugin for BusGlue {
             self.listen.reset();
         }
         self.bypass.apply(channels);
+        if !metering {
+            return ProcessStatus::Normal;
+        }
         self.out_level.measure(channels);
         let m = &self.meters;
         m.input.publish_block(&self.in_level);

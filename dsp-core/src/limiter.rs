@@ -173,7 +173,7 @@ impl BoxAvg {
         self.pos = (self.pos + n) % self.len;
     }
 
-    #[inline]
+    #[inline(always)]
     fn tick(&mut self, v: f64) -> f64 {
         let old = std::mem::replace(&mut self.buf[self.pos], v);
         self.pos += 1;
@@ -249,7 +249,7 @@ impl SlidingMin {
         self.push(v)
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, v: f64) -> f64 {
         while self.tail != self.head && self.val[(self.tail - 1) & self.mask] >= v {
             self.tail -= 1;
@@ -1049,11 +1049,20 @@ impl Limiter {
             let mut thr_k = [0.0f64; CHUNK];
             let mut link_k = [0.0f64; CHUNK];
             let mut ceil_k = [0.0f32; CHUNK];
-            for k in 0..cn {
-                let ceiling = self.ceiling.tick();
-                link_k[k] = self.link.tick();
-                ceil_k[k] = ceiling as f32;
-                thr_k[k] = ceiling * if sample_clip { 1.0 } else { TP_MARGIN };
+            let margin = if sample_clip { 1.0 } else { TP_MARGIN };
+            if self.ceiling.is_smoothing() || self.link.is_smoothing() {
+                for k in 0..cn {
+                    let ceiling = self.ceiling.tick();
+                    link_k[k] = self.link.tick();
+                    ceil_k[k] = ceiling as f32;
+                    thr_k[k] = ceiling * margin;
+                }
+            } else {
+                // At rest a tick returns the value unchanged.
+                let ceiling = self.ceiling.value();
+                link_k[..cn].fill(self.link.value());
+                ceil_k[..cn].fill(ceiling as f32);
+                thr_k[..cn].fill(ceiling * margin);
             }
             let mut t = [[1.0f64; CHUNK]; 2];
             for k in 0..cn {

@@ -868,7 +868,9 @@ impl Limiter {
                 *m = r.iter().fold(0.0f32, |a, &v| a.max(v.abs()));
             }
             for (g, b) in bound[..groups].iter_mut().enumerate() {
-                let lmax = run_max[g..g + SPAN_RUNS].iter().fold(0.0f32, |a, &v| a.max(v));
+                let lmax = run_max[g..g + SPAN_RUNS]
+                    .iter()
+                    .fold(0.0f32, |a, &v| a.max(v));
                 let emax = env[(g * LANES)..((g + 1) * LANES).min(cn)]
                     .iter()
                     .fold(0.0f32, |a, &v| a.max(v));
@@ -951,13 +953,15 @@ impl Limiter {
             && peaks[..nch]
                 .iter()
                 .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| a.max(v)) < under)
-            && self.ch[..if self.mirrored { 1 } else { nch }].iter().all(|c| {
-                c.hold.at_unity()
-                    && c.release == 1.0
-                    && (!auto || c.slow == 1.0)
-                    && c.box1.at_unity()
-                    && c.box2.at_unity()
-            })
+            && self.ch[..if self.mirrored { 1 } else { nch }]
+                .iter()
+                .all(|c| {
+                    c.hold.at_unity()
+                        && c.release == 1.0
+                        && (!auto || c.slow == 1.0)
+                        && c.box1.at_unity()
+                        && c.box2.at_unity()
+                })
     }
 
     /// Processes one block in place (1 or 2 channels of equal length).

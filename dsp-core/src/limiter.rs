@@ -390,16 +390,14 @@ impl Interpolator {
 /// it and its neighbours. Lane-wise over the segments (selects, no branches: it vectorises).
 #[inline(always)]
 fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> [f32; LANES] {
-    let mut v = [[0.0f32; LANES]; TP_OS + 2];
-    for l in 0..LANES {
-        let k = k0 + l;
-        v[0][l] = iv[2][k].abs();
-        v[1][l] = ls[k + TP_HALF].abs();
-        v[2][l] = iv[0][k + 1].abs();
-        v[3][l] = iv[1][k + 1].abs();
-        v[4][l] = iv[2][k + 1].abs();
-        v[5][l] = ls[k + TP_HALF + 1].abs();
-    }
+    let v: [[f32; LANES]; TP_OS + 2] = [
+        std::array::from_fn(|l| iv[2][k0 + l].abs()),
+        std::array::from_fn(|l| ls[k0 + l + TP_HALF].abs()),
+        std::array::from_fn(|l| iv[0][k0 + l + 1].abs()),
+        std::array::from_fn(|l| iv[1][k0 + l + 1].abs()),
+        std::array::from_fn(|l| iv[2][k0 + l + 1].abs()),
+        std::array::from_fn(|l| ls[k0 + l + TP_HALF + 1].abs()),
+    ];
     let mut p = [0.0f32; LANES];
     for j in 1..=TP_OS {
         for l in 0..LANES {

@@ -154,12 +154,26 @@ impl BoxAvg {
         self.ones == self.len && self.sum >= self.len as f64
     }
 
+    /// Becomes a copy of `o` (same capacity: no allocation).
+    fn copy_from(&mut self, o: &Self) {
+        self.buf.copy_from_slice(&o.buf);
+        (self.len, self.pos, self.sum, self.inv, self.ones) = (o.len, o.pos, o.sum, o.inv, o.ones);
+    }
+
+    /// Same state, to the bit, as `o` when both hold only ones (the buffers then agree).
+    fn same_unity_state(&self, o: &Self) -> bool {
+        self.at_unity()
+            && o.at_unity()
+            && (self.len, self.pos, self.ones) == (o.len, o.pos, o.ones)
+            && self.sum == o.sum
+    }
+
     /// `n` ticks of 1 when [`at_unity`](Self::at_unity): each adds `1 - 1 = 0` to the sum.
     fn skip_unity(&mut self, n: usize) {
         self.pos = (self.pos + n) % self.len;
     }
 
-    #[inline]
+    #[inline(always)]
     fn tick(&mut self, v: f64) -> f64 {
         let old = std::mem::replace(&mut self.buf[self.pos], v);
         self.pos += 1;
@@ -221,6 +235,13 @@ impl SlidingMin {
         self.tail == self.head || self.val[self.head & self.mask] >= 1.0
     }
 
+    /// Becomes a copy of `o` (same capacity: no allocation).
+    fn copy_from(&mut self, o: &Self) {
+        self.val.copy_from_slice(&o.val);
+        self.seq.copy_from_slice(&o.seq);
+        (self.head, self.tail, self.count, self.window) = (o.head, o.tail, o.count, o.window);
+    }
+
     /// `n >= 1` pushes of `v` at once: each would pop the previous one (`v >= v`), so only the
     /// last stays, with the last sequence number.
     fn push_repeat(&mut self, v: f64, n: u64) -> f64 {
@@ -228,7 +249,7 @@ impl SlidingMin {
         self.push(v)
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, v: f64) -> f64 {
         while self.tail != self.head && self.val[(self.tail - 1) & self.mask] >= v {
             self.tail -= 1;
@@ -327,17 +348,25 @@ impl Interpolator {
         it
     }
 
-    /// Phases 1/4, 1/2, 3/4 for outputs `0..n`, output `j` from `x[j..j + 2 TP_HALF]`.
-    fn run(&self, x: &[f32], n: usize, out: &mut [[f32; CHUNK + 1]; TP_OS - 1]) {
+    /// Phases 1/4, 1/2, 3/4 for outputs `at..at + n` into `out[..][at..at + n]`, output `j`
+    /// from `x[j..j + 2 TP_HALF]`. Every output sums its taps in the same order whatever its
+    /// lane, so a value never depends on which outputs were computed with it.
+    fn run(&self, x: &[f32], at: usize, n: usize, out: &mut [[f32; CHUNK + 1]; TP_OS - 1]) {
         const W: usize = 2 * TP_HALF - 1;
-        let mut j = 0;
-        while j < n {
-            let lanes = LANES.min(n - j);
-            let mut win = [0.0f32; 2 * TP_HALF + LANES - 1];
-            win[..W + lanes].copy_from_slice(&x[j..j + W + lanes]);
+        let mut j = at;
+        while j < at + n {
+            let lanes = LANES.min(at + n - j);
+            let mut pad = [0.0f32; 2 * TP_HALF + LANES - 1];
+            let win = if j + W + LANES <= x.len() {
+                &x[j..j + W + LANES]
+            } else {
+                pad[..W + lanes].copy_from_slice(&x[j..j + W + lanes]);
+                &pad[..]
+            };
             let (mut sa, mut sb, mut sc) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
             for i in 0..TP_HALF {
-                let (lo, hi) = (&win[i..i + LANES], &win[W - i..W - i + LANES]);
+                let lo: &[f32; LANES] = win[i..i + LANES].try_into().expect("lanes");
+                let hi: &[f32; LANES] = win[W - i..W - i + LANES].try_into().expect("lanes");
                 for l in 0..LANES {
                     let (s, d) = (lo[l] + hi[l], lo[l] - hi[l]);
                     sa[l] += self.a[i] * s;
@@ -355,6 +384,33 @@ impl Interpolator {
     }
 }
 
+/// Peaks of segments `k0 .. k0 + LANES` from the interpolated points `iv` (output `j` =
+/// segment `j - 1`) and the samples `ls` (`ls[k + TP_HALF]` starts segment `k`): the largest
+/// of the segment's points, each local maximum refined by the vertex of the parabola through
+/// it and its neighbours. Lane-wise over the segments (selects, no branches: it vectorises).
+#[inline(always)]
+fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> [f32; LANES] {
+    let v: [[f32; LANES]; TP_OS + 2] = [
+        std::array::from_fn(|l| iv[2][k0 + l].abs()),
+        std::array::from_fn(|l| ls[k0 + l + TP_HALF].abs()),
+        std::array::from_fn(|l| iv[0][k0 + l + 1].abs()),
+        std::array::from_fn(|l| iv[1][k0 + l + 1].abs()),
+        std::array::from_fn(|l| iv[2][k0 + l + 1].abs()),
+        std::array::from_fn(|l| ls[k0 + l + TP_HALF + 1].abs()),
+    ];
+    let mut p = [0.0f32; LANES];
+    for j in 1..=TP_OS {
+        for l in 0..LANES {
+            let (a, c0, b) = (v[j - 1][l], v[j][l], v[j + 1][l]);
+            // Vertex of the parabola through three equally spaced points, where the middle one
+            // is a local maximum.
+            let vertex = c0 + (a - b) * (a - b) / (8.0 * (2.0 * c0 - a - b)).max(1e-30);
+            p[l] = p[l].max(if c0 >= a && c0 >= b { vertex } else { c0 });
+        }
+    }
+    p
+}
+
 /// Gain computer with stereo link: the channel's peak moves towards the louder channel's
 /// `pmax` by `link`, and the gain brings it down to `thr`.
 #[inline(always)]
@@ -364,6 +420,39 @@ fn required_gain(p: f64, pmax: f64, link: f64, thr: f64) -> f64 {
         thr / q
     } else {
         1.0
+    }
+}
+
+/// Release coefficients of the gain path (see [`Limiter::update_release`]).
+struct ReleaseCoeffs {
+    rel: f64,
+    fast: f64,
+    slow_att: f64,
+    slow_rel: f64,
+}
+
+/// The gain path (hold, release, attack smoothing) from the required gains `t` to the gains
+/// `g`, for `cn` samples of `nch` channels. The channels run in lockstep in one loop, so their
+/// independent recursions overlap in the pipeline instead of running one after the other.
+fn gain_run<const AUTO: bool>(
+    ch: &mut [Channel; 2],
+    nch: usize,
+    t: &[[f64; CHUNK]; 2],
+    cn: usize,
+    k: &ReleaseCoeffs,
+    g: &mut [[f64; CHUNK]; 2],
+) {
+    let [c0, c1] = ch;
+    let [g0, g1] = g;
+    if nch == 2 {
+        for i in 0..cn {
+            g0[i] = c0.gain_step::<AUTO>(t[0][i], k);
+            g1[i] = c1.gain_step::<AUTO>(t[1][i], k);
+        }
+    } else {
+        for i in 0..cn {
+            g0[i] = c0.gain_step::<AUTO>(t[0][i], k);
+        }
     }
 }
 
@@ -381,6 +470,57 @@ struct Channel {
     box2: BoxAvg,
     release: f64,
     slow: f64,
+}
+
+impl Channel {
+    /// Takes over `o`'s gain-path state (hold, release, smoothing); the delay lines stay.
+    fn copy_gain_state(&mut self, o: &Self) {
+        self.hold.copy_from(&o.hold);
+        self.box1.copy_from(&o.box1);
+        self.box2.copy_from(&o.box2);
+        (self.release, self.slow) = (o.release, o.slow);
+    }
+
+    /// At rest at unity gain in a state that gives the same gains as `o`'s from here on, for
+    /// the same required gains: a hold of only ones puts out the next value pushed whatever
+    /// else it holds, and everything else is compared to the bit.
+    fn same_unity_state(&self, o: &Self) -> bool {
+        self.hold.at_unity()
+            && o.hold.at_unity()
+            && self.hold.window == o.hold.window
+            && (self.release, self.slow) == (o.release, o.slow)
+            && self.box1.same_unity_state(&o.box1)
+            && self.box2.same_unity_state(&o.box2)
+    }
+
+    /// One sample of the gain path: hold, then instant attack and exponential release (auto:
+    /// a fast release bounded by a slow envelope), then the attack smoothing boxes.
+    #[inline(always)]
+    fn gain_step<const AUTO: bool>(&mut self, t: f64, k: &ReleaseCoeffs) -> f64 {
+        let h = self.hold.push(t);
+        let r = if AUTO {
+            self.slow = if h < self.slow {
+                h + (self.slow - h) * k.slow_att
+            } else {
+                h + (self.slow - h) * k.slow_rel
+            };
+            let f = if h < self.release {
+                h
+            } else {
+                h + (self.release - h) * k.fast
+            };
+            self.release = f;
+            f.min(self.slow)
+        } else {
+            self.release = if h < self.release {
+                h
+            } else {
+                h + (self.release - h) * k.rel
+            };
+            self.release
+        };
+        self.box2.tick(self.box1.tick(r))
+    }
 }
 
 /// Lookahead true-peak brickwall limiter, mono or stereo.
@@ -416,6 +556,11 @@ pub struct Limiter {
     slow_att_coeff: f64,
     slow_rel_coeff: f64,
 
+    /// Channel 1's gain path is channel 0's: their states were identical when this was set and
+    /// every required gain since was the same in both (a 100 % link), so channel 0's gains are
+    /// channel 1's and its gain path runs once. Channel 1's own state is stale until
+    /// [`unmirror`](Self::unmirror) copies it over.
+    mirrored: bool,
     /// Gain of the channel reduced most, now and lowest since the meter was last read.
     gain_now: f64,
     gain_low: f64,
@@ -471,6 +616,7 @@ impl Limiter {
             fast_coeff: 0.0,
             slow_att_coeff: 0.0,
             slow_rel_coeff: 0.0,
+            mirrored: true,
             gain_now: 1.0,
             gain_low: 1.0,
         }
@@ -516,6 +662,7 @@ impl Limiter {
         self.active_true_peak = self.true_peak;
         self.active_character = self.character;
         self.init_gain_path(1.0);
+        self.mirrored = true;
         self.needs_rebuild = false;
         self.gain_now = 1.0;
         self.gain_low = 1.0;
@@ -630,6 +777,7 @@ impl Limiter {
     /// segment still ahead of the output is re-detected into the new hold, and the smoother
     /// restarts at the lower of the current gain and what those segments need.
     fn rebuild(&mut self, channels: usize) {
+        self.unmirror();
         let g_now: f64 = self.ch[..channels]
             .iter()
             .map(|c| c.box2.sum / c.box2.len as f64)
@@ -649,10 +797,8 @@ impl Limiter {
         let mut peaks = [[0.0f32; CHUNK]; 2];
         while m <= newest {
             let cn = ((newest - m + 1) as usize).min(CHUNK);
-            for (c, pc) in peaks.iter_mut().enumerate().take(channels) {
-                // No shortcut (threshold 0): every segment's exact gain enters the new hold.
-                self.detect(c, m as usize & self.mask, cn, 0.0, pc);
-            }
+            // No shortcut (threshold 0): every segment's exact gain enters the new hold.
+            self.detect(channels, m as usize & self.mask, cn, 0.0, &mut peaks);
             for (&p0, &p1) in peaks[0][..cn].iter().zip(&peaks[1][..cn]) {
                 let t = self.linked_gains([p0 as f64, p1 as f64], channels);
                 for (c, &tc) in self.ch[..channels].iter_mut().zip(&t) {
@@ -669,72 +815,98 @@ impl Limiter {
         }
     }
 
-    /// Peaks of the segments `[m, m+1)`, `m = m0 .. m0 + cn`, of channel `c` into `out`: the
-    /// true-peak bound (see the module doc) or the sample peak.
+    /// Peaks of the segments `[m, m+1)`, `m = m0 .. m0 + cn`, of the first `nch` channels into
+    /// `out`: the true-peak bound (see the module doc) or the sample peak.
     ///
-    /// In true-peak mode, when a cheap upper bound on the whole chunk stays at or under `thr`
-    /// (no segment can need gain reduction), the interpolation is skipped and every segment
-    /// gets that bound: the required gains are then exactly 1 either way. The bound: an
-    /// interpolated value is at most `sum |taps|` times the largest `|lo|` in its window, a
-    /// parabola's vertex at most 9/8 of its middle point (`c0 + (a - b)^2 / 8 (a + b)` with
-    /// `0 <= a, b <= c0`), plus 0.1 % for rounding.
-    fn detect(&self, c: usize, m0: usize, cn: usize, thr: f32, out: &mut [f32; CHUNK]) {
-        let ch = &self.ch[c];
-        let cap = self.cap;
+    /// In true-peak mode the segments go in groups of [`LANES`]. When a cheap upper bound on a
+    /// group stays at or under `thr` in every channel, no segment of it can need gain reduction
+    /// in any channel whatever the stereo link (the louder channel's peak, which the link
+    /// mixes in, is under `thr` too): the interpolation is skipped and the group gets that
+    /// bound, and the required gains are exactly 1 either way. The bound: an interpolated value
+    /// is at most `sum |taps|` times the largest `|lo|` in its window, a parabola's vertex at
+    /// most 9/8 of its middle point (`c0 + (a - b)^2 / 8 (a + b)` with `0 <= a, b <= c0`), plus
+    /// 0.1 % for rounding.
+    fn detect(&self, nch: usize, m0: usize, cn: usize, thr: f32, out: &mut [[f32; CHUNK]; 2]) {
+        const GROUPS: usize = CHUNK / LANES;
+        let (cap, mask) = (self.cap, self.mask);
         if !self.active_true_peak {
-            for (o, &x) in out.iter_mut().zip(&ch.ring[m0..m0 + cn]) {
-                *o = x.abs();
+            for (ch, o) in self.ch.iter().zip(out.iter_mut()).take(nch) {
+                for (o, &x) in o.iter_mut().zip(&ch.ring[m0..m0 + cn]) {
+                    *o = x.abs();
+                }
             }
             return;
         }
-        // env[k] = max |hi| over segments m - ENV_HALF ..= m + ENV_HALF + 1, by doubling
-        // windows (1, 2, 4, .. 64 values, then two 64s overlapping to 66).
-        const ENV_SPAN: usize = 2 * ENV_HALF + 2;
-        let hs = &ch.hi[(m0 + cap - ENV_HALF) & self.mask..][..cn + ENV_SPAN - 1];
-        let mut w = [0.0f32; CHUNK + ENV_SPAN];
-        w[..hs.len()].copy_from_slice(hs);
-        let mut width = 1;
-        while 2 * width <= ENV_SPAN - 2 {
-            for i in 0..cn + ENV_SPAN - 2 * width {
-                w[i] = w[i].max(w[i + width]);
+        let groups = cn.div_ceil(LANES);
+        let mut env = [[0.0f32; CHUNK]; 2];
+        let mut bound = [[0.0f32; GROUPS]; 2];
+        for ((ch, env), bound) in self.ch.iter().zip(&mut env).zip(&mut bound).take(nch) {
+            // env[k] = max |hi| over segments m - ENV_HALF ..= m + ENV_HALF + 1, by doubling
+            // windows (1, 2, 4, .. 64 values, then two 64s overlapping to 66).
+            const ENV_SPAN: usize = 2 * ENV_HALF + 2;
+            let hs = &ch.hi[(m0 + cap - ENV_HALF) & mask..][..cn + ENV_SPAN - 1];
+            let mut w = [0.0f32; CHUNK + ENV_SPAN];
+            w[..hs.len()].copy_from_slice(hs);
+            let mut width = 1;
+            while 2 * width <= ENV_SPAN - 2 {
+                for i in 0..cn + ENV_SPAN - 2 * width {
+                    w[i] = w[i].max(w[i + width]);
+                }
+                width *= 2;
             }
-            width *= 2;
-        }
-        let mut env = [0.0f32; CHUNK];
-        for (k, e) in env[..cn].iter_mut().enumerate() {
-            *e = w[k].max(w[k + ENV_SPAN - width]);
-        }
-        // lo[m0 - TP_HALF ..= m0 + cn + TP_HALF]: output j of the interpolator is segment
-        // m0 - 1 + j (j = 0 is the previous segment's last point, the first parabola's left
-        // neighbour).
-        let ls = &ch.lo[(m0 + cap - TP_HALF) & self.mask..][..cn + 2 * TP_HALF + 1];
-        let lmax = ls.iter().fold(0.0f32, |a, &v| a.max(v.abs()));
-        let emax = env[..cn].iter().fold(0.0f32, |a, &v| a.max(v));
-        let bound = (1.125 * self.interp.gain_bound * lmax + ENV_SAFETY as f32 * emax) * 1.001;
-        if bound <= thr {
-            out[..cn].fill(bound);
-            return;
-        }
-        let mut iv = [[0.0f32; CHUNK + 1]; TP_OS - 1];
-        self.interp.run(ls, cn + 1, &mut iv);
-        for k in 0..cn {
-            let v = [
-                iv[2][k].abs(),
-                ls[k + TP_HALF].abs(),
-                iv[0][k + 1].abs(),
-                iv[1][k + 1].abs(),
-                iv[2][k + 1].abs(),
-                ls[k + TP_HALF + 1].abs(),
-            ];
-            let mut p = 0.0f32;
-            for j in 1..5 {
-                let (l, c0, r) = (v[j - 1], v[j], v[j + 1]);
-                // Vertex of the parabola through three equally spaced points, where the middle
-                // one is a local maximum (a select, not a branch: it vectorises).
-                let vertex = c0 + (l - r) * (l - r) / (8.0 * (2.0 * c0 - l - r)).max(1e-30);
-                p = p.max(if c0 >= l && c0 >= r { vertex } else { c0 });
+            for (k, e) in env[..cn].iter_mut().enumerate() {
+                *e = w[k].max(w[k + ENV_SPAN - width]);
             }
-            out[k] = p + ENV_SAFETY as f32 * env[k];
+            // Group g's interpolator outputs read lo[8g .. 8g + 8 + 2 TP_HALF] (relative to
+            // m0 - TP_HALF): the maxima of |lo| over aligned runs of LANES, combined.
+            const SPAN_RUNS: usize = (2 * TP_HALF).div_ceil(LANES) + 1;
+            let ls = &ch.lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
+            let mut run_max = [0.0f32; GROUPS + SPAN_RUNS];
+            for (m, r) in run_max.iter_mut().zip(ls.chunks(LANES)) {
+                *m = r.iter().fold(0.0f32, |a, &v| a.max(v.abs()));
+            }
+            for (g, b) in bound[..groups].iter_mut().enumerate() {
+                let lmax = run_max[g..g + SPAN_RUNS]
+                    .iter()
+                    .fold(0.0f32, |a, &v| a.max(v));
+                let emax = env[(g * LANES)..((g + 1) * LANES).min(cn)]
+                    .iter()
+                    .fold(0.0f32, |a, &v| a.max(v));
+                *b = (1.125 * self.interp.gain_bound * lmax + ENV_SAFETY as f32 * emax) * 1.001;
+            }
+        }
+        let mut needed = [false; GROUPS];
+        for (g, n) in needed[..groups].iter_mut().enumerate() {
+            *n = bound[..nch].iter().any(|b| b[g] > thr);
+        }
+        for c in 0..nch {
+            let ls = &self.ch[c].lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
+            // Output j of the interpolator is segment m0 - 1 + j (j = 0 is the previous
+            // segment's last point, the first parabola's left neighbour): a run of needed groups
+            // covering segments s..e needs outputs s..=e.
+            let mut iv = [[0.0f32; CHUNK + 1]; TP_OS - 1];
+            let mut g = 0;
+            while g < groups {
+                if !needed[g] {
+                    let end = ((g + 1) * LANES).min(cn);
+                    out[c][g * LANES..end].fill(bound[c][g]);
+                    g += 1;
+                    continue;
+                }
+                let first = g;
+                while g < groups && needed[g] {
+                    g += 1;
+                }
+                let (s, e) = (first * LANES, (g * LANES).min(cn));
+                self.interp.run(ls, s, e - s + 1, &mut iv);
+                for k0 in (s..e).step_by(LANES) {
+                    let p = parabola_peaks(&iv, ls, k0);
+                    let n = LANES.min(e - k0);
+                    for ((o, &p), &en) in out[c][k0..k0 + n].iter_mut().zip(&p).zip(&env[c][k0..]) {
+                        *o = p + ENV_SAFETY as f32 * en;
+                    }
+                }
+            }
         }
     }
 
@@ -754,6 +926,15 @@ impl Limiter {
         t
     }
 
+    /// Gives channel 1 its own gain-path state again (see [`Limiter::mirrored`]).
+    fn unmirror(&mut self) {
+        if self.mirrored {
+            self.mirrored = false;
+            let [c0, c1] = &mut self.ch;
+            c1.copy_gain_state(c0);
+        }
+    }
+
     /// No segment of the chunk needs gain reduction (every peak under `thr`, the ceiling
     /// ramp and the link at rest) and every stage of the gain path holds exactly 1.
     fn at_unity(
@@ -770,13 +951,15 @@ impl Limiter {
             && peaks[..nch]
                 .iter()
                 .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| a.max(v)) < under)
-            && self.ch[..nch].iter().all(|c| {
-                c.hold.at_unity()
-                    && c.release == 1.0
-                    && (!auto || c.slow == 1.0)
-                    && c.box1.at_unity()
-                    && c.box2.at_unity()
-            })
+            && self.ch[..if self.mirrored { 1 } else { nch }]
+                .iter()
+                .all(|c| {
+                    c.hold.at_unity()
+                        && c.release == 1.0
+                        && (!auto || c.slow == 1.0)
+                        && c.box1.at_unity()
+                        && c.box2.at_unity()
+                })
     }
 
     /// Processes one block in place (1 or 2 channels of equal length).
@@ -842,9 +1025,9 @@ impl Limiter {
                 (self.ceiling.value() * TP_MARGIN) as f32
             };
             let mut peaks = [[0.0f32; CHUNK]; 2];
-            for (c, pc) in peaks.iter_mut().enumerate().take(nch) {
-                self.detect(c, m0, cn, thr, pc);
-            }
+            // Below the f32 rounding of the threshold, so a skipped group is one the f64 gain
+            // computer would leave at exactly 1.
+            self.detect(nch, m0, cn, thr * (1.0 - 1e-6), &mut peaks);
             if !sample_clip && self.at_unity(&peaks, nch, cn, thr, auto) {
                 // Exactly what the loop below computes when no segment needs reduction and the
                 // gain path already rests at 1: the output is the delayed input.
@@ -854,6 +1037,9 @@ impl Limiter {
                     ch.hold.push_repeat(1.0, cn as u64);
                     ch.box1.skip_unity(cn);
                     ch.box2.skip_unity(cn);
+                }
+                if nch == 2 && !self.mirrored {
+                    self.mirrored = self.ch[1].same_unity_state(&self.ch[0]);
                 }
                 self.n += cn;
                 self.gain_now = 1.0;
@@ -865,11 +1051,20 @@ impl Limiter {
             let mut thr_k = [0.0f64; CHUNK];
             let mut link_k = [0.0f64; CHUNK];
             let mut ceil_k = [0.0f32; CHUNK];
-            for k in 0..cn {
-                let ceiling = self.ceiling.tick();
-                link_k[k] = self.link.tick();
-                ceil_k[k] = ceiling as f32;
-                thr_k[k] = ceiling * if sample_clip { 1.0 } else { TP_MARGIN };
+            let margin = if sample_clip { 1.0 } else { TP_MARGIN };
+            if self.ceiling.is_smoothing() || self.link.is_smoothing() {
+                for k in 0..cn {
+                    let ceiling = self.ceiling.tick();
+                    link_k[k] = self.link.tick();
+                    ceil_k[k] = ceiling as f32;
+                    thr_k[k] = ceiling * margin;
+                }
+            } else {
+                // At rest a tick returns the value unchanged.
+                let ceiling = self.ceiling.value();
+                link_k[..cn].fill(self.link.value());
+                ceil_k[..cn].fill(ceiling as f32);
+                thr_k[..cn].fill(ceiling * margin);
             }
             let mut t = [[1.0f64; CHUNK]; 2];
             for k in 0..cn {
@@ -879,41 +1074,31 @@ impl Limiter {
                     t[c][k] = required_gain(p[c], pmax, link_k[k], thr_k[k]);
                 }
             }
+            let mut g = [[1.0f64; CHUNK]; 2];
+            let coeffs = ReleaseCoeffs {
+                rel,
+                fast,
+                slow_att: sa,
+                slow_rel: sr,
+            };
+            // Mirrored channels stay so while their required gains agree.
+            let run = if self.mirrored && nch == 2 && t[0][..cn] == t[1][..cn] {
+                1
+            } else {
+                self.unmirror();
+                nch
+            };
+            if auto {
+                gain_run::<true>(&mut self.ch, run, &t, cn, &coeffs, &mut g);
+            } else {
+                gain_run::<false>(&mut self.ch, run, &t, cn, &coeffs, &mut g);
+            }
+            if run < nch {
+                g[1] = g[0];
+            }
             let mut gmin = [1.0f64; CHUNK];
             let out = (n0 + cap - delay) & mask;
-            for ((ch, data), tc) in self
-                .ch
-                .iter_mut()
-                .zip(channels.iter_mut())
-                .zip(&t)
-                .take(nch)
-            {
-                let mut g = [0.0f64; CHUNK];
-                for (gk, &tk) in g[..cn].iter_mut().zip(&tc[..cn]) {
-                    let h = ch.hold.push(tk);
-                    let r = if auto {
-                        ch.slow = if h < ch.slow {
-                            h + (ch.slow - h) * sa
-                        } else {
-                            h + (ch.slow - h) * sr
-                        };
-                        let f = if h < ch.release {
-                            h
-                        } else {
-                            h + (ch.release - h) * fast
-                        };
-                        ch.release = f;
-                        f.min(ch.slow)
-                    } else {
-                        ch.release = if h < ch.release {
-                            h
-                        } else {
-                            h + (ch.release - h) * rel
-                        };
-                        ch.release
-                    };
-                    *gk = ch.box2.tick(ch.box1.tick(r));
-                }
+            for ((ch, data), g) in self.ch.iter().zip(channels.iter_mut()).zip(&g).take(nch) {
                 let ring = &ch.ring[out..out + cn];
                 for k in 0..cn {
                     gmin[k] = gmin[k].min(g[k]);

@@ -487,6 +487,60 @@ fn limiter_is_block_invariant_with_parameter_changes() {
     assert_block_invariant(make, &input, &events, |l, _, chans| l.process(chans));
 }
 
+/// While a 100 % link keeps both channels' required gains equal, channel 1's gain path runs as a
+/// copy of channel 0's; a lower link hands channel 1 its own state back, and the copy resumes
+/// only at rest with identical states. The limiter treats its channels alike, so swapping the
+/// inputs must swap the outputs bit for bit across link changes: a channel 1 left with a stale
+/// or wrongly shared state would break the symmetry (channel 0 always keeps its own).
+#[test]
+fn swapping_the_channels_swaps_the_output_across_link_changes() {
+    let fs = 48_000.0;
+    let mut input = signal::music_like(fs, 1.2, 4).to_vec();
+    // The right channel 6 dB down, so the link matters.
+    for v in &mut input[1] {
+        *v *= 0.5;
+    }
+    let render = |x: &[Vec<f32>]| {
+        let mut l = limiter(
+            fs,
+            &Settings {
+                drive_db: 20.0,
+                ..Settings::default()
+            },
+        );
+        let mut out = x.to_vec();
+        let len = out[0].len();
+        let [a, b] = &mut out[..] else {
+            unreachable!("stereo")
+        };
+        for (start, end, link) in [
+            (0, 15_000, 100.0),
+            (15_000, 24_000, 30.0),
+            (24_000, len, 100.0),
+        ] {
+            l.set_stereo_link(link);
+            for (a, b) in a[start..end]
+                .chunks_mut(512)
+                .zip(b[start..end].chunks_mut(512))
+            {
+                l.process(&mut [a, b]);
+            }
+        }
+        out
+    };
+    let out = render(&input);
+    let swapped = render(&[input[1].clone(), input[0].clone()]);
+    for (ch, (a, b)) in [(0, (&out[0], &swapped[1])), (1, (&out[1], &swapped[0]))] {
+        if let Some(i) = a
+            .iter()
+            .zip(b)
+            .position(|(x, y)| x.to_bits() != y.to_bits())
+        {
+            panic!("channel {ch} differs from the swapped render at sample {i}");
+        }
+    }
+}
+
 #[test]
 fn parameter_changes_keep_the_true_peak_ceiling() {
     // Character and mode switches while limiting hard must not let a peak through.

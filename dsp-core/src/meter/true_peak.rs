@@ -103,7 +103,17 @@ const GROUP: usize = 8;
 /// therefore identical to computing every value. On programme material most groups lie several
 /// dB under the block's sample peak, so this removes most of the meter's multiply-adds.
 #[inline]
-fn interpolated_peak(bank: &Bank, s: &[f32], n: usize, mut peak: f32) -> f32 {
+fn interpolated_peak(bank: &Bank, s: &[f32], n: usize, peak: f32) -> f32 {
+    match bank.pairs.len() {
+        1 => interpolated_peak_n::<1>(bank, s, n, peak),
+        3 => interpolated_peak_n::<3>(bank, s, n, peak),
+        _ => interpolated_peak_n::<7>(bank, s, n, peak),
+    }
+}
+
+/// [`interpolated_peak`] for a bank of `P` phase pairs (factor `2P + 2`).
+#[inline(always)]
+fn interpolated_peak_n<const P: usize>(bank: &Bank, s: &[f32], n: usize, peak: f32) -> f32 {
     // Maxima of |s| over aligned groups; a group's window s[i..i + TAPS_PER_PHASE + 7] spans
     // exactly WINDOW_GROUPS of them (i is a multiple of GROUP).
     const WINDOW_GROUPS: usize = (TAPS_PER_PHASE + GROUP - 1).div_ceil(GROUP);
@@ -111,60 +121,73 @@ fn interpolated_peak(bank: &Bank, s: &[f32], n: usize, mut peak: f32) -> f32 {
     for (m, g) in group_max.iter_mut().zip(s.chunks(GROUP)) {
         *m = g.iter().fold(0.0f32, |a, &v| a.max(v.abs()));
     }
+    // Lane-wise maxima, reduced once at the end (max is exact in any order).
+    let mut lane_peak = [peak; GROUP];
     let mut i = 0;
     while i + GROUP <= n {
         let b = i / GROUP;
         let reach = group_max[b..b + WINDOW_GROUPS]
             .iter()
             .fold(0.0f32, |a, &v| a.max(v));
-        if reach * bank.gain_bound > peak {
+        let known = lane_peak.iter().fold(0.0f32, |a, &v| a.max(v));
+        if reach * bank.gain_bound > known {
             let win = &s[i..i + TAPS_PER_PHASE + GROUP - 1];
-            peak = group_peak(bank, win, GROUP, peak);
+            group_peak::<P>(bank, win, &mut lane_peak);
         }
         i += GROUP;
     }
+    let mut peak = lane_peak.iter().fold(0.0f32, |a, &v| a.max(v));
     // The last outputs one at a time in lane 0, with exactly the arithmetic of a full group, so
     // a value never depends on where a block starts.
     for i in i..n {
         let mut win = [0.0f32; TAPS_PER_PHASE + GROUP - 1];
         win[..TAPS_PER_PHASE].copy_from_slice(&s[i..i + TAPS_PER_PHASE]);
-        peak = group_peak(bank, &win, 1, peak);
+        let mut one = [0.0f32; GROUP];
+        group_peak::<P>(bank, &win, &mut one);
+        peak = peak.max(one[0]);
     }
     peak
 }
 
-/// Largest `|y|` over every phase of the first `lanes` of the [`GROUP`] outputs that start at
-/// `win[0..GROUP]`, and `peak`.
-#[inline]
-fn group_peak(bank: &Bank, win: &[f32], lanes: usize, mut peak: f32) -> f32 {
-    let mirror = |k: usize| {
+/// Raises `lane_peak[l]` to the largest `|y|` over every phase of the output that starts at
+/// `win[l]`. One pass over the window: each mirrored pair of samples is loaded and summed once
+/// for all phases.
+#[inline(always)]
+fn group_peak<const P: usize>(bank: &Bank, win: &[f32], lane_peak: &mut [f32; GROUP]) {
+    let mut sa = [[0.0f32; GROUP]; P];
+    let mut sb = [[0.0f32; GROUP]; P];
+    let mut sc = [0.0f32; GROUP];
+    for k in 0..HALF {
         let lo: &[f32; GROUP] = win[k..k + GROUP].try_into().expect("window of a group");
         let hi: &[f32; GROUP] = win[TAPS_PER_PHASE - 1 - k..TAPS_PER_PHASE - 1 - k + GROUP]
             .try_into()
             .expect("window of a group");
-        (lo, hi)
-    };
-    for (a, b) in &bank.pairs {
-        let (mut sa, mut sb) = ([0.0f32; GROUP], [0.0f32; GROUP]);
-        for k in 0..HALF {
-            let (lo, hi) = mirror(k);
+        let mut sum = [0.0f32; GROUP];
+        let mut diff = [0.0f32; GROUP];
+        for l in 0..GROUP {
+            sum[l] = lo[l] + hi[l];
+            diff[l] = lo[l] - hi[l];
+        }
+        for (p, (a, b)) in bank.pairs[..P].iter().enumerate() {
             for l in 0..GROUP {
-                sa[l] += a[k] * (lo[l] + hi[l]);
-                sb[l] += b[k] * (lo[l] - hi[l]);
+                sa[p][l] += a[k] * sum[l];
+                sb[p][l] += b[k] * diff[l];
             }
         }
-        for l in 0..lanes {
-            peak = peak.max((sa[l] + sb[l]).abs()).max((sa[l] - sb[l]).abs());
-        }
-    }
-    let mut sc = [0.0f32; GROUP];
-    for (k, &c) in bank.mid.iter().enumerate() {
-        let (lo, hi) = mirror(k);
         for l in 0..GROUP {
-            sc[l] += c * (lo[l] + hi[l]);
+            sc[l] += bank.mid[k] * sum[l];
         }
     }
-    sc[..lanes].iter().fold(peak, |m, &v| m.max(v.abs()))
+    for p in 0..P {
+        for l in 0..GROUP {
+            lane_peak[l] = lane_peak[l]
+                .max((sa[p][l] + sb[p][l]).abs())
+                .max((sa[p][l] - sb[p][l]).abs());
+        }
+    }
+    for l in 0..GROUP {
+        lane_peak[l] = lane_peak[l].max(sc[l].abs());
+    }
 }
 
 /// Streaming true-peak meter for any number of channels.

@@ -135,8 +135,9 @@ impl BandParams {
 /// Parameter ramp time: long enough that a full-range gain or frequency jump has no audible
 /// zipper or click, short enough to follow automation.
 const SMOOTH_MS: f64 = 20.0;
-/// Samples per chunk of the static path (a 1 KiB stack buffer).
-const CHUNK: usize = 64;
+/// The band's clock period: its state is flushed once per `CHUNK` samples (see
+/// [`Engine::flush`]); a power of two so that it is also a multiple of [`DESIGN_STEP`].
+const CHUNK: usize = 256;
 /// Samples per step of the correction fit (a divisor of [`CHUNK`], on the same clock). The
 /// costliest step measures 8 us (21 us under heavy load; `cargo bench -p dsp-core --bench eq
 /// -- eq_design`), 1-3 % of the 0.67 ms that 32 samples last at 48 kHz, and only while a band
@@ -169,8 +170,8 @@ impl Engine {
 
     /// Flushes state under [`DENORMAL_FLOOR`] to zero. Called on a fixed grid of [`CHUNK`]
     /// samples counted from `reset`, which keeps it off the recursion's critical path and
-    /// independent of the host's block sizes; a state needs far more than 64 samples to decay
-    /// from 1e-30 into the subnormal range.
+    /// independent of the host's block sizes; a state needs far more than 256 samples to decay
+    /// from 1e-30 into the `f64` subnormal range (below 2.2e-308).
     fn flush(&mut self) {
         for v in self.st.iter_mut().flat_map(|s| s.0.iter_mut()).flatten() {
             *v = flush(*v);
@@ -419,7 +420,8 @@ impl EqBand {
     }
 
     /// Processes one block in place (1 or 2 channels): [`Self::process_frames`] on `f64`
-    /// frames, converted on a [`CHUNK`]-frame stack buffer.
+    /// frames, converted on a [`CHUNK`]-frame stack buffer (an [`super::Equalizer`] converts
+    /// once for all its bands).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         let stereo = channels.len() > 1;
         self.begin_block();
@@ -428,7 +430,10 @@ impl EqBand {
             self.skip(len);
             return;
         }
-        for_each_chunk(channels, |frames| self.process_frames(frames, stereo));
+        let mut scratch = [[0.0; 2]; 64];
+        for_each_chunk(channels, &mut scratch, |frames| {
+            self.process_frames(frames, stereo)
+        });
     }
 
     /// Starts the crossfade a structural change (type, slope, placement, enable) needs; the
@@ -600,16 +605,27 @@ impl EqBand {
     }
 }
 
-/// Runs `f` over the block as `f64` frames, [`CHUNK`] at a time: `[left, right]`, or
+/// Frames converted per pass of [`for_each_chunk`] by an [`super::Equalizer`] (a 4 KiB buffer it
+/// owns): a 128- or 256-sample
+/// host block is one pass, so the per-pass work of a chain of bands (gathering a fused cascade's
+/// state) is paid once per block.
+pub(super) const FRAMES: usize = 256;
+
+/// Runs `f` over the block as `f64` frames, [`FRAMES`] at a time: `[left, right]`, or
 /// `[mono, 0]` for one channel, sanitized on the way in (a NaN or an infinity becomes silence
 /// before it can reach a filter's state) and rounded to `f32` once on the way out, so a chain of
 /// bands converts once, not per band.
-pub(super) fn for_each_chunk(channels: &mut [&mut [f32]], mut f: impl FnMut(&mut [[f64; 2]])) {
-    let mut frames = [[0.0f64; 2]; CHUNK];
+/// `scratch` is the frame buffer (any non-zero length; [`FRAMES`] for whole host blocks).
+pub(super) fn for_each_chunk(
+    channels: &mut [&mut [f32]],
+    scratch: &mut [[f64; 2]],
+    mut f: impl FnMut(&mut [[f64; 2]]),
+) {
+    let size = scratch.len();
     match channels {
         [l, r, ..] => {
-            for (l, r) in l.chunks_mut(CHUNK).zip(r.chunks_mut(CHUNK)) {
-                let frames = &mut frames[..l.len()];
+            for (l, r) in l.chunks_mut(size).zip(r.chunks_mut(size)) {
+                let frames = &mut scratch[..l.len()];
                 for ((fr, &a), &b) in frames.iter_mut().zip(l.iter()).zip(r.iter()) {
                     *fr = [sanitize(a) as f64, sanitize(b) as f64];
                 }
@@ -620,8 +636,8 @@ pub(super) fn for_each_chunk(channels: &mut [&mut [f32]], mut f: impl FnMut(&mut
             }
         }
         [m] => {
-            for m in m.chunks_mut(CHUNK) {
-                let frames = &mut frames[..m.len()];
+            for m in m.chunks_mut(size) {
+                let frames = &mut scratch[..m.len()];
                 for (fr, &a) in frames.iter_mut().zip(m.iter()) {
                     *fr = [sanitize(a) as f64, 0.0];
                 }

@@ -12,6 +12,8 @@ pub use design::{FilterType, Slope};
 pub struct Equalizer {
     sample_rate: f64,
     bands: Vec<EqBand>,
+    /// The `f64` frames the bands process ([`band::FRAMES`] long).
+    frames: Vec<[f64; 2]>,
 }
 
 impl Equalizer {
@@ -20,6 +22,7 @@ impl Equalizer {
         Self {
             sample_rate: 48_000.0,
             bands: (0..bands).map(|_| EqBand::default()).collect(),
+            frames: vec![[0.0; 2]; band::FRAMES],
         }
     }
 
@@ -194,7 +197,7 @@ impl Equalizer {
             return;
         }
         let bands = &mut self.bands;
-        band::for_each_chunk(channels, |frames| {
+        band::for_each_chunk(channels, &mut self.frames, |frames| {
             let mut i = 0;
             while i < bands.len() {
                 let chained = bands[i..]

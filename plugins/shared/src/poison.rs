@@ -19,8 +19,13 @@ fn is_poison(x: f32) -> bool {
 pub fn scrub(channels: &mut [&mut [f32]]) -> bool {
     let mut found = false;
     for ch in channels.iter_mut() {
-        // The clean case (every block but a poisoned one) only reads.
-        if ch.iter().any(|&x| is_poison(x)) {
+        // The clean case (every block but a poisoned one) only reads, without an early exit
+        // so that the check runs in SIMD lanes: `!(|x| <= LIMIT)` is also true for NaN.
+        let poisoned = ch
+            .chunks(8)
+            .map(|c| c.iter().fold(false, |bad, &x| bad | !(x.abs() <= LIMIT)))
+            .fold(false, |bad, c| bad | c);
+        if poisoned {
             found = true;
             for x in ch.iter_mut().filter(|x| is_poison(**x)) {
                 *x = 0.0;

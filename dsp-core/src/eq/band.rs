@@ -461,7 +461,10 @@ impl EqBand {
             || (self.is_static()
                 && (self.cur.coeffs.count == 0
                     || (!stereo
-                        && matches!(self.cur.params.placement, Placement::Right | Placement::Side))))
+                        && matches!(
+                            self.cur.params.placement,
+                            Placement::Right | Placement::Side
+                        ))))
     }
 
     /// Static and filtering both frame lanes as one cascade (stereo placement; on a mono

@@ -11,7 +11,7 @@ pub const LIMIT: f32 = 1e6;
 
 /// NaN, an infinity or beyond [`LIMIT`].
 fn is_poison(x: f32) -> bool {
-    x.is_nan() || x.abs() > LIMIT
+    x.is_nan() | (x.abs() > LIMIT)
 }
 
 /// Zeroes every sample of `channels` that is NaN, infinite or beyond [`LIMIT`]; returns whether
@@ -20,11 +20,8 @@ pub fn scrub(channels: &mut [&mut [f32]]) -> bool {
     let mut found = false;
     for ch in channels.iter_mut() {
         // The clean case (every block but a poisoned one) only reads, without an early exit
-        // so that the check runs in SIMD lanes: `!(|x| <= LIMIT)` is also true for NaN.
-        let poisoned = ch
-            .chunks(8)
-            .map(|c| c.iter().fold(false, |bad, &x| bad | !(x.abs() <= LIMIT)))
-            .fold(false, |bad, c| bad | c);
+        // and with a non-short-circuiting `|`, so that the check runs in SIMD lanes.
+        let poisoned = ch.iter().fold(false, |bad, &x| bad | is_poison(x));
         if poisoned {
             found = true;
             for x in ch.iter_mut().filter(|x| is_poison(**x)) {

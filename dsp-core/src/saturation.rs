@@ -288,6 +288,16 @@ impl Saturation {
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         let n_ch = channels.len().min(MAX_CHANNELS);
         let len = channels.first().map_or(0, |c| c.len());
+        if !self.running && self.engaged.value() == 0.0 && !self.engaged.is_smoothing() {
+            // Disengaged and at rest: the loop below would only tick the drive smoother.
+            for _ in 0..len {
+                if !self.drive.is_smoothing() {
+                    break;
+                }
+                self.drive.tick();
+            }
+            return;
+        }
         let tanh_b = BIAS.tanh();
         for i in 0..len {
             let d = self.drive.tick();

@@ -135,8 +135,9 @@ impl BandParams {
 /// Parameter ramp time: long enough that a full-range gain or frequency jump has no audible
 /// zipper or click, short enough to follow automation.
 const SMOOTH_MS: f64 = 20.0;
-/// Samples per chunk of the static path (a 1 KiB stack buffer).
-const CHUNK: usize = 64;
+/// The band's clock period: its state is flushed once per `CHUNK` samples (see
+/// [`Engine::flush`]); a power of two so that it is also a multiple of [`DESIGN_STEP`].
+const CHUNK: usize = 256;
 /// Samples per step of the correction fit (a divisor of [`CHUNK`], on the same clock). The
 /// costliest step measures 8 us (21 us under heavy load; `cargo bench -p dsp-core --bench eq
 /// -- eq_design`), 1-3 % of the 0.67 ms that 32 samples last at 48 kHz, and only while a band
@@ -169,8 +170,8 @@ impl Engine {
 
     /// Flushes state under [`DENORMAL_FLOOR`] to zero. Called on a fixed grid of [`CHUNK`]
     /// samples counted from `reset`, which keeps it off the recursion's critical path and
-    /// independent of the host's block sizes; a state needs far more than 64 samples to decay
-    /// from 1e-30 into the subnormal range.
+    /// independent of the host's block sizes; a state needs far more than 256 samples to decay
+    /// from 1e-30 into the `f64` subnormal range (below 2.2e-308).
     fn flush(&mut self) {
         for v in self.st.iter_mut().flat_map(|s| s.0.iter_mut()).flatten() {
             *v = flush(*v);
@@ -418,31 +419,88 @@ impl EqBand {
         self.fade_left = self.fade_len;
     }
 
-    /// Processes one block in place (1 or 2 channels).
-    // The per-sample path indexes one or two channel slices with the same index.
-    #[allow(clippy::needless_range_loop)]
+    /// Processes one block in place (1 or 2 channels): [`Self::process_frames`] on `f64`
+    /// frames, converted on a [`CHUNK`]-frame stack buffer (an [`super::Equalizer`] converts
+    /// once for all its bands).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        let stereo = channels.len() > 1;
+        self.begin_block();
+        let len = channels.first().map_or(0, |c| c.len());
+        if self.is_transparent(stereo) {
+            self.skip(len);
+            return;
+        }
+        let mut scratch = [[0.0; 2]; 64];
+        for_each_chunk(channels, &mut scratch, |frames| {
+            self.process_frames(frames, stereo)
+        });
+    }
+
+    /// Starts the crossfade a structural change (type, slope, placement, enable) needs; the
+    /// first thing each block does.
+    pub(super) fn begin_block(&mut self) {
         if self.target.structure_differs(&self.cur.params) {
             self.start_crossfade();
         }
-        let stereo = channels.len() > 1;
-        let len = channels.first().map_or(0, |c| c.len());
-        if !self.is_active() {
-            self.clock = (self.clock + len) % CHUNK;
+    }
+
+    fn is_moving(&self) -> bool {
+        self.log_freq.is_smoothing() || self.gain_db.is_smoothing() || self.log_q.is_smoothing()
+    }
+
+    /// Static: settled parameters, no fade, the corrected design in place (the tight loop).
+    fn is_static(&self) -> bool {
+        !self.is_moving() && self.fade_left == 0 && self.cur.corrected
+    }
+
+    /// True when the band leaves the signal untouched for now (disabled and faded out, or
+    /// static on an identity design, or a right/side band on a mono stream): it only counts
+    /// samples on its clock ([`Self::skip`]). Valid after [`Self::begin_block`].
+    pub(super) fn is_transparent(&self, stereo: bool) -> bool {
+        !self.is_active()
+            || (self.is_static()
+                && (self.cur.coeffs.count == 0
+                    || (!stereo
+                        && matches!(
+                            self.cur.params.placement,
+                            Placement::Right | Placement::Side
+                        ))))
+    }
+
+    /// Static and filtering both frame lanes as one cascade (stereo placement; on a mono
+    /// stream, whose second lane is silent, also left and mid): [`process_fused`] can chain
+    /// it with its neighbours.
+    pub(super) fn is_fusable(&self, stereo: bool) -> bool {
+        self.is_active()
+            && self.is_static()
+            && self.cur.coeffs.count > 0
+            && match self.cur.params.placement {
+                Placement::Stereo => true,
+                Placement::Left | Placement::Mid => !stereo,
+                Placement::Right | Placement::Side => false,
+            }
+    }
+
+    /// Advances the clock over `len` samples the band leaves untouched.
+    pub(super) fn skip(&mut self, len: usize) {
+        self.clock = (self.clock + len) % CHUNK;
+    }
+
+    /// Processes `f64` frames `[left, right]` in place (`[mono, 0]` when `stereo` is false).
+    /// Call [`Self::begin_block`] first, once per host block.
+    // The per-sample path indexes the frames and the band's state with the same index.
+    #[allow(clippy::needless_range_loop)]
+    pub(super) fn process_frames(&mut self, frames: &mut [[f64; 2]], stereo: bool) {
+        if self.is_transparent(stereo) {
+            self.skip(frames.len());
             return;
         }
-        let moving = self.log_freq.is_smoothing()
-            || self.gain_db.is_smoothing()
-            || self.log_q.is_smoothing();
-        if !moving && self.fade_left == 0 && self.cur.corrected {
-            self.process_static(channels, stereo);
+        if self.is_static() {
+            self.process_static(frames, stereo);
             return;
         }
-        for i in 0..len {
-            if self.log_freq.is_smoothing()
-                || self.gain_db.is_smoothing()
-                || self.log_q.is_smoothing()
-            {
+        for f in frames.iter_mut() {
+            if self.is_moving() {
                 self.log_freq.tick();
                 self.gain_db.tick();
                 self.log_q.tick();
@@ -457,12 +515,7 @@ impl EqBand {
             } else if !self.cur.corrected {
                 self.settle();
             }
-            let l = sanitize(channels[0][i]) as f64;
-            let r = if stereo {
-                sanitize(channels[1][i]) as f64
-            } else {
-                0.0
-            };
+            let [l, r] = *f;
             let (mut yl, mut yr) = self.cur.tick(l, r, stereo);
             if self.fade_left > 0 {
                 let t = self.fade_left as f64 / self.fade_len as f64;
@@ -474,10 +527,7 @@ impl EqBand {
                     self.old.clear();
                 }
             }
-            channels[0][i] = yl as f32;
-            if stereo {
-                channels[1][i] = yr as f32;
-            }
+            *f = [yl, yr];
             self.tick_clock();
         }
     }
@@ -522,41 +572,31 @@ impl EqBand {
         }
     }
 
-    /// The static path: fixed coefficients, no per-sample parameter work. Each sample is
-    /// loaded into a pair of `f64` lanes (left/right or mid/side, one 2-wide vector), run
-    /// through the whole cascade with the section count and the placement compile-time
+    /// The static path: fixed coefficients, no per-sample parameter work. Each frame is one
+    /// pair of `f64` lanes (left/right, or mid/side through [`LaneIo`], one 2-wide vector),
+    /// run through the whole cascade with the section count and the placement compile-time
     /// constants ([`cascade`]: coefficients and state in registers, no branch in the loop, and
     /// the sections' recursions overlap in the pipeline instead of running one after the
-    /// other), and stored back in the same pass. Runs end on the [`CHUNK`] flush grid.
-    fn process_static(&mut self, channels: &mut [&mut [f32]], stereo: bool) {
-        let placement = self.cur.params.placement;
-        let len = channels[0].len();
-        if self.cur.coeffs.count == 0
-            || (!stereo && matches!(placement, Placement::Right | Placement::Side))
-        {
-            self.clock = (self.clock + len) % CHUNK;
-            return;
-        }
+    /// other). Runs end on the [`CHUNK`] flush grid.
+    fn process_static(&mut self, frames: &mut [[f64; 2]], stereo: bool) {
+        let placement = if stereo {
+            self.cur.params.placement
+        } else {
+            // The second lane of a mono stream is silent: filtering it costs nothing extra and
+            // leaves it silent, so every filtering placement is the stereo one.
+            Placement::Stereo
+        };
         let mut start = 0;
-        while start < len {
-            let n = (CHUNK - self.clock).min(len - start);
-            let (c, st) = (&self.cur.coeffs, &mut self.cur.st);
-            match channels {
-                [l, r] => {
-                    let (l, r) = (&mut l[start..start + n], &mut r[start..start + n]);
-                    match placement {
-                        Placement::Stereo => run_cascade::<StereoIo>(c, st, l, r),
-                        Placement::Left => run_cascade::<LeftIo>(c, st, l, r),
-                        Placement::Right => run_cascade::<RightIo>(c, st, l, r),
-                        Placement::Mid => run_cascade::<MidIo>(c, st, l, r),
-                        Placement::Side => run_cascade::<SideIo>(c, st, l, r),
-                    }
-                }
-                [m, ..] => {
-                    let mut silent = [0.0f32; CHUNK];
-                    run_cascade::<LeftIo>(c, st, &mut m[start..start + n], &mut silent[..n]);
-                }
-                [] => {}
+        while start < frames.len() {
+            let n = (CHUNK - self.clock).min(frames.len() - start);
+            let (c, st) = (&self.cur.coeffs, &mut self.cur.st[..]);
+            let run = &mut frames[start..start + n];
+            match placement {
+                Placement::Stereo => run_cascade::<StereoIo>(&c.coeffs[..c.count], st, run),
+                Placement::Left => run_cascade::<LeftIo>(&c.coeffs[..c.count], st, run),
+                Placement::Right => run_cascade::<RightIo>(&c.coeffs[..c.count], st, run),
+                Placement::Mid => run_cascade::<MidIo>(&c.coeffs[..c.count], st, run),
+                Placement::Side => run_cascade::<SideIo>(&c.coeffs[..c.count], st, run),
             }
             start += n;
             self.clock += n;
@@ -568,11 +608,125 @@ impl EqBand {
     }
 }
 
-/// How a placement maps a stereo sample onto the two filter lanes and back.
+/// Frames converted per pass of [`for_each_chunk`] by an [`super::Equalizer`] (a 4 KiB buffer it
+/// owns): a 128- or 256-sample
+/// host block is one pass, so the per-pass work of a chain of bands (gathering a fused cascade's
+/// state) is paid once per block.
+pub(super) const FRAMES: usize = 256;
+
+/// Runs `f` over the block as `f64` frames, [`FRAMES`] at a time: `[left, right]`, or
+/// `[mono, 0]` for one channel, sanitized on the way in (a NaN or an infinity becomes silence
+/// before it can reach a filter's state) and rounded to `f32` once on the way out, so a chain of
+/// bands converts once, not per band.
+/// `scratch` is the frame buffer (any non-zero length; [`FRAMES`] for whole host blocks).
+pub(super) fn for_each_chunk(
+    channels: &mut [&mut [f32]],
+    scratch: &mut [[f64; 2]],
+    mut f: impl FnMut(&mut [[f64; 2]]),
+) {
+    let size = scratch.len();
+    match channels {
+        [l, r, ..] => {
+            for (l, r) in l.chunks_mut(size).zip(r.chunks_mut(size)) {
+                let frames = &mut scratch[..l.len()];
+                for ((fr, &a), &b) in frames.iter_mut().zip(l.iter()).zip(r.iter()) {
+                    *fr = [sanitize(a) as f64, sanitize(b) as f64];
+                }
+                f(frames);
+                for ((fr, a), b) in frames.iter().zip(l.iter_mut()).zip(r.iter_mut()) {
+                    (*a, *b) = (fr[0] as f32, fr[1] as f32);
+                }
+            }
+        }
+        [m] => {
+            for m in m.chunks_mut(size) {
+                let frames = &mut scratch[..m.len()];
+                for (fr, &a) in frames.iter_mut().zip(m.iter()) {
+                    *fr = [sanitize(a) as f64, 0.0];
+                }
+                f(frames);
+                for (fr, a) in frames.iter().zip(m.iter_mut()) {
+                    *a = fr[0] as f32;
+                }
+            }
+        }
+        [] => {}
+    }
+}
+
+/// Sections one fused pass runs: enough for a channel strip's bands (one or two sections each)
+/// in one pass; more are run in further passes over the same frames.
+const FUSED: usize = 8;
+
+/// Runs a chain of bands, each [`EqBand::is_fusable`] or [`EqBand::is_transparent`] and all on
+/// the same clock, as one cascade per pass: each frame is loaded once, goes through up to
+/// [`FUSED`] sections of several bands in registers, and is stored once. Every sample sees the
+/// same operations in the same order as band after band would apply them, so the output is
+/// bit-identical to the unfused path.
+pub(super) fn process_fused(bands: &mut [EqBand], frames: &mut [[f64; 2]], stereo: bool) {
+    let Some(clock) = bands.first().map(|b| b.clock) else {
+        return;
+    };
+    debug_assert!(bands.iter().all(|b| b.clock == clock));
+    let mut first = 0;
+    while first < bands.len() {
+        // The bands of this pass: as many whole bands as fit in FUSED sections.
+        let mut last = first;
+        let mut total = 0;
+        while last < bands.len() {
+            let count = if bands[last].is_fusable(stereo) {
+                bands[last].cur.coeffs.count
+            } else {
+                0
+            };
+            if total + count > FUSED && last > first {
+                break;
+            }
+            total += count;
+            last += 1;
+        }
+        let group = &mut bands[first..last];
+        let mut coeffs = [BiquadCoeffs::IDENTITY; FUSED];
+        let mut st = [Df1::default(); FUSED];
+        let mut k = 0;
+        for b in group.iter().filter(|b| b.is_fusable(stereo)) {
+            let n = b.cur.coeffs.count;
+            coeffs[k..k + n].copy_from_slice(&b.cur.coeffs.coeffs[..n]);
+            st[k..k + n].copy_from_slice(&b.cur.st[..n]);
+            k += n;
+        }
+        let mut start = 0;
+        let mut c = clock;
+        while start < frames.len() {
+            let n = (CHUNK - c).min(frames.len() - start);
+            run_cascade::<StereoIo>(&coeffs[..k], &mut st[..k], &mut frames[start..start + n]);
+            start += n;
+            c += n;
+            if c == CHUNK {
+                c = 0;
+                for v in st[..k].iter_mut().flat_map(|s| s.0.iter_mut()).flatten() {
+                    *v = flush(*v);
+                }
+            }
+        }
+        let mut k = 0;
+        for b in group.iter_mut() {
+            if b.is_fusable(stereo) {
+                let n = b.cur.coeffs.count;
+                b.cur.st[..n].copy_from_slice(&st[k..k + n]);
+                k += n;
+            }
+            b.skip(frames.len());
+        }
+        first = last;
+    }
+}
+
+/// How a placement maps a frame onto the two filter lanes and back.
 trait LaneIo {
-    fn load(l: f32, r: f32) -> [f64; 2];
-    /// `l`, `r` still hold the input sample.
-    fn store(y: [f64; 2], l: &mut f32, r: &mut f32);
+    fn load(f: [f64; 2]) -> [f64; 2];
+    /// `f` still holds the input frame.
+    fn store(y: [f64; 2], f: &mut [f64; 2]);
 }
 
 struct StereoIo;
@@ -583,79 +737,74 @@ struct SideIo;
 
 impl LaneIo for StereoIo {
     #[inline(always)]
-    fn load(l: f32, r: f32) -> [f64; 2] {
-        [sanitize(l) as f64, sanitize(r) as f64]
+    fn load(f: [f64; 2]) -> [f64; 2] {
+        f
     }
     #[inline(always)]
-    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
-        (*l, *r) = (y[0] as f32, y[1] as f32);
+    fn store(y: [f64; 2], f: &mut [f64; 2]) {
+        *f = y;
     }
 }
 
 impl LaneIo for LeftIo {
     #[inline(always)]
-    fn load(l: f32, _: f32) -> [f64; 2] {
-        [sanitize(l) as f64, 0.0]
+    fn load(f: [f64; 2]) -> [f64; 2] {
+        [f[0], 0.0]
     }
     #[inline(always)]
-    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
-        (*l, *r) = (y[0] as f32, sanitize(*r));
+    fn store(y: [f64; 2], f: &mut [f64; 2]) {
+        f[0] = y[0];
     }
 }
 
 impl LaneIo for RightIo {
     #[inline(always)]
-    fn load(_: f32, r: f32) -> [f64; 2] {
-        [0.0, sanitize(r) as f64]
+    fn load(f: [f64; 2]) -> [f64; 2] {
+        [0.0, f[1]]
     }
     #[inline(always)]
-    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
-        (*l, *r) = (sanitize(*l), y[1] as f32);
+    fn store(y: [f64; 2], f: &mut [f64; 2]) {
+        f[1] = y[1];
     }
 }
 
 impl LaneIo for MidIo {
     #[inline(always)]
-    fn load(l: f32, r: f32) -> [f64; 2] {
-        let (l, r) = (sanitize(l) as f64, sanitize(r) as f64);
+    fn load([l, r]: [f64; 2]) -> [f64; 2] {
         [0.5 * (l + r), 0.5 * (l - r)]
     }
     #[inline(always)]
-    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
-        let s = 0.5 * (sanitize(*l) as f64 - sanitize(*r) as f64);
-        (*l, *r) = ((y[0] + s) as f32, (y[0] - s) as f32);
+    fn store(y: [f64; 2], f: &mut [f64; 2]) {
+        let s = 0.5 * (f[0] - f[1]);
+        *f = [y[0] + s, y[0] - s];
     }
 }
 
 impl LaneIo for SideIo {
     #[inline(always)]
-    fn load(l: f32, r: f32) -> [f64; 2] {
-        MidIo::load(l, r)
+    fn load(f: [f64; 2]) -> [f64; 2] {
+        MidIo::load(f)
     }
     #[inline(always)]
-    fn store(y: [f64; 2], l: &mut f32, r: &mut f32) {
-        let m = 0.5 * (sanitize(*l) as f64 + sanitize(*r) as f64);
-        (*l, *r) = ((m + y[1]) as f32, (m - y[1]) as f32);
+    fn store(y: [f64; 2], f: &mut [f64; 2]) {
+        let m = 0.5 * (f[0] + f[1]);
+        *f = [m + y[1], m - y[1]];
     }
 }
 
-/// Runs `l`, `r` through the cascade `c` with state `st` ([`cascade`] with the count as a
-/// constant).
-fn run_cascade<P: LaneIo>(
-    c: &SectionSet,
-    st: &mut [Df1; MAX_SECTIONS],
-    l: &mut [f32],
-    r: &mut [f32],
-) {
-    match c.count {
+/// Runs `frames` through the cascade `c` with state `st` ([`cascade`] with the section count
+/// as a constant).
+fn run_cascade<P: LaneIo>(c: &[BiquadCoeffs], st: &mut [Df1], frames: &mut [[f64; 2]]) {
+    match c.len() {
         0 => {}
-        1 => cascade::<1, P>(c, st, l, r),
-        2 => cascade::<2, P>(c, st, l, r),
-        3 => cascade::<3, P>(c, st, l, r),
-        4 => cascade::<4, P>(c, st, l, r),
-        5 => cascade::<5, P>(c, st, l, r),
-        6 => cascade::<6, P>(c, st, l, r),
-        _ => cascade::<MAX_SECTIONS, P>(c, st, l, r),
+        1 => cascade::<1, P>(c, st, frames),
+        2 => cascade::<2, P>(c, st, frames),
+        3 => cascade::<3, P>(c, st, frames),
+        4 => cascade::<4, P>(c, st, frames),
+        5 => cascade::<5, P>(c, st, frames),
+        6 => cascade::<6, P>(c, st, frames),
+        7 => cascade::<7, P>(c, st, frames),
+        _ => cascade::<FUSED, P>(c, st, frames),
     }
 }
 
@@ -664,20 +813,15 @@ fn run_cascade<P: LaneIo>(
 /// multiply and one add each, see [`Df1`]) side by side and a cascade costs little more than
 /// its longest chain.
 #[inline(always)]
-fn cascade<const N: usize, P: LaneIo>(
-    c: &SectionSet,
-    st: &mut [Df1; MAX_SECTIONS],
-    l: &mut [f32],
-    r: &mut [f32],
-) {
-    let coeffs: [BiquadCoeffs; N] = std::array::from_fn(|k| c.coeffs[k]);
+fn cascade<const N: usize, P: LaneIo>(c: &[BiquadCoeffs], st: &mut [Df1], frames: &mut [[f64; 2]]) {
+    let coeffs: [BiquadCoeffs; N] = std::array::from_fn(|k| c[k]);
     let mut s: [Df1; N] = std::array::from_fn(|k| st[k]);
-    for (l, r) in l.iter_mut().zip(r.iter_mut()) {
-        let mut y = P::load(*l, *r);
+    for f in frames.iter_mut() {
+        let mut y = P::load(*f);
         for (sk, ck) in s.iter_mut().zip(&coeffs) {
             y = sk.tick(ck, y);
         }
-        P::store(y, l, r);
+        P::store(y, f);
     }
     st[..N].copy_from_slice(&s);
 }

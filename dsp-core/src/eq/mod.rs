@@ -12,6 +12,8 @@ pub use design::{FilterType, Slope};
 pub struct Equalizer {
     sample_rate: f64,
     bands: Vec<EqBand>,
+    /// The `f64` frames the bands process ([`band::FRAMES`] long).
+    frames: Vec<[f64; 2]>,
 }
 
 impl Equalizer {
@@ -20,6 +22,7 @@ impl Equalizer {
         Self {
             sample_rate: 48_000.0,
             bands: (0..bands).map(|_| EqBand::default()).collect(),
+            frames: vec![[0.0; 2]; band::FRAMES],
         }
     }
 
@@ -177,10 +180,39 @@ impl Equalizer {
         0
     }
 
+    /// Processes one block in place (1 or 2 channels). The bands run on `f64` frames converted
+    /// once per block (not once per band), and runs of neighbouring static bands are chained
+    /// into one cascade ([`band::process_fused`]); a block in which no band touches the signal
+    /// costs a clock update per band.
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        let stereo = channels.len() > 1;
+        let len = channels.first().map_or(0, |c| c.len());
         for b in &mut self.bands {
-            b.process(channels);
+            b.begin_block();
         }
+        if self.bands.iter().all(|b| b.is_transparent(stereo)) {
+            for b in &mut self.bands {
+                b.skip(len);
+            }
+            return;
+        }
+        let bands = &mut self.bands;
+        band::for_each_chunk(channels, &mut self.frames, |frames| {
+            let mut i = 0;
+            while i < bands.len() {
+                let chained = bands[i..]
+                    .iter()
+                    .take_while(|b| b.is_fusable(stereo) || b.is_transparent(stereo))
+                    .count();
+                if chained > 1 {
+                    band::process_fused(&mut bands[i..i + chained], frames, stereo);
+                    i += chained;
+                } else {
+                    bands[i].process_frames(frames, stereo);
+                    i += 1;
+                }
+            }
+        });
     }
 
     /// Linear magnitude of the target settings at `freq` Hz, every enabled band multiplied

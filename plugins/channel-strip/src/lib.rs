@@ -271,6 +271,11 @@ impl Plugin for ChannelStrip {
         let sr = config.sample_rate as f64;
         let max = config.max_buffer_size as usize;
         let channels = layout.main_output_channels.map_or(2, |c| c.get() as usize);
+        // Settings before `prepare`: it designs each EQ band's full correction fit for them off
+        // the audio thread, so a fresh and a reactivated instance start from the same design
+        // (the step-by-step fit on the audio thread is for changes while running).
+        self.applied = None;
+        self.apply_params();
         self.in_level.prepare(sr);
         self.out_level.prepare(sr);
         self.input.prepare(sr, max);

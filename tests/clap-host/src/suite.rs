@@ -38,17 +38,7 @@ impl Spec {
     /// Inputs for every input port: music on the main port, other music (a sidechain) on the
     /// others, so auxiliary ports are exercised in every check.
     pub fn inputs(&self, p: &Plugin, sample_rate: f64, seconds: f64, seed: u64) -> Vec<Audio> {
-        p.audio_ports()
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, port)| {
-                let m = music(sample_rate, seconds, seed + 1000 * i as u64);
-                (0..port.channels as usize)
-                    .map(|c| m[c % 2].clone())
-                    .collect()
-            })
-            .collect()
+        crate::reliability::port_inputs(p, sample_rate, seconds, seed)
     }
 }
 

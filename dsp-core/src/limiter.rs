@@ -186,6 +186,12 @@ impl BoxAvg {
         } else {
             0
         };
+        // A ring of only ones sums to exactly `len`; the running sum may have drifted off it, and
+        // must not, or the stage never counts as at unity again (see `gain_path_returns_to_exact
+        // _unity_after_limiting`).
+        if self.ones == self.len {
+            self.sum = self.len as f64;
+        }
         // The running sum's rounding drifts by ~1e-16 a sample at most; the gain never exceeds
         // unity however it drifts.
         if self.sum >= self.len as f64 {
@@ -423,6 +429,24 @@ fn required_gain(p: f64, pmax: f64, link: f64, thr: f64) -> f64 {
     }
 }
 
+/// Where a release lands on its target. The recursion `h + (r - h) k` stalls one unit in the last
+/// place short of `h` (the step rounds away), so the gain path would never rest at exactly 1
+/// again and the limiter would stay off its at-rest fast path for good after its first reduction.
+/// 2^-25 is under half an f32 step at unity: the output, whose gain is applied in f32, cannot
+/// tell the difference.
+const RELEASE_SNAP: f64 = 1.0 / (1u64 << 25) as f64;
+
+/// One step of an exponential release from `r` up towards `h` (`r <= h`) with coefficient `k`.
+#[inline(always)]
+fn release_towards(h: f64, r: f64, k: f64) -> f64 {
+    let d = (r - h) * k;
+    if d > -RELEASE_SNAP {
+        h
+    } else {
+        h + d
+    }
+}
+
 /// Release coefficients of the gain path (see [`Limiter::update_release`]).
 struct ReleaseCoeffs {
     rel: f64,
@@ -502,12 +526,12 @@ impl Channel {
             self.slow = if h < self.slow {
                 h + (self.slow - h) * k.slow_att
             } else {
-                h + (self.slow - h) * k.slow_rel
+                release_towards(h, self.slow, k.slow_rel)
             };
             let f = if h < self.release {
                 h
             } else {
-                h + (self.release - h) * k.fast
+                release_towards(h, self.release, k.fast)
             };
             self.release = f;
             f.min(self.slow)
@@ -515,7 +539,7 @@ impl Channel {
             self.release = if h < self.release {
                 h
             } else {
-                h + (self.release - h) * k.rel
+                release_towards(h, self.release, k.rel)
             };
             self.release
         };

@@ -449,6 +449,59 @@ fn gain_reduction_meter_reads_the_reduction() {
     assert_eq!(l.take_max_gain_reduction_db(), 0.0);
 }
 
+/// After limiting, once the input stays under the threshold the gain path must come back to
+/// exactly unity. An exponential release stalls one unit in the last place short of its target,
+/// and a running sum drifts off it; a limiter stuck a hair under unity never takes its at-rest
+/// path again, and the Maximizer's 24-hour soak ran 1.45x slower than a fresh instance after its
+/// first automated gain boost (found with the soak's fresh-twin timing).
+#[test]
+fn gain_path_returns_to_exact_unity_after_limiting() {
+    let fs = 48_000.0;
+    let music = signal::music_like(fs, 1.0, 3).to_vec();
+    for (character, release_ms, auto) in [
+        (Character::Transparent, 100.0, false),
+        (Character::Transparent, 100.0, true),
+        (Character::Punchy, 30.0, true),
+        (Character::Aggressive, 300.0, false),
+    ] {
+        for nch in [1, 2] {
+            let mut l = limiter(
+                fs,
+                &Settings {
+                    drive_db: 18.0,
+                    character,
+                    release_ms,
+                    ..Settings::default()
+                },
+            );
+            l.set_auto_release(auto);
+            run(&mut l, &music[..nch]);
+            let limited = l.take_max_gain_reduction_db();
+            // 20 time constants of the slowest release stage (auto release's slow envelope is
+            // twice the setting) bring any reduction within the last f32 step of unity.
+            l.set_drive_db(-24.0);
+            let quiet_s = 40.0 * release_ms * 1e-3 + 1.0;
+            let mut x: Vec<Vec<f32>> = vec![vec![0.0; (quiet_s * fs) as usize]; nch];
+            for c in x.iter_mut() {
+                for (i, v) in c.iter_mut().enumerate() {
+                    *v = music[0][i % music[0].len()];
+                }
+            }
+            run(&mut l, &x);
+            let rest = l.gain_reduction_db();
+            println!(
+                "{character:?} {release_ms} ms auto {auto}, {nch} ch: limited {limited:.1} dB, \
+                 {quiet_s:.0} s later {rest:e} dB"
+            );
+            assert!(limited > 10.0);
+            assert_eq!(
+                rest, 0.0,
+                "{character:?} {release_ms} ms auto {auto} {nch} ch"
+            );
+        }
+    }
+}
+
 #[test]
 fn limiter_is_block_invariant_with_parameter_changes() {
     let fs = 48_000.0;

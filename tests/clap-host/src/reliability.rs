@@ -6,7 +6,7 @@
 
 use crate::analysis::*;
 use crate::bundles::LathePlugin;
-use crate::host::AudioThreadGuard;
+use crate::host::{AudioThreadGuard, Harness};
 use crate::music;
 use crate::plugin::{ParamInfo, Plugin};
 use crate::render::{Audio, BlockBuffers, Blocks, ParamEvent};
@@ -72,6 +72,17 @@ pub struct StreamBlock {
     pub events: Vec<ParamEvent>,
     pub outputs: Vec<Audio>,
     pub process_time: Duration,
+    /// One per twin of [`Plugin::stream_with_twins`].
+    pub twins: Vec<TwinBlock>,
+}
+
+/// A twin's share of a [`StreamBlock`]: `fill` sets `on` when the twin is to process this block
+/// (the same inputs and events, right after the streamed instance); its output and the wall time
+/// of its process call land here.
+pub struct TwinBlock {
+    pub on: bool,
+    pub outputs: Vec<Audio>,
+    pub process_time: Duration,
 }
 
 impl Plugin {
@@ -81,9 +92,23 @@ impl Plugin {
     /// serves the plugin and calls `on_main` meanwhile.
     pub fn stream(
         &mut self,
+        fill: impl FnMut(&mut StreamBlock) -> bool + Send,
+        drain: impl FnMut(&StreamBlock) + Send,
+        on_main: impl FnMut(&mut Plugin),
+    ) {
+        self.stream_with_twins(&mut [], fill, drain, on_main);
+    }
+
+    /// [`Plugin::stream`] with `twins`: other active instances of the same plugin that process a
+    /// block (its inputs and events) right after this one, on the same audio thread, whenever
+    /// `fill` turns them on. Timing a twin beside the streamed instance, block by block, compares
+    /// the two under the same machine load (the soak's fresh-instance reference).
+    pub fn stream_with_twins(
+        &mut self,
+        twins: &mut [Plugin],
         mut fill: impl FnMut(&mut StreamBlock) -> bool + Send,
         mut drain: impl FnMut(&StreamBlock) + Send,
-        mut on_main: impl FnMut(&mut Plugin),
+        on_main: impl FnMut(&mut Plugin),
     ) {
         let processor = self
             .processor
@@ -93,6 +118,18 @@ impl Plugin {
         let in_ch: Vec<u32> = self.layout.inputs.iter().map(|p| p.channels).collect();
         let out_ch: Vec<u32> = self.layout.outputs.iter().map(|p| p.channels).collect();
         let initial = std::mem::take(&mut self.pending);
+        let mut twin_processors = Vec::with_capacity(twins.len());
+        for t in twins.iter_mut() {
+            assert!(
+                t.layout == self.layout && t.max_block() == max_block,
+                "a twin must have the streamed instance's ports and block size"
+            );
+            let p = t
+                .processor
+                .take()
+                .expect("activate every twin before streaming");
+            twin_processors.push((p, std::mem::take(&mut t.pending)));
+        }
         let mk = |chs: &[u32]| -> Vec<Audio> {
             chs.iter()
                 .map(|&c| vec![vec![0.0f32; max_block]; c as usize])
@@ -105,15 +142,29 @@ impl Plugin {
             events: Vec::with_capacity(1024),
             outputs: mk(&out_ch),
             process_time: Duration::ZERO,
+            twins: twins
+                .iter()
+                .map(|_| TwinBlock {
+                    on: false,
+                    outputs: mk(&out_ch),
+                    process_time: Duration::ZERO,
+                })
+                .collect(),
         };
-        let result = std::thread::scope(|s| {
+        let (processor, twin_processors) = std::thread::scope(|s| {
             let audio = s.spawn(move || {
                 let _audio = AudioThreadGuard::enter();
-                let mut started = processor
-                    .start_processing()
-                    .unwrap_or_else(|e| panic!("start_processing failed: {e}"));
+                let start = |p: StoppedPluginAudioProcessor<Harness>| {
+                    p.start_processing()
+                        .unwrap_or_else(|e| panic!("start_processing failed: {e}"))
+                };
+                let mut started = start(processor);
                 let mut buffers = BlockBuffers::new(&in_ch, &out_ch, max_block);
                 let mut first = initial;
+                let mut twins: Vec<_> = twin_processors
+                    .into_iter()
+                    .map(|(p, first)| (start(p), first))
+                    .collect();
                 loop {
                     block.events.clear();
                     if !fill(&mut block) {
@@ -134,28 +185,40 @@ impl Plugin {
                     );
                     block.process_time = t.elapsed();
                     first.clear();
+                    for ((twin, twin_first), tb) in twins.iter_mut().zip(&mut block.twins) {
+                        if tb.on {
+                            let mut next = 0;
+                            let t = Instant::now();
+                            buffers.process_block(
+                                twin,
+                                &block.inputs,
+                                &mut tb.outputs,
+                                0,
+                                block.len,
+                                &block.events,
+                                &mut next,
+                                twin_first,
+                            );
+                            tb.process_time = t.elapsed();
+                            twin_first.clear();
+                        }
+                    }
                     drain(&block);
                     block.index += 1;
                 }
-                started.stop_processing()
+                let twins: Vec<_> = twins
+                    .into_iter()
+                    .map(|(p, _)| p.stop_processing())
+                    .collect();
+                (started.stop_processing(), twins)
             });
-            loop {
-                self.pump();
-                on_main(self);
-                if audio.is_finished() {
-                    break;
-                }
-                std::thread::park_timeout(Duration::from_millis(2));
-            }
-            audio.join()
+            self.serve_main_thread(twins, audio, on_main)
         });
-        match result {
-            Ok(processor) => {
-                self.processor = Some(processor);
-                self.pump();
-            }
-            Err(panic) => std::panic::resume_unwind(panic),
+        self.processor = Some(processor);
+        for (t, p) in twins.iter_mut().zip(twin_processors) {
+            t.processor = Some(p);
         }
+        self.pump();
     }
 }
 
@@ -572,10 +635,19 @@ pub struct SoakReport {
     /// The test tone's output level in the last window minus the first (same settings), dB.
     pub drift_db: f64,
     pub peak: f32,
-    /// Median process time per block, last hour (or last tenth) over the first.
+    /// Median process time per block, last hour (or last tenth) over the first. Machine load
+    /// moves this: it compares two different hours of a shared machine.
     pub time_ratio: f64,
     pub first_median_us: f64,
     pub last_median_us: f64,
+    /// The soaked instance's time over a fresh twin's, block by block on the same input, as the
+    /// median of the per-block ratios: in the first window (both fresh, so about 1 apart from
+    /// the order they run in) and the last (the twin has processed nothing before it).
+    pub twin_ratio_first: f64,
+    pub twin_ratio_last: f64,
+    /// `twin_ratio_last / twin_ratio_first`: how much slower the soaked instance has become
+    /// than a fresh one, measured under the same load as the fresh one. The flatness figure.
+    pub slowdown: f64,
     pub wall_seconds: f64,
 }
 
@@ -590,7 +662,11 @@ fn median(v: &mut [f32]) -> f64 {
 /// parameter glides over 0.5 s to a random value. The first and last `window` seconds run with
 /// the starting settings (the defaults plus `settings`), so the tone's level in them must match:
 /// the drift. Block times are kept for the first and last `window` (one hour in a 24-hour run,
-/// a tenth otherwise) and compared by their medians.
+/// a tenth otherwise) and compared by their medians. Because a shared machine's load changes
+/// over hours, each window is also timed against a fresh twin instance (same settings, same
+/// input, processed right after the soaked one on the same audio thread, block by block): one
+/// for the first window, where it must also produce bit-identical output, and one that starts
+/// with the last window, having processed nothing before.
 pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> SoakReport {
     // The first level window sits at 14-15 s, inside the first tenth; the last needs the restored
     // settings to have settled for a few seconds inside the last tenth.
@@ -600,11 +676,19 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
     );
     let sr = 48_000.0;
     let block = 512usize;
-    let mut p = Plugin::lathe(plugin);
-    apply(&mut p, settings);
+    let fresh = || {
+        let mut p = Plugin::lathe(plugin);
+        apply(&mut p, settings);
+        p
+    };
+    let mut p = fresh();
     let params = automatable(&mut p);
     let start_values: Vec<(u32, f64)> = p.values();
     p.activate(sr, block);
+    let mut twins = [fresh(), fresh()];
+    for t in &mut twins {
+        t.activate(sr, block);
+    }
     let total_blocks = (seconds * sr / block as f64) as u64;
     let window_s = if seconds >= 2.0 * 3600.0 {
         3600.0
@@ -628,6 +712,8 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
         .collect();
     let mut first_times = Vec::with_capacity(window_blocks as usize);
     let mut last_times = Vec::with_capacity(window_blocks as usize);
+    let mut first_twin_ratios = Vec::with_capacity(window_blocks as usize);
+    let mut last_twin_ratios = Vec::with_capacity(window_blocks as usize);
     let mut peak = 0.0f32;
     let mut bad: Option<String> = None;
     // Sum of squares of the tone's output over one second near the start and one near the end
@@ -646,12 +732,15 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
     let (mut e_first, mut e_last) = (0.0f64, 0.0f64);
     let started = Instant::now();
     let restore_at = automate_to;
-    p.stream(
+    p.stream_with_twins(
+        &mut twins,
         |b| {
             if b.index >= total_blocks {
                 return false;
             }
             b.len = block;
+            b.twins[0].on = b.index < window_blocks;
+            b.twins[1].on = b.index >= total_blocks - window_blocks;
             let n0 = b.index * block as u64;
             let on = ((n0 as f64 / sr) % 10.0) < 9.0;
             for (k, x) in b.inputs[0][0][..block].iter_mut().enumerate() {
@@ -713,15 +802,26 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
         |b| {
             let i = b.index;
             let us = b.process_time.as_secs_f32() * 1e6;
+            let twin_ratio = |t: &TwinBlock| {
+                b.process_time.as_secs_f32() / t.process_time.as_secs_f32().max(1e-9)
+            };
             if i < window_blocks {
                 first_times.push(us);
+                first_twin_ratios.push(twin_ratio(&b.twins[0]));
+                if b.twins[0].outputs != b.outputs && bad.is_none() {
+                    bad = Some(format!(
+                        "block {i} differs from a fresh instance's with the same input and \
+                         settings"
+                    ));
+                }
             } else if i >= total_blocks - window_blocks {
                 last_times.push(us);
+                last_twin_ratios.push(twin_ratio(&b.twins[1]));
             }
             for ch in &b.outputs[0] {
                 for &x in &ch[..b.len] {
                     if !x.is_finite() && bad.is_none() {
-                        bad = Some(format!("{x} in block {i}"));
+                        bad = Some(format!("non-finite output {x} in block {i}"));
                     }
                     peak = peak.max(x.abs());
                 }
@@ -740,10 +840,12 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
         |_| {},
     );
     if let Some(b) = bad {
-        panic!("{}: soak: non-finite output {b}", plugin.name);
+        panic!("{}: soak: {b}", plugin.name);
     }
     let first_median_us = median(&mut first_times);
     let last_median_us = median(&mut last_times);
+    let twin_ratio_first = median(&mut first_twin_ratios);
+    let twin_ratio_last = median(&mut last_twin_ratios);
     SoakReport {
         plugin: plugin.name,
         seconds,
@@ -752,6 +854,9 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
         time_ratio: last_median_us / first_median_us,
         first_median_us,
         last_median_us,
+        twin_ratio_first,
+        twin_ratio_last,
+        slowdown: twin_ratio_last / twin_ratio_first,
         wall_seconds: started.elapsed().as_secs_f64(),
     }
 }

@@ -219,7 +219,7 @@ impl Plugin {
     pub fn run_with(
         &mut self,
         steps: &[Step],
-        mut on_main: impl FnMut(&mut Plugin),
+        on_main: impl FnMut(&mut Plugin),
     ) -> Vec<Vec<Audio>> {
         let processor = self
             .processor
@@ -305,26 +305,39 @@ impl Plugin {
                 }
                 (started.stop_processing(), outs)
             });
-            // At least once, however fast the audio thread is (a loaded machine may not run
-            // this thread before it finishes).
-            loop {
-                self.pump();
-                on_main(self);
-                if audio.is_finished() {
-                    break;
-                }
-                std::thread::park_timeout(Duration::from_millis(2));
-            }
-            audio.join()
+            self.serve_main_thread(&mut [], audio, on_main)
         });
-        match result {
-            Ok((processor, outs)) => {
-                self.processor = Some(processor);
-                self.pump();
-                outs
+        let (processor, outs) = result;
+        self.processor = Some(processor);
+        self.pump();
+        outs
+    }
+
+    /// What a DAW's GUI thread does while its audio thread runs `audio`: serves the
+    /// `on_main_thread` requests of this plugin and of `others` and calls `on_main(self)`, again
+    /// and again, at least once however fast the audio thread is (a loaded machine may not run
+    /// this thread before it finishes). Returns what the audio thread returned, or resumes its
+    /// panic.
+    pub(crate) fn serve_main_thread<T>(
+        &mut self,
+        others: &mut [Plugin],
+        audio: std::thread::ScopedJoinHandle<'_, T>,
+        mut on_main: impl FnMut(&mut Plugin),
+    ) -> T {
+        loop {
+            self.pump();
+            for p in others.iter_mut() {
+                p.pump();
             }
-            Err(panic) => std::panic::resume_unwind(panic),
+            on_main(self);
+            if audio.is_finished() {
+                break;
+            }
+            std::thread::park_timeout(Duration::from_millis(2));
         }
+        audio
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 
     /// Renders `inputs` in one session and returns the main output port's audio.

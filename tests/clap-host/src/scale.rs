@@ -124,15 +124,8 @@ pub fn realtime_factor_of(
             let stopped: Vec<_> = started.into_iter().map(|p| p.stop_processing()).collect();
             (stopped, wall)
         });
-        while !audio.is_finished() {
-            for p in plugins.iter_mut() {
-                p.pump();
-            }
-            std::thread::park_timeout(Duration::from_millis(5));
-        }
-        audio
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))
+        let (first, others) = plugins.split_first_mut().expect("instances > 0");
+        first.serve_main_thread(others, audio, |_| {})
     });
     for (p, s) in plugins.iter_mut().zip(stopped) {
         p.processor = Some(s);

@@ -1,6 +1,7 @@
 //! The long soak: `cargo xtask soak --hours 24` (release bundles) runs every plugin for that many
 //! hours of audio at 48 kHz, in parallel, and prints what `reliability::soak` measured. Exits
-//! non-zero if a plugin's output went non-finite (a panic) or its level drifted by 0.01 dB or more.
+//! non-zero if a plugin's output went non-finite (a panic), its level drifted by 0.01 dB or more,
+//! or its blocks became 5 % slower than a fresh twin instance's (the slowdown).
 //! `--plugin <dir>` (e.g. `reverb`) runs one plugin only.
 
 use lathe_host_tests::analysis::db;
@@ -30,16 +31,21 @@ fn main() -> ExitCode {
                     let r = soak(p, soak_settings(p), hours * 3600.0);
                     println!(
                         "{}: {hours} h of audio in {:.0} s: drift {:+.5} dB, peak {:.1} dBFS, \
-                         median time per block last/first hour {:.3} ({:.1} / {:.1} us)",
+                         median time per block last/first hour {:.3} ({:.1} / {:.1} us), \
+                         against a fresh twin {:.3} first hour / {:.3} last hour: \
+                         slowdown {:.3}",
                         r.plugin,
                         r.wall_seconds,
                         r.drift_db,
                         db(r.peak as f64),
                         r.time_ratio,
                         r.last_median_us,
-                        r.first_median_us
+                        r.first_median_us,
+                        r.twin_ratio_first,
+                        r.twin_ratio_last,
+                        r.slowdown
                     );
-                    r.drift_db.abs() < 0.01
+                    r.drift_db.abs() < 0.01 && r.slowdown < 1.05
                 })
             })
             .collect();

@@ -68,9 +68,11 @@ impl Bypass {
             for (ring, input) in self.rings.iter_mut().zip(channels.iter()) {
                 let cap = ring.len();
                 let keep = len.min(cap);
-                for (k, &x) in input[len - keep..len].iter().enumerate() {
-                    ring[(start + len - keep + k) % cap] = x;
-                }
+                // At most two runs: up to the ring's end, then from its start.
+                let w = (start + len - keep) % cap;
+                let (head, tail) = input[len - keep..len].split_at(keep.min(cap - w));
+                ring[w..w + head.len()].copy_from_slice(head);
+                ring[..tail.len()].copy_from_slice(tail);
             }
             if let Some(ring) = self.rings.first() {
                 self.write = (start + len) % ring.len();

@@ -6,7 +6,7 @@ use crate::params::{eq_layout, filters_layout, ChannelStripParams};
 use dsp_core::eq::Equalizer;
 use dsp_core::meter::spectrum::SpectrumAnalyzer;
 use egui::{pos2, Align2, Color32, Mesh, Pos2, Rect, Sense, Shape, Stroke, Ui};
-use lathe_shared::editor::controls::gesture;
+use lathe_shared::editor::controls::eq_node;
 use lathe_shared::editor::theme;
 use nice_plug::prelude::*;
 
@@ -218,39 +218,9 @@ impl EqDisplay {
             let hit = Rect::from_center_size(centre, egui::Vec2::splat(18.0));
             let id = ui.scope_id().with(("eq-node", i));
             let r = ui.interact(hit, id, Sense::click_and_drag());
-            if r.drag_started() {
-                setter.begin_set_parameter(freq);
-                if let Some(g) = gain {
-                    setter.begin_set_parameter(g);
-                }
-            }
-            if r.dragged() {
-                if let Some(pos) = r.interact_pointer_pos() {
-                    setter.set_parameter(freq, f_of(pos.x));
-                    if let Some(g) = gain {
-                        setter.set_parameter(g, db_of(pos.y));
-                    }
-                }
-            }
-            if r.drag_stopped() {
-                setter.end_set_parameter(freq);
-                if let Some(g) = gain {
-                    setter.end_set_parameter(g);
-                }
-            }
-            if let (Some(q), true) = (q, r.hovered()) {
-                let wheel = ui.input(|i| i.smooth_scroll_delta.y);
-                if wheel != 0.0 {
-                    let n =
-                        (q.unmodulated_normalized_value() + wheel / WHEEL_RANGE).clamp(0.0, 1.0);
-                    gesture(setter, q, n);
-                }
-            }
-            if r.double_clicked() {
-                if let Some(g) = gain {
-                    gesture(setter, g, g.default_normalized_value());
-                }
-            }
+            eq_node(ui, &r, setter, (freq, gain, q), WHEEL_RANGE, |pos| {
+                (f_of(pos.x), db_of(pos.y))
+            });
             let colour = if on {
                 BAND_COLOURS[i]
             } else {

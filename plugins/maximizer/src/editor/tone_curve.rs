@@ -7,7 +7,7 @@ use crate::params::MaximizerParams;
 use crate::settings_from_params;
 use dsp_core::eq::Equalizer;
 use egui::{pos2, Align2, Pos2, Rect, Sense, Shape, Stroke, Ui, Vec2};
-use lathe_shared::editor::controls::gesture;
+use lathe_shared::editor::controls::eq_node;
 use lathe_shared::editor::theme::{self, accent::MAXIMIZER as ACCENT};
 use nice_plug::prelude::*;
 
@@ -118,29 +118,9 @@ impl ToneCurve {
                 ui.scope_id().with(("tone-node", i)),
                 Sense::click_and_drag(),
             );
-            if r.drag_started() {
-                setter.begin_set_parameter(freq);
-                setter.begin_set_parameter(gain);
-            }
-            if let (true, Some(pos)) = (r.dragged(), r.interact_pointer_pos()) {
-                setter.set_parameter(freq, f_of(pos.x));
-                setter.set_parameter(gain, db_of(pos.y));
-            }
-            if r.drag_stopped() {
-                setter.end_set_parameter(freq);
-                setter.end_set_parameter(gain);
-            }
-            if let (Some(q), true) = (q, r.hovered()) {
-                let wheel = ui.input(|i| i.smooth_scroll_delta.y);
-                if wheel != 0.0 {
-                    let n =
-                        (q.unmodulated_normalized_value() + wheel / WHEEL_RANGE).clamp(0.0, 1.0);
-                    gesture(setter, q, n);
-                }
-            }
-            if r.double_clicked() {
-                gesture(setter, gain, gain.default_normalized_value());
-            }
+            eq_node(ui, &r, setter, (freq, Some(gain), q), WHEEL_RANGE, |pos| {
+                (f_of(pos.x), db_of(pos.y))
+            });
             let hot = r.hovered() || r.dragged();
             painter.circle_filled(centre, if hot { 6.0 } else { 4.0 }, ACCENT);
             let q_text = q.map_or(String::new(), |q| format!(", Q {q}"));

@@ -39,6 +39,44 @@ pub fn gesture<P: Param>(setter: &ParamSetter, param: &P, normalized: f32) {
     setter.end_set_parameter(param);
 }
 
+/// A band's node on an EQ curve (the Channel Strip's EQ display, the Maximizer's tone curve):
+/// dragging moves the frequency, and the gain if the band has one, in one gesture; the wheel over
+/// it moves Q by `wheel_range` points of scroll per whole range; a double-click resets the gain.
+/// `to_plain` maps a pointer position to (frequency, gain) in the parameters' plain units.
+pub fn eq_node(
+    ui: &Ui,
+    response: &Response,
+    setter: &ParamSetter,
+    band: (&FloatParam, Option<&FloatParam>, Option<&FloatParam>),
+    wheel_range: f32,
+    to_plain: impl Fn(egui::Pos2) -> (f32, f32),
+) {
+    let (freq, gain, q) = band;
+    if response.drag_started() {
+        setter.begin_set_parameter(freq);
+        gain.inspect(|g| setter.begin_set_parameter(*g));
+    }
+    if let (true, Some(pos)) = (response.dragged(), response.interact_pointer_pos()) {
+        let (f, db) = to_plain(pos);
+        setter.set_parameter(freq, f);
+        gain.inspect(|g| setter.set_parameter(*g, db));
+    }
+    if response.drag_stopped() {
+        setter.end_set_parameter(freq);
+        gain.inspect(|g| setter.end_set_parameter(*g));
+    }
+    if let (Some(q), true) = (q, response.hovered()) {
+        let wheel = ui.input(|i| i.smooth_scroll_delta.y);
+        if wheel != 0.0 {
+            let n = (q.unmodulated_normalized_value() + wheel / wheel_range).clamp(0.0, 1.0);
+            gesture(setter, q, n);
+        }
+    }
+    if let (Some(g), true) = (gain, response.double_clicked()) {
+        gesture(setter, g, g.default_normalized_value());
+    }
+}
+
 /// The knob behaviour, for any widget: applies what `response` saw this frame to `param`. Up or
 /// right increases; Shift divides the speed by ten; double-click or Ctrl/Cmd-click resets.
 pub fn drag_param<P: Param>(ui: &Ui, response: &Response, setter: &ParamSetter, param: &P) {

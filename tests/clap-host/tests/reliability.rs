@@ -589,9 +589,11 @@ fn soak_test(plugin: LathePlugin) {
         r.peak
     );
     // Denormals slow a process call 10-100x. The soaked instance is timed against a fresh twin
-    // block by block under the same load, so the machine's load cancels out of the slowdown.
+    // block by block under the same load, so the machine's load cancels out of the slowdown:
+    // 0.99-1.01 on a loaded machine (a limiter stuck off its at-rest path read 1.45 in release
+    // bundles; debug bundles dilute such a slowdown with their own overhead).
     assert!(
-        r.slowdown < 1.5,
+        r.slowdown < 1.2,
         "{}: blocks got {:.2}x slower than a fresh instance's",
         r.plugin,
         r.slowdown

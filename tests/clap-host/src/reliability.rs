@@ -627,6 +627,10 @@ pub fn soak_settings(plugin: LathePlugin) -> &'static [(&'static str, &'static s
     }
 }
 
+/// The automation of the soak in the test command and, unless `--seed` says otherwise, of
+/// `lathe-soak`.
+pub const SOAK_SEED: u64 = 0x50A4;
+
 /// What a soak run measured.
 #[derive(Debug, Clone)]
 pub struct SoakReport {
@@ -659,7 +663,7 @@ fn median(v: &mut [f32]) -> f64 {
 /// Processes `seconds` of audio at 48 kHz in 512-sample blocks: a -18 dBFS 997 Hz tone that
 /// stops for one second in every ten (so filters, envelopes and the reverb decay towards silence
 /// where denormals would appear), under slow random automation: every 2 s one automatable
-/// parameter glides over 0.5 s to a random value. The first and last `window` seconds run with
+/// parameter glides over 0.5 s to a random value (from `seed`). The first and last `window` seconds run with
 /// the starting settings (the defaults plus `settings`), so the tone's level in them must match:
 /// the drift. Block times are kept for the first and last `window` (one hour in a 24-hour run,
 /// a tenth otherwise) and compared by their medians. Because a shared machine's load changes
@@ -667,7 +671,7 @@ fn median(v: &mut [f32]) -> f64 {
 /// input, processed right after the soaked one on the same audio thread, block by block): one
 /// for the first window, where it must also produce bit-identical output, and one that starts
 /// with the last window, having processed nothing before.
-pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> SoakReport {
+pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64, seed: u64) -> SoakReport {
     // The first level window sits at 14-15 s, inside the first tenth; the last needs the restored
     // settings to have settled for a few seconds inside the last tenth.
     assert!(
@@ -703,7 +707,7 @@ pub fn soak(plugin: LathePlugin, settings: &[(&str, &str)], seconds: f64) -> Soa
     let tone_amp = 10f64.powf(-18.0 / 20.0);
     let w = 2.0 * std::f64::consts::PI * 997.0 / sr;
     let in_ports = p.audio_ports().inputs.len();
-    let mut rng = Rng::new(0x50A4);
+    let mut rng = Rng::new(seed);
     // (parameter, from, to, first block) of the glide under way.
     let mut glide_now: Option<(usize, f64, f64, u64)> = None;
     let mut current: Vec<f64> = params

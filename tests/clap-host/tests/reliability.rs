@@ -561,7 +561,7 @@ fn state_and_parameters_from_other_threads_while_audio_runs() {
 
 fn soak_test(plugin: LathePlugin) {
     let minutes = 10.0;
-    let r = soak(plugin, soak_settings(plugin), minutes * 60.0);
+    let r = soak(plugin, soak_settings(plugin), minutes * 60.0, SOAK_SEED);
     println!("{r:?}");
     println!(
         "{}: {minutes} min of audio in {:.0} s: drift {:+.4} dB, peak {:.1} dBFS, time per block \

@@ -2,10 +2,10 @@
 //! hours of audio at 48 kHz, in parallel, and prints what `reliability::soak` measured. Exits
 //! non-zero if a plugin's output went non-finite (a panic), its level drifted by 0.01 dB or more,
 //! or its blocks became 5 % slower than a fresh twin instance's (the slowdown).
-//! `--plugin <dir>` (e.g. `reverb`) runs one plugin only.
+//! `--plugin <dir>` (e.g. `reverb`) runs one plugin only; `--seed <n>` draws other automation.
 
 use lathe_host_tests::analysis::db;
-use lathe_host_tests::reliability::{soak, soak_settings};
+use lathe_host_tests::reliability::{soak, soak_settings, SOAK_SEED};
 use lathe_host_tests::ALL;
 use std::process::ExitCode;
 
@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     };
     let hours: f64 = flag("--hours").map_or(24.0, |h| h.parse().expect("--hours <number>"));
     let only = flag("--plugin");
+    let seed: u64 = flag("--seed").map_or(SOAK_SEED, |s| s.parse().expect("--seed <integer>"));
     let plugins: Vec<_> = ALL
         .into_iter()
         .filter(|p| only.as_deref().is_none_or(|o| o == p.dir))
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
             .iter()
             .map(|&p| {
                 s.spawn(move || {
-                    let r = soak(p, soak_settings(p), hours * 3600.0);
+                    let r = soak(p, soak_settings(p), hours * 3600.0, seed);
                     println!(
                         "{}: {hours} h of audio in {:.0} s: drift {:+.5} dB, peak {:.1} dBFS, \
                          median time per block last/first hour {:.3} ({:.1} / {:.1} us), \

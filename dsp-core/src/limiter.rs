@@ -45,7 +45,7 @@
 
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
-use crate::util::{db_to_gain, gain_to_db, one_pole_coeff, sanitize};
+use crate::util::{db_to_gain, gain_to_db, max_f32, one_pole_coeff, sanitize};
 use std::f64::consts::PI;
 
 /// Half length of the true-peak interpolator (taps each side).
@@ -196,73 +196,103 @@ impl BoxAvg {
     }
 }
 
-/// Sliding minimum over the last `window` pushed values: a monotonic deque on a power-of-two
-/// ring (Lemire's streaming min-max).
+/// Sliding minimum over the last `window` pushed values (all at most 1), by van Herk and
+/// Gil & Werman's block decomposition (van Herk, "A fast algorithm for local minimum and
+/// maximum filters on rectangular and octagonal kernels", Pattern Recognit. Lett. 13, 1992):
+/// the stream is cut into blocks of `window` values; the window ending at offset `o` of the
+/// current block is the current block's prefix `0..=o` plus the previous block's suffix
+/// `o+1..`, so its minimum is `min(prefix, suffix[o + 1])`. The prefix is a running minimum and
+/// the suffix minima are one backward pass per completed block: three operations a value,
+/// without the data-dependent pops of a monotonic deque, whose mispredicted branches dominated
+/// the limiter's gain path.
 #[derive(Debug, Clone, Default)]
 struct SlidingMin {
-    val: Vec<f64>,
-    seq: Vec<u64>,
-    mask: usize,
-    head: usize,
-    tail: usize,
-    count: u64,
-    window: u64,
+    /// The current block's values so far.
+    cur: Vec<f64>,
+    /// `suf[i]` = minimum of the previous block's values `i..window`; `suf[window]` = 1.
+    suf: Vec<f64>,
+    /// Minimum of the current block's values so far.
+    prefix: f64,
+    /// Offset of the next value in the current block.
+    pos: usize,
+    window: usize,
+    /// Values pushed since the last one under 1 (saturating at `window`).
+    low_age: usize,
+    /// Every stored value is 1 (then the window's minimum is 1 whatever the offset).
+    clean: bool,
 }
 
 impl SlidingMin {
     fn new(max_window: usize) -> Self {
-        let cap = (max_window + 1).next_power_of_two();
         Self {
-            val: vec![1.0; cap],
-            seq: vec![0; cap],
-            mask: cap - 1,
-            head: 0,
-            tail: 0,
-            count: 0,
+            cur: vec![1.0; max_window.max(1)],
+            suf: vec![1.0; max_window.max(1) + 1],
+            prefix: 1.0,
+            pos: 0,
             window: 1,
+            low_age: 1,
+            clean: true,
         }
     }
 
+    /// Empties the window (as if it held only ones) and sets its length.
     fn clear(&mut self, window: usize) {
-        self.head = 0;
-        self.tail = 0;
-        self.count = 0;
-        self.window = window.clamp(1, self.mask) as u64;
+        self.window = window.clamp(1, self.cur.len());
+        self.cur.fill(1.0);
+        self.suf.fill(1.0);
+        self.prefix = 1.0;
+        self.pos = 0;
+        self.low_age = self.window;
+        self.clean = true;
     }
 
-    /// Every value in the window is 1 (the deque holds only ones, or nothing yet).
+    /// Every value in the window is 1.
     fn at_unity(&self) -> bool {
-        self.tail == self.head || self.val[self.head & self.mask] >= 1.0
+        self.low_age >= self.window
     }
 
     /// Becomes a copy of `o` (same capacity: no allocation).
     fn copy_from(&mut self, o: &Self) {
-        self.val.copy_from_slice(&o.val);
-        self.seq.copy_from_slice(&o.seq);
-        (self.head, self.tail, self.count, self.window) = (o.head, o.tail, o.count, o.window);
+        self.cur.copy_from_slice(&o.cur);
+        self.suf.copy_from_slice(&o.suf);
+        (self.prefix, self.pos, self.window, self.low_age, self.clean) =
+            (o.prefix, o.pos, o.window, o.low_age, o.clean);
     }
 
-    /// `n >= 1` pushes of `v` at once: each would pop the previous one (`v >= v`), so only the
-    /// last stays, with the last sequence number.
-    fn push_repeat(&mut self, v: f64, n: u64) -> f64 {
-        self.count += n - 1;
-        self.push(v)
+    /// `n` pushes of 1 while [`at_unity`](Self::at_unity): the window then holds only ones
+    /// before and after, so any state whose every stored value is 1 gives the same minima from
+    /// here on; the block phase moves on as `n` pushes would move it.
+    fn skip_unity(&mut self, n: usize) {
+        if !self.clean {
+            self.cur.fill(1.0);
+            self.suf.fill(1.0);
+            self.clean = true;
+        }
+        self.prefix = 1.0;
+        self.pos = (self.pos + n) % self.window;
+        self.low_age = self.window;
     }
 
     #[inline(always)]
     fn push(&mut self, v: f64) -> f64 {
-        while self.tail != self.head && self.val[(self.tail - 1) & self.mask] >= v {
-            self.tail -= 1;
+        let w = self.window;
+        let o = self.pos;
+        self.prefix = if o == 0 { v } else { self.prefix.min(v) };
+        self.cur[o] = v;
+        let out = self.prefix.min(self.suf[o + 1]);
+        self.low_age = if v < 1.0 { 0 } else { (self.low_age + 1).min(w) };
+        self.clean &= v >= 1.0;
+        if o + 1 == w {
+            self.pos = 0;
+            let mut m = 1.0f64;
+            for i in (1..w).rev() {
+                m = m.min(self.cur[i]);
+                self.suf[i] = m;
+            }
+        } else {
+            self.pos = o + 1;
         }
-        let i = self.tail & self.mask;
-        self.val[i] = v;
-        self.seq[i] = self.count;
-        self.tail += 1;
-        self.count += 1;
-        while self.seq[self.head & self.mask] + self.window < self.count {
-            self.head += 1;
-        }
-        self.val[self.head & self.mask]
+        out
     }
 }
 
@@ -405,7 +435,7 @@ fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> 
             // Vertex of the parabola through three equally spaced points, where the middle one
             // is a local maximum.
             let vertex = c0 + (a - b) * (a - b) / (8.0 * (2.0 * c0 - a - b)).max(1e-30);
-            p[l] = p[l].max(if c0 >= a && c0 >= b { vertex } else { c0 });
+            p[l] = max_f32(p[l], if c0 >= a && c0 >= b { vertex } else { c0 });
         }
     }
     p
@@ -499,24 +529,16 @@ impl Channel {
     fn gain_step<const AUTO: bool>(&mut self, t: f64, k: &ReleaseCoeffs) -> f64 {
         let h = self.hold.push(t);
         let r = if AUTO {
-            self.slow = if h < self.slow {
-                h + (self.slow - h) * k.slow_att
-            } else {
-                h + (self.slow - h) * k.slow_rel
-            };
-            let f = if h < self.release {
-                h
-            } else {
-                h + (self.release - h) * k.fast
-            };
+            let ks = if h < self.slow { k.slow_att } else { k.slow_rel };
+            self.slow = h + (self.slow - h) * ks;
+            // As in the manual release below: the minimum is `h` exactly when `h` is lower.
+            let f = h.min(h + (self.release - h) * k.fast);
             self.release = f;
             f.min(self.slow)
         } else {
-            self.release = if h < self.release {
-                h
-            } else {
-                h + (self.release - h) * k.rel
-            };
+            // Instant attack, exponential release: when `h` is under the release state the
+            // recursion's value lies above `h`, so the minimum is `h` exactly (branch-free).
+            self.release = h.min(h + (self.release - h) * k.rel);
             self.release
         };
         self.box2.tick(self.box1.tick(r))
@@ -850,12 +872,12 @@ impl Limiter {
             let mut width = 1;
             while 2 * width <= ENV_SPAN - 2 {
                 for i in 0..cn + ENV_SPAN - 2 * width {
-                    w[i] = w[i].max(w[i + width]);
+                    w[i] = max_f32(w[i], w[i + width]);
                 }
                 width *= 2;
             }
             for (k, e) in env[..cn].iter_mut().enumerate() {
-                *e = w[k].max(w[k + ENV_SPAN - width]);
+                *e = max_f32(w[k], w[k + ENV_SPAN - width]);
             }
             // Group g's interpolator outputs read lo[8g .. 8g + 8 + 2 TP_HALF] (relative to
             // m0 - TP_HALF): the maxima of |lo| over aligned runs of LANES, combined.
@@ -863,15 +885,15 @@ impl Limiter {
             let ls = &ch.lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
             let mut run_max = [0.0f32; GROUPS + SPAN_RUNS];
             for (m, r) in run_max.iter_mut().zip(ls.chunks(LANES)) {
-                *m = r.iter().fold(0.0f32, |a, &v| a.max(v.abs()));
+                *m = r.iter().fold(0.0f32, |a, &v| max_f32(a, v.abs()));
             }
             for (g, b) in bound[..groups].iter_mut().enumerate() {
                 let lmax = run_max[g..g + SPAN_RUNS]
                     .iter()
-                    .fold(0.0f32, |a, &v| a.max(v));
+                    .fold(0.0f32, |a, &v| max_f32(a, v));
                 let emax = env[(g * LANES)..((g + 1) * LANES).min(cn)]
                     .iter()
-                    .fold(0.0f32, |a, &v| a.max(v));
+                    .fold(0.0f32, |a, &v| max_f32(a, v));
                 *b = (1.125 * self.interp.gain_bound * lmax + ENV_SAFETY as f32 * emax) * 1.001;
             }
         }
@@ -950,7 +972,7 @@ impl Limiter {
         !self.link.is_smoothing()
             && peaks[..nch]
                 .iter()
-                .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| a.max(v)) < under)
+                .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| max_f32(a, v)) < under)
             && self.ch[..if self.mirrored { 1 } else { nch }]
                 .iter()
                 .all(|c| {
@@ -1034,7 +1056,7 @@ impl Limiter {
                 let out = (n0 + cap - delay) & mask;
                 for (ch, data) in self.ch.iter_mut().zip(channels.iter_mut()).take(nch) {
                     data[i0..i0 + cn].copy_from_slice(&ch.ring[out..out + cn]);
-                    ch.hold.push_repeat(1.0, cn as u64);
+                    ch.hold.skip_unity(cn);
                     ch.box1.skip_unity(cn);
                     ch.box2.skip_unity(cn);
                 }

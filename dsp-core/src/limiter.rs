@@ -123,8 +123,6 @@ struct BoxAvg {
     pos: usize,
     sum: f64,
     inv: f64,
-    /// How many of the latest values were exactly 1 (saturating at `len`).
-    ones: usize,
 }
 
 impl BoxAvg {
@@ -135,7 +133,6 @@ impl BoxAvg {
             pos: 0,
             sum: 1.0,
             inv: 1.0,
-            ones: 1,
         }
     }
 
@@ -146,25 +143,26 @@ impl BoxAvg {
         self.pos = 0;
         self.sum = v * self.len as f64;
         self.inv = 1.0 / self.len as f64;
-        self.ones = if v == 1.0 { self.len } else { 0 };
     }
 
     /// Holds only ones and puts out exactly 1: further ones change nothing but the position.
+    /// A scan rather than a count kept per tick: it runs once a chunk, and only once the hold
+    /// and the release already rest at 1.
     fn at_unity(&self) -> bool {
-        self.ones == self.len && self.sum >= self.len as f64
+        self.sum >= self.len as f64 && self.buf[..self.len].iter().all(|&v| v == 1.0)
     }
 
     /// Becomes a copy of `o` (same capacity: no allocation).
     fn copy_from(&mut self, o: &Self) {
         self.buf.copy_from_slice(&o.buf);
-        (self.len, self.pos, self.sum, self.inv, self.ones) = (o.len, o.pos, o.sum, o.inv, o.ones);
+        (self.len, self.pos, self.sum, self.inv) = (o.len, o.pos, o.sum, o.inv);
     }
 
     /// Same state, to the bit, as `o` when both hold only ones (the buffers then agree).
     fn same_unity_state(&self, o: &Self) -> bool {
         self.at_unity()
             && o.at_unity()
-            && (self.len, self.pos, self.ones) == (o.len, o.pos, o.ones)
+            && (self.len, self.pos) == (o.len, o.pos)
             && self.sum == o.sum
     }
 
@@ -181,11 +179,6 @@ impl BoxAvg {
             self.pos = 0;
         }
         self.sum += v - old;
-        self.ones = if v == 1.0 {
-            (self.ones + 1).min(self.len)
-        } else {
-            0
-        };
         // The running sum's rounding drifts by ~1e-16 a sample at most; the gain never exceeds
         // unity however it drifts.
         if self.sum >= self.len as f64 {
@@ -280,7 +273,11 @@ impl SlidingMin {
         self.prefix = if o == 0 { v } else { self.prefix.min(v) };
         self.cur[o] = v;
         let out = self.prefix.min(self.suf[o + 1]);
-        self.low_age = if v < 1.0 { 0 } else { (self.low_age + 1).min(w) };
+        self.low_age = if v < 1.0 {
+            0
+        } else {
+            (self.low_age + 1).min(w)
+        };
         self.clean &= v >= 1.0;
         if o + 1 == w {
             self.pos = 0;
@@ -529,7 +526,11 @@ impl Channel {
     fn gain_step<const AUTO: bool>(&mut self, t: f64, k: &ReleaseCoeffs) -> f64 {
         let h = self.hold.push(t);
         let r = if AUTO {
-            let ks = if h < self.slow { k.slow_att } else { k.slow_rel };
+            let ks = if h < self.slow {
+                k.slow_att
+            } else {
+                k.slow_rel
+            };
             self.slow = h + (self.slow - h) * ks;
             // As in the manual release below: the minimum is `h` exactly when `h` is lower.
             let f = h.min(h + (self.release - h) * k.fast);

@@ -296,6 +296,7 @@ impl SlidingMin {
 /// `out[i] = h[H] x[i + H] + sum_{j < H} h[j] (x[i + j] + x[i + 2H - j])` with
 /// `H = h.len() - 1`: a linear-phase FIR of `2H + 1` taps at half the multiplies, [`LANES`]
 /// outputs side by side.
+#[inline(always)]
 fn symmetric_fir(h: &[f32], x: &[f32], out: &mut [f32]) {
     let half = h.len() - 1;
     let (centre, wing) = h.split_last().expect("at least one tap");
@@ -378,6 +379,7 @@ impl Interpolator {
     /// Phases 1/4, 1/2, 3/4 for outputs `at..at + n` into `out[..][at..at + n]`, output `j`
     /// from `x[j..j + 2 TP_HALF]`. Every output sums its taps in the same order whatever its
     /// lane, so a value never depends on which outputs were computed with it.
+    #[inline(always)]
     fn run(&self, x: &[f32], at: usize, n: usize, out: &mut [[f32; CHUNK + 1]; TP_OS - 1]) {
         const W: usize = 2 * TP_HALF - 1;
         let mut j = at;
@@ -461,6 +463,7 @@ struct ReleaseCoeffs {
 /// The gain path (hold, release, attack smoothing) from the required gains `t` to the gains
 /// `g`, for `cn` samples of `nch` channels. The channels run in lockstep in one loop, so their
 /// independent recursions overlap in the pipeline instead of running one after the other.
+#[inline(always)]
 fn gain_run<const AUTO: bool>(
     ch: &mut [Channel; 2],
     nch: usize,
@@ -543,6 +546,17 @@ impl Channel {
             self.release
         };
         self.box2.tick(self.box1.tick(r))
+    }
+}
+
+/// One call of [`Limiter::process`], for [`crate::simd::dispatch`].
+struct Block<'a, 'b, 'c>(&'a mut Limiter, &'b mut [&'c mut [f32]]);
+
+impl crate::simd::Kernel for Block<'_, '_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.0.process_block(self.1)
     }
 }
 
@@ -849,6 +863,7 @@ impl Limiter {
     /// is at most `sum |taps|` times the largest `|lo|` in its window, a parabola's vertex at
     /// most 9/8 of its middle point (`c0 + (a - b)^2 / 8 (a + b)` with `0 <= a, b <= c0`), plus
     /// 0.1 % for rounding.
+    #[inline(always)]
     fn detect(&self, nch: usize, m0: usize, cn: usize, thr: f32, out: &mut [[f32; CHUNK]; 2]) {
         const GROUPS: usize = CHUNK / LANES;
         let (cap, mask) = (self.cap, self.mask);
@@ -987,6 +1002,11 @@ impl Limiter {
 
     /// Processes one block in place (1 or 2 channels of equal length).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        crate::simd::dispatch(Block(self, channels));
+    }
+
+    #[inline(always)]
+    fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         let nch = channels.len().min(2);
         if nch == 0 || self.cap == 0 {
             return;

@@ -102,7 +102,7 @@ const GROUP: usize = 8;
 /// window, see [`Bank::gain_bound`]) is skipped: it could not change the reading, which is
 /// therefore identical to computing every value. On programme material most groups lie several
 /// dB under the block's sample peak, so this removes most of the meter's multiply-adds.
-#[inline]
+#[inline(always)]
 fn interpolated_peak(bank: &Bank, s: &[f32], n: usize, peak: f32) -> f32 {
     match bank.pairs.len() {
         1 => interpolated_peak_n::<1>(bank, s, n, peak),
@@ -189,6 +189,17 @@ fn group_peak<const P: usize>(bank: &Bank, win: &[f32], lane_peak: &mut [f32; GR
     }
 }
 
+/// One call of [`TruePeakMeter::process`], for [`crate::simd::dispatch`].
+struct Block<'a, 'b, 'c>(&'a mut TruePeakMeter, &'b [&'c [f32]]);
+
+impl crate::simd::Kernel for Block<'_, '_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.0.process_block(self.1)
+    }
+}
+
 /// Streaming true-peak meter for any number of channels.
 #[derive(Debug, Clone)]
 pub struct TruePeakMeter {
@@ -265,6 +276,11 @@ impl TruePeakMeter {
 
     /// Measures one block (read-only). Never allocates.
     pub fn process(&mut self, channels: &[&[f32]]) {
+        crate::simd::dispatch(Block(self, channels));
+    }
+
+    #[inline(always)]
+    fn process_block(&mut self, channels: &[&[f32]]) {
         const H: usize = TAPS_PER_PHASE - 1;
         let bank = &self.banks[self.bank];
         let scratch = &mut self.scratch;

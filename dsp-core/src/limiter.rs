@@ -45,7 +45,7 @@
 
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
-use crate::util::{db_to_gain, gain_to_db, one_pole_coeff, sanitize};
+use crate::util::{db_to_gain, gain_to_db, max_f32, one_pole_coeff, sanitize};
 use std::f64::consts::PI;
 
 /// Half length of the true-peak interpolator (taps each side).
@@ -123,8 +123,11 @@ struct BoxAvg {
     pos: usize,
     sum: f64,
     inv: f64,
-    /// How many of the latest values were exactly 1 (saturating at `len`).
-    ones: usize,
+    /// `len` less a relative 1e-9: the running sum's rounding drifts it by about 1e-16 a tick
+    /// (a random walk: about 1e-11 of `len` after a day), so a ring of only ones is read as
+    /// exactly 1 once the sum is within this of `len`, or the stage could never rest at unity
+    /// again after its first reduction. 1e-9 is -9e-9 dB.
+    full: f64,
 }
 
 impl BoxAvg {
@@ -135,7 +138,7 @@ impl BoxAvg {
             pos: 0,
             sum: 1.0,
             inv: 1.0,
-            ones: 1,
+            full: 1.0 - 1e-9,
         }
     }
 
@@ -146,25 +149,28 @@ impl BoxAvg {
         self.pos = 0;
         self.sum = v * self.len as f64;
         self.inv = 1.0 / self.len as f64;
-        self.ones = if v == 1.0 { self.len } else { 0 };
+        self.full = self.len as f64 * (1.0 - 1e-9);
     }
 
     /// Holds only ones and puts out exactly 1: further ones change nothing but the position.
+    /// A scan rather than a count kept per tick: it runs once a chunk, and only once the hold
+    /// and the release already rest at 1.
     fn at_unity(&self) -> bool {
-        self.ones == self.len && self.sum >= self.len as f64
+        self.sum >= self.full && self.buf[..self.len].iter().all(|&v| v == 1.0)
     }
 
     /// Becomes a copy of `o` (same capacity: no allocation).
     fn copy_from(&mut self, o: &Self) {
         self.buf.copy_from_slice(&o.buf);
-        (self.len, self.pos, self.sum, self.inv, self.ones) = (o.len, o.pos, o.sum, o.inv, o.ones);
+        (self.len, self.pos, self.sum, self.inv, self.full) =
+            (o.len, o.pos, o.sum, o.inv, o.full);
     }
 
     /// Same state, to the bit, as `o` when both hold only ones (the buffers then agree).
     fn same_unity_state(&self, o: &Self) -> bool {
         self.at_unity()
             && o.at_unity()
-            && (self.len, self.pos, self.ones) == (o.len, o.pos, o.ones)
+            && (self.len, self.pos) == (o.len, o.pos)
             && self.sum == o.sum
     }
 
@@ -181,20 +187,8 @@ impl BoxAvg {
             self.pos = 0;
         }
         self.sum += v - old;
-        self.ones = if v == 1.0 {
-            (self.ones + 1).min(self.len)
-        } else {
-            0
-        };
-        // A ring of only ones sums to exactly `len`; the running sum may have drifted off it, and
-        // must not, or the stage never counts as at unity again (see `gain_path_returns_to_exact
-        // _unity_after_limiting`).
-        if self.ones == self.len {
-            self.sum = self.len as f64;
-        }
-        // The running sum's rounding drifts by ~1e-16 a sample at most; the gain never exceeds
-        // unity however it drifts.
-        if self.sum >= self.len as f64 {
+        // The gain never exceeds unity however the sum drifts (see `full`).
+        if self.sum >= self.full {
             1.0
         } else {
             self.sum * self.inv
@@ -202,79 +196,114 @@ impl BoxAvg {
     }
 }
 
-/// Sliding minimum over the last `window` pushed values: a monotonic deque on a power-of-two
-/// ring (Lemire's streaming min-max).
+/// Sliding minimum over the last `window` pushed values (all at most 1), by van Herk and
+/// Gil & Werman's block decomposition (van Herk, "A fast algorithm for local minimum and
+/// maximum filters on rectangular and octagonal kernels", Pattern Recognit. Lett. 13, 1992):
+/// the stream is cut into blocks of `window` values; the window ending at offset `o` of the
+/// current block is the current block's prefix `0..=o` plus the previous block's suffix
+/// `o+1..`, so its minimum is `min(prefix, suffix[o + 1])`. The prefix is a running minimum and
+/// the suffix minima are one backward pass per completed block: three operations a value,
+/// without the data-dependent pops of a monotonic deque, whose mispredicted branches dominated
+/// the limiter's gain path.
 #[derive(Debug, Clone, Default)]
 struct SlidingMin {
-    val: Vec<f64>,
-    seq: Vec<u64>,
-    mask: usize,
-    head: usize,
-    tail: usize,
-    count: u64,
-    window: u64,
+    /// The current block's values so far.
+    cur: Vec<f64>,
+    /// `suf[i]` = minimum of the previous block's values `i..window`; `suf[window]` = 1.
+    suf: Vec<f64>,
+    /// Minimum of the current block's values so far.
+    prefix: f64,
+    /// Offset of the next value in the current block.
+    pos: usize,
+    window: usize,
+    /// Values pushed since the last one under 1 (saturating at `window`).
+    low_age: usize,
+    /// Every stored value is 1 (then the window's minimum is 1 whatever the offset).
+    clean: bool,
 }
 
 impl SlidingMin {
     fn new(max_window: usize) -> Self {
-        let cap = (max_window + 1).next_power_of_two();
         Self {
-            val: vec![1.0; cap],
-            seq: vec![0; cap],
-            mask: cap - 1,
-            head: 0,
-            tail: 0,
-            count: 0,
+            cur: vec![1.0; max_window.max(1)],
+            suf: vec![1.0; max_window.max(1) + 1],
+            prefix: 1.0,
+            pos: 0,
             window: 1,
+            low_age: 1,
+            clean: true,
         }
     }
 
+    /// Empties the window (as if it held only ones) and sets its length.
     fn clear(&mut self, window: usize) {
-        self.head = 0;
-        self.tail = 0;
-        self.count = 0;
-        self.window = window.clamp(1, self.mask) as u64;
+        self.window = window.clamp(1, self.cur.len());
+        self.cur.fill(1.0);
+        self.suf.fill(1.0);
+        self.prefix = 1.0;
+        self.pos = 0;
+        self.low_age = self.window;
+        self.clean = true;
     }
 
-    /// Every value in the window is 1 (the deque holds only ones, or nothing yet).
+    /// Every value in the window is 1.
     fn at_unity(&self) -> bool {
-        self.tail == self.head || self.val[self.head & self.mask] >= 1.0
+        self.low_age >= self.window
     }
 
     /// Becomes a copy of `o` (same capacity: no allocation).
     fn copy_from(&mut self, o: &Self) {
-        self.val.copy_from_slice(&o.val);
-        self.seq.copy_from_slice(&o.seq);
-        (self.head, self.tail, self.count, self.window) = (o.head, o.tail, o.count, o.window);
+        self.cur.copy_from_slice(&o.cur);
+        self.suf.copy_from_slice(&o.suf);
+        (self.prefix, self.pos, self.window, self.low_age, self.clean) =
+            (o.prefix, o.pos, o.window, o.low_age, o.clean);
     }
 
-    /// `n >= 1` pushes of `v` at once: each would pop the previous one (`v >= v`), so only the
-    /// last stays, with the last sequence number.
-    fn push_repeat(&mut self, v: f64, n: u64) -> f64 {
-        self.count += n - 1;
-        self.push(v)
+    /// `n` pushes of 1 while [`at_unity`](Self::at_unity): the window then holds only ones
+    /// before and after, so any state whose every stored value is 1 gives the same minima from
+    /// here on; the block phase moves on as `n` pushes would move it.
+    fn skip_unity(&mut self, n: usize) {
+        if !self.clean {
+            self.cur.fill(1.0);
+            self.suf.fill(1.0);
+            self.clean = true;
+        }
+        self.prefix = 1.0;
+        self.pos = (self.pos + n) % self.window;
+        self.low_age = self.window;
     }
 
     #[inline(always)]
     fn push(&mut self, v: f64) -> f64 {
-        while self.tail != self.head && self.val[(self.tail - 1) & self.mask] >= v {
-            self.tail -= 1;
+        let w = self.window;
+        let o = self.pos;
+        self.prefix = if o == 0 { v } else { self.prefix.min(v) };
+        self.cur[o] = v;
+        let out = self.prefix.min(self.suf[o + 1]);
+        self.low_age = if v < 1.0 {
+            0
+        } else {
+            (self.low_age + 1).min(w)
+        };
+        self.clean &= v >= 1.0;
+        if o + 1 == w {
+            self.pos = 0;
+            let mut m = 1.0f64;
+            for i in (1..w).rev() {
+                m = m.min(self.cur[i]);
+                self.suf[i] = m;
+            }
+        } else {
+            self.pos = o + 1;
         }
-        let i = self.tail & self.mask;
-        self.val[i] = v;
-        self.seq[i] = self.count;
-        self.tail += 1;
-        self.count += 1;
-        while self.seq[self.head & self.mask] + self.window < self.count {
-            self.head += 1;
-        }
-        self.val[self.head & self.mask]
+        out
     }
 }
 
 /// `out[i] = h[H] x[i + H] + sum_{j < H} h[j] (x[i + j] + x[i + 2H - j])` with
 /// `H = h.len() - 1`: a linear-phase FIR of `2H + 1` taps at half the multiplies, [`LANES`]
 /// outputs side by side.
+#[inline(always)]
 fn symmetric_fir(h: &[f32], x: &[f32], out: &mut [f32]) {
     let half = h.len() - 1;
     let (centre, wing) = h.split_last().expect("at least one tap");
@@ -357,6 +386,7 @@ impl Interpolator {
     /// Phases 1/4, 1/2, 3/4 for outputs `at..at + n` into `out[..][at..at + n]`, output `j`
     /// from `x[j..j + 2 TP_HALF]`. Every output sums its taps in the same order whatever its
     /// lane, so a value never depends on which outputs were computed with it.
+    #[inline(always)]
     fn run(&self, x: &[f32], at: usize, n: usize, out: &mut [[f32; CHUNK + 1]; TP_OS - 1]) {
         const W: usize = 2 * TP_HALF - 1;
         let mut j = at;
@@ -411,7 +441,7 @@ fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> 
             // Vertex of the parabola through three equally spaced points, where the middle one
             // is a local maximum.
             let vertex = c0 + (a - b) * (a - b) / (8.0 * (2.0 * c0 - a - b)).max(1e-30);
-            p[l] = p[l].max(if c0 >= a && c0 >= b { vertex } else { c0 });
+            p[l] = max_f32(p[l], if c0 >= a && c0 >= b { vertex } else { c0 });
         }
     }
     p
@@ -436,7 +466,9 @@ fn required_gain(p: f64, pmax: f64, link: f64, thr: f64) -> f64 {
 /// tell the difference.
 const RELEASE_SNAP: f64 = 1.0 / (1u64 << 25) as f64;
 
-/// One step of an exponential release from `r` up towards `h` (`r <= h`) with coefficient `k`.
+/// Instant attack, exponential release with coefficient `k`, branch-free: when `h` is under the
+/// state `r` the step is positive and the result is `h` exactly; from below, `h + (r - h) k`
+/// until it lands.
 #[inline(always)]
 fn release_towards(h: f64, r: f64, k: f64) -> f64 {
     let d = (r - h) * k;
@@ -458,6 +490,7 @@ struct ReleaseCoeffs {
 /// The gain path (hold, release, attack smoothing) from the required gains `t` to the gains
 /// `g`, for `cn` samples of `nch` channels. The channels run in lockstep in one loop, so their
 /// independent recursions overlap in the pipeline instead of running one after the other.
+#[inline(always)]
 fn gain_run<const AUTO: bool>(
     ch: &mut [Channel; 2],
     nch: usize,
@@ -523,27 +556,38 @@ impl Channel {
     fn gain_step<const AUTO: bool>(&mut self, t: f64, k: &ReleaseCoeffs) -> f64 {
         let h = self.hold.push(t);
         let r = if AUTO {
-            self.slow = if h < self.slow {
-                h + (self.slow - h) * k.slow_att
+            let ks = if h < self.slow {
+                k.slow_att
             } else {
-                release_towards(h, self.slow, k.slow_rel)
+                k.slow_rel
             };
-            let f = if h < self.release {
+            // The slow envelope attacks smoothly from above and releases from below; only the
+            // release lands on `h`.
+            let d = (self.slow - h) * ks;
+            self.slow = if d <= 0.0 && d > -RELEASE_SNAP {
                 h
             } else {
-                release_towards(h, self.release, k.fast)
+                h + d
             };
+            let f = release_towards(h, self.release, k.fast);
             self.release = f;
             f.min(self.slow)
         } else {
-            self.release = if h < self.release {
-                h
-            } else {
-                release_towards(h, self.release, k.rel)
-            };
+            self.release = release_towards(h, self.release, k.rel);
             self.release
         };
         self.box2.tick(self.box1.tick(r))
+    }
+}
+
+/// One call of [`Limiter::process`], for [`crate::simd::dispatch`].
+struct Block<'a, 'b, 'c>(&'a mut Limiter, &'b mut [&'c mut [f32]]);
+
+impl crate::simd::Kernel for Block<'_, '_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.0.process_block(self.1)
     }
 }
 
@@ -850,6 +894,7 @@ impl Limiter {
     /// is at most `sum |taps|` times the largest `|lo|` in its window, a parabola's vertex at
     /// most 9/8 of its middle point (`c0 + (a - b)^2 / 8 (a + b)` with `0 <= a, b <= c0`), plus
     /// 0.1 % for rounding.
+    #[inline(always)]
     fn detect(&self, nch: usize, m0: usize, cn: usize, thr: f32, out: &mut [[f32; CHUNK]; 2]) {
         const GROUPS: usize = CHUNK / LANES;
         let (cap, mask) = (self.cap, self.mask);
@@ -874,12 +919,12 @@ impl Limiter {
             let mut width = 1;
             while 2 * width <= ENV_SPAN - 2 {
                 for i in 0..cn + ENV_SPAN - 2 * width {
-                    w[i] = w[i].max(w[i + width]);
+                    w[i] = max_f32(w[i], w[i + width]);
                 }
                 width *= 2;
             }
             for (k, e) in env[..cn].iter_mut().enumerate() {
-                *e = w[k].max(w[k + ENV_SPAN - width]);
+                *e = max_f32(w[k], w[k + ENV_SPAN - width]);
             }
             // Group g's interpolator outputs read lo[8g .. 8g + 8 + 2 TP_HALF] (relative to
             // m0 - TP_HALF): the maxima of |lo| over aligned runs of LANES, combined.
@@ -887,15 +932,15 @@ impl Limiter {
             let ls = &ch.lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
             let mut run_max = [0.0f32; GROUPS + SPAN_RUNS];
             for (m, r) in run_max.iter_mut().zip(ls.chunks(LANES)) {
-                *m = r.iter().fold(0.0f32, |a, &v| a.max(v.abs()));
+                *m = r.iter().fold(0.0f32, |a, &v| max_f32(a, v.abs()));
             }
             for (g, b) in bound[..groups].iter_mut().enumerate() {
                 let lmax = run_max[g..g + SPAN_RUNS]
                     .iter()
-                    .fold(0.0f32, |a, &v| a.max(v));
+                    .fold(0.0f32, |a, &v| max_f32(a, v));
                 let emax = env[(g * LANES)..((g + 1) * LANES).min(cn)]
                     .iter()
-                    .fold(0.0f32, |a, &v| a.max(v));
+                    .fold(0.0f32, |a, &v| max_f32(a, v));
                 *b = (1.125 * self.interp.gain_bound * lmax + ENV_SAFETY as f32 * emax) * 1.001;
             }
         }
@@ -974,7 +1019,7 @@ impl Limiter {
         !self.link.is_smoothing()
             && peaks[..nch]
                 .iter()
-                .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| a.max(v)) < under)
+                .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| max_f32(a, v)) < under)
             && self.ch[..if self.mirrored { 1 } else { nch }]
                 .iter()
                 .all(|c| {
@@ -988,6 +1033,11 @@ impl Limiter {
 
     /// Processes one block in place (1 or 2 channels of equal length).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        crate::simd::dispatch(Block(self, channels));
+    }
+
+    #[inline(always)]
+    fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         let nch = channels.len().min(2);
         if nch == 0 || self.cap == 0 {
             return;
@@ -1058,7 +1108,7 @@ impl Limiter {
                 let out = (n0 + cap - delay) & mask;
                 for (ch, data) in self.ch.iter_mut().zip(channels.iter_mut()).take(nch) {
                     data[i0..i0 + cn].copy_from_slice(&ch.ring[out..out + cn]);
-                    ch.hold.push_repeat(1.0, cn as u64);
+                    ch.hold.skip_unity(cn);
                     ch.box1.skip_unity(cn);
                     ch.box2.skip_unity(cn);
                 }

@@ -38,6 +38,18 @@ pub fn sanitize(x: f32) -> f32 {
     }
 }
 
+/// `max(a, b)` for values that are never NaN (sanitised audio and what is computed from it):
+/// one `maxss`/`maxps`, where `f32::max`'s NaN handling costs a compare and a blend besides, in
+/// every vectorised peak search.
+#[inline(always)]
+pub fn max_f32(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
 /// Time constant of a one-pole smoother so that it covers `1 - 1/e` (63.2%) of a step in
 /// `time_s` seconds: the classic analog RC definition used for attack and release settings.
 #[inline]

@@ -12,7 +12,7 @@
 //! always included and a true-peak reading is never below the sample peak.
 
 use crate::util::bessel_i0;
-use crate::util::{gain_to_db, sanitize};
+use crate::util::{gain_to_db, max_f32, sanitize};
 use std::f64::consts::PI;
 
 /// Input samples each interpolated value is computed from.
@@ -102,7 +102,7 @@ const GROUP: usize = 8;
 /// window, see [`Bank::gain_bound`]) is skipped: it could not change the reading, which is
 /// therefore identical to computing every value. On programme material most groups lie several
 /// dB under the block's sample peak, so this removes most of the meter's multiply-adds.
-#[inline]
+#[inline(always)]
 fn interpolated_peak(bank: &Bank, s: &[f32], n: usize, peak: f32) -> f32 {
     match bank.pairs.len() {
         1 => interpolated_peak_n::<1>(bank, s, n, peak),
@@ -119,7 +119,7 @@ fn interpolated_peak_n<const P: usize>(bank: &Bank, s: &[f32], n: usize, peak: f
     const WINDOW_GROUPS: usize = (TAPS_PER_PHASE + GROUP - 1).div_ceil(GROUP);
     let mut group_max = [0.0f32; (TAPS_PER_PHASE - 1 + CHUNK).div_ceil(GROUP)];
     for (m, g) in group_max.iter_mut().zip(s.chunks(GROUP)) {
-        *m = g.iter().fold(0.0f32, |a, &v| a.max(v.abs()));
+        *m = g.iter().fold(0.0f32, |a, &v| max_f32(a, v.abs()));
     }
     // Lane-wise maxima, reduced once at the end (max is exact in any order).
     let mut lane_peak = [peak; GROUP];
@@ -128,15 +128,15 @@ fn interpolated_peak_n<const P: usize>(bank: &Bank, s: &[f32], n: usize, peak: f
         let b = i / GROUP;
         let reach = group_max[b..b + WINDOW_GROUPS]
             .iter()
-            .fold(0.0f32, |a, &v| a.max(v));
-        let known = lane_peak.iter().fold(0.0f32, |a, &v| a.max(v));
+            .fold(0.0f32, |a, &v| max_f32(a, v));
+        let known = lane_peak.iter().fold(0.0f32, |a, &v| max_f32(a, v));
         if reach * bank.gain_bound > known {
             let win = &s[i..i + TAPS_PER_PHASE + GROUP - 1];
             group_peak::<P>(bank, win, &mut lane_peak);
         }
         i += GROUP;
     }
-    let mut peak = lane_peak.iter().fold(0.0f32, |a, &v| a.max(v));
+    let mut peak = lane_peak.iter().fold(0.0f32, |a, &v| max_f32(a, v));
     // The last outputs one at a time in lane 0, with exactly the arithmetic of a full group, so
     // a value never depends on where a block starts.
     for i in i..n {
@@ -144,7 +144,7 @@ fn interpolated_peak_n<const P: usize>(bank: &Bank, s: &[f32], n: usize, peak: f
         win[..TAPS_PER_PHASE].copy_from_slice(&s[i..i + TAPS_PER_PHASE]);
         let mut one = [0.0f32; GROUP];
         group_peak::<P>(bank, &win, &mut one);
-        peak = peak.max(one[0]);
+        peak = max_f32(peak, one[0]);
     }
     peak
 }
@@ -180,13 +180,23 @@ fn group_peak<const P: usize>(bank: &Bank, win: &[f32], lane_peak: &mut [f32; GR
     }
     for p in 0..P {
         for l in 0..GROUP {
-            lane_peak[l] = lane_peak[l]
-                .max((sa[p][l] + sb[p][l]).abs())
-                .max((sa[p][l] - sb[p][l]).abs());
+            let pair = max_f32((sa[p][l] + sb[p][l]).abs(), (sa[p][l] - sb[p][l]).abs());
+            lane_peak[l] = max_f32(lane_peak[l], pair);
         }
     }
     for l in 0..GROUP {
-        lane_peak[l] = lane_peak[l].max(sc[l].abs());
+        lane_peak[l] = max_f32(lane_peak[l], sc[l].abs());
+    }
+}
+
+/// One call of [`TruePeakMeter::process`], for [`crate::simd::dispatch`].
+struct Block<'a, 'b, 'c>(&'a mut TruePeakMeter, &'b [&'c [f32]]);
+
+impl crate::simd::Kernel for Block<'_, '_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.0.process_block(self.1)
     }
 }
 
@@ -266,6 +276,11 @@ impl TruePeakMeter {
 
     /// Measures one block (read-only). Never allocates.
     pub fn process(&mut self, channels: &[&[f32]]) {
+        crate::simd::dispatch(Block(self, channels));
+    }
+
+    #[inline(always)]
+    fn process_block(&mut self, channels: &[&[f32]]) {
         const H: usize = TAPS_PER_PHASE - 1;
         let bank = &self.banks[self.bank];
         let scratch = &mut self.scratch;
@@ -285,7 +300,7 @@ impl TruePeakMeter {
                     // history keeps the multiply-adds out of the denormal range.
                     *d = if v.abs() < 1e-30 { 0.0 } else { v };
                     // Phase 0 of the interpolator is the sample itself.
-                    peak = peak.max(d.abs());
+                    peak = max_f32(peak, d.abs());
                 }
                 peak = interpolated_peak(bank, &scratch[..H + n], n, peak);
                 hist.copy_from_slice(&scratch[n..n + H]);

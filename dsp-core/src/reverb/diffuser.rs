@@ -123,7 +123,10 @@ impl Diffuser {
 fn ring_write(ring: &mut [f32], start: usize, src: &[f32]) {
     let first = src.len().min(ring.len() - start);
     copy_chunk(&mut ring[start..start + first], &src[..first]);
-    ring[..src.len() - first].copy_from_slice(&src[first..]);
+    // Most chunks do not wrap: skip the library call of an empty copy.
+    if first < src.len() {
+        ring[..src.len() - first].copy_from_slice(&src[first..]);
+    }
 }
 
 /// Reads `dst.len()` samples from `start` on, scaled by `gain`.

@@ -181,6 +181,15 @@ impl Default for Taps {
     }
 }
 
+/// `x.floor()` for the read positions, which are positive (every line is at least 3 samples
+/// long and the sweep is smaller): truncation is the floor there, and `floor` is a library call
+/// on baseline x86-64.
+#[inline(always)]
+fn floor_positive(x: f64) -> f64 {
+    debug_assert!(x >= 0.0);
+    x as u64 as f64
+}
+
 /// Per-line LFO rates (Hz): incommensurate, so the lines never sweep in step.
 const LFO_HZ: [f64; LINES] = [0.31, 0.43, 0.53, 0.67, 0.79, 0.89, 1.03, 1.13];
 /// Per-line share of the modulation depth (slower lines swing further).
@@ -325,14 +334,14 @@ impl Fdn {
         for i in 0..LINES {
             if self.fast {
                 // Fractional part within [0.5, 1.5) at the middle of the cell.
-                let k = (0.5 * (d0[i] + d1[i]) - 0.5).floor();
+                let k = floor_positive(0.5 * (d0[i] + d1[i]) - 0.5);
                 self.offset[i] = k as usize;
                 let eta = |f: f64| (1.0 - f) / (1.0 + f);
                 let (e0, e1) = (eta(d0[i] - k), eta(d1[i] - k));
                 self.eta[i] = e0 as f32;
                 self.eta_step[i] = ((e1 - e0) * step) as f32;
             } else {
-                let k = d0[i].floor() - 2.0;
+                let k = floor_positive(d0[i]) - 2.0;
                 self.offset[i] = k as usize;
                 self.frac0[i] = (d0[i] - k) as f32;
                 self.frac_step[i] = ((d1[i] - d0[i]) * step) as f32;

@@ -403,7 +403,7 @@ impl Fdn {
                 for i in 0..LINES {
                     eta[i] += eta_step[i];
                 }
-                let (u1, u0) = (&self.taps.0[from + t..from + t + 2]).split_at(1);
+                let (u1, u0) = self.taps.0[from + t..from + t + 2].split_at(1);
                 (u0[0], u1[0], e)
             } else {
                 self.gather(from + t)

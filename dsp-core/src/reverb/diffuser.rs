@@ -87,7 +87,8 @@ impl Diffuser {
     /// Diffuses the first `n` samples (at most `GRID`) of `x` in place. Each stage writes the
     /// chunk into its rings, reads it back delayed, permuted and with the polarity flip and the
     /// Hadamard scale folded into one multiply, then mixes it with the butterflies of a
-    /// fast Walsh-Hadamard transform, four time steps per register.
+    /// fast Walsh-Hadamard transform, four time steps per register. Where no read run wraps
+    /// (most chunks), the reads go straight into the butterflies' registers.
     pub fn process(&mut self, x: &mut Planar, n: usize) {
         let (pos, mask, size) = (self.pos, self.mask, self.size);
         for k in 0..STAGES {
@@ -95,19 +96,33 @@ impl Diffuser {
                 let ring = &mut self.buf[(k * LINES + ch) * size..][..size];
                 ring_write(ring, pos, &xs[..n]);
             }
-            for (i, xi) in x.iter_mut().enumerate() {
-                let src = PERM[k][i];
-                let ring = &self.buf[(k * LINES + src) * size..][..size];
-                // Delays are at least one sample; the span may reach into the samples written
-                // just above, exactly as a sample-by-sample write-then-read would.
-                ring_read(
-                    ring,
-                    pos.wrapping_sub(self.delays[k][src]) & mask,
-                    &mut xi[..n],
-                    SIGN[k][i] * HADAMARD_SCALE,
-                );
+            // Delays are at least one sample; a read run may reach into the samples written
+            // just above, exactly as a sample-by-sample write-then-read would.
+            let start: [usize; LINES] =
+                std::array::from_fn(|i| pos.wrapping_sub(self.delays[k][PERM[k][i]]) & mask);
+            let gain: [f32; LINES] = std::array::from_fn(|i| SIGN[k][i] * HADAMARD_SCALE);
+            if start.iter().all(|&a| a + GRID <= size) {
+                // The whole chunk (past `n`: values never read), a loop without remainder.
+                let runs: [&[f32; GRID]; LINES] = std::array::from_fn(|i| {
+                    let run = &self.buf[(k * LINES + PERM[k][i]) * size + start[i]..][..GRID];
+                    run.try_into().expect("a run of GRID samples")
+                });
+                for q in 0..GRID / 4 {
+                    let v = std::array::from_fn(|i| {
+                        std::array::from_fn(|j| runs[i][4 * q + j] * gain[i])
+                    });
+                    let v = butterflies(v);
+                    for (row, vals) in x.iter_mut().zip(&v) {
+                        row[4 * q..4 * q + 4].copy_from_slice(vals);
+                    }
+                }
+            } else {
+                for (i, xi) in x.iter_mut().enumerate() {
+                    let ring = &self.buf[(k * LINES + PERM[k][i]) * size..][..size];
+                    ring_read(ring, start[i], &mut xi[..n], gain[i]);
+                }
+                hadamard_planar(x);
             }
-            hadamard_planar(x);
         }
         self.pos = (pos + n) & mask;
     }
@@ -123,7 +138,10 @@ impl Diffuser {
 fn ring_write(ring: &mut [f32], start: usize, src: &[f32]) {
     let first = src.len().min(ring.len() - start);
     copy_chunk(&mut ring[start..start + first], &src[..first]);
-    ring[..src.len() - first].copy_from_slice(&src[first..]);
+    // Most chunks do not wrap: skip the library call of an empty copy.
+    if first < src.len() {
+        ring[..src.len() - first].copy_from_slice(&src[first..]);
+    }
 }
 
 /// Reads `dst.len()` samples from `start` on, scaled by `gain`.
@@ -144,23 +162,30 @@ fn ring_read(ring: &[f32], start: usize, dst: &mut [f32], gain: f32) {
 /// registers.
 fn hadamard_planar(x: &mut Planar) {
     for q in (0..GRID).step_by(4) {
-        let mut v: [[f32; 4]; LINES] = std::array::from_fn(|i| {
+        let v = butterflies(std::array::from_fn(|i| {
             let mut a = [0.0; 4];
             a.copy_from_slice(&x[i][q..q + 4]);
             a
-        });
-        for h in [4, 2, 1] {
-            for i in (0..LINES).filter(|i| i & h == 0) {
-                let (lo, hi) = v.split_at_mut(i + h);
-                for (p, q) in lo[i].iter_mut().zip(hi[0].iter_mut()) {
-                    let (a, b) = (*p, *q);
-                    *p = a + b;
-                    *q = a - b;
-                }
-            }
-        }
+        }));
         for (row, vals) in x.iter_mut().zip(&v) {
             row[q..q + 4].copy_from_slice(vals);
         }
     }
+}
+
+/// The twelve butterflies of an unscaled order-8 fast Walsh-Hadamard transform, on four time
+/// steps at once.
+#[inline(always)]
+fn butterflies(mut v: [[f32; 4]; LINES]) -> [[f32; 4]; LINES] {
+    for h in [4, 2, 1] {
+        for i in (0..LINES).filter(|i| i & h == 0) {
+            let (lo, hi) = v.split_at_mut(i + h);
+            for (p, q) in lo[i].iter_mut().zip(hi[0].iter_mut()) {
+                let (a, b) = (*p, *q);
+                *p = a + b;
+                *q = a - b;
+            }
+        }
+    }
+    v
 }

@@ -181,6 +181,15 @@ impl Default for Taps {
     }
 }
 
+/// `x.floor()` for the read positions, which are positive (every line is at least 3 samples
+/// long and the sweep is smaller): truncation is the floor there, and `floor` is a library call
+/// on baseline x86-64.
+#[inline(always)]
+fn floor_positive(x: f64) -> f64 {
+    debug_assert!(x >= 0.0);
+    x as u64 as f64
+}
+
 /// Per-line LFO rates (Hz): incommensurate, so the lines never sweep in step.
 const LFO_HZ: [f64; LINES] = [0.31, 0.43, 0.53, 0.67, 0.79, 0.89, 1.03, 1.13];
 /// Per-line share of the modulation depth (slower lines swing further).
@@ -325,14 +334,14 @@ impl Fdn {
         for i in 0..LINES {
             if self.fast {
                 // Fractional part within [0.5, 1.5) at the middle of the cell.
-                let k = (0.5 * (d0[i] + d1[i]) - 0.5).floor();
+                let k = floor_positive(0.5 * (d0[i] + d1[i]) - 0.5);
                 self.offset[i] = k as usize;
                 let eta = |f: f64| (1.0 - f) / (1.0 + f);
                 let (e0, e1) = (eta(d0[i] - k), eta(d1[i] - k));
                 self.eta[i] = e0 as f32;
                 self.eta_step[i] = ((e1 - e0) * step) as f32;
             } else {
-                let k = d0[i].floor() - 2.0;
+                let k = floor_positive(d0[i]) - 2.0;
                 self.offset[i] = k as usize;
                 self.frac0[i] = (d0[i] - k) as f32;
                 self.frac_step[i] = ((d1[i] - d0[i]) * step) as f32;
@@ -349,68 +358,85 @@ impl Fdn {
     fn load_taps(&mut self) {
         let mask = self.mask;
         let buf = &self.buf[..mask + 1];
-        for (i, &off) in self.offset.iter().enumerate() {
-            // Cell sample t reads u0 = frame `pos + t - off` and u1 one older: taps[t] = u1(t).
-            let a = self.pos.wrapping_sub(off + 1) & mask;
-            if a + GRID < buf.len() {
-                for (dst, src) in self.taps.0.iter_mut().zip(&buf[a..a + GRID + 1]) {
-                    dst[i] = src[i];
-                }
-            } else {
-                for (t, dst) in self.taps.0.iter_mut().enumerate() {
-                    dst[i] = buf[(a + t) & mask][i];
-                }
+        // Cell sample t reads u0 = frame `pos + t - off` and u1 one older: taps[t] = u1(t).
+        let start = self.offset.map(|off| self.pos.wrapping_sub(off + 1) & mask);
+        if start.iter().all(|&a| a + GRID < buf.len()) {
+            // No run wraps: one frame of eight loads per tap, no index masking.
+            let runs = start.map(|a| &buf[a..a + GRID + 1]);
+            for (t, dst) in self.taps.0.iter_mut().enumerate() {
+                *dst = std::array::from_fn(|i| runs[i][t][i]);
+            }
+        } else {
+            for (t, dst) in self.taps.0.iter_mut().enumerate() {
+                *dst = std::array::from_fn(|i| buf[(start[i] + t) & mask][i]);
             }
         }
     }
 
-    /// Whether this cell reads by runs (`tick::<true>`) or per sample (`tick::<false>`).
+    /// Whether this cell reads by runs (`run::<true>`) or per sample (`run::<false>`).
     pub fn is_fast(&self) -> bool {
         self.fast
     }
 
-    /// One sample of the network at cell position `t`: returns the Hadamard mix of the filtered
-    /// line outputs (each lane an orthogonal combination of all lines, where the caller takes its
-    /// decorrelated output taps) and writes `mix + inject` into the lines. `FAST` must equal
-    /// [`Fdn::is_fast`] (a per-cell choice, so the sample loop has no branch).
+    /// Runs the network over `inject.len()` samples from cell position `from`: per sample, the
+    /// Hadamard mix of the filtered line outputs is computed (each lane an orthogonal
+    /// combination of all lines), `mix + inject` is written into the lines, and lanes 1 and 2 of
+    /// the mix (the decorrelated output taps) go to `out_l` and `out_r`. `FAST` must equal
+    /// [`Fdn::is_fast`] (a per-cell choice, so the sample loop has no branch). The filter states
+    /// live in locals for the run: kept in registers, not stored back to `self` every sample.
     #[inline(always)]
-    pub fn tick<const FAST: bool>(&mut self, t: usize, inject: &Lanes) -> Lanes {
-        let (u0, u1, eta) = if FAST {
-            let eta = self.eta;
+    pub fn run<const FAST: bool>(
+        &mut self,
+        from: usize,
+        inject: &[Lanes],
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+    ) {
+        let d = self.damp;
+        let (eta_step, gain_step, floor) = (self.eta_step, self.gain_step, self.floor);
+        let (mut ap, mut low_s, mut high_s) = (self.ap, self.low_s, self.high_s);
+        let (mut eta, mut gain, mut written) = (self.eta, self.gain, self.written);
+        let base = self.cell + from;
+        for (t, ((inj, yl), yr)) in inject.iter().zip(out_l).zip(out_r).enumerate() {
+            let (u0, u1, e) = if FAST {
+                let e = eta;
+                for i in 0..LINES {
+                    eta[i] += eta_step[i];
+                }
+                let (u1, u0) = self.taps.0[from + t..from + t + 2].split_at(1);
+                (u0[0], u1[0], e)
+            } else {
+                self.gather(from + t)
+            };
+            let mut f = [0.0f32; LINES];
             for i in 0..LINES {
-                self.eta[i] += self.eta_step[i];
+                let y = e[i] * (u0[i] - ap[i]) + u1[i];
+                ap[i] = y;
+                let v = (y - low_s[i]) * d.low_g[i];
+                let lp = v + low_s[i];
+                low_s[i] = lp + v;
+                let y = y + d.low_m[i] * lp;
+                let v = (y - high_s[i]) * d.high_g[i];
+                let lp = v + high_s[i];
+                high_s[i] = lp + v;
+                gain[i] += gain_step[i];
+                f[i] = (d.high_x[i] * y + d.high_m[i] * lp) * gain[i];
             }
-            (self.taps.0[t + 1], self.taps.0[t], eta)
-        } else {
-            self.gather(t)
-        };
-        let d = &self.damp;
-        let mut f = [0.0f32; LINES];
-        for i in 0..LINES {
-            let y = eta[i] * (u0[i] - self.ap[i]) + u1[i];
-            self.ap[i] = y;
-            let v = (y - self.low_s[i]) * d.low_g[i];
-            let lp = v + self.low_s[i];
-            self.low_s[i] = lp + v;
-            let y = y + d.low_m[i] * lp;
-            let v = (y - self.high_s[i]) * d.high_g[i];
-            let lp = v + self.high_s[i];
-            self.high_s[i] = lp + v;
-            self.gain[i] += self.gain_step[i];
-            f[i] = (d.high_x[i] * y + d.high_m[i] * lp) * self.gain[i];
+            let h = hadamard(f);
+            let mut w = [0.0f32; LINES];
+            for i in 0..LINES {
+                w[i] = h[i] + inj[i];
+            }
+            let w = flush(w, floor);
+            for (b, v) in written.iter_mut().zip(&w) {
+                *b |= v.to_bits();
+            }
+            self.buf[(base + t) & self.mask] = w;
+            *yl = h[1];
+            *yr = h[2];
         }
-        let h = hadamard(f);
-        let mut w = [0.0f32; LINES];
-        for i in 0..LINES {
-            w[i] = h[i] + inject[i];
-        }
-        let w = flush(w, self.floor);
-        for (b, v) in self.written.iter_mut().zip(&w) {
-            *b |= v.to_bits();
-        }
-        let at = (self.cell + t) & self.mask;
-        self.buf[at] = w;
-        h
+        (self.ap, self.low_s, self.high_s) = (ap, low_s, high_s);
+        (self.eta, self.gain, self.written) = (eta, gain, written);
     }
 
     /// Gliding cells: per-sample read offsets, as the delay may move several samples per cell.
@@ -449,7 +475,7 @@ impl Fdn {
     }
 
     /// Advances `n` samples of a network known to hold only zeros (every line, every filter
-    /// state): what `tick` would do with zero input, without the arithmetic.
+    /// state): what `run` would do with zero input, without the arithmetic.
     pub fn skip(&mut self, n: usize) {
         for _ in 0..n {
             for i in 0..LINES {

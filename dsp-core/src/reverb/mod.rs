@@ -390,25 +390,23 @@ impl Reverb {
             self.pending_mode = Some(mode);
             self.mode_gain_s.set_target(0.0);
         }
+        self.push_targets();
     }
 
     /// Dry/wet, 0-1 (equal-power law: dry `sin((1 - mix) pi/2)`, wet `sin(mix pi/2)`, since dry and
     /// reverb are uncorrelated).
     pub fn set_mix(&mut self, mix: f64) {
-        self.mix = mix.clamp(0.0, 1.0);
-        self.push_targets();
+        self.update(|r| &mut r.mix, mix.clamp(0.0, 1.0));
     }
 
     /// Pre-delay, 0-250 ms (glides over 120 ms when changed).
     pub fn set_predelay_ms(&mut self, ms: f64) {
-        self.predelay_ms = ms.clamp(0.0, MAX_PREDELAY_MS);
-        self.push_targets();
+        self.update(|r| &mut r.predelay_ms, ms.clamp(0.0, MAX_PREDELAY_MS));
     }
 
     /// Mid-band RT60, 0.1-20 s.
     pub fn set_decay_s(&mut self, seconds: f64) {
-        self.decay_s = seconds.clamp(0.1, 20.0);
-        self.push_targets();
+        self.update(|r| &mut r.decay_s, seconds.clamp(0.1, 20.0));
     }
 
     /// Size, 0-1: scales every line length by 0.4x-2.5x of the mode's nominal set; the lengths
@@ -429,44 +427,37 @@ impl Reverb {
     /// Input diffusion, 0-1: equal-power blend from the undiffused input (discrete early
     /// echoes) to the fully diffused one.
     pub fn set_diffusion(&mut self, diffusion: f64) {
-        self.diffusion = diffusion.clamp(0.0, 1.0);
-        self.push_targets();
+        self.update(|r| &mut r.diffusion, diffusion.clamp(0.0, 1.0));
     }
 
     /// Frequency (1-20 kHz) above which the RT60 falls to the mode's high ratio of the decay.
     pub fn set_hf_damp_hz(&mut self, hz: f64) {
-        self.hf_damp_hz = hz.clamp(1000.0, 20_000.0);
-        self.push_targets();
+        self.update(|r| &mut r.hf_damp_hz, hz.clamp(1000.0, 20_000.0));
     }
 
     /// RT60 multiplier below [`LOW_CROSSOVER_HZ`], 0.5-2.
     pub fn set_bass_mult(&mut self, mult: f64) {
-        self.bass_mult = mult.clamp(0.5, 2.0);
-        self.push_targets();
+        self.update(|r| &mut r.bass_mult, mult.clamp(0.5, 2.0));
     }
 
     /// Wet high-pass, 20-1000 Hz (12 dB/oct Butterworth).
     pub fn set_low_cut_hz(&mut self, hz: f64) {
-        self.low_cut_hz = hz.clamp(20.0, 1000.0);
-        self.push_targets();
+        self.update(|r| &mut r.low_cut_hz, hz.clamp(20.0, 1000.0));
     }
 
     /// Wet low-pass, 1-20 kHz (12 dB/oct Butterworth, at most 0.45 fs).
     pub fn set_high_cut_hz(&mut self, hz: f64) {
-        self.high_cut_hz = hz.clamp(1000.0, 20_000.0);
-        self.push_targets();
+        self.update(|r| &mut r.high_cut_hz, hz.clamp(1000.0, 20_000.0));
     }
 
     /// Delay modulation depth, 0-1 (1 = [`MAX_MOD_MS`] peak sweep).
     pub fn set_mod_depth(&mut self, depth: f64) {
-        self.mod_depth = depth.clamp(0.0, 1.0);
-        self.push_targets();
+        self.update(|r| &mut r.mod_depth, depth.clamp(0.0, 1.0));
     }
 
     /// Stereo width of the wet signal, 0-2 (0 mono, 1 as generated, 2 side doubled).
     pub fn set_width(&mut self, width: f64) {
-        self.width = width.clamp(0.0, 2.0);
-        self.push_targets();
+        self.update(|r| &mut r.width, width.clamp(0.0, 2.0));
     }
 
     /// Freeze: the loop gain goes to exactly 1 at every frequency (absorption filters become
@@ -474,8 +465,17 @@ impl Reverb {
     /// time-invariant lossless system whose energy is conserved; a time-varying interpolator
     /// would not conserve it exactly). All three ramp over 20-60 ms.
     pub fn set_freeze(&mut self, freeze: bool) {
-        self.freeze = freeze;
-        self.push_targets();
+        self.update(|r| &mut r.freeze, freeze);
+    }
+
+    /// Stores a setting and re-targets the smoothers only if it moved: hosts call every setter
+    /// every block, and the targets cost a dozen transcendental calls.
+    fn update<T: PartialEq>(&mut self, field: fn(&mut Self) -> &mut T, value: T) {
+        let f = field(self);
+        if *f != value {
+            *f = value;
+            self.push_targets();
+        }
     }
 
     /// Sends every smoothed setting its target.
@@ -733,9 +733,8 @@ impl Reverb {
             }
         }
         self.diffuser.process(&mut sc.diffused, n);
-        let mut inject: Planar = [[0.0; GRID]; LINES];
         let (direct, diffuse) = (&sc.ramps[R_DIRECT], &sc.ramps[R_DIFFUSE]);
-        for (i, row) in inject.iter_mut().enumerate() {
+        for (i, row) in sc.planar.iter_mut().enumerate() {
             let sign = INJECT_SIGN[i];
             let pre = &sc.pre[i % 2];
             // The whole chunk (past `n`: values never read), a loop without remainder.
@@ -743,14 +742,33 @@ impl Reverb {
                 row[t] = direct[t] * (sign * pre[t]) + diffuse[t] * sc.diffused[i][t];
             }
         }
-        transpose(&inject, &mut sc.inject);
-        let live = if self.fdn.is_fast() {
-            self.run_network::<true>(from, ol, or)
+        transpose(&sc.planar, &mut sc.inject);
+        let [wl, wr] = &mut sc.wet;
+        let (wl, wr) = (&mut wl[..n], &mut wr[..n]);
+        if self.fdn.is_fast() {
+            self.fdn.run::<true>(from, &sc.inject[..n], wl, wr);
         } else {
-            self.run_network::<false>(from, ol, or)
-        };
+            self.fdn.run::<false>(from, &sc.inject[..n], wl, wr);
+        }
         let (written, finite) = self.fdn.end_run(n);
-        if !finite || !live.is_finite() {
+        // The wet output stage, as loops across time except the recursive wet filters.
+        let r = &sc.ramps;
+        for t in 0..n {
+            wl[t] = wl[t] * r[R_OUT][t] + r[R_EARLY][t] * sc.diffused[0][t];
+            wr[t] = wr[t] * r[R_OUT][t] + r[R_EARLY][t] * sc.diffused[3][t];
+        }
+        self.wet_filters.process(wl, wr);
+        // Any non-zero wet sample (the sign bit masked: -0 is silence too).
+        let mut live = 0u32;
+        for t in 0..n {
+            live |= (wl[t].to_bits() | wr[t].to_bits()) & 0x7fff_ffff;
+            let mid = 0.5 * (wl[t] + wr[t]);
+            let side = 0.5 * (wl[t] - wr[t]) * r[R_WIDTH][t];
+            let (dry, wet) = (r[R_DRY][t], r[R_WET][t]);
+            ol[t] = dry * sc.dry[0][t] + wet * (mid + side);
+            or[t] = dry * sc.dry[1][t] + wet * (mid - side);
+        }
+        if !finite || !self.wet_filters.is_finite() {
             // Unreachable with clamped input, but a poisoned state must never persist.
             let dry = self.dry_s.value() as f32;
             for t in 0..n {
@@ -760,42 +778,11 @@ impl Reverb {
             self.clear_signal();
             return;
         }
-        if silent && !written && live == 0.0 {
+        if silent && !written && live == 0 {
             self.quiet = self.quiet.saturating_add(n);
         } else {
             self.quiet = 0;
         }
-    }
-
-    /// The network and the wet output, one loop across the chunk (the network's eight lines
-    /// are one vector; the recursions of the lines, the allpasses and the wet filters overlap).
-    /// Returns the sum of the wet output's magnitudes (zero: the output was silent).
-    #[inline(always)]
-    fn run_network<const FAST: bool>(
-        &mut self,
-        from: usize,
-        ol: &mut [f32],
-        or: &mut [f32],
-    ) -> f32 {
-        let sc = &*self.scratch;
-        let r = &sc.ramps;
-        let filters = &mut self.wet_filters;
-        let mut live = 0.0f32;
-        for t in 0..ol.len() {
-            let m = self.fdn.tick::<FAST>(from + t, &sc.inject[t]);
-            let g = r[R_OUT][t];
-            let early = r[R_EARLY][t];
-            let wl = m[1] * g + early * sc.diffused[0][t];
-            let wr = m[2] * g + early * sc.diffused[3][t];
-            let [wl, wr] = filters.tick(wl, wr);
-            live += wl.abs() + wr.abs();
-            let mid = 0.5 * (wl + wr);
-            let side = 0.5 * (wl - wr) * r[R_WIDTH][t];
-            let (dry, wet) = (r[R_DRY][t], r[R_WET][t]);
-            ol[t] = dry * sc.dry[0][t] + wet * (mid + side);
-            or[t] = dry * sc.dry[1][t] + wet * (mid - side);
-        }
-        live
     }
 
     /// Processes one block in place: two channels (stereo in/out; for mono-in/stereo-out copy
@@ -875,20 +862,28 @@ impl WetFilters {
         }
     }
 
-    #[inline(always)]
-    fn tick(&mut self, l: f32, r: f32) -> [f32; 2] {
-        let x = [l, r, self.mid[0], self.mid[1]];
-        let mut y = [0.0f32; 4];
-        for c in 0..4 {
-            let v3 = x[c] - self.ic2[c];
-            let v1 = self.a1[c] * self.ic1[c] + self.a2[c] * v3;
-            let v2 = self.ic2[c] + self.a2[c] * self.ic1[c] + self.a3[c] * v3;
-            self.ic1[c] = 2.0 * v1 - self.ic1[c];
-            self.ic2[c] = 2.0 * v2 - self.ic2[c];
-            y[c] = self.m0[c] * x[c] + self.m1[c] * v1 + self.m2[c] * v2;
+    /// Filters the wet pair in place. The states stay in `self` across the loop (stored every
+    /// sample): that is what lets the compiler run the four lanes as one vector; as locals they
+    /// were computed lane by lane (measured: 74 against 58 instructions per sample).
+    fn process(&mut self, l: &mut [f32], r: &mut [f32]) {
+        for (l, r) in l.iter_mut().zip(r) {
+            let x = [*l, *r, self.mid[0], self.mid[1]];
+            let mut y = [0.0f32; 4];
+            for c in 0..4 {
+                let v3 = x[c] - self.ic2[c];
+                let v1 = self.a1[c] * self.ic1[c] + self.a2[c] * v3;
+                let v2 = self.ic2[c] + self.a2[c] * self.ic1[c] + self.a3[c] * v3;
+                self.ic1[c] = 2.0 * v1 - self.ic1[c];
+                self.ic2[c] = 2.0 * v2 - self.ic2[c];
+                y[c] = self.m0[c] * x[c] + self.m1[c] * v1 + self.m2[c] * v2;
+            }
+            self.mid = [y[0], y[1]];
+            (*l, *r) = (y[2], y[3]);
         }
-        self.mid = [y[0], y[1]];
-        [y[2], y[3]]
+    }
+
+    fn is_finite(&self) -> bool {
+        self.ic1.iter().chain(&self.ic2).all(|v| v.is_finite())
     }
 
     fn flush(&mut self) {
@@ -927,8 +922,11 @@ struct Scratch {
     diffused: Planar,
     /// Per-sample values of the smoothed settings (indexed by the `R_*` constants).
     ramps: [[f32; GRID]; RAMPS],
-    /// The injection into the lines, one vector per sample.
+    /// The injection into the lines, channel-major, then one vector per sample.
+    planar: Planar,
     inject: [Lanes; GRID],
+    /// The network's two output taps, then the wet output.
+    wet: [[f32; GRID]; 2],
 }
 
 impl Default for Scratch {
@@ -938,7 +936,9 @@ impl Default for Scratch {
             pre: [[0.0; GRID]; 2],
             diffused: [[0.0; GRID]; LINES],
             ramps: [[0.0; GRID]; RAMPS],
+            planar: [[0.0; GRID]; LINES],
             inject: [[0.0; LINES]; GRID],
+            wet: [[0.0; GRID]; 2],
         }
     }
 }

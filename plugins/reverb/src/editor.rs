@@ -17,10 +17,13 @@ use std::sync::Arc;
 pub type Editor = shell::Editor<App>;
 
 /// Logical size at 100 % scale.
-const SIZE: egui::Vec2 = vec2(1020.0, 560.0);
+pub const SIZE: egui::Vec2 = vec2(1020.0, 560.0);
 
-pub fn create(params: Arc<ReverbParams>, meters: Arc<Meters>) -> Option<Editor> {
-    let state = scale::editor_state(SIZE, &params.editor_scale);
+pub fn create(
+    params: Arc<ReverbParams>,
+    meters: Arc<Meters>,
+    state: Arc<nice_plug_egui::EguiEditorState>,
+) -> Option<Editor> {
     let notifier = meters.wake.notifier();
     let page = App {
         presets: PresetMenu::new(crate::presets::FACTORY, crate::presets::identity()),

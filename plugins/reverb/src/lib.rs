@@ -31,6 +31,11 @@ pub struct Meters {
 pub struct Reverb {
     params: Arc<ReverbParams>,
     pub meters: Arc<Meters>,
+    /// Held here so `process` knows whether an editor is open: the meters feed only the editor.
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    /// Whether the meters ran in the last block (they restart from silence when an editor opens,
+    /// so it never shows levels, or a decay capture, from before it was closed).
+    metering: bool,
     in_level: LevelMeter,
     out_level: LevelMeter,
     dsp: ReverbDsp,
@@ -42,8 +47,14 @@ pub struct Reverb {
 
 impl Default for Reverb {
     fn default() -> Self {
+        let params = Arc::new(ReverbParams::default());
         Self {
-            params: Arc::new(ReverbParams::default()),
+            editor_state: lathe_shared::editor::scale::editor_state(
+                editor::SIZE,
+                &params.editor_scale,
+            ),
+            metering: false,
+            params,
             meters: Arc::new(Meters::default()),
             in_level: LevelMeter::new(),
             out_level: LevelMeter::new(),
@@ -115,7 +126,11 @@ impl Plugin for Reverb {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone())
+        editor::create(
+            self.params.clone(),
+            self.meters.clone(),
+            self.editor_state.clone(),
+        )
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -165,10 +180,22 @@ impl Plugin for Reverb {
         }
         self.apply_params();
         self.bypass.capture(channels);
-        let (view, n) = stereo_view(channels);
-        self.in_level.process(&view[..n]);
+        // Meters are for the editor: a closed one costs nothing per block.
+        let metering = self.editor_state.is_open();
+        if metering && !self.metering {
+            self.in_level.reset();
+            self.out_level.reset();
+        }
+        self.metering = metering;
+        if metering {
+            let (view, n) = stereo_view(channels);
+            self.in_level.process(&view[..n]);
+        }
         self.dsp.process(channels);
         self.bypass.apply(channels);
+        if !metering {
+            return ProcessStatus::Normal;
+        }
         let (view, n) = stereo_view(channels);
         self.out_level.process(&view[..n]);
         self.meters.input.publish(&self.in_level, n);

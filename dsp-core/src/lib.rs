@@ -25,7 +25,7 @@
 //! Audio is `f32` at the interfaces. Recursive filter state is `f64` where the precision matters
 //! (low frequencies at high sample rates). Recursive state is flushed to zero below
 //! [`util::DENORMAL_FLOOR`] so silence decays to exact zero and never costs denormal arithmetic.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod dither;
 pub mod dynamics;

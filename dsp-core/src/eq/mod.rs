@@ -2,6 +2,7 @@
 //! [`Equalizer`] the plugins use, and a linear-phase mode ([`linear_phase`]).
 pub mod band;
 pub mod design;
+mod fma;
 pub mod linear_phase;
 
 pub use band::{BandParams, EqBand, Placement};
@@ -189,10 +190,30 @@ impl Equalizer {
         if !self.begin_block(channels) {
             return;
         }
+        if self.lone_static(stereo) {
+            let len = channels.first().map_or(0, |c| c.len());
+            for b in &mut self.bands {
+                if b.is_transparent(stereo) {
+                    b.skip(len);
+                } else {
+                    b.process_static(&mut band::Channels(channels), stereo);
+                }
+            }
+            return;
+        }
         let bands = &mut self.bands;
         band::for_each_chunk(channels, &mut self.frames, |frames| {
             run_bands(bands, frames, stereo)
         });
+    }
+
+    /// True when one static band is all that touches the signal: it then runs straight on the
+    /// host's `f32` channels, its conversions in the same loop as its recursion (bit for bit
+    /// the frame path; a lone biquad leaves most of the core idle waiting on its recursion, so
+    /// the conversions cost next to nothing there).
+    fn lone_static(&self, stereo: bool) -> bool {
+        let mut active = self.bands.iter().filter(|b| !b.is_transparent(stereo));
+        matches!((active.next(), active.next()), (Some(b), None) if b.is_static())
     }
 
     /// `self` then `next` on one block, as [`Self::process`] twice but with one conversion to

@@ -25,7 +25,7 @@
 //! Audio is `f32` at the interfaces. Recursive filter state is `f64` where the precision matters
 //! (low frequencies at high sample rates). Recursive state is flushed to zero below
 //! [`util::DENORMAL_FLOOR`] so silence decays to exact zero and never costs denormal arithmetic.
-// `unsafe` only in `simd` (runtime AVX2 dispatch, measured): see that module.
+// `unsafe` only in `simd` (runtime AVX2 and FMA dispatch, measured): see that module.
 #![deny(unsafe_code)]
 
 pub mod dither;

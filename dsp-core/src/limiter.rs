@@ -162,8 +162,7 @@ impl BoxAvg {
     /// Becomes a copy of `o` (same capacity: no allocation).
     fn copy_from(&mut self, o: &Self) {
         self.buf.copy_from_slice(&o.buf);
-        (self.len, self.pos, self.sum, self.inv, self.full) =
-            (o.len, o.pos, o.sum, o.inv, o.full);
+        (self.len, self.pos, self.sum, self.inv, self.full) = (o.len, o.pos, o.sum, o.inv, o.full);
     }
 
     /// Same state, to the bit, as `o` when both hold only ones (the buffers then agree).

@@ -1,5 +1,6 @@
 //! Runtime dispatch to AVX2 for the hottest FIR-bound processors (the true-peak limiter and the
-//! true-peak meter): the one place in the crate allowed to use `unsafe`.
+//! true-peak meter), and to FMA for the EQ's static cascade: the one place in the crate allowed
+//! to use `unsafe`.
 //!
 //! Shipped plugins are compiled for baseline x86-64 (SSE2), so four-lane vectors. The limiter's
 //! and the meter's inner loops are written eight lanes wide; compiled with AVX2 they run as one
@@ -34,4 +35,47 @@ pub(crate) fn dispatch<K: Kernel>(k: K) -> K::Output {
         }
     }
     k.run()
+}
+
+/// A unit of work with two forms that differ in the last bits: fused (`f64::mul_add`, one
+/// instruction where the CPU has FMA) and plain (a multiply, then an add). Everything either
+/// form calls must be `#[inline(always)]`, as for [`Kernel`].
+pub(crate) trait FusedKernel {
+    type Output;
+    fn run_fused(self) -> Self::Output;
+    fn run_plain(self) -> Self::Output;
+}
+
+/// Whether [`dispatch_fused`] takes the fused form: the CPU has AVX (for the three-operand
+/// encoding) and FMA. Cached by the standard library after the first call, as in [`dispatch`].
+#[inline(always)]
+pub(crate) fn fma_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Runs `k`'s fused form compiled for AVX and FMA when the CPU has both, else its plain form.
+/// Unlike [`dispatch`], the result then depends on the machine in the last bits; on any one
+/// machine every call takes the same form, so block invariance and the offline renderer's
+/// bit-identity with the plugin hold.
+#[inline(always)]
+pub(crate) fn dispatch_fused<K: FusedKernel>(k: K) -> K::Output {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx,fma")]
+        fn fused<K: FusedKernel>(k: K) -> K::Output {
+            k.run_fused()
+        }
+        if fma_available() {
+            // SAFETY: the CPU supports AVX and FMA, checked just above.
+            return unsafe { fused(k) };
+        }
+    }
+    k.run_plain()
 }

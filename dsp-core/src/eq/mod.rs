@@ -2,6 +2,7 @@
 //! [`Equalizer`] the plugins use, and a linear-phase mode ([`linear_phase`]).
 pub mod band;
 pub mod design;
+mod fma;
 pub mod linear_phase;
 
 pub use band::{BandParams, EqBand, Placement};
@@ -186,6 +187,69 @@ impl Equalizer {
     /// costs a clock update per band.
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         let stereo = channels.len() > 1;
+        if !self.begin_block(channels) {
+            return;
+        }
+        if self.lone_static(stereo) {
+            let len = channels.first().map_or(0, |c| c.len());
+            for b in &mut self.bands {
+                if b.is_transparent(stereo) {
+                    b.skip(len);
+                } else {
+                    b.process_static(&mut band::Channels(channels), stereo);
+                }
+            }
+            return;
+        }
+        let bands = &mut self.bands;
+        band::for_each_chunk(channels, &mut self.frames, |frames| {
+            run_bands(bands, frames, stereo)
+        });
+    }
+
+    /// True when one static band is all that touches the signal: it then runs straight on the
+    /// host's `f32` channels, its conversions in the same loop as its recursion (bit for bit
+    /// the frame path; a lone biquad leaves most of the core idle waiting on its recursion, so
+    /// the conversions cost next to nothing there).
+    fn lone_static(&self, stereo: bool) -> bool {
+        let mut active = self.bands.iter().filter(|b| !b.is_transparent(stereo));
+        matches!((active.next(), active.next()), (Some(b), None) if b.is_static())
+    }
+
+    /// `self` then `next` on one block, as [`Self::process`] twice but with one conversion to
+    /// `f64` frames and back for both (a channel strip's filters and EQ, back to back): the
+    /// signal stays in `f64` between them, so the result differs from two calls only by the
+    /// `f32` rounding the second call would add in between.
+    pub fn process_then(&mut self, next: &mut Equalizer, channels: &mut [&mut [f32]]) {
+        let stereo = channels.len() > 1;
+        match (self.begin_block(channels), next.begin_block(channels)) {
+            (false, false) => {}
+            (true, false) => {
+                let bands = &mut self.bands;
+                band::for_each_chunk(channels, &mut self.frames, |frames| {
+                    run_bands(bands, frames, stereo)
+                });
+            }
+            (false, true) => {
+                let bands = &mut next.bands;
+                band::for_each_chunk(channels, &mut next.frames, |frames| {
+                    run_bands(bands, frames, stereo)
+                });
+            }
+            (true, true) => {
+                let (first, second) = (&mut self.bands, &mut next.bands);
+                band::for_each_chunk(channels, &mut self.frames, |frames| {
+                    run_bands(first, frames, stereo);
+                    run_bands(second, frames, stereo);
+                });
+            }
+        }
+    }
+
+    /// Starts a block on every band; false (and the bands' clocks advanced over the block) when
+    /// no band touches the signal in it.
+    fn begin_block(&mut self, channels: &[&mut [f32]]) -> bool {
+        let stereo = channels.len() > 1;
         let len = channels.first().map_or(0, |c| c.len());
         for b in &mut self.bands {
             b.begin_block();
@@ -194,25 +258,9 @@ impl Equalizer {
             for b in &mut self.bands {
                 b.skip(len);
             }
-            return;
+            return false;
         }
-        let bands = &mut self.bands;
-        band::for_each_chunk(channels, &mut self.frames, |frames| {
-            let mut i = 0;
-            while i < bands.len() {
-                let chained = bands[i..]
-                    .iter()
-                    .take_while(|b| b.is_fusable(stereo) || b.is_transparent(stereo))
-                    .count();
-                if chained > 1 {
-                    band::process_fused(&mut bands[i..i + chained], frames, stereo);
-                    i += chained;
-                } else {
-                    bands[i].process_frames(frames, stereo);
-                    i += 1;
-                }
-            }
-        });
+        true
     }
 
     /// Linear magnitude of the target settings at `freq` Hz, every enabled band multiplied
@@ -244,5 +292,24 @@ impl Equalizer {
 
     pub(crate) fn targets(&self) -> impl Iterator<Item = &BandParams> {
         self.bands.iter().map(|b| b.params())
+    }
+}
+
+/// The bands over one pass of frames, in order, runs of neighbouring static bands chained into
+/// one cascade ([`band::process_fused`]).
+fn run_bands(bands: &mut [EqBand], frames: &mut [[f64; 2]], stereo: bool) {
+    let mut i = 0;
+    while i < bands.len() {
+        let chained = bands[i..]
+            .iter()
+            .take_while(|b| b.is_fusable(stereo) || b.is_transparent(stereo))
+            .count();
+        if chained > 1 {
+            band::process_fused(&mut bands[i..i + chained], frames, stereo);
+            i += chained;
+        } else {
+            bands[i].process_frames(frames, stereo);
+            i += 1;
+        }
     }
 }

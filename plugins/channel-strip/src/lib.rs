@@ -333,13 +333,14 @@ impl Plugin for ChannelStrip {
             mono_sum(channels, &mut self.scope_buf[0][..len]);
         }
         self.input.process(channels);
-        self.filters.process(channels);
         if self.params.dyn_pre_eq.value() {
+            self.filters.process(channels);
             self.gate.process(channels);
             self.comp.process(channels);
             self.eq.process(channels);
         } else {
-            self.eq.process(channels);
+            // Back to back: one conversion to `f64` frames and back for both.
+            self.filters.process_then(&mut self.eq, channels);
             self.gate.process(channels);
             self.comp.process(channels);
         }

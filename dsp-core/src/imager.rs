@@ -379,8 +379,8 @@ impl Imager {
     }
 
     /// Width 100 %, no balance, mono bass off and settled, nothing ramping: the output is the
-    /// input.
-    fn is_transparent(&self) -> bool {
+    /// input, and a block costs a copy (public so tests can check the imager comes back to it).
+    pub fn is_transparent(&self) -> bool {
         let rest = |s: &Smoother| !s.is_smoothing();
         rest(&self.width)
             && rest(&self.gain_l)
@@ -411,6 +411,13 @@ impl Imager {
 
         let (mut ol, mut or) = (l, r);
         let mono_bass_active = mb > 0.0 || self.mono_bass_mix.is_smoothing();
+        if !mono_bass_active && self.hp_warm {
+            // The switch-off ramp has finished: start cold at the next switch-on, where the
+            // ramp from the dry side masks the filter's onset. Whatever the width: at 100 % a
+            // filter left warm kept the imager off its transparent path for good.
+            self.hp = [BiquadState::default(); 4];
+            self.hp_warm = false;
+        }
         if w != 1.0 || mono_bass_active {
             let mid = 0.5 * (l as f64 + r as f64);
             let side = 0.5 * (l as f64 - r as f64);
@@ -425,11 +432,6 @@ impl Imager {
                     }
                 }
                 self.hp_warm = true;
-            } else if self.hp_warm {
-                // The switch-off ramp has finished: start cold at the next switch-on, where the
-                // ramp from the dry side masks the filter's onset.
-                self.hp = [BiquadState::default(); 4];
-                self.hp_warm = false;
             }
             s *= w;
             (ol, or) = mono_exact_pair(l, r, mid + s, mid - s);

@@ -236,12 +236,30 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def window_geometry(env: dict, title: str) -> tuple[int, int, int, int]:
-    wid = run("xdotool", "search", "--sync", "--onlyvisible", "--name", f"^{title}$",
-              env=env, timeout=60).split()[0]
-    geo = dict(line.split("=") for line in
-               run("xdotool", "getwindowgeometry", "--shell", wid, env=env).split())
-    return int(geo["X"]), int(geo["Y"]), int(geo["WIDTH"]), int(geo["HEIGHT"])
+def window_geometry(env: dict, title: str, timeout: float = 60.0) -> tuple[int, int, int, int]:
+    """The window's position and size, polled until it is mapped.
+
+    Not `xdotool search --sync`: xdotool walks the whole window tree, and a window destroyed
+    during the walk (the previous test's editor closing, the host creating and dropping helper
+    windows) raises an X BadWindow error whose default Xlib handler exits with status 1. A CI run
+    failed that way. Each attempt that fails is retried until the deadline."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while True:
+        search = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"],
+            env=env, capture_output=True, text=True, timeout=30)
+        for wid in search.stdout.split():
+            shape = subprocess.run(["xdotool", "getwindowgeometry", "--shell", wid],
+                                   env=env, capture_output=True, text=True, timeout=30)
+            if shape.returncode == 0:
+                geo = dict(line.split("=") for line in shape.stdout.split())
+                return int(geo["X"]), int(geo["Y"]), int(geo["WIDTH"]), int(geo["HEIGHT"])
+            last = shape.stderr
+        last = search.stderr or last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no visible window titled {title!r} within {timeout} s: {last}")
+        time.sleep(0.2)
 
 
 def screenshot(env: dict, geometry, path: Path) -> np.ndarray:

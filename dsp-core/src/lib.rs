@@ -41,6 +41,6 @@ pub mod oversampling;
 pub mod reverb;
 pub mod saturation;
 pub mod signal;
-mod simd;
+pub mod simd;
 pub mod smoother;
 pub mod util;

@@ -9,7 +9,37 @@
 //! FMA: every lane does the same IEEE multiplies and adds in the same order as the SSE2 code, so
 //! the output is bit-identical with and without AVX2, and block invariance and the offline
 //! renderer's bit-identity with the plugin hold on every machine.
+//!
+//! [`force_baseline`] switches the dispatch off, so that tests and benchmarks run the baseline
+//! paths on machines that have AVX2 and FMA, as the ones that build and test Lathe do.
 #![allow(unsafe_code)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by [`force_baseline`].
+static BASELINE: AtomicBool = AtomicBool::new(false);
+
+/// Makes every dispatch in the crate take its baseline x86-64 path (SSE2, no FMA) even where the
+/// CPU has AVX2 and FMA (`true`), or lets it choose again (`false`). For tests and benchmarks:
+/// without it, a machine with AVX2 and FMA never runs the code every CPU without them runs.
+/// Process-wide and read on each dispatch, so switch it only between streams: the EQ's
+/// arithmetic changes with it (last bits), the other processors' output does not.
+pub fn force_baseline(on: bool) {
+    BASELINE.store(on, Ordering::Relaxed);
+}
+
+/// Whether [`dispatch`] runs its AVX2 form: the CPU has AVX2 and [`force_baseline`] is off.
+#[inline]
+pub fn avx2_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        !BASELINE.load(Ordering::Relaxed) && std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
 
 /// A unit of work to compile for AVX2: [`Kernel::run`] and everything it calls must be
 /// `#[inline(always)]` down to the loops that matter, so they are compiled inside the AVX2
@@ -29,7 +59,7 @@ pub(crate) fn dispatch<K: Kernel>(k: K) -> K::Output {
         fn avx2<K: Kernel>(k: K) -> K::Output {
             k.run()
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if avx2_available() {
             // SAFETY: the CPU supports AVX2, checked just above.
             return unsafe { avx2(k) };
         }
@@ -47,12 +77,15 @@ pub(crate) trait FusedKernel {
 }
 
 /// Whether [`dispatch_fused`] takes the fused form: the CPU has AVX (for the three-operand
-/// encoding) and FMA. Cached by the standard library after the first call, as in [`dispatch`].
+/// encoding) and FMA, and [`force_baseline`] is off. Cached by the standard library after the
+/// first call, as in [`dispatch`].
 #[inline(always)]
-pub(crate) fn fma_available() -> bool {
+pub fn fma_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx") && std::arch::is_x86_feature_detected!("fma")
+        !BASELINE.load(Ordering::Relaxed)
+            && std::arch::is_x86_feature_detected!("avx")
+            && std::arch::is_x86_feature_detected!("fma")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

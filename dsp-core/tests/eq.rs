@@ -582,15 +582,7 @@ fn settled_band_matches_a_plain_direct_form_reference() {
         let sections = p.design(fs);
         let mut worst: f64 = 0.0;
         for (x, y) in [(&l, &yl), (&r, &yr)] {
-            let mut v: Vec<f64> = x.iter().map(|&s| s as f64).collect();
-            for c in &sections.coeffs[..sections.count] {
-                let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
-                for s in v.iter_mut() {
-                    let out = c.b0 * *s + c.b1 * x1 + c.b2 * x2 - c.a1 * y1 - c.a2 * y2;
-                    (x2, x1, y2, y1) = (x1, *s, y1, out);
-                    *s = out;
-                }
-            }
+            let v = direct_form_i(&sections.coeffs[..sections.count], x);
             for (a, b) in v.iter().zip(y.iter()) {
                 worst = worst.max((a - *b as f64).abs());
             }

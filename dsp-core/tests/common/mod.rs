@@ -2,6 +2,7 @@
 //! Each test file uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+use dsp_core::filter::BiquadCoeffs;
 use dsp_core::signal::Rng;
 use realfft::RealFftPlanner;
 use std::f64::consts::PI;
@@ -67,6 +68,21 @@ pub fn assert_block_invariant<P>(
             }
         }
     }
+}
+
+/// `x` through a cascade of biquads as the textbook direct form I in plain `f64`: the reference
+/// the EQ's fast paths are held to.
+pub fn direct_form_i(sections: &[BiquadCoeffs], x: &[f32]) -> Vec<f64> {
+    let mut v: Vec<f64> = x.iter().map(|&s| s as f64).collect();
+    for c in sections {
+        let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+        for s in v.iter_mut() {
+            let out = c.b0 * *s + c.b1 * x1 + c.b2 * x2 - c.a1 * y1 - c.a2 * y2;
+            (x2, x1, y2, y1) = (x1, *s, y1, out);
+            *s = out;
+        }
+    }
+    v
 }
 
 pub fn db(x: f64) -> f64 {

@@ -146,6 +146,56 @@ const CHUNK: usize = 256;
 const DESIGN_STEP: usize = 32;
 /// Crossfade for changes of type, slope, placement and enable.
 const FADE_MS: f64 = 20.0;
+/// Samples between redesigns of a gliding band's matched sections (on the clock of
+/// [`DESIGN_STEP`]). In between, each coefficient moves linearly from one
+/// design to the next: a design costs about 0.2 us, far more than a sample's filtering, while
+/// a 20 ms parameter ramp moves only 1/30 of its way in 32 samples at 48 kHz. Every
+/// interpolated section is stable, because the stable region of a biquad's `(a1, a2)` (the
+/// triangle `|a2| < 1`, `|a1| < 1 + a2`) is convex and both ends lie in it.
+const GLIDE_STEP: usize = 32;
+
+/// A gliding band's coefficients on their way to the next design: `step` is added once per
+/// sample for `left` more samples, and the last one lands exactly on `to`.
+#[derive(Debug, Clone, Copy, Default)]
+struct CoeffRamp {
+    to: SectionSet,
+    step: [BiquadCoeffs; MAX_SECTIONS],
+    left: u32,
+}
+
+impl CoeffRamp {
+    fn start(&mut self, from: &SectionSet, to: SectionSet) {
+        for (d, (a, b)) in self.step.iter_mut().zip(from.coeffs.iter().zip(&to.coeffs)) {
+            let k = 1.0 / GLIDE_STEP as f64;
+            *d = BiquadCoeffs {
+                b0: (b.b0 - a.b0) * k,
+                b1: (b.b1 - a.b1) * k,
+                b2: (b.b2 - a.b2) * k,
+                a1: (b.a1 - a.a1) * k,
+                a2: (b.a2 - a.a2) * k,
+            };
+        }
+        self.to = to;
+        self.left = GLIDE_STEP as u32;
+    }
+
+    /// One sample's move of `coeffs` towards the target.
+    #[inline]
+    fn advance(&mut self, coeffs: &mut SectionSet) {
+        self.left -= 1;
+        if self.left == 0 {
+            *coeffs = self.to;
+            return;
+        }
+        for (c, d) in coeffs.coeffs[..coeffs.count].iter_mut().zip(&self.step) {
+            c.b0 += d.b0;
+            c.b1 += d.b1;
+            c.b2 += d.b2;
+            c.a1 += d.a1;
+            c.a2 += d.a2;
+        }
+    }
+}
 
 /// A cascade with its state: two lanes (left/right or mid/side) side by side so that the
 /// per-sample arithmetic is one 2-wide vector operation per coefficient.
@@ -182,49 +232,42 @@ impl Engine {
         self.st = [Df1::default(); MAX_SECTIONS];
     }
 
-    /// The cascade on both lanes.
+    /// The cascade on both lanes, in the static path's arithmetic `A` (see
+    /// [`EqBand::glide_frames`]).
     #[inline(always)]
-    fn filter(&mut self, mut v: [f64; 2]) -> [f64; 2] {
+    fn filter<A: Arith>(&mut self, mut v: [f64; 2]) -> [f64; 2] {
         let n = self.coeffs.count;
-        // The static path's arithmetic ([`Arith`]), so that where a band turns static (at a
-        // block boundary) does not change a bit; off the fast path, `mul_add` is the C
-        // library's `fma`, one hardware instruction behind a call on these machines.
-        let fused = super::fma::available();
         for (c, st) in self.coeffs.coeffs[..n].iter().zip(&mut self.st[..n]) {
-            v = if fused {
-                st.tick_fused(c, v)
-            } else {
-                st.tick(c, v)
-            };
+            v = A::tick(st, c, v);
         }
         v
     }
 
     /// One stereo (or mono when `stereo` is false) sample through the band in its placement.
     #[inline(always)]
-    fn tick(&mut self, l: f64, r: f64, stereo: bool) -> (f64, f64) {
+    fn tick<A: Arith>(&mut self, l: f64, r: f64, stereo: bool) -> (f64, f64) {
         if !self.params.enabled {
             return (l, r);
         }
         if !stereo {
             return match self.params.placement {
                 Placement::Right | Placement::Side => (l, r),
-                _ => (self.filter([l, 0.0])[0], r),
+                _ => (self.filter::<A>([l, 0.0])[0], r),
             };
         }
         match self.params.placement {
             Placement::Stereo => {
-                let y = self.filter([l, r]);
+                let y = self.filter::<A>([l, r]);
                 (y[0], y[1])
             }
-            Placement::Left => (self.filter([l, 0.0])[0], r),
-            Placement::Right => (l, self.filter([0.0, r])[1]),
+            Placement::Left => (self.filter::<A>([l, 0.0])[0], r),
+            Placement::Right => (l, self.filter::<A>([0.0, r])[1]),
             Placement::Mid | Placement::Side => {
                 let (m, s) = (0.5 * (l + r), 0.5 * (l - r));
                 let (m, s) = if self.params.placement == Placement::Mid {
-                    (self.filter([m, 0.0])[0], s)
+                    (self.filter::<A>([m, 0.0])[0], s)
                 } else {
-                    (m, self.filter([0.0, s])[1])
+                    (m, self.filter::<A>([0.0, s])[1])
                 };
                 (m + s, m - s)
             }
@@ -353,7 +396,8 @@ impl Frames for Channels<'_, '_> {
 
 /// One EQ band. Frequency is smoothed in log2(Hz) and Q in ln(Q), so a sweep moves at a constant
 /// musical rate; gain is smoothed in dB (20 ms linear ramps). While any of them moves, the
-/// matched sections are redesigned every sample (continuous in the parameters, ~0.2 us); when
+/// matched sections are redesigned every [`GLIDE_STEP`] samples and their coefficients move
+/// linearly in between (continuous in the parameters, ~0.2 us per design); when
 /// they settle, the correction fit runs one bounded [`Designer`] step per `DESIGN_STEP` samples
 /// of the band's clock (counted from `reset`, so the moment the fit completes does not depend on
 /// the host's block sizes) while the band keeps the matched sections, and then the band
@@ -371,8 +415,13 @@ pub struct EqBand {
     old: Engine,
     fade_left: u32,
     fade_len: u32,
-    /// Samples since `reset` modulo [`CHUNK`] (the state-flush and design-step grids).
+    /// Samples since `reset` modulo [`CHUNK`] (the state-flush, glide and design-step grids).
     clock: usize,
+    /// The smoothed parameters moved since the last glide design: the next [`GLIDE_STEP`]
+    /// grid point designs for them.
+    glide_due: bool,
+    /// The matched sections' coefficients between two glide designs.
+    ramp: CoeffRamp,
     /// The correction fit in progress (sized for the sample rate in `prepare`).
     designer: Designer,
     /// The last completed fit and the settings it is for: `reset` and structural changes reuse
@@ -410,6 +459,8 @@ impl EqBand {
             fade_left: 0,
             fade_len: 1,
             clock: 0,
+            glide_due: false,
+            ramp: CoeffRamp::default(),
             designer: Designer::new(48_000.0),
             settled: (params, SectionSet::default()),
             work: DesignWork::default(),
@@ -442,6 +493,8 @@ impl EqBand {
         self.designer.cancel();
         self.fade_left = 0;
         self.clock = 0;
+        self.glide_due = false;
+        self.ramp.left = 0;
         self.work = DesignWork::default();
     }
 
@@ -518,6 +571,7 @@ impl EqBand {
             ..self.smoothed_params()
         };
         self.cur = self.engine_for(p);
+        self.ramp.left = 0;
         self.designer.cancel();
         self.fade_left = self.fade_len;
     }
@@ -553,7 +607,7 @@ impl EqBand {
 
     /// Static: settled parameters, no fade, the corrected design in place (the tight loop).
     pub(super) fn is_static(&self) -> bool {
-        !self.is_moving() && self.fade_left == 0 && self.cur.corrected
+        !self.is_moving() && !self.glide_due && self.fade_left == 0 && self.cur.corrected
     }
 
     /// True when the band leaves the signal untouched for now (disabled and faded out, or
@@ -602,27 +656,36 @@ impl EqBand {
             self.process_static(frames, stereo);
             return;
         }
+        super::fma::glide(self, frames, stereo);
+    }
+
+    /// The per-sample path (gliding, fitting, crossfading) in the static path's arithmetic `A`
+    /// ([`super::fma::glide`] picks it), so that where a band turns static, which happens at a
+    /// block boundary, changes no bit; with FMA it runs inside `avx,fma` code, where `mul_add`
+    /// is one instruction instead of a call to the C library's `fma`.
+    #[inline(always)]
+    pub(super) fn glide_frames<A: Arith>(&mut self, frames: &mut [[f64; 2]], stereo: bool) {
         for f in frames.iter_mut() {
             if self.is_moving() {
                 self.log_freq.tick();
                 self.gain_db.tick();
                 self.log_q.tick();
-                let p = self.smoothed_params();
-                let coeffs = p.design_with(self.sample_rate, false);
-                self.designer.cancel();
-                if self.cur.corrected {
-                    self.switch_design(p, coeffs, false);
-                } else {
-                    self.cur.coeffs = coeffs;
-                }
-            } else if !self.cur.corrected {
+                self.glide_due = true;
+            }
+            if self.glide_due && self.clock.is_multiple_of(GLIDE_STEP) {
+                self.glide_due = false;
+                self.glide_design();
+            }
+            if self.ramp.left > 0 {
+                self.ramp.advance(&mut self.cur.coeffs);
+            } else if !self.glide_due && !self.cur.corrected {
                 self.settle();
             }
             let [l, r] = *f;
-            let (mut yl, mut yr) = self.cur.tick(l, r, stereo);
+            let (mut yl, mut yr) = self.cur.tick::<A>(l, r, stereo);
             if self.fade_left > 0 {
                 let t = self.fade_left as f64 / self.fade_len as f64;
-                let (ol, or) = self.old.tick(l, r, stereo);
+                let (ol, or) = self.old.tick::<A>(l, r, stereo);
                 yl += t * (ol - yl);
                 yr += t * (or - yr);
                 self.fade_left -= 1;
@@ -632,6 +695,22 @@ impl EqBand {
             }
             *f = [yl, yr];
             self.tick_clock();
+        }
+    }
+
+    /// A glide grid point: the matched sections for the smoothed parameters, reached by a
+    /// [`CoeffRamp`] from the current ones, or by a crossfade from the corrected design (whose
+    /// extra section has no counterpart to move from).
+    fn glide_design(&mut self) {
+        let p = self.smoothed_params();
+        let coeffs = p.design_with(self.sample_rate, false);
+        self.designer.cancel();
+        if self.cur.corrected {
+            self.switch_design(p, coeffs, false);
+        } else if coeffs.count == self.cur.coeffs.count {
+            self.ramp.start(&self.cur.coeffs, coeffs);
+        } else {
+            self.cur.coeffs = coeffs;
         }
     }
 

@@ -4,17 +4,11 @@
 //! one fused multiply-add (4 cycles), which no SSE2 arrangement reaches: measured on one settled
 //! bell, 0.73x the time of the SSE2 loop (see the README's Speed section). `avx` comes with it
 //! for the three-operand encoding, which saves the register copies of SSE2's two-operand one.
-use super::band::{Df1, Frames, Fused, LaneIo, Plain};
+use super::band::{Df1, EqBand, Frames, Fused, LaneIo, Plain};
 use crate::filter::BiquadCoeffs;
 use crate::simd::{self, FusedKernel};
 use std::marker::PhantomData;
 use std::ops::Range;
-
-/// True when the CPU has AVX and FMA, so the static cascade runs fused: the gliding path then
-/// uses the same arithmetic, so that where a band turns static changes no bit.
-pub(super) fn available() -> bool {
-    simd::fma_available()
-}
 
 /// One call of [`super::band::cascade`], in either arithmetic.
 struct Cascade<'a, const N: usize, P, F: ?Sized> {
@@ -54,5 +48,35 @@ pub(super) fn cascade<const N: usize, P: LaneIo, F: Frames + ?Sized>(
         frames,
         range,
         lanes: PhantomData,
+    });
+}
+
+/// One call of [`EqBand::glide_frames`], in either arithmetic.
+struct Glide<'a> {
+    band: &'a mut EqBand,
+    frames: &'a mut [[f64; 2]],
+    stereo: bool,
+}
+
+impl FusedKernel for Glide<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run_fused(self) {
+        self.band.glide_frames::<Fused>(self.frames, self.stereo);
+    }
+
+    #[inline(always)]
+    fn run_plain(self) {
+        self.band.glide_frames::<Plain>(self.frames, self.stereo);
+    }
+}
+
+/// [`EqBand::glide_frames`] in the machine's arithmetic, as [`cascade`].
+pub(super) fn glide(band: &mut EqBand, frames: &mut [[f64; 2]], stereo: bool) {
+    simd::dispatch_fused(Glide {
+        band,
+        frames,
+        stereo,
     });
 }

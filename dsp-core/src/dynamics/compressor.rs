@@ -27,10 +27,14 @@
 //!   make-up, mix, side-chain HPF 20..500 Hz.
 //!
 //! # Cost
-//! Feed-forward (peak or RMS) and peak feedback run in chunks of 64 samples whose
+//! Feed-forward (peak or RMS) and peak feedback run in chunks of 128 samples whose
 //! logarithms, static curve and exponentials are vectorised; RMS feedback runs its averager,
 //! logarithm, curve and ballistics sample by sample (the averager needs each sample's gain
-//! first) and costs about four times as much.
+//! first) and costs about four times as much. The commonest case (a linked pair, peak
+//! detection, no side-chain filter or lookahead, nothing ramping: the Bus Glue as it sits on a
+//! bus) runs each chunk as one software-pipelined pass, compiled for AVX2 where the CPU has it
+//! ([`Compressor::fused_linked_pair`]): the envelope's serial chain then overlaps the vector
+//! work instead of adding to it.
 
 use super::detector::{smoothing_weight, Ballistics, Envelope, Stages, GROUP};
 use super::gain_computer::{ratio_to_slope, GainComputer};

@@ -178,7 +178,9 @@ impl FeedForwardStep {
     }
 }
 
-/// Samples per group of [`Ballistics::run_fused`]: two SSE2 vectors.
+/// Samples per group of [`Ballistics::run_fused`]: two SSE2 vectors, one AVX2 vector. (Groups
+/// of 16 measured the same; groups of 4 were a third slower, the chain of one group then too
+/// short to hide the next group's vector work.)
 pub(crate) const GROUP: usize = 8;
 
 /// The vectorisable work around the ballistics in [`Ballistics::run_fused`], for the group of
@@ -253,14 +255,14 @@ impl Ballistics {
         *env = s.flushed();
     }
 
-    /// One envelope through a chunk of `m` samples in groups of [`GROUP`], with the work
-    /// before and after it (`stages`) in the same loop: the targets of a group, its ballistics,
-    /// then its output. The ballistics are a serial chain (multiply, add and min per sample,
-    /// about 8 cycles) that leaves most of the core idle, and nothing else in a group depends on
-    /// it except that group's output, so the out-of-order core runs the vector stages of the
-    /// neighbouring groups in its shadow; as separate passes over the chunk their costs add up.
-    /// Same arithmetic in the same order as [`Ballistics::run_feed_forward_mono`], so the same
-    /// bits. Returns the last applied gain change.
+    /// One envelope through a chunk of `m` samples in groups of [`GROUP`], with the vector work
+    /// before and after it (`stages`: the targets, the output) in the same loop. The
+    /// ballistics are a serial chain (multiply, add and min per sample, 7 to 8 cycles) that
+    /// leaves most of the core idle; as separate passes over the chunk, the chain's latency and
+    /// the vector work add up, while here the out-of-order core runs the neighbouring groups'
+    /// vector work in the chain's shadow. Same arithmetic in the same order as
+    /// [`Ballistics::run_feed_forward_mono`], so the same bits. Returns the last applied gain
+    /// change.
     #[inline(always)]
     pub(crate) fn run_fused<S: Stages>(&self, env: &mut Envelope, m: usize, stages: &mut S) -> f32 {
         let step = FeedForwardStep::new(self);

@@ -217,9 +217,9 @@ impl Ballistics {
     /// (log2 gain changes) and receive the applied gain changes. [`Ballistics::step`] with no
     /// loop stiffness, rewritten for speed (see [`FeedForwardStep`]); the state is flushed once at
     /// the end of the chunk instead of after every sample. A one-pole cannot fall from the flush
-    /// floor (1e-30) to a subnormal (< 2.2e-308) within one chunk of 128 samples unless its weight
-    /// exceeds 0.993, a time constant under a fifth of a sample (the plugins' shortest, the
-    /// Channel Strip's 0.05 ms attack, is 1.1 samples at 22.05 kHz). Callers put chunk ends on a fixed grid of
+    /// floor (1e-30) to a subnormal (< 2.2e-308) within one chunk of 256 samples unless its weight
+    /// exceeds 0.918, a time constant under 0.4 samples (the plugins' shortest, the Channel
+    /// Strip's 0.05 ms attack, is 1.1 samples at 22.05 kHz). Callers put chunk ends on a fixed grid of
     /// the sample clock, so where the flush happens does not depend on the block partition.
     pub fn run_feed_forward(&self, envs: &mut [Envelope; 2], g0: &mut [f32], g1: &mut [f32]) {
         let step = FeedForwardStep::new(self);

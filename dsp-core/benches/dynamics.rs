@@ -106,6 +106,19 @@ fn compressor(c: &mut Criterion) {
         comp.prepare(FS, BLOCK);
         bench_block(&mut group, name, &mut comp, |p, b| p.process(b));
     }
+    // The Bus Glue as `bench/hosts.py` runs it (its character: knee 6 dB, full link; then
+    // threshold -20 dB, 4:1, attack 10 ms, auto release, range 40 dB): the fused pass.
+    let mut comp = Compressor::new();
+    comp.set_knee_db(6.0);
+    comp.set_stereo_link(1.0);
+    comp.set_threshold_db(-20.0);
+    comp.set_ratio(4.0);
+    comp.set_attack_ms(10.0);
+    comp.set_release_ms(100.0);
+    comp.set_auto_release(true);
+    comp.set_range_db(40.0);
+    comp.prepare(FS, BLOCK);
+    bench_block(&mut group, "bus_glue", &mut comp, |p, b| p.process(b));
     group.finish();
 }
 

@@ -537,6 +537,8 @@ fn block_invariant_with_automation_in_every_mode() {
     let x: Vec<Vec<f32>> = x.to_vec();
     for (topology, detection, auto, look) in [
         (Topology::FeedForward, Detection::Peak, false, 5.0),
+        // The bus settings: the fused linked-pair pass whenever every ramp is settled.
+        (Topology::FeedForward, Detection::Peak, true, 0.0),
         (Topology::FeedForward, Detection::Rms, true, 0.0),
         (Topology::FeedBack, Detection::Peak, true, 1.0),
         (Topology::FeedBack, Detection::Rms, false, 0.0),

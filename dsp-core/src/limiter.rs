@@ -299,6 +299,18 @@ impl SlidingMin {
     }
 }
 
+/// Writes `src` at `at..` (`at < cap`) of a mirrored ring of `2 cap` values (see
+/// [`Channel::ring`]), wrapping at `cap`: whole-slice copies, where two indexed stores a value
+/// compile to scalar code with bounds checks.
+#[inline(always)]
+fn write_mirrored(buf: &mut [f32], cap: usize, at: usize, src: &[f32]) {
+    let (a, b) = src.split_at(src.len().min(cap - at));
+    buf[at..at + a.len()].copy_from_slice(a);
+    buf[at + cap..at + cap + a.len()].copy_from_slice(a);
+    buf[..b.len()].copy_from_slice(b);
+    buf[cap..cap + b.len()].copy_from_slice(b);
+}
+
 /// `out[i] = h[H] x[i + H] + sum_{j < H} h[j] (x[i + j] + x[i + 2H - j])` with
 /// `H = h.len() - 1`: a linear-phase FIR of `2H + 1` taps at half the multiplies, [`LANES`]
 /// outputs side by side.
@@ -1061,31 +1073,37 @@ impl Limiter {
         while i0 < len {
             let cn = CHUNK.min(len - i0);
             let n0 = self.n;
-            // Drive and delay line, then the band split, for the whole chunk.
+            // Drive and delay line, then the band split, for the whole chunk: each stage a
+            // plain loop over local arrays (it vectorises), then whole slices copied into the
+            // mirrored rings (indexed stores into a ring compile to scalar code).
             let mut drive = [0.0f32; CHUNK];
-            for d in &mut drive[..cn] {
-                *d = self.drive.tick() as f32;
+            if self.drive.is_smoothing() {
+                for d in &mut drive[..cn] {
+                    *d = self.drive.tick() as f32;
+                }
+            } else {
+                // At rest a tick returns the value unchanged.
+                drive[..cn].fill(self.drive.value() as f32);
             }
             let split_start = (n0 + cap - 2 * SPLIT_HALF) & mask;
+            let band_at = (n0 + cap - SPLIT_HALF) & mask;
             for (c, data) in channels.iter().enumerate().take(nch) {
                 let ch = &mut self.ch[c];
-                for (k, (&x, &d)) in data[i0..i0 + cn].iter().zip(&drive).enumerate() {
-                    let w = (n0 + k) & mask;
-                    let x = sanitize(x) * d;
-                    ch.ring[w] = x;
-                    ch.ring[w + cap] = x;
+                let mut x = [0.0f32; CHUNK];
+                for ((x, &v), &d) in x[..cn].iter_mut().zip(&data[i0..i0 + cn]).zip(&drive) {
+                    *x = sanitize(v) * d;
                 }
+                write_mirrored(&mut ch.ring, cap, n0 & mask, &x[..cn]);
                 let mut lo = [0.0f32; CHUNK];
                 let span = &ch.ring[split_start..split_start + cn + 2 * SPLIT_HALF];
                 symmetric_fir(&self.split, span, &mut lo[..cn]);
-                for (k, &l) in lo[..cn].iter().enumerate() {
-                    let at = (n0 + k + cap - SPLIT_HALF) & mask;
-                    let h = (ch.ring[at] - l).abs();
-                    ch.lo[at] = l;
-                    ch.lo[at + cap] = l;
-                    ch.hi[at] = h;
-                    ch.hi[at + cap] = h;
+                let mut hi = [0.0f32; CHUNK];
+                let centre = &ch.ring[band_at..band_at + cn];
+                for ((h, &l), &x) in hi[..cn].iter_mut().zip(&lo).zip(centre) {
+                    *h = (x - l).abs();
                 }
+                write_mirrored(&mut ch.lo, cap, band_at, &lo[..cn]);
+                write_mirrored(&mut ch.hi, cap, band_at, &hi[..cn]);
             }
             // Segments before the first input sample are detected too (the rings start as
             // silence): skipping them left the near-Nyquist envelope window without the first
@@ -1140,11 +1158,21 @@ impl Limiter {
                 thr_k[..cn].fill(ceiling * margin);
             }
             let mut t = [[1.0f64; CHUNK]; 2];
-            for k in 0..cn {
-                let p = [peaks[0][k] as f64, peaks[1][k] as f64];
-                let pmax = p[0].max(p[1]);
-                for c in 0..nch {
-                    t[c][k] = required_gain(p[c], pmax, link_k[k], thr_k[k]);
+            // The louder channel's peak (a channel past `nch` holds zeros); the conversion to
+            // f64 is exact, so the f32 maximum is the f64 one.
+            let mut pmax = [0.0f64; CHUNK];
+            for ((m, &a), &b) in pmax[..cn].iter_mut().zip(&peaks[0]).zip(&peaks[1]) {
+                *m = max_f32(a, b) as f64;
+            }
+            for (t, p) in t.iter_mut().zip(&peaks).take(nch) {
+                let lanes = t[..cn]
+                    .iter_mut()
+                    .zip(p)
+                    .zip(&pmax)
+                    .zip(&link_k)
+                    .zip(&thr_k);
+                for ((((t, &p), &m), &l), &thr) in lanes {
+                    *t = required_gain(p as f64, m, l, thr);
                 }
             }
             let mut g = [[1.0f64; CHUNK]; 2];
@@ -1155,7 +1183,11 @@ impl Limiter {
                 slow_rel: sr,
             };
             // Mirrored channels stay so while their required gains agree.
-            let run = if self.mirrored && nch == 2 && t[0][..cn] == t[1][..cn] {
+            let same = t[0][..cn]
+                .iter()
+                .zip(&t[1])
+                .fold(true, |same, (a, b)| same & (a == b));
+            let run = if self.mirrored && nch == 2 && same {
                 1
             } else {
                 self.unmirror();
@@ -1172,15 +1204,18 @@ impl Limiter {
             let mut gmin = [1.0f64; CHUNK];
             let out = (n0 + cap - delay) & mask;
             for ((ch, data), g) in self.ch.iter().zip(channels.iter_mut()).zip(&g).take(nch) {
-                let ring = &ch.ring[out..out + cn];
-                for k in 0..cn {
-                    gmin[k] = gmin[k].min(g[k]);
-                    let y = ring[k] * g[k] as f32;
-                    data[i0 + k] = if sample_clip {
-                        y.clamp(-ceil_k[k], ceil_k[k])
-                    } else {
-                        y
-                    };
+                for (m, &g) in gmin[..cn].iter_mut().zip(g) {
+                    *m = m.min(g);
+                }
+                let lanes = data[i0..i0 + cn].iter_mut().zip(&ch.ring[out..]).zip(g);
+                if sample_clip {
+                    for (((y, &x), &g), &c) in lanes.zip(&ceil_k) {
+                        *y = (x * g as f32).clamp(-c, c);
+                    }
+                } else {
+                    for ((y, &x), &g) in lanes {
+                        *y = x * g as f32;
+                    }
                 }
             }
             self.n += cn;

@@ -45,7 +45,7 @@
 
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
-use crate::util::{db_to_gain, gain_to_db, max_f32, one_pole_coeff, sanitize};
+use crate::util::{db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, sanitize};
 use std::f64::consts::PI;
 
 /// Half length of the true-peak interpolator (taps each side).
@@ -115,16 +115,19 @@ impl Character {
     }
 }
 
-/// Box-filter stage: moving average over `len` values on a fixed ring.
+/// Box-filter stage: moving average over the last `len` values, run a chunk at a time.
 #[derive(Debug, Clone, Default)]
 struct BoxAvg {
-    buf: Vec<f64>,
+    /// The last `len` values, oldest first, then room for a chunk: while a chunk of `n` values
+    /// is averaged, `line[len + k]` enters as `line[k]` leaves, both read in one pass over
+    /// contiguous memory (a ring needs a wrapped index a value and keeps the running state in
+    /// memory).
+    line: Vec<f64>,
     len: usize,
-    pos: usize,
     sum: f64,
     inv: f64,
     /// `len` less a relative 1e-9: the running sum's rounding drifts it by about 1e-16 a tick
-    /// (a random walk: about 1e-11 of `len` after a day), so a ring of only ones is read as
+    /// (a random walk: about 1e-11 of `len` after a day), so a line of only ones is read as
     /// exactly 1 once the sum is within this of `len`, or the stage could never rest at unity
     /// again after its first reduction. 1e-9 is -9e-9 dB.
     full: f64,
@@ -133,9 +136,8 @@ struct BoxAvg {
 impl BoxAvg {
     fn new(max: usize) -> Self {
         Self {
-            buf: vec![1.0; max.max(1)],
+            line: vec![1.0; max.max(1) + CHUNK],
             len: 1,
-            pos: 0,
             sum: 1.0,
             inv: 1.0,
             full: 1.0 - 1e-9,
@@ -144,54 +146,46 @@ impl BoxAvg {
 
     /// Sets the length and fills the average with `v`.
     fn fill(&mut self, len: usize, v: f64) {
-        self.len = len.clamp(1, self.buf.len());
-        self.buf[..self.len].fill(v);
-        self.pos = 0;
+        self.len = len.clamp(1, self.line.len() - CHUNK);
+        self.line[..self.len].fill(v);
         self.sum = v * self.len as f64;
         self.inv = 1.0 / self.len as f64;
         self.full = self.len as f64 * (1.0 - 1e-9);
     }
 
-    /// Holds only ones and puts out exactly 1: further ones change nothing but the position.
-    /// A scan rather than a count kept per tick: it runs once a chunk, and only once the hold
-    /// and the release already rest at 1.
+    /// Holds only ones and puts out exactly 1: further ones change nothing (each adds
+    /// `1 - 1 = 0` to the sum). A scan rather than a count kept per value: it runs once a chunk,
+    /// and only once the hold and the release already rest at 1.
     fn at_unity(&self) -> bool {
-        self.sum >= self.full && self.buf[..self.len].iter().all(|&v| v == 1.0)
+        self.sum >= self.full && self.line[..self.len].iter().all(|&v| v == 1.0)
     }
 
     /// Becomes a copy of `o` (same capacity: no allocation).
     fn copy_from(&mut self, o: &Self) {
-        self.buf.copy_from_slice(&o.buf);
-        (self.len, self.pos, self.sum, self.inv, self.full) = (o.len, o.pos, o.sum, o.inv, o.full);
+        self.line.copy_from_slice(&o.line);
+        (self.len, self.sum, self.inv, self.full) = (o.len, o.sum, o.inv, o.full);
     }
 
-    /// Same state, to the bit, as `o` when both hold only ones (the buffers then agree).
+    /// Same state, to the bit, as `o` when both hold only ones (the lines then agree).
     fn same_unity_state(&self, o: &Self) -> bool {
-        self.at_unity()
-            && o.at_unity()
-            && (self.len, self.pos) == (o.len, o.pos)
-            && self.sum == o.sum
+        self.at_unity() && o.at_unity() && self.len == o.len && self.sum == o.sum
     }
 
-    /// `n` ticks of 1 when [`at_unity`](Self::at_unity): each adds `1 - 1 = 0` to the sum.
-    fn skip_unity(&mut self, n: usize) {
-        self.pos = (self.pos + n) % self.len;
-    }
-
+    /// Replaces each of `x` (at most [`CHUNK`] values) by the average of the `len` values
+    /// ending at it.
     #[inline(always)]
-    fn tick(&mut self, v: f64) -> f64 {
-        let old = std::mem::replace(&mut self.buf[self.pos], v);
-        self.pos += 1;
-        if self.pos == self.len {
-            self.pos = 0;
+    fn run(&mut self, x: &mut [f64]) {
+        let (len, n) = (self.len, x.len());
+        self.line[len..len + n].copy_from_slice(x);
+        let (inv, full) = (self.inv, self.full);
+        let mut sum = self.sum;
+        for (y, &old) in x.iter_mut().zip(&self.line[..n]) {
+            sum += *y - old;
+            // The gain never exceeds unity however the sum drifts (see `full`).
+            *y = if sum >= full { 1.0 } else { sum * inv };
         }
-        self.sum += v - old;
-        // The gain never exceeds unity however the sum drifts (see `full`).
-        if self.sum >= self.full {
-            1.0
-        } else {
-            self.sum * self.inv
-        }
+        self.sum = sum;
+        self.line.copy_within(n..n + len, 0);
     }
 }
 
@@ -272,30 +266,42 @@ impl SlidingMin {
         self.low_age = self.window;
     }
 
+    /// Replaces each of `x` by the minimum of the `window` values ending at it. A chunk at a
+    /// time, one block segment at a time: the running state stays in registers and the
+    /// bookkeeping of [`at_unity`](Self::at_unity) is done once a chunk.
     #[inline(always)]
-    fn push(&mut self, v: f64) -> f64 {
+    fn run(&mut self, x: &mut [f64]) {
         let w = self.window;
-        let o = self.pos;
-        self.prefix = if o == 0 { v } else { self.prefix.min(v) };
-        self.cur[o] = v;
-        let out = self.prefix.min(self.suf[o + 1]);
-        self.low_age = if v < 1.0 {
-            0
-        } else {
-            (self.low_age + 1).min(w)
-        };
-        self.clean &= v >= 1.0;
-        if o + 1 == w {
-            self.pos = 0;
-            let mut m = 1.0f64;
-            for i in (1..w).rev() {
-                m = m.min(self.cur[i]);
-                self.suf[i] = m;
+        match x.iter().rposition(|&v| v < 1.0) {
+            Some(i) => {
+                self.low_age = (x.len() - 1 - i).min(w);
+                self.clean = false;
             }
-        } else {
-            self.pos = o + 1;
+            None => self.low_age = (self.low_age + x.len()).min(w),
         }
-        out
+        let (mut k, n) = (0, x.len());
+        while k < n {
+            let o = self.pos;
+            let seg = &mut x[k..(k + w - o).min(n)];
+            let m = seg.len();
+            self.cur[o..o + m].copy_from_slice(seg);
+            let mut prefix = if o == 0 { f64::INFINITY } else { self.prefix };
+            for (v, &s) in seg.iter_mut().zip(&self.suf[o + 1..]) {
+                prefix = min_f64(prefix, *v);
+                *v = min_f64(prefix, s);
+            }
+            self.prefix = prefix;
+            self.pos = o + m;
+            if self.pos == w {
+                self.pos = 0;
+                let mut m = 1.0f64;
+                for (s, &c) in self.suf[1..w].iter_mut().zip(&self.cur[1..w]).rev() {
+                    m = min_f64(m, c);
+                    *s = m;
+                }
+            }
+            k += m;
+        }
     }
 }
 
@@ -498,32 +504,6 @@ struct ReleaseCoeffs {
     slow_rel: f64,
 }
 
-/// The gain path (hold, release, attack smoothing) from the required gains `t` to the gains
-/// `g`, for `cn` samples of `nch` channels. The channels run in lockstep in one loop, so their
-/// independent recursions overlap in the pipeline instead of running one after the other.
-#[inline(always)]
-fn gain_run<const AUTO: bool>(
-    ch: &mut [Channel; 2],
-    nch: usize,
-    t: &[[f64; CHUNK]; 2],
-    cn: usize,
-    k: &ReleaseCoeffs,
-    g: &mut [[f64; CHUNK]; 2],
-) {
-    let [c0, c1] = ch;
-    let [g0, g1] = g;
-    if nch == 2 {
-        for i in 0..cn {
-            g0[i] = c0.gain_step::<AUTO>(t[0][i], k);
-            g1[i] = c1.gain_step::<AUTO>(t[1][i], k);
-        }
-    } else {
-        for i in 0..cn {
-            g0[i] = c0.gain_step::<AUTO>(t[0][i], k);
-        }
-    }
-}
-
 /// Per-channel state.
 #[derive(Debug, Clone, Default)]
 struct Channel {
@@ -561,33 +541,36 @@ impl Channel {
             && self.box2.same_unity_state(&o.box2)
     }
 
-    /// One sample of the gain path: hold, then instant attack and exponential release (auto:
-    /// a fast release bounded by a slow envelope), then the attack smoothing boxes.
+    /// The gain path over a chunk, from the required gains `t` to the gains `g`: hold, then
+    /// instant attack and exponential release (auto: a fast release bounded by a slow
+    /// envelope), then the attack smoothing boxes, each stage one pass over the chunk.
     #[inline(always)]
-    fn gain_step<const AUTO: bool>(&mut self, t: f64, k: &ReleaseCoeffs) -> f64 {
-        let h = self.hold.push(t);
-        let r = if AUTO {
-            let ks = if h < self.slow {
-                k.slow_att
+    fn gain_run<const AUTO: bool>(&mut self, t: &[f64], g: &mut [f64], k: &ReleaseCoeffs) {
+        g.copy_from_slice(t);
+        self.hold.run(g);
+        let (mut rel, mut slow) = (self.release, self.slow);
+        for v in g.iter_mut() {
+            let h = *v;
+            *v = if AUTO {
+                let ks = if h < slow { k.slow_att } else { k.slow_rel };
+                // The slow envelope attacks smoothly from above and releases from below; only
+                // the release lands on `h`.
+                let d = (slow - h) * ks;
+                slow = if d <= 0.0 && d > -RELEASE_SNAP {
+                    h
+                } else {
+                    h + d
+                };
+                rel = release_towards(h, rel, k.fast);
+                min_f64(rel, slow)
             } else {
-                k.slow_rel
+                rel = release_towards(h, rel, k.rel);
+                rel
             };
-            // The slow envelope attacks smoothly from above and releases from below; only the
-            // release lands on `h`.
-            let d = (self.slow - h) * ks;
-            self.slow = if d <= 0.0 && d > -RELEASE_SNAP {
-                h
-            } else {
-                h + d
-            };
-            let f = release_towards(h, self.release, k.fast);
-            self.release = f;
-            f.min(self.slow)
-        } else {
-            self.release = release_towards(h, self.release, k.rel);
-            self.release
-        };
-        self.box2.tick(self.box1.tick(r))
+        }
+        (self.release, self.slow) = (rel, slow);
+        self.box1.run(g);
+        self.box2.run(g);
     }
 }
 
@@ -878,12 +861,16 @@ impl Limiter {
             let cn = ((newest - m + 1) as usize).min(CHUNK);
             // No shortcut (threshold 0): every segment's exact gain enters the new hold.
             self.detect(channels, m as usize & self.mask, cn, 0.0, &mut peaks);
-            for (&p0, &p1) in peaks[0][..cn].iter().zip(&peaks[1][..cn]) {
-                let t = self.linked_gains([p0 as f64, p1 as f64], channels);
-                for (c, &tc) in self.ch[..channels].iter_mut().zip(&t) {
-                    c.hold.push(tc);
+            let mut t = [[1.0f64; CHUNK]; 2];
+            for (k, (&p0, &p1)) in peaks[0][..cn].iter().zip(&peaks[1][..cn]).enumerate() {
+                let tk = self.linked_gains([p0 as f64, p1 as f64], channels);
+                for (t, &tc) in t.iter_mut().zip(&tk).take(channels) {
+                    t[k] = tc;
                     lowest = lowest.min(tc);
                 }
+            }
+            for (c, t) in self.ch[..channels].iter_mut().zip(&mut t) {
+                c.hold.run(&mut t[..cn]);
             }
             m += cn as isize;
         }
@@ -1126,8 +1113,6 @@ impl Limiter {
                 for (ch, data) in self.ch.iter_mut().zip(channels.iter_mut()).take(nch) {
                     data[i0..i0 + cn].copy_from_slice(&ch.ring[out..out + cn]);
                     ch.hold.skip_unity(cn);
-                    ch.box1.skip_unity(cn);
-                    ch.box2.skip_unity(cn);
                 }
                 if nch == 2 && !self.mirrored {
                     self.mirrored = self.ch[1].same_unity_state(&self.ch[0]);
@@ -1193,10 +1178,12 @@ impl Limiter {
                 self.unmirror();
                 nch
             };
-            if auto {
-                gain_run::<true>(&mut self.ch, run, &t, cn, &coeffs, &mut g);
-            } else {
-                gain_run::<false>(&mut self.ch, run, &t, cn, &coeffs, &mut g);
+            for ((c, t), g) in self.ch.iter_mut().zip(&t).zip(&mut g).take(run) {
+                if auto {
+                    c.gain_run::<true>(&t[..cn], &mut g[..cn], &coeffs);
+                } else {
+                    c.gain_run::<false>(&t[..cn], &mut g[..cn], &coeffs);
+                }
             }
             if run < nch {
                 g[1] = g[0];

@@ -50,6 +50,17 @@ pub fn max_f32(a: f32, b: f32) -> f32 {
     }
 }
 
+/// `min(a, b)` for values that are never NaN (gains computed from sanitised audio): one
+/// `minsd`/`minpd`, where `f64::min`'s NaN handling costs a compare and a blend besides.
+#[inline(always)]
+pub fn min_f64(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
 /// Time constant of a one-pole smoother so that it covers `1 - 1/e` (63.2%) of a step in
 /// `time_s` seconds: the classic analog RC definition used for attack and release settings.
 #[inline]

@@ -24,7 +24,7 @@
 //!    so the required gain never rises above what the channel itself needs.
 //! 4. Gain computer: required gain `min(1, ceiling / peak)`.
 //! 5. Peak hold: sliding minimum of the required gain over the attack window plus two samples
-//!    (a monotonic deque on a fixed ring: O(1) amortised, no allocation).
+//!    (van Herk / Gil-Werman block decomposition: O(1) per value, no allocation).
 //! 6. Release: instant attack, exponential release (manual), or program-dependent (auto).
 //! 7. Attack smoothing: box filters (moving averages) whose total support equals the attack
 //!    window. Because every value entering the average is at most the required gain of the

@@ -448,13 +448,18 @@ impl Interpolator {
 /// it and its neighbours. Lane-wise over the segments (selects, no branches: it vectorises).
 #[inline(always)]
 fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> [f32; LANES] {
+    // One slice (one bounds check) per row, not an index per lane.
+    let row = |x: &[f32], at: usize| -> [f32; LANES] {
+        let x: &[f32; LANES] = x[at..at + LANES].try_into().expect("lanes");
+        x.map(f32::abs)
+    };
     let v: [[f32; LANES]; TP_OS + 2] = [
-        std::array::from_fn(|l| iv[2][k0 + l].abs()),
-        std::array::from_fn(|l| ls[k0 + l + TP_HALF].abs()),
-        std::array::from_fn(|l| iv[0][k0 + l + 1].abs()),
-        std::array::from_fn(|l| iv[1][k0 + l + 1].abs()),
-        std::array::from_fn(|l| iv[2][k0 + l + 1].abs()),
-        std::array::from_fn(|l| ls[k0 + l + TP_HALF + 1].abs()),
+        row(&iv[2], k0),
+        row(ls, k0 + TP_HALF),
+        row(&iv[0], k0 + 1),
+        row(&iv[1], k0 + 1),
+        row(&iv[2], k0 + 1),
+        row(ls, k0 + TP_HALF + 1),
     ];
     let mut p = [0.0f32; LANES];
     for j in 1..=TP_OS {

@@ -290,14 +290,26 @@ impl TruePeakMeter {
             for chunk in x.chunks(CHUNK) {
                 let n = chunk.len();
                 scratch[..H].copy_from_slice(hist);
-                for (d, &v) in scratch[H..H + n].iter_mut().zip(chunk) {
+                let fresh = &mut scratch[H..H + n];
+                for (d, &v) in fresh.iter_mut().zip(chunk) {
                     let v = sanitize(v);
                     // Inputs this small cannot move a dBTP reading; keeping them out of the
                     // history keeps the multiply-adds out of the denormal range.
                     *d = if v.abs() < 1e-30 { 0.0 } else { v };
-                    // Phase 0 of the interpolator is the sample itself.
-                    peak = max_f32(peak, d.abs());
                 }
+                // Phase 0 of the interpolator is the sample itself. Lane-wise maxima, reduced
+                // once (max is exact in any order): a running scalar maximum does not vectorise.
+                let mut lanes = [peak; GROUP];
+                let mut groups = fresh.chunks_exact(GROUP);
+                for g in &mut groups {
+                    for (m, &v) in lanes.iter_mut().zip(g) {
+                        *m = max_f32(*m, v.abs());
+                    }
+                }
+                for &v in groups.remainder() {
+                    lanes[0] = max_f32(lanes[0], v.abs());
+                }
+                peak = lanes.iter().fold(peak, |a, &v| max_f32(a, v));
                 peak = interpolated_peak(bank, &scratch[..H + n], n, peak);
                 hist.copy_from_slice(&scratch[n..n + H]);
             }

@@ -233,20 +233,6 @@ impl Histogram {
     }
 }
 
-/// One call of [`LoudnessMeter::process`], for [`crate::simd::dispatch`]: the compiler pairs
-/// the two channels' K-filters in two-lane vectors, and with AVX2's three-operand forms it
-/// needs no register copies around them (the same operations in the same order: bit-identical
-/// readings).
-struct Block<'a, 'b, 'c>(&'a mut LoudnessMeter, &'b [&'c [f32]]);
-
-impl crate::simd::Kernel for Block<'_, '_, '_> {
-    type Output = ();
-    #[inline(always)]
-    fn run(self) {
-        self.0.process_block(self.1)
-    }
-}
-
 /// Streaming loudness meter: momentary, short-term, integrated (gated) loudness and loudness
 /// range, for 1 to [`MAX_CHANNELS`] channels at any sample rate.
 #[derive(Debug, Clone)]
@@ -376,11 +362,6 @@ impl LoudnessMeter {
     /// Measures one block (read-only: a meter never touches the audio). Uses the first
     /// `channels` slices; all slices must have the same length. Never allocates.
     pub fn process(&mut self, channels: &[&[f32]]) {
-        crate::simd::dispatch(Block(self, channels));
-    }
-
-    #[inline(always)]
-    fn process_block(&mut self, channels: &[&[f32]]) {
         let n_ch = channels.len().min(self.channels);
         let len = channels.first().map_or(0, |c| c.len());
         let [c0, c1] = self.coeffs;
@@ -415,7 +396,6 @@ impl LoudnessMeter {
     /// Stereo K-weighting and squaring of `x[pos..pos + seg]`: both channels in one loop with
     /// the same operations as the per-channel path (bit-identical sums), so the two independent
     /// filter recursions overlap in the pipeline instead of running one after the other.
-    #[inline(always)]
     fn k_weight_pair(&mut self, l: &[f32], r: &[f32], pos: usize, seg: usize) {
         let [c0, c1] = self.coeffs;
         let [[mut l0, mut l1], [mut r0, mut r1]] = [self.states[0], self.states[1]];

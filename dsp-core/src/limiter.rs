@@ -45,7 +45,7 @@
 
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
-use crate::util::{db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, sanitize};
+use crate::util::{db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, peak_abs, sanitize};
 use std::f64::consts::PI;
 
 /// Half length of the true-peak interpolator (taps each side).
@@ -1025,9 +1025,7 @@ impl Limiter {
         // Headroom for the f64 link arithmetic of `linked_gains`.
         let under = thr * (1.0 - 1e-6);
         !self.link.is_smoothing()
-            && peaks[..nch]
-                .iter()
-                .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| max_f32(a, v)) < under)
+            && peaks[..nch].iter().all(|p| peak_abs(&p[..cn], 0.0) < under)
             && self.ch[..if self.mirrored { 1 } else { nch }]
                 .iter()
                 .all(|c| {

@@ -12,7 +12,7 @@
 //! always included and a true-peak reading is never below the sample peak.
 
 use crate::util::bessel_i0;
-use crate::util::{gain_to_db, max_f32, sanitize};
+use crate::util::{gain_to_db, max_f32, peak_abs, sanitize};
 use std::f64::consts::PI;
 
 /// Input samples each interpolated value is computed from.
@@ -24,6 +24,9 @@ const KAISER_BETA: f64 = 6.0;
 
 /// The supported oversampling factors.
 pub const FACTORS: [usize; 3] = [4, 8, 16];
+
+/// Half a phase's taps (the other half mirrors them), each repeated across a [`GROUP`] of lanes.
+type HalfTaps = [[f32; GROUP]; HALF];
 
 /// Interpolation taps for the phases `1..factor` of one oversampling factor, oldest input first.
 #[derive(Debug, Clone)]
@@ -41,8 +44,8 @@ struct Bank {
     /// multiplies of three separate dot products. Each tap is stored [`GROUP`] times over, a
     /// whole vector: the multiply reads it straight from memory instead of broadcasting it
     /// into a register first (one instruction less per tap and output group).
-    pairs: Vec<([[f32; GROUP]; HALF], [[f32; GROUP]; HALF])>,
-    mid: [[f32; GROUP]; HALF],
+    pairs: Vec<(HalfTaps, HalfTaps)>,
+    mid: HalfTaps,
 }
 
 impl Bank {
@@ -69,7 +72,7 @@ impl Bank {
             .map(|t| t.iter().map(|&v| v.abs() as f64).sum::<f64>())
             .fold(0.0, f64::max);
         let fold = |t: &[f32; TAPS_PER_PHASE], sign: f32| {
-            let mut h = [[0.0f32; GROUP]; HALF];
+            let mut h: HalfTaps = [[0.0; GROUP]; HALF];
             for (k, v) in h.iter_mut().enumerate() {
                 *v = [0.5 * (t[k] + sign * t[TAPS_PER_PHASE - 1 - k]); GROUP];
             }
@@ -297,19 +300,8 @@ impl TruePeakMeter {
                     // history keeps the multiply-adds out of the denormal range.
                     *d = if v.abs() < 1e-30 { 0.0 } else { v };
                 }
-                // Phase 0 of the interpolator is the sample itself. Lane-wise maxima, reduced
-                // once (max is exact in any order): a running scalar maximum does not vectorise.
-                let mut lanes = [peak; GROUP];
-                let mut groups = fresh.chunks_exact(GROUP);
-                for g in &mut groups {
-                    for (m, &v) in lanes.iter_mut().zip(g) {
-                        *m = max_f32(*m, v.abs());
-                    }
-                }
-                for &v in groups.remainder() {
-                    lanes[0] = max_f32(lanes[0], v.abs());
-                }
-                peak = lanes.iter().fold(peak, |a, &v| max_f32(a, v));
+                // Phase 0 of the interpolator is the sample itself.
+                peak = peak_abs(fresh, peak);
                 peak = interpolated_peak(bank, &scratch[..H + n], n, peak);
                 hist.copy_from_slice(&scratch[n..n + H]);
             }

@@ -36,9 +36,12 @@ fn true_peak(c: &mut Criterion) {
         let mut m = TruePeakMeter::new(factor);
         m.prepare(FS, BLOCK, 2);
         g.bench_function(format!("true_peak_meter/{factor}x"), |b| {
+            // The held maximum is cleared first: the block repeats, and once its peak is held
+            // the meter skips nearly all of it, which programme material does not allow.
             b.iter(|| {
+                m.reset_max();
                 m.process(&[black_box(&x[0][..]), black_box(&x[1][..])]);
-                black_box(m.block_true_peak_dbtp())
+                black_box(m.true_peak_dbtp())
             })
         });
     }

@@ -24,7 +24,7 @@
 //!    so the required gain never rises above what the channel itself needs.
 //! 4. Gain computer: required gain `min(1, ceiling / peak)`.
 //! 5. Peak hold: sliding minimum of the required gain over the attack window plus two samples
-//!    (a monotonic deque on a fixed ring: O(1) amortised, no allocation).
+//!    (van Herk / Gil-Werman block decomposition: O(1) per value, no allocation).
 //! 6. Release: instant attack, exponential release (manual), or program-dependent (auto).
 //! 7. Attack smoothing: box filters (moving averages) whose total support equals the attack
 //!    window. Because every value entering the average is at most the required gain of the
@@ -45,7 +45,7 @@
 
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
-use crate::util::{db_to_gain, gain_to_db, max_f32, one_pole_coeff, sanitize};
+use crate::util::{db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, peak_abs, sanitize};
 use std::f64::consts::PI;
 
 /// Half length of the true-peak interpolator (taps each side).
@@ -115,16 +115,19 @@ impl Character {
     }
 }
 
-/// Box-filter stage: moving average over `len` values on a fixed ring.
+/// Box-filter stage: moving average over the last `len` values, run a chunk at a time.
 #[derive(Debug, Clone, Default)]
 struct BoxAvg {
-    buf: Vec<f64>,
+    /// The last `len` values, oldest first, then room for a chunk: while a chunk of `n` values
+    /// is averaged, `line[len + k]` enters as `line[k]` leaves, both read in one pass over
+    /// contiguous memory (a ring needs a wrapped index a value and keeps the running state in
+    /// memory).
+    line: Vec<f64>,
     len: usize,
-    pos: usize,
     sum: f64,
     inv: f64,
     /// `len` less a relative 1e-9: the running sum's rounding drifts it by about 1e-16 a tick
-    /// (a random walk: about 1e-11 of `len` after a day), so a ring of only ones is read as
+    /// (a random walk: about 1e-11 of `len` after a day), so a line of only ones is read as
     /// exactly 1 once the sum is within this of `len`, or the stage could never rest at unity
     /// again after its first reduction. 1e-9 is -9e-9 dB.
     full: f64,
@@ -133,9 +136,8 @@ struct BoxAvg {
 impl BoxAvg {
     fn new(max: usize) -> Self {
         Self {
-            buf: vec![1.0; max.max(1)],
+            line: vec![1.0; max.max(1) + CHUNK],
             len: 1,
-            pos: 0,
             sum: 1.0,
             inv: 1.0,
             full: 1.0 - 1e-9,
@@ -144,54 +146,46 @@ impl BoxAvg {
 
     /// Sets the length and fills the average with `v`.
     fn fill(&mut self, len: usize, v: f64) {
-        self.len = len.clamp(1, self.buf.len());
-        self.buf[..self.len].fill(v);
-        self.pos = 0;
+        self.len = len.clamp(1, self.line.len() - CHUNK);
+        self.line[..self.len].fill(v);
         self.sum = v * self.len as f64;
         self.inv = 1.0 / self.len as f64;
         self.full = self.len as f64 * (1.0 - 1e-9);
     }
 
-    /// Holds only ones and puts out exactly 1: further ones change nothing but the position.
-    /// A scan rather than a count kept per tick: it runs once a chunk, and only once the hold
-    /// and the release already rest at 1.
+    /// Holds only ones and puts out exactly 1: further ones change nothing (each adds
+    /// `1 - 1 = 0` to the sum). A scan rather than a count kept per value: it runs once a chunk,
+    /// and only once the hold and the release already rest at 1.
     fn at_unity(&self) -> bool {
-        self.sum >= self.full && self.buf[..self.len].iter().all(|&v| v == 1.0)
+        self.sum >= self.full && self.line[..self.len].iter().all(|&v| v == 1.0)
     }
 
     /// Becomes a copy of `o` (same capacity: no allocation).
     fn copy_from(&mut self, o: &Self) {
-        self.buf.copy_from_slice(&o.buf);
-        (self.len, self.pos, self.sum, self.inv, self.full) = (o.len, o.pos, o.sum, o.inv, o.full);
+        self.line.copy_from_slice(&o.line);
+        (self.len, self.sum, self.inv, self.full) = (o.len, o.sum, o.inv, o.full);
     }
 
-    /// Same state, to the bit, as `o` when both hold only ones (the buffers then agree).
+    /// Same state, to the bit, as `o` when both hold only ones (the lines then agree).
     fn same_unity_state(&self, o: &Self) -> bool {
-        self.at_unity()
-            && o.at_unity()
-            && (self.len, self.pos) == (o.len, o.pos)
-            && self.sum == o.sum
+        self.at_unity() && o.at_unity() && self.len == o.len && self.sum == o.sum
     }
 
-    /// `n` ticks of 1 when [`at_unity`](Self::at_unity): each adds `1 - 1 = 0` to the sum.
-    fn skip_unity(&mut self, n: usize) {
-        self.pos = (self.pos + n) % self.len;
-    }
-
+    /// Replaces each of `x` (at most [`CHUNK`] values) by the average of the `len` values
+    /// ending at it.
     #[inline(always)]
-    fn tick(&mut self, v: f64) -> f64 {
-        let old = std::mem::replace(&mut self.buf[self.pos], v);
-        self.pos += 1;
-        if self.pos == self.len {
-            self.pos = 0;
+    fn run(&mut self, x: &mut [f64]) {
+        let (len, n) = (self.len, x.len());
+        self.line[len..len + n].copy_from_slice(x);
+        let (inv, full) = (self.inv, self.full);
+        let mut sum = self.sum;
+        for (y, &old) in x.iter_mut().zip(&self.line[..n]) {
+            sum += *y - old;
+            // The gain never exceeds unity however the sum drifts (see `full`).
+            *y = if sum >= full { 1.0 } else { sum * inv };
         }
-        self.sum += v - old;
-        // The gain never exceeds unity however the sum drifts (see `full`).
-        if self.sum >= self.full {
-            1.0
-        } else {
-            self.sum * self.inv
-        }
+        self.sum = sum;
+        self.line.copy_within(n..n + len, 0);
     }
 }
 
@@ -272,38 +266,68 @@ impl SlidingMin {
         self.low_age = self.window;
     }
 
+    /// Replaces each of `x` by the minimum of the `window` values ending at it. A chunk at a
+    /// time, one block segment at a time: the running state stays in registers and the
+    /// bookkeeping of [`at_unity`](Self::at_unity) is done once a chunk.
     #[inline(always)]
-    fn push(&mut self, v: f64) -> f64 {
+    fn run(&mut self, x: &mut [f64]) {
         let w = self.window;
-        let o = self.pos;
-        self.prefix = if o == 0 { v } else { self.prefix.min(v) };
-        self.cur[o] = v;
-        let out = self.prefix.min(self.suf[o + 1]);
-        self.low_age = if v < 1.0 {
-            0
-        } else {
-            (self.low_age + 1).min(w)
-        };
-        self.clean &= v >= 1.0;
-        if o + 1 == w {
-            self.pos = 0;
-            let mut m = 1.0f64;
-            for i in (1..w).rev() {
-                m = m.min(self.cur[i]);
-                self.suf[i] = m;
+        match x.iter().rposition(|&v| v < 1.0) {
+            Some(i) => {
+                self.low_age = (x.len() - 1 - i).min(w);
+                self.clean = false;
             }
-        } else {
-            self.pos = o + 1;
+            None => self.low_age = (self.low_age + x.len()).min(w),
         }
-        out
+        let (mut k, n) = (0, x.len());
+        while k < n {
+            let o = self.pos;
+            let seg = &mut x[k..(k + w - o).min(n)];
+            let m = seg.len();
+            self.cur[o..o + m].copy_from_slice(seg);
+            let mut prefix = if o == 0 { f64::INFINITY } else { self.prefix };
+            for (v, &s) in seg.iter_mut().zip(&self.suf[o + 1..]) {
+                prefix = min_f64(prefix, *v);
+                *v = min_f64(prefix, s);
+            }
+            self.prefix = prefix;
+            self.pos = o + m;
+            if self.pos == w {
+                self.pos = 0;
+                let mut m = 1.0f64;
+                for (s, &c) in self.suf[1..w].iter_mut().zip(&self.cur[1..w]).rev() {
+                    m = min_f64(m, c);
+                    *s = m;
+                }
+            }
+            k += m;
+        }
     }
+}
+
+/// A filter tap repeated across [`LANES`]: the FIR loops, vectorised across outputs, multiply
+/// by it straight from memory instead of broadcasting a scalar into a register first (one
+/// instruction less per tap and group of outputs).
+type Splat = [f32; LANES];
+
+/// Writes `src` at `at..` (`at < cap`) of a mirrored ring of `2 cap` values (see
+/// [`Channel::ring`]), wrapping at `cap`: whole-slice copies, where two indexed stores a value
+/// compile to scalar code with bounds checks.
+#[inline(always)]
+fn write_mirrored(buf: &mut [f32], cap: usize, at: usize, src: &[f32]) {
+    let (a, b) = src.split_at(src.len().min(cap - at));
+    buf[at..at + a.len()].copy_from_slice(a);
+    buf[at + cap..at + cap + a.len()].copy_from_slice(a);
+    buf[..b.len()].copy_from_slice(b);
+    buf[cap..cap + b.len()].copy_from_slice(b);
 }
 
 /// `out[i] = h[H] x[i + H] + sum_{j < H} h[j] (x[i + j] + x[i + 2H - j])` with
 /// `H = h.len() - 1`: a linear-phase FIR of `2H + 1` taps at half the multiplies, [`LANES`]
-/// outputs side by side.
+/// outputs side by side. Each tap comes as a whole vector of [`LANES`] copies (see
+/// [`Splat`]).
 #[inline(always)]
-fn symmetric_fir(h: &[f32], x: &[f32], out: &mut [f32]) {
+fn symmetric_fir(h: &[Splat], x: &[f32], out: &mut [f32]) {
     let half = h.len() - 1;
     let (centre, wing) = h.split_last().expect("at least one tap");
     let mut i = 0;
@@ -311,21 +335,21 @@ fn symmetric_fir(h: &[f32], x: &[f32], out: &mut [f32]) {
         let win = &x[i..i + 2 * half + LANES];
         let mut acc = [0.0f32; LANES];
         for l in 0..LANES {
-            acc[l] = centre * win[half + l];
+            acc[l] = centre[l] * win[half + l];
         }
-        for (j, &c) in wing.iter().enumerate() {
+        for (j, c) in wing.iter().enumerate() {
             let (a, b) = (&win[j..j + LANES], &win[2 * half - j..2 * half - j + LANES]);
             for l in 0..LANES {
-                acc[l] += c * (a[l] + b[l]);
+                acc[l] += c[l] * (a[l] + b[l]);
             }
         }
         out[i..i + LANES].copy_from_slice(&acc);
         i += LANES;
     }
     for (k, o) in out.iter_mut().enumerate().skip(i) {
-        let mut acc = centre * x[k + half];
-        for (j, &c) in wing.iter().enumerate() {
-            acc += c * (x[k + j] + x[k + 2 * half - j]);
+        let mut acc = centre[0] * x[k + half];
+        for (j, c) in wing.iter().enumerate() {
+            acc += c[0] * (x[k + j] + x[k + 2 * half - j]);
         }
         *o = acc;
     }
@@ -338,9 +362,9 @@ fn symmetric_fir(h: &[f32], x: &[f32], out: &mut [f32]) {
 /// `C = sum c_i s_i`: 48 multiplies for three outputs instead of 96.
 #[derive(Debug, Clone)]
 struct Interpolator {
-    a: [f32; TP_HALF],
-    b: [f32; TP_HALF],
-    c: [f32; TP_HALF],
+    a: [Splat; TP_HALF],
+    b: [Splat; TP_HALF],
+    c: [Splat; TP_HALF],
     /// Largest `sum |taps|` of the three phases (the gain bound of [`Limiter::detect`]).
     gain_bound: f32,
 }
@@ -362,24 +386,23 @@ impl Interpolator {
             raw.iter().map(|v| v / sum).collect()
         };
         let (q, h) = (phase(0.25), phase(0.5));
-        let mut it = Self {
-            a: [0.0; TP_HALF],
-            b: [0.0; TP_HALF],
-            c: [0.0; TP_HALF],
-            gain_bound: 0.0,
-        };
+        let (mut a, mut b, mut c) = ([0.0f32; TP_HALF], [0.0f32; TP_HALF], [0.0f32; TP_HALF]);
         for i in 0..TP_HALF {
             let m = 2 * TP_HALF - 1 - i;
-            it.a[i] = (0.5 * (q[i] + q[m])) as f32;
-            it.b[i] = (0.5 * (q[i] - q[m])) as f32;
-            it.c[i] = (0.5 * (h[i] + h[m])) as f32;
+            a[i] = (0.5 * (q[i] + q[m])) as f32;
+            b[i] = (0.5 * (q[i] - q[m])) as f32;
+            c[i] = (0.5 * (h[i] + h[m])) as f32;
         }
         let quarter: f32 = (0..TP_HALF)
-            .map(|i| (it.a[i] + it.b[i]).abs() + (it.a[i] - it.b[i]).abs())
+            .map(|i| (a[i] + b[i]).abs() + (a[i] - b[i]).abs())
             .sum();
-        let half: f32 = it.c.iter().map(|c| 2.0 * c.abs()).sum();
-        it.gain_bound = quarter.max(half);
-        it
+        let half: f32 = c.iter().map(|c| 2.0 * c.abs()).sum();
+        Self {
+            a: a.map(|v| [v; LANES]),
+            b: b.map(|v| [v; LANES]),
+            c: c.map(|v| [v; LANES]),
+            gain_bound: quarter.max(half),
+        }
     }
 
     /// Phases 1/4, 1/2, 3/4 for outputs `at..at + n` into `out[..][at..at + n]`, output `j`
@@ -404,9 +427,9 @@ impl Interpolator {
                 let hi: &[f32; LANES] = win[W - i..W - i + LANES].try_into().expect("lanes");
                 for l in 0..LANES {
                     let (s, d) = (lo[l] + hi[l], lo[l] - hi[l]);
-                    sa[l] += self.a[i] * s;
-                    sb[l] += self.b[i] * d;
-                    sc[l] += self.c[i] * s;
+                    sa[l] += self.a[i][l] * s;
+                    sb[l] += self.b[i][l] * d;
+                    sc[l] += self.c[i][l] * s;
                 }
             }
             for l in 0..lanes {
@@ -425,13 +448,18 @@ impl Interpolator {
 /// it and its neighbours. Lane-wise over the segments (selects, no branches: it vectorises).
 #[inline(always)]
 fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> [f32; LANES] {
+    // One slice (one bounds check) per row, not an index per lane.
+    let row = |x: &[f32], at: usize| -> [f32; LANES] {
+        let x: &[f32; LANES] = x[at..at + LANES].try_into().expect("lanes");
+        x.map(f32::abs)
+    };
     let v: [[f32; LANES]; TP_OS + 2] = [
-        std::array::from_fn(|l| iv[2][k0 + l].abs()),
-        std::array::from_fn(|l| ls[k0 + l + TP_HALF].abs()),
-        std::array::from_fn(|l| iv[0][k0 + l + 1].abs()),
-        std::array::from_fn(|l| iv[1][k0 + l + 1].abs()),
-        std::array::from_fn(|l| iv[2][k0 + l + 1].abs()),
-        std::array::from_fn(|l| ls[k0 + l + TP_HALF + 1].abs()),
+        row(&iv[2], k0),
+        row(ls, k0 + TP_HALF),
+        row(&iv[0], k0 + 1),
+        row(&iv[1], k0 + 1),
+        row(&iv[2], k0 + 1),
+        row(ls, k0 + TP_HALF + 1),
     ];
     let mut p = [0.0f32; LANES];
     for j in 1..=TP_OS {
@@ -486,32 +514,6 @@ struct ReleaseCoeffs {
     slow_rel: f64,
 }
 
-/// The gain path (hold, release, attack smoothing) from the required gains `t` to the gains
-/// `g`, for `cn` samples of `nch` channels. The channels run in lockstep in one loop, so their
-/// independent recursions overlap in the pipeline instead of running one after the other.
-#[inline(always)]
-fn gain_run<const AUTO: bool>(
-    ch: &mut [Channel; 2],
-    nch: usize,
-    t: &[[f64; CHUNK]; 2],
-    cn: usize,
-    k: &ReleaseCoeffs,
-    g: &mut [[f64; CHUNK]; 2],
-) {
-    let [c0, c1] = ch;
-    let [g0, g1] = g;
-    if nch == 2 {
-        for i in 0..cn {
-            g0[i] = c0.gain_step::<AUTO>(t[0][i], k);
-            g1[i] = c1.gain_step::<AUTO>(t[1][i], k);
-        }
-    } else {
-        for i in 0..cn {
-            g0[i] = c0.gain_step::<AUTO>(t[0][i], k);
-        }
-    }
-}
-
 /// Per-channel state.
 #[derive(Debug, Clone, Default)]
 struct Channel {
@@ -549,33 +551,36 @@ impl Channel {
             && self.box2.same_unity_state(&o.box2)
     }
 
-    /// One sample of the gain path: hold, then instant attack and exponential release (auto:
-    /// a fast release bounded by a slow envelope), then the attack smoothing boxes.
+    /// The gain path over a chunk, from the required gains `t` to the gains `g`: hold, then
+    /// instant attack and exponential release (auto: a fast release bounded by a slow
+    /// envelope), then the attack smoothing boxes, each stage one pass over the chunk.
     #[inline(always)]
-    fn gain_step<const AUTO: bool>(&mut self, t: f64, k: &ReleaseCoeffs) -> f64 {
-        let h = self.hold.push(t);
-        let r = if AUTO {
-            let ks = if h < self.slow {
-                k.slow_att
+    fn gain_run<const AUTO: bool>(&mut self, t: &[f64], g: &mut [f64], k: &ReleaseCoeffs) {
+        g.copy_from_slice(t);
+        self.hold.run(g);
+        let (mut rel, mut slow) = (self.release, self.slow);
+        for v in g.iter_mut() {
+            let h = *v;
+            *v = if AUTO {
+                let ks = if h < slow { k.slow_att } else { k.slow_rel };
+                // The slow envelope attacks smoothly from above and releases from below; only
+                // the release lands on `h`.
+                let d = (slow - h) * ks;
+                slow = if d <= 0.0 && d > -RELEASE_SNAP {
+                    h
+                } else {
+                    h + d
+                };
+                rel = release_towards(h, rel, k.fast);
+                min_f64(rel, slow)
             } else {
-                k.slow_rel
+                rel = release_towards(h, rel, k.rel);
+                rel
             };
-            // The slow envelope attacks smoothly from above and releases from below; only the
-            // release lands on `h`.
-            let d = (self.slow - h) * ks;
-            self.slow = if d <= 0.0 && d > -RELEASE_SNAP {
-                h
-            } else {
-                h + d
-            };
-            let f = release_towards(h, self.release, k.fast);
-            self.release = f;
-            f.min(self.slow)
-        } else {
-            self.release = release_towards(h, self.release, k.rel);
-            self.release
-        };
-        self.box2.tick(self.box1.tick(r))
+        }
+        (self.release, self.slow) = (rel, slow);
+        self.box1.run(g);
+        self.box2.run(g);
     }
 }
 
@@ -601,7 +606,7 @@ pub struct Limiter {
     n: usize,
     interp: Interpolator,
     /// Band-split lowpass taps `0..=SPLIT_HALF` (the other half mirrors them).
-    split: [f32; SPLIT_HALF + 1],
+    split: [Splat; SPLIT_HALF + 1],
 
     drive: Smoother,
     ceiling: Smoother,
@@ -641,7 +646,7 @@ impl Default for Limiter {
 
 impl Limiter {
     pub fn new() -> Self {
-        let mut split = [0.0f32; SPLIT_HALF + 1];
+        let mut split = [[0.0f32; LANES]; SPLIT_HALF + 1];
         let lp: Vec<f64> = (0..=SPLIT_HALF)
             .map(|i| {
                 let t = i as f64 - SPLIT_HALF as f64;
@@ -657,7 +662,7 @@ impl Limiter {
         // DC gain of the whole (symmetric) filter: both halves and the centre tap once.
         let lp_sum: f64 = 2.0 * lp.iter().sum::<f64>() - lp[SPLIT_HALF];
         for (d, v) in split.iter_mut().zip(&lp) {
-            *d = (v / lp_sum) as f32;
+            *d = [(v / lp_sum) as f32; LANES];
         }
         Self {
             split,
@@ -866,12 +871,16 @@ impl Limiter {
             let cn = ((newest - m + 1) as usize).min(CHUNK);
             // No shortcut (threshold 0): every segment's exact gain enters the new hold.
             self.detect(channels, m as usize & self.mask, cn, 0.0, &mut peaks);
-            for (&p0, &p1) in peaks[0][..cn].iter().zip(&peaks[1][..cn]) {
-                let t = self.linked_gains([p0 as f64, p1 as f64], channels);
-                for (c, &tc) in self.ch[..channels].iter_mut().zip(&t) {
-                    c.hold.push(tc);
+            let mut t = [[1.0f64; CHUNK]; 2];
+            for (k, (&p0, &p1)) in peaks[0][..cn].iter().zip(&peaks[1][..cn]).enumerate() {
+                let tk = self.linked_gains([p0 as f64, p1 as f64], channels);
+                for (t, &tc) in t.iter_mut().zip(&tk).take(channels) {
+                    t[k] = tc;
                     lowest = lowest.min(tc);
                 }
+            }
+            for (c, t) in self.ch[..channels].iter_mut().zip(&mut t) {
+                c.hold.run(&mut t[..cn]);
             }
             m += cn as isize;
         }
@@ -1016,9 +1025,7 @@ impl Limiter {
         // Headroom for the f64 link arithmetic of `linked_gains`.
         let under = thr * (1.0 - 1e-6);
         !self.link.is_smoothing()
-            && peaks[..nch]
-                .iter()
-                .all(|p| p[..cn].iter().fold(0.0f32, |a, &v| max_f32(a, v)) < under)
+            && peaks[..nch].iter().all(|p| peak_abs(&p[..cn], 0.0) < under)
             && self.ch[..if self.mirrored { 1 } else { nch }]
                 .iter()
                 .all(|c| {
@@ -1061,31 +1068,37 @@ impl Limiter {
         while i0 < len {
             let cn = CHUNK.min(len - i0);
             let n0 = self.n;
-            // Drive and delay line, then the band split, for the whole chunk.
+            // Drive and delay line, then the band split, for the whole chunk: each stage a
+            // plain loop over local arrays (it vectorises), then whole slices copied into the
+            // mirrored rings (indexed stores into a ring compile to scalar code).
             let mut drive = [0.0f32; CHUNK];
-            for d in &mut drive[..cn] {
-                *d = self.drive.tick() as f32;
+            if self.drive.is_smoothing() {
+                for d in &mut drive[..cn] {
+                    *d = self.drive.tick() as f32;
+                }
+            } else {
+                // At rest a tick returns the value unchanged.
+                drive[..cn].fill(self.drive.value() as f32);
             }
             let split_start = (n0 + cap - 2 * SPLIT_HALF) & mask;
+            let band_at = (n0 + cap - SPLIT_HALF) & mask;
             for (c, data) in channels.iter().enumerate().take(nch) {
                 let ch = &mut self.ch[c];
-                for (k, (&x, &d)) in data[i0..i0 + cn].iter().zip(&drive).enumerate() {
-                    let w = (n0 + k) & mask;
-                    let x = sanitize(x) * d;
-                    ch.ring[w] = x;
-                    ch.ring[w + cap] = x;
+                let mut x = [0.0f32; CHUNK];
+                for ((x, &v), &d) in x[..cn].iter_mut().zip(&data[i0..i0 + cn]).zip(&drive) {
+                    *x = sanitize(v) * d;
                 }
+                write_mirrored(&mut ch.ring, cap, n0 & mask, &x[..cn]);
                 let mut lo = [0.0f32; CHUNK];
                 let span = &ch.ring[split_start..split_start + cn + 2 * SPLIT_HALF];
                 symmetric_fir(&self.split, span, &mut lo[..cn]);
-                for (k, &l) in lo[..cn].iter().enumerate() {
-                    let at = (n0 + k + cap - SPLIT_HALF) & mask;
-                    let h = (ch.ring[at] - l).abs();
-                    ch.lo[at] = l;
-                    ch.lo[at + cap] = l;
-                    ch.hi[at] = h;
-                    ch.hi[at + cap] = h;
+                let mut hi = [0.0f32; CHUNK];
+                let centre = &ch.ring[band_at..band_at + cn];
+                for ((h, &l), &x) in hi[..cn].iter_mut().zip(&lo).zip(centre) {
+                    *h = (x - l).abs();
                 }
+                write_mirrored(&mut ch.lo, cap, band_at, &lo[..cn]);
+                write_mirrored(&mut ch.hi, cap, band_at, &hi[..cn]);
             }
             // Segments before the first input sample are detected too (the rings start as
             // silence): skipping them left the near-Nyquist envelope window without the first
@@ -1108,8 +1121,6 @@ impl Limiter {
                 for (ch, data) in self.ch.iter_mut().zip(channels.iter_mut()).take(nch) {
                     data[i0..i0 + cn].copy_from_slice(&ch.ring[out..out + cn]);
                     ch.hold.skip_unity(cn);
-                    ch.box1.skip_unity(cn);
-                    ch.box2.skip_unity(cn);
                 }
                 if nch == 2 && !self.mirrored {
                     self.mirrored = self.ch[1].same_unity_state(&self.ch[0]);
@@ -1140,11 +1151,21 @@ impl Limiter {
                 thr_k[..cn].fill(ceiling * margin);
             }
             let mut t = [[1.0f64; CHUNK]; 2];
-            for k in 0..cn {
-                let p = [peaks[0][k] as f64, peaks[1][k] as f64];
-                let pmax = p[0].max(p[1]);
-                for c in 0..nch {
-                    t[c][k] = required_gain(p[c], pmax, link_k[k], thr_k[k]);
+            // The louder channel's peak (a channel past `nch` holds zeros); the conversion to
+            // f64 is exact, so the f32 maximum is the f64 one.
+            let mut pmax = [0.0f64; CHUNK];
+            for ((m, &a), &b) in pmax[..cn].iter_mut().zip(&peaks[0]).zip(&peaks[1]) {
+                *m = max_f32(a, b) as f64;
+            }
+            for (t, p) in t.iter_mut().zip(&peaks).take(nch) {
+                let lanes = t[..cn]
+                    .iter_mut()
+                    .zip(p)
+                    .zip(&pmax)
+                    .zip(&link_k)
+                    .zip(&thr_k);
+                for ((((t, &p), &m), &l), &thr) in lanes {
+                    *t = required_gain(p as f64, m, l, thr);
                 }
             }
             let mut g = [[1.0f64; CHUNK]; 2];
@@ -1155,16 +1176,22 @@ impl Limiter {
                 slow_rel: sr,
             };
             // Mirrored channels stay so while their required gains agree.
-            let run = if self.mirrored && nch == 2 && t[0][..cn] == t[1][..cn] {
+            let same = t[0][..cn]
+                .iter()
+                .zip(&t[1])
+                .fold(true, |same, (a, b)| same & (a == b));
+            let run = if self.mirrored && nch == 2 && same {
                 1
             } else {
                 self.unmirror();
                 nch
             };
-            if auto {
-                gain_run::<true>(&mut self.ch, run, &t, cn, &coeffs, &mut g);
-            } else {
-                gain_run::<false>(&mut self.ch, run, &t, cn, &coeffs, &mut g);
+            for ((c, t), g) in self.ch.iter_mut().zip(&t).zip(&mut g).take(run) {
+                if auto {
+                    c.gain_run::<true>(&t[..cn], &mut g[..cn], &coeffs);
+                } else {
+                    c.gain_run::<false>(&t[..cn], &mut g[..cn], &coeffs);
+                }
             }
             if run < nch {
                 g[1] = g[0];
@@ -1172,15 +1199,18 @@ impl Limiter {
             let mut gmin = [1.0f64; CHUNK];
             let out = (n0 + cap - delay) & mask;
             for ((ch, data), g) in self.ch.iter().zip(channels.iter_mut()).zip(&g).take(nch) {
-                let ring = &ch.ring[out..out + cn];
-                for k in 0..cn {
-                    gmin[k] = gmin[k].min(g[k]);
-                    let y = ring[k] * g[k] as f32;
-                    data[i0 + k] = if sample_clip {
-                        y.clamp(-ceil_k[k], ceil_k[k])
-                    } else {
-                        y
-                    };
+                for (m, &g) in gmin[..cn].iter_mut().zip(g) {
+                    *m = m.min(g);
+                }
+                let lanes = data[i0..i0 + cn].iter_mut().zip(&ch.ring[out..]).zip(g);
+                if sample_clip {
+                    for (((y, &x), &g), &c) in lanes.zip(&ceil_k) {
+                        *y = (x * g as f32).clamp(-c, c);
+                    }
+                } else {
+                    for ((y, &x), &g) in lanes {
+                        *y = x * g as f32;
+                    }
                 }
             }
             self.n += cn;

@@ -50,6 +50,35 @@ pub fn max_f32(a: f32, b: f32) -> f32 {
     }
 }
 
+/// The larger of `init` and the largest `|v|` of `x` (never NaN), as eight lane-wise maxima
+/// reduced once at the end (max is exact in any order): a running scalar maximum does not
+/// vectorise.
+#[inline(always)]
+pub fn peak_abs(x: &[f32], init: f32) -> f32 {
+    let mut lanes = [init; 8];
+    let mut groups = x.chunks_exact(8);
+    for g in &mut groups {
+        for (m, &v) in lanes.iter_mut().zip(g) {
+            *m = max_f32(*m, v.abs());
+        }
+    }
+    for &v in groups.remainder() {
+        lanes[0] = max_f32(lanes[0], v.abs());
+    }
+    lanes.iter().fold(init, |a, &v| max_f32(a, v))
+}
+
+/// `min(a, b)` for values that are never NaN (gains computed from sanitised audio): one
+/// `minsd`/`minpd`, where `f64::min`'s NaN handling costs a compare and a blend besides.
+#[inline(always)]
+pub fn min_f64(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
 /// Time constant of a one-pole smoother so that it covers `1 - 1/e` (63.2%) of a step in
 /// `time_s` seconds: the classic analog RC definition used for attack and release settings.
 #[inline]

@@ -12,7 +12,7 @@
 //! always included and a true-peak reading is never below the sample peak.
 
 use crate::util::bessel_i0;
-use crate::util::{gain_to_db, max_f32, sanitize};
+use crate::util::{gain_to_db, max_f32, peak_abs, sanitize};
 use std::f64::consts::PI;
 
 /// Input samples each interpolated value is computed from.
@@ -24,6 +24,9 @@ const KAISER_BETA: f64 = 6.0;
 
 /// The supported oversampling factors.
 pub const FACTORS: [usize; 3] = [4, 8, 16];
+
+/// Half a phase's taps (the other half mirrors them), each repeated across a [`GROUP`] of lanes.
+type HalfTaps = [[f32; GROUP]; HALF];
 
 /// Interpolation taps for the phases `1..factor` of one oversampling factor, oldest input first.
 #[derive(Debug, Clone)]
@@ -38,9 +41,11 @@ struct Bank {
     /// middle phase is symmetric. So with `s_k = x_k + x_{47-k}`, `d_k = x_k - x_{47-k}`, the
     /// phases `p` and `factor - p` are `A + B` and `A - B` for `A = sum a_k s_k`,
     /// `B = sum b_k d_k` (`pairs`), and the middle one is `sum c_k s_k` (`mid`): a third of the
-    /// multiplies of three separate dot products.
-    pairs: Vec<([f32; HALF], [f32; HALF])>,
-    mid: [f32; HALF],
+    /// multiplies of three separate dot products. Each tap is stored [`GROUP`] times over, a
+    /// whole vector: the multiply reads it straight from memory instead of broadcasting it
+    /// into a register first (one instruction less per tap and output group).
+    pairs: Vec<(HalfTaps, HalfTaps)>,
+    mid: HalfTaps,
 }
 
 impl Bank {
@@ -67,9 +72,9 @@ impl Bank {
             .map(|t| t.iter().map(|&v| v.abs() as f64).sum::<f64>())
             .fold(0.0, f64::max);
         let fold = |t: &[f32; TAPS_PER_PHASE], sign: f32| {
-            let mut h = [0.0f32; HALF];
+            let mut h: HalfTaps = [[0.0; GROUP]; HALF];
             for (k, v) in h.iter_mut().enumerate() {
-                *v = 0.5 * (t[k] + sign * t[TAPS_PER_PHASE - 1 - k]);
+                *v = [0.5 * (t[k] + sign * t[TAPS_PER_PHASE - 1 - k]); GROUP];
             }
             h
         };
@@ -100,8 +105,8 @@ const GROUP: usize = 8;
 ///
 /// A group of outputs whose window cannot reach above `peak` (`gain_bound * max |s|` over the
 /// window, see [`Bank::gain_bound`]) is skipped: it could not change the reading, which is
-/// therefore identical to computing every value. On programme material most groups lie several
-/// dB under the block's sample peak, so this removes most of the meter's multiply-adds.
+/// therefore identical to computing every value. `peak` starts at the held maximum, so once a
+/// programme has reached its loudest passage only groups that come close to it are computed.
 #[inline(always)]
 fn interpolated_peak(bank: &Bank, s: &[f32], n: usize, peak: f32) -> f32 {
     match bank.pairs.len() {
@@ -170,12 +175,12 @@ fn group_peak<const P: usize>(bank: &Bank, win: &[f32], lane_peak: &mut [f32; GR
         }
         for (p, (a, b)) in bank.pairs[..P].iter().enumerate() {
             for l in 0..GROUP {
-                sa[p][l] += a[k] * sum[l];
-                sb[p][l] += b[k] * diff[l];
+                sa[p][l] += a[k][l] * sum[l];
+                sb[p][l] += b[k][l] * diff[l];
             }
         }
         for l in 0..GROUP {
-            sc[l] += bank.mid[k] * sum[l];
+            sc[l] += bank.mid[k][l] * sum[l];
         }
     }
     for p in 0..P {
@@ -209,7 +214,6 @@ pub struct TruePeakMeter {
     history: Vec<[f32; TAPS_PER_PHASE - 1]>,
     scratch: Vec<f32>,
     max: Vec<f32>,
-    block_max: Vec<f32>,
 }
 
 impl Default for TruePeakMeter {
@@ -228,7 +232,6 @@ impl TruePeakMeter {
             history: vec![[0.0; TAPS_PER_PHASE - 1]; 2],
             scratch: vec![0.0; TAPS_PER_PHASE - 1 + CHUNK],
             max: vec![0.0; 2],
-            block_max: vec![0.0; 2],
         };
         m.set_oversampling(factor);
         m
@@ -240,14 +243,12 @@ impl TruePeakMeter {
         let channels = channels.max(1);
         self.history = vec![[0.0; TAPS_PER_PHASE - 1]; channels];
         self.max = vec![0.0; channels];
-        self.block_max = vec![0.0; channels];
     }
 
     /// Clears the history and the readings.
     pub fn reset(&mut self) {
         self.history.fill([0.0; TAPS_PER_PHASE - 1]);
         self.reset_max();
-        self.block_max.fill(0.0);
     }
 
     /// Clears the held maximum only (a meter's "click to reset"), keeping the signal history.
@@ -284,29 +285,27 @@ impl TruePeakMeter {
         const H: usize = TAPS_PER_PHASE - 1;
         let bank = &self.banks[self.bank];
         let scratch = &mut self.scratch;
-        for (((x, hist), max), block_max) in channels
-            .iter()
-            .zip(&mut self.history)
-            .zip(&mut self.max)
-            .zip(&mut self.block_max)
-        {
-            let mut peak = 0.0f32;
+        for ((x, hist), max) in channels.iter().zip(&mut self.history).zip(&mut self.max) {
+            // Seeded with the held maximum: a group that cannot rise above it cannot change the
+            // reading, so it is skipped (see `interpolated_peak`). Once a programme has reached
+            // its loudest peak, that is most of the material.
+            let mut peak = *max;
             for chunk in x.chunks(CHUNK) {
                 let n = chunk.len();
                 scratch[..H].copy_from_slice(hist);
-                for (d, &v) in scratch[H..H + n].iter_mut().zip(chunk) {
+                let fresh = &mut scratch[H..H + n];
+                for (d, &v) in fresh.iter_mut().zip(chunk) {
                     let v = sanitize(v);
                     // Inputs this small cannot move a dBTP reading; keeping them out of the
                     // history keeps the multiply-adds out of the denormal range.
                     *d = if v.abs() < 1e-30 { 0.0 } else { v };
-                    // Phase 0 of the interpolator is the sample itself.
-                    peak = max_f32(peak, d.abs());
                 }
+                // Phase 0 of the interpolator is the sample itself.
+                peak = peak_abs(fresh, peak);
                 peak = interpolated_peak(bank, &scratch[..H + n], n, peak);
                 hist.copy_from_slice(&scratch[n..n + H]);
             }
-            *block_max = peak;
-            *max = max.max(peak);
+            *max = peak;
         }
     }
 
@@ -318,11 +317,6 @@ impl TruePeakMeter {
     /// Highest true peak since reset of channel `ch`, dBTP.
     pub fn channel_true_peak_dbtp(&self, ch: usize) -> f64 {
         gain_to_db(self.max.get(ch).copied().unwrap_or(0.0) as f64)
-    }
-
-    /// Highest true peak found during the last `process` call over all channels, dBTP.
-    pub fn block_true_peak_dbtp(&self) -> f64 {
-        gain_to_db(self.block_max.iter().fold(0.0f32, |m, &v| m.max(v)) as f64)
     }
 
     /// The interpolation taps of phase `p` (1..factor) of the current factor, for tests that

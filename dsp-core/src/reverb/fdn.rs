@@ -355,6 +355,7 @@ impl Fdn {
 
     /// Copies the cell's read runs into `taps` (fast cells). The shortest line is longer than a
     /// cell, so every frame the cell reads was written before it started.
+    #[inline(always)]
     fn load_taps(&mut self) {
         let mask = self.mask;
         let buf = &self.buf[..mask + 1];
@@ -374,6 +375,7 @@ impl Fdn {
     }
 
     /// Whether this cell reads by runs (`run::<true>`) or per sample (`run::<false>`).
+    #[inline(always)]
     pub fn is_fast(&self) -> bool {
         self.fast
     }
@@ -440,6 +442,7 @@ impl Fdn {
     }
 
     /// Gliding cells: per-sample read offsets, as the delay may move several samples per cell.
+    #[inline(always)]
     fn gather(&self, t: usize) -> (Lanes, Lanes, Lanes) {
         let mut u0 = [0.0f32; LINES];
         let mut u1 = [0.0f32; LINES];
@@ -466,6 +469,7 @@ impl Fdn {
     /// Ends a run of `n` samples: advances the write position; returns whether the run wrote
     /// anything but zeros, and whether the state is finite (always, with clamped input; if not,
     /// the caller clears everything).
+    #[inline(always)]
     pub fn end_run(&mut self, n: usize) -> (bool, bool) {
         self.pos = (self.pos + n) & self.mask;
         let live = self.written.iter().any(|&b| b != 0);
@@ -476,6 +480,7 @@ impl Fdn {
 
     /// Advances `n` samples of a network known to hold only zeros (every line, every filter
     /// state): what `run` would do with zero input, without the arithmetic.
+    #[inline(always)]
     pub fn skip(&mut self, n: usize) {
         for _ in 0..n {
             for i in 0..LINES {

@@ -682,6 +682,7 @@ impl Reverb {
     /// stereo pair. The stages before the network run as loops across time over the whole
     /// chunk; every sample still sees exactly the values it would in a sample-by-sample loop, so
     /// the output does not depend on the chunking.
+    #[inline(always)]
     fn run_chunk(&mut self, ol: &mut [f32], or: &mut [f32]) {
         let n = ol.len();
         let from = self.grid_pos;
@@ -788,6 +789,11 @@ impl Reverb {
     /// Processes one block in place: two channels (stereo in/out; for mono-in/stereo-out copy
     /// the input into both first) or one (mono in/out, returns `(L + R) / 2`).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        crate::simd::dispatch(Block(self, channels));
+    }
+
+    #[inline(always)]
+    fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         if !matches!(channels.len(), 1 | 2) {
             return;
         }
@@ -814,6 +820,19 @@ impl Reverb {
             self.grid_pos = (self.grid_pos + n) % GRID;
             done += n;
         }
+    }
+}
+
+/// One call of [`Reverb::process`], for [`crate::simd::dispatch`]: the network's eight lanes,
+/// the diffuser's butterflies and the wet filters' four lanes then run as one AVX2 register each
+/// where the CPU has it (bit-identical: no FMA, the same operations in the same order).
+struct Block<'a, 'b, 'c>(&'a mut Reverb, &'b mut [&'c mut [f32]]);
+
+impl crate::simd::Kernel for Block<'_, '_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.0.process_block(self.1)
     }
 }
 
@@ -865,6 +884,7 @@ impl WetFilters {
     /// Filters the wet pair in place. The states stay in `self` across the loop (stored every
     /// sample): that is what lets the compiler run the four lanes as one vector; as locals they
     /// were computed lane by lane (measured: 74 against 58 instructions per sample).
+    #[inline(always)]
     fn process(&mut self, l: &mut [f32], r: &mut [f32]) {
         for (l, r) in l.iter_mut().zip(r) {
             let x = [*l, *r, self.mid[0], self.mid[1]];
@@ -979,6 +999,7 @@ impl Ramp {
         Self::between(a, s.tick())
     }
 
+    #[inline(always)]
     fn fill(&self, out: &mut [f32], from: usize) {
         if self.step == 0.0 {
             out.fill(self.start);
@@ -991,6 +1012,7 @@ impl Ramp {
 }
 
 /// Channel-major chunk to one vector per sample (fixed sizes: unrolled into register moves).
+#[inline(always)]
 fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
     for (t, o) in out.iter_mut().enumerate() {
         for (i, v) in o.iter_mut().enumerate() {
@@ -1000,6 +1022,7 @@ fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
 }
 
 /// One chunk of a per-sample smoother's values (a constant fill when it is at rest).
+#[inline(always)]
 fn fill(s: &mut Smoother, out: &mut [f32]) {
     if s.is_smoothing() {
         for v in out.iter_mut() {
@@ -1069,6 +1092,7 @@ impl Predelay {
     }
 
     /// Delays the first `n` samples of both channels in place.
+    #[inline(always)]
     fn process(&mut self, x: &mut [[f32; GRID]; 2], n: usize) {
         let mask = self.len() - 1;
         let pos = self.pos;
@@ -1107,6 +1131,7 @@ impl Predelay {
     }
 
     /// Advances `n` samples of a line that holds only zeros (ticking the delay's glide).
+    #[inline(always)]
     fn skip(&mut self, n: usize) {
         for _ in 0..n {
             self.delay.tick();

@@ -35,7 +35,7 @@
 //! a few samples. While size or mode glide the lengths (up to 3 samples per cell), the offset is
 //! chosen per sample instead.
 
-use super::lanes::{flush, hadamard, Lanes, LINES};
+use super::lanes::{flush, hadamard_with, ButterflySigns, Lanes, LINES, BUTTERFLY_SIGNS};
 use super::GRID;
 use std::f64::consts::{LN_10, PI};
 
@@ -169,6 +169,8 @@ pub struct Fdn {
     /// Bitwise OR of every frame written since the last `end_run` (non-zero: the lines are live).
     written: [u32; LINES],
     floor: f32,
+    /// [`BUTTERFLY_SIGNS`], read from memory in the sample loop (see `hadamard_with`).
+    signs: ButterflySigns,
 }
 
 /// A cell's read runs plus the one older frame each allpass needs.
@@ -183,11 +185,11 @@ impl Default for Taps {
 
 /// `x.floor()` for the read positions, which are positive (every line is at least 3 samples
 /// long and the sweep is smaller): truncation is the floor there, and `floor` is a library call
-/// on baseline x86-64.
+/// on baseline x86-64. Through `i64`, one instruction each way (`u64` has none on x86-64).
 #[inline(always)]
 fn floor_positive(x: f64) -> f64 {
     debug_assert!(x >= 0.0);
-    x as u64 as f64
+    x as i64 as f64
 }
 
 /// Per-line LFO rates (Hz): incommensurate, so the lines never sweep in step.
@@ -208,6 +210,7 @@ impl Fdn {
             self.rot_sin[i] = w.sin();
         }
         self.floor = floor;
+        self.signs = BUTTERFLY_SIGNS;
         self.reset();
     }
 
@@ -396,6 +399,7 @@ impl Fdn {
     ) {
         let d = self.damp;
         let (eta_step, gain_step, floor) = (self.eta_step, self.gain_step, self.floor);
+        let signs = self.signs;
         let (mut ap, mut low_s, mut high_s) = (self.ap, self.low_s, self.high_s);
         let (mut eta, mut gain, mut written) = (self.eta, self.gain, self.written);
         let base = self.cell + from;
@@ -424,7 +428,7 @@ impl Fdn {
                 gain[i] += gain_step[i];
                 f[i] = (d.high_x[i] * y + d.high_m[i] * lp) * gain[i];
             }
-            let h = hadamard(f);
+            let h = hadamard_with(f, &signs);
             let mut w = [0.0f32; LINES];
             for i in 0..LINES {
                 w[i] = h[i] + inj[i];

@@ -688,15 +688,17 @@ impl Reverb {
         let from = self.grid_pos;
         let idle = self.is_idle();
         let sc = &mut *self.scratch;
-        let mut silent = true;
+        // Zipped (no bounds checks) and branch-free: one vector loop per channel.
+        let mut nonzero = 0u32;
         for (c, x) in [&*ol, &*or].into_iter().enumerate() {
-            for (t, &v) in x.iter().enumerate() {
-                sc.dry[c][t] = sanitize(v);
+            for ((d, p), &v) in sc.dry[c].iter_mut().zip(&mut sc.pre[c]).zip(x) {
+                *d = sanitize(v);
                 let w = clean(v);
-                sc.pre[c][t] = w;
-                silent &= w == 0.0;
+                *p = w;
+                nonzero |= w.to_bits();
             }
         }
+        let silent = nonzero == 0;
         for (k, r) in self.ramps.iter().enumerate() {
             r.fill(&mut sc.ramps[k][..n], from);
         }
@@ -881,25 +883,30 @@ impl WetFilters {
         }
     }
 
-    /// Filters the wet pair in place. The states stay in `self` across the loop (stored every
-    /// sample): that is what lets the compiler run the four lanes as one vector; as locals they
-    /// were computed lane by lane (measured: 74 against 58 instructions per sample).
+    /// Filters the wet pair in place. Coefficients and states are copied into locals for the
+    /// loop, so the four lanes are one register each and every sample is a handful of vector
+    /// operations (on baseline x86-64 the states were measured cheaper kept in `self`; compiled
+    /// for AVX2 through `simd::dispatch`, locals are: 45 against 24 instructions per sample).
     #[inline(always)]
     fn process(&mut self, l: &mut [f32], r: &mut [f32]) {
+        let (a1, a2, a3) = (self.a1, self.a2, self.a3);
+        let (m0, m1, m2) = (self.m0, self.m1, self.m2);
+        let (mut ic1, mut ic2, mut mid) = (self.ic1, self.ic2, self.mid);
         for (l, r) in l.iter_mut().zip(r) {
-            let x = [*l, *r, self.mid[0], self.mid[1]];
+            let x = [*l, *r, mid[0], mid[1]];
             let mut y = [0.0f32; 4];
             for c in 0..4 {
-                let v3 = x[c] - self.ic2[c];
-                let v1 = self.a1[c] * self.ic1[c] + self.a2[c] * v3;
-                let v2 = self.ic2[c] + self.a2[c] * self.ic1[c] + self.a3[c] * v3;
-                self.ic1[c] = 2.0 * v1 - self.ic1[c];
-                self.ic2[c] = 2.0 * v2 - self.ic2[c];
-                y[c] = self.m0[c] * x[c] + self.m1[c] * v1 + self.m2[c] * v2;
+                let v3 = x[c] - ic2[c];
+                let v1 = a1[c] * ic1[c] + a2[c] * v3;
+                let v2 = ic2[c] + a2[c] * ic1[c] + a3[c] * v3;
+                ic1[c] = 2.0 * v1 - ic1[c];
+                ic2[c] = 2.0 * v2 - ic2[c];
+                y[c] = m0[c] * x[c] + m1[c] * v1 + m2[c] * v2;
             }
-            self.mid = [y[0], y[1]];
+            mid = [y[0], y[1]];
             (*l, *r) = (y[2], y[3]);
         }
+        (self.ic1, self.ic2, self.mid) = (ic1, ic2, mid);
     }
 
     fn is_finite(&self) -> bool {
@@ -1050,13 +1057,15 @@ fn copy_chunk(dst: &mut [f32], src: &[f32]) {
 /// become silence; an input 80 dB over full scale is not
 /// audio, so the clamp keeps every state finite; input below the flush floor (denormals
 /// included) is zero, so it never reaches the delay lines as denormal arithmetic.
+/// (One select on a comparison, so it vectorises: `clean` of a NaN is 0 because both
+/// comparisons are false. A zero result is always `+0.0`, so its bits tell silence.)
 #[inline(always)]
 fn clean(x: f32) -> f32 {
-    let x = sanitize(x).clamp(-1e4, 1e4);
-    if x.abs() < FLOOR {
-        0.0
+    let a = x.abs();
+    if a >= FLOOR && a < f32::INFINITY {
+        x.clamp(-1e4, 1e4)
     } else {
-        x
+        0.0
     }
 }
 

@@ -185,7 +185,8 @@ impl Default for Taps {
 
 /// `x.floor()` for the read positions, which are positive (every line is at least 3 samples
 /// long and the sweep is smaller): truncation is the floor there, and `floor` is a library call
-/// on baseline x86-64. Through `i64`, one instruction each way (`u64` has none on x86-64).
+/// on baseline x86-64. Through `i64`, one instruction each way (`u64` has none on x86-64; the
+/// offsets take the same route).
 #[inline(always)]
 fn floor_positive(x: f64) -> f64 {
     debug_assert!(x >= 0.0);
@@ -338,14 +339,14 @@ impl Fdn {
             if self.fast {
                 // Fractional part within [0.5, 1.5) at the middle of the cell.
                 let k = floor_positive(0.5 * (d0[i] + d1[i]) - 0.5);
-                self.offset[i] = k as usize;
+                self.offset[i] = k as i64 as usize;
                 let eta = |f: f64| (1.0 - f) / (1.0 + f);
                 let (e0, e1) = (eta(d0[i] - k), eta(d1[i] - k));
                 self.eta[i] = e0 as f32;
                 self.eta_step[i] = ((e1 - e0) * step) as f32;
             } else {
                 let k = floor_positive(d0[i]) - 2.0;
-                self.offset[i] = k as usize;
+                self.offset[i] = k as i64 as usize;
                 self.frac0[i] = (d0[i] - k) as f32;
                 self.frac_step[i] = ((d1[i] - d0[i]) * step) as f32;
                 self.eta_step[i] = 0.0;

@@ -404,14 +404,16 @@ impl Fdn {
         let (mut ap, mut low_s, mut high_s) = (self.ap, self.low_s, self.high_s);
         let (mut eta, mut gain, mut written) = (self.eta, self.gain, self.written);
         let base = self.cell + from;
-        for (t, ((inj, yl), yr)) in inject.iter().zip(out_l).zip(out_r).enumerate() {
+        // Zipped with the taps (no bounds checks in the loop; gliding cells ignore them).
+        let taps = self.taps.0[from..].windows(2);
+        for (t, (((inj, yl), yr), tap)) in inject.iter().zip(out_l).zip(out_r).zip(taps).enumerate()
+        {
             let (u0, u1, e) = if FAST {
                 let e = eta;
                 for i in 0..LINES {
                     eta[i] += eta_step[i];
                 }
-                let (u1, u0) = self.taps.0[from + t..from + t + 2].split_at(1);
-                (u0[0], u1[0], e)
+                (tap[1], tap[0], e)
             } else {
                 self.gather(from + t)
             };
@@ -438,7 +440,8 @@ impl Fdn {
             for (b, v) in written.iter_mut().zip(&w) {
                 *b |= v.to_bits();
             }
-            self.buf[(base + t) & self.mask] = w;
+            // A cell's write run never wraps (`prepare`): no mask.
+            self.buf[base + t] = w;
             *yl = h[1];
             *yr = h[2];
         }

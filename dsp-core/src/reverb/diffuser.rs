@@ -43,8 +43,26 @@ pub struct Diffuser {
     size: usize,
     mask: usize,
     pos: usize,
-    delays: [[usize; LINES]; STAGES],
+    /// Per stage and output channel `i`: the delay of the channel it reads (`PERM`), and the
+    /// offset of that channel's ring in `buf`, resolved once in `set_delays`.
+    read_delay: [[usize; LINES]; STAGES],
+    read_ring: [[usize; LINES]; STAGES],
 }
+
+/// Per stage and output channel: the polarity flip times the Hadamard scale, one multiply.
+const GAIN: [[f32; LINES]; STAGES] = {
+    let mut g = [[0.0; LINES]; STAGES];
+    let mut k = 0;
+    while k < STAGES {
+        let mut i = 0;
+        while i < LINES {
+            g[k][i] = SIGN[k][i] * HADAMARD_SCALE;
+            i += 1;
+        }
+        k += 1;
+    }
+    g
+};
 
 impl Diffuser {
     /// Allocates for stage lengths up to `max_stage_ms`.
@@ -81,7 +99,14 @@ impl Diffuser {
     }
 
     pub fn set_delays(&mut self, delays: [[usize; LINES]; STAGES]) {
-        self.delays = delays;
+        let stride = self.stride();
+        for k in 0..STAGES {
+            for i in 0..LINES {
+                let c = PERM[k][i];
+                self.read_delay[k][i] = delays[k][c];
+                self.read_ring[k][i] = (k * LINES + c) * stride;
+            }
+        }
     }
 
     pub fn reset(&mut self) {
@@ -101,8 +126,8 @@ impl Diffuser {
     pub fn process(&mut self, x: &mut Planar, n: usize) {
         let (pos, mask, stride) = (self.pos, self.mask, self.stride());
         for k in 0..STAGES {
-            let stage = &mut self.buf[k * LINES * stride..][..LINES * stride];
-            for (ring, xs) in stage.chunks_exact_mut(stride).zip(x.iter()) {
+            for (c, xs) in x.iter().enumerate() {
+                let ring = &mut self.buf[(k * LINES + c) * stride..][..stride];
                 // Chunks never cross a grid point and `size` is a multiple of it: no write wraps.
                 copy_chunk(&mut ring[pos..pos + n], &xs[..n]);
                 if pos < GRID {
@@ -113,15 +138,13 @@ impl Diffuser {
             // just above, exactly as a sample-by-sample write-then-read would. The whole chunk
             // is read (past `n`: values never used), a loop without remainder.
             let mut runs: [&[f32; GRID]; LINES] = [&[0.0; GRID]; LINES];
-            let mut gain = [0.0f32; LINES];
-            for i in 0..LINES {
-                let c = PERM[k][i];
-                let start = pos.wrapping_sub(self.delays[k][c]) & mask;
-                runs[i] = stage[c * stride + start..][..GRID]
+            for (i, run) in runs.iter_mut().enumerate() {
+                let start = pos.wrapping_sub(self.read_delay[k][i]) & mask;
+                *run = self.buf[self.read_ring[k][i] + start..][..GRID]
                     .try_into()
                     .expect("a run of GRID samples");
-                gain[i] = SIGN[k][i] * HADAMARD_SCALE;
             }
+            let gain = GAIN[k];
             for q in 0..GRID / W {
                 let mut v = [[0.0f32; W]; LINES];
                 for i in 0..LINES {

@@ -100,9 +100,8 @@ impl Diffuser {
 
     pub fn set_delays(&mut self, delays: [[usize; LINES]; STAGES]) {
         let stride = self.stride();
-        for k in 0..STAGES {
-            for i in 0..LINES {
-                let c = PERM[k][i];
+        for (k, perm) in PERM.iter().enumerate() {
+            for (i, &c) in perm.iter().enumerate() {
                 self.read_delay[k][i] = delays[k][c];
                 self.read_ring[k][i] = (k * LINES + c) * stride;
             }
@@ -125,7 +124,7 @@ impl Diffuser {
     #[inline(always)]
     pub fn process(&mut self, x: &mut Planar, n: usize) {
         let (pos, mask, stride) = (self.pos, self.mask, self.stride());
-        for k in 0..STAGES {
+        for (k, &gain) in GAIN.iter().enumerate() {
             for (c, xs) in x.iter().enumerate() {
                 let ring = &mut self.buf[(k * LINES + c) * stride..][..stride];
                 // Chunks never cross a grid point and `size` is a multiple of it: no write wraps.
@@ -144,7 +143,6 @@ impl Diffuser {
                     .try_into()
                     .expect("a run of GRID samples");
             }
-            let gain = GAIN[k];
             for q in 0..GRID / W {
                 let mut v = [[0.0f32; W]; LINES];
                 for i in 0..LINES {

@@ -35,7 +35,7 @@
 //! a few samples. While size or mode glide the lengths (up to 3 samples per cell), the offset is
 //! chosen per sample instead.
 
-use super::lanes::{flush, hadamard_with, ButterflySigns, Lanes, LINES, BUTTERFLY_SIGNS};
+use super::lanes::{flush, hadamard_with, ButterflySigns, Lanes, BUTTERFLY_SIGNS, LINES};
 use super::GRID;
 use std::f64::consts::{LN_10, PI};
 

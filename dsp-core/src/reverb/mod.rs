@@ -26,6 +26,13 @@
 //! it starts. A reverb whose every buffer and filter holds zeros skips the arithmetic while its
 //! input stays silent. Output is bit-identical for any block partition.
 //!
+//! `process` runs through [`crate::simd::dispatch`]: on a CPU with AVX2 the network's eight
+//! lanes, the diffuser's eight time steps per butterfly and the wet filters' four lanes are one
+//! register each, with the same operations in the same order (no FMA), so the output is
+//! bit-identical with and without AVX2. Measured with callgrind on the Hall benchmark: 503
+//! instructions per stereo sample before this path existed, 278 with AVX2, 469 on baseline
+//! SSE2 (where eight time steps are two registers each).
+//!
 //! # Smoothing
 //! Mix and width ramp per sample over 20 ms, diffusion, input gain and modulation depth per
 //! cell over 20 ms; decay, bass/high
@@ -885,7 +892,9 @@ impl WetFilters {
 
     /// Filters the wet pair (at most [`GRID`] samples) in place. Each sample's four outputs
     /// are stored as one vector and the pair is picked out afterwards: a four-lane store is
-    /// what lets LLVM's vectoriser treat the whole update as four-lane operations.
+    /// what lets LLVM's vectoriser treat the whole update as four-lane operations (storing the
+    /// pair straight back, it computed part of the update lane by lane: 45 against 33
+    /// instructions per sample, callgrind, AVX2).
     #[inline(always)]
     fn process(&mut self, l: &mut [f32], r: &mut [f32]) {
         let (a1, a2, a3) = (self.a1, self.a2, self.a3);
@@ -1116,7 +1125,7 @@ fn copy_chunk(dst: &mut [f32], src: &[f32]) {
 #[inline(always)]
 fn clean(x: f32) -> f32 {
     let a = x.abs();
-    if a >= FLOOR && a < f32::INFINITY {
+    if (FLOOR..f32::INFINITY).contains(&a) {
         x.clamp(-1e4, 1e4)
     } else {
         0.0

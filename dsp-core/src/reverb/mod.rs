@@ -30,7 +30,7 @@
 //! lanes, the diffuser's eight time steps per butterfly and the wet filters' four lanes are one
 //! register each, with the same operations in the same order (no FMA), so the output is
 //! bit-identical with and without AVX2. Measured with callgrind on the Hall benchmark: 503
-//! instructions per stereo sample before this path existed, 278 with AVX2, 469 on baseline
+//! instructions per stereo sample before this path existed, 276 with AVX2, 458 on baseline
 //! SSE2 (where eight time steps are two registers each).
 //!
 //! # Smoothing
@@ -1030,65 +1030,15 @@ impl Ramp {
     }
 }
 
-/// Channel-major chunk to one vector per sample, in 8x8 blocks: the classic three rounds of
-/// interleaves (pairs of rows, then pairs of pairs, then the 128-bit halves), which LLVM lowers
-/// to `unpcklps`/`shufps`/`vperm2f128` on an AVX2 register; element by element it moved one float
-/// per instruction (measured with callgrind: 12.7 against about 5 instructions per sample).
+/// Channel-major chunk to one vector per sample (fixed sizes: unrolled into register moves; an
+/// 8x8 block transpose in interleave rounds measured 3 instructions per sample more, callgrind).
 #[inline(always)]
 fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
-    for b in 0..GRID / LINES {
-        let mut r = [[0.0f32; LINES]; LINES];
-        for (ri, xi) in r.iter_mut().zip(x) {
-            ri.copy_from_slice(&xi[LINES * b..LINES * b + LINES]);
+    for (t, o) in out.iter_mut().enumerate() {
+        for (i, v) in o.iter_mut().enumerate() {
+            *v = x[i][t];
         }
-        let t = transpose8(r);
-        out[LINES * b..LINES * b + LINES].copy_from_slice(&t);
     }
-}
-
-/// Transposes an 8x8 block: `out[j][i] = r[i][j]`, as interleave rounds within 128-bit halves
-/// followed by one exchange of halves, each a fixed lane pattern.
-#[inline(always)]
-fn transpose8(r: [Lanes; LINES]) -> [Lanes; LINES] {
-    // Interleave rows 2k and 2k+1 (unpcklps / unpckhps within each half).
-    let lo = |a: Lanes, b: Lanes| [a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5]];
-    let hi = |a: Lanes, b: Lanes| [a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7]];
-    let t: [Lanes; LINES] = [
-        lo(r[0], r[1]),
-        hi(r[0], r[1]),
-        lo(r[2], r[3]),
-        hi(r[2], r[3]),
-        lo(r[4], r[5]),
-        hi(r[4], r[5]),
-        lo(r[6], r[7]),
-        hi(r[6], r[7]),
-    ];
-    // Pairs of pairs (shufps within each half).
-    let lo2 = |a: Lanes, b: Lanes| [a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5]];
-    let hi2 = |a: Lanes, b: Lanes| [a[2], a[3], b[2], b[3], a[6], a[7], b[6], b[7]];
-    let u: [Lanes; LINES] = [
-        lo2(t[0], t[2]),
-        hi2(t[0], t[2]),
-        lo2(t[1], t[3]),
-        hi2(t[1], t[3]),
-        lo2(t[4], t[6]),
-        hi2(t[4], t[6]),
-        lo2(t[5], t[7]),
-        hi2(t[5], t[7]),
-    ];
-    // Exchange the 128-bit halves (vperm2f128).
-    let low = |a: Lanes, b: Lanes| [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]];
-    let high = |a: Lanes, b: Lanes| [a[4], a[5], a[6], a[7], b[4], b[5], b[6], b[7]];
-    [
-        low(u[0], u[4]),
-        low(u[1], u[5]),
-        low(u[2], u[6]),
-        low(u[3], u[7]),
-        high(u[0], u[4]),
-        high(u[1], u[5]),
-        high(u[2], u[6]),
-        high(u[3], u[7]),
-    ]
 }
 
 /// One chunk of a per-sample smoother's values (a constant fill when it is at rest).

@@ -30,16 +30,39 @@ const SIGN: [[f32; LINES]; STAGES] = [
 /// Channel-major chunk: `x[channel][t]`.
 pub type Planar = [[f32; GRID]; LINES];
 
+/// Time steps per register in the butterflies: one AVX2 register (two SSE registers).
+const W: usize = 8;
+
 #[derive(Debug, Clone, Default)]
 pub struct Diffuser {
-    /// One ring buffer of `size` samples per stage and channel (channel-major, so a chunk moves
-    /// through a stage as contiguous copies and the Hadamard runs across time in SIMD).
+    /// One ring buffer of `size + GRID` samples per stage and channel (channel-major, so a
+    /// chunk moves through a stage as contiguous copies and the Hadamard runs across time in
+    /// SIMD). The first `GRID` samples are mirrored past `size`, so every read run of a chunk is
+    /// contiguous, whatever its start.
     buf: Vec<f32>,
     size: usize,
     mask: usize,
     pos: usize,
-    delays: [[usize; LINES]; STAGES],
+    /// Per stage and output channel `i`: the delay of the channel it reads (`PERM`), and the
+    /// offset of that channel's ring in `buf`, resolved once in `set_delays`.
+    read_delay: [[usize; LINES]; STAGES],
+    read_ring: [[usize; LINES]; STAGES],
 }
+
+/// Per stage and output channel: the polarity flip times the Hadamard scale, one multiply.
+const GAIN: [[f32; LINES]; STAGES] = {
+    let mut g = [[0.0; LINES]; STAGES];
+    let mut k = 0;
+    while k < STAGES {
+        let mut i = 0;
+        while i < LINES {
+            g[k][i] = SIGN[k][i] * HADAMARD_SCALE;
+            i += 1;
+        }
+        k += 1;
+    }
+    g
+};
 
 impl Diffuser {
     /// Allocates for stage lengths up to `max_stage_ms`.
@@ -47,8 +70,12 @@ impl Diffuser {
         let max = (max_stage_ms * 1e-3 * sample_rate).ceil() as usize + GRID + 2;
         self.size = max.next_power_of_two();
         self.mask = self.size - 1;
-        self.buf = vec![0.0; self.size * STAGES * LINES];
+        self.buf = vec![0.0; self.stride() * STAGES * LINES];
         self.pos = 0;
+    }
+
+    fn stride(&self) -> usize {
+        self.size + GRID
     }
 
     /// Per-channel delays (samples) of a stage set: channel `i` of a stage of length `len` sits
@@ -72,7 +99,13 @@ impl Diffuser {
     }
 
     pub fn set_delays(&mut self, delays: [[usize; LINES]; STAGES]) {
-        self.delays = delays;
+        let stride = self.stride();
+        for (k, perm) in PERM.iter().enumerate() {
+            for (i, &c) in perm.iter().enumerate() {
+                self.read_delay[k][i] = delays[k][c];
+                self.read_ring[k][i] = (k * LINES + c) * stride;
+            }
+        }
     }
 
     pub fn reset(&mut self) {
@@ -86,106 +119,74 @@ impl Diffuser {
 
     /// Diffuses the first `n` samples (at most `GRID`) of `x` in place. Each stage writes the
     /// chunk into its rings, reads it back delayed, permuted and with the polarity flip and the
-    /// Hadamard scale folded into one multiply, then mixes it with the butterflies of a
-    /// fast Walsh-Hadamard transform, four time steps per register. Where no read run wraps
-    /// (most chunks), the reads go straight into the butterflies' registers.
+    /// Hadamard scale folded into one multiply, straight into the butterflies of a fast
+    /// Walsh-Hadamard transform, [`W`] time steps per register.
+    #[inline(always)]
     pub fn process(&mut self, x: &mut Planar, n: usize) {
-        let (pos, mask, size) = (self.pos, self.mask, self.size);
-        for k in 0..STAGES {
-            for (ch, xs) in x.iter().enumerate() {
-                let ring = &mut self.buf[(k * LINES + ch) * size..][..size];
-                ring_write(ring, pos, &xs[..n]);
+        let (pos, mask, stride) = (self.pos, self.mask, self.stride());
+        for (k, &gain) in GAIN.iter().enumerate() {
+            for (c, xs) in x.iter().enumerate() {
+                let ring = &mut self.buf[(k * LINES + c) * stride..][..stride];
+                // Chunks never cross a grid point and `size` is a multiple of it: no write wraps.
+                copy_chunk(&mut ring[pos..pos + n], &xs[..n]);
+                if pos < GRID {
+                    copy_chunk(&mut ring[stride - GRID + pos..][..n], &xs[..n]);
+                }
             }
             // Delays are at least one sample; a read run may reach into the samples written
-            // just above, exactly as a sample-by-sample write-then-read would.
-            let start: [usize; LINES] =
-                std::array::from_fn(|i| pos.wrapping_sub(self.delays[k][PERM[k][i]]) & mask);
-            let gain: [f32; LINES] = std::array::from_fn(|i| SIGN[k][i] * HADAMARD_SCALE);
-            if start.iter().all(|&a| a + GRID <= size) {
-                // The whole chunk (past `n`: values never read), a loop without remainder.
-                let runs: [&[f32; GRID]; LINES] = std::array::from_fn(|i| {
-                    let run = &self.buf[(k * LINES + PERM[k][i]) * size + start[i]..][..GRID];
-                    run.try_into().expect("a run of GRID samples")
-                });
-                for q in 0..GRID / 4 {
-                    let v = std::array::from_fn(|i| {
-                        std::array::from_fn(|j| runs[i][4 * q + j] * gain[i])
-                    });
-                    let v = butterflies(v);
-                    for (row, vals) in x.iter_mut().zip(&v) {
-                        row[4 * q..4 * q + 4].copy_from_slice(vals);
+            // just above, exactly as a sample-by-sample write-then-read would. The whole chunk
+            // is read (past `n`: values never used), a loop without remainder.
+            let mut runs: [&[f32; GRID]; LINES] = [&[0.0; GRID]; LINES];
+            for (i, run) in runs.iter_mut().enumerate() {
+                let start = pos.wrapping_sub(self.read_delay[k][i]) & mask;
+                *run = self.buf[self.read_ring[k][i] + start..][..GRID]
+                    .try_into()
+                    .expect("a run of GRID samples");
+            }
+            for q in 0..GRID / W {
+                let mut v = [[0.0f32; W]; LINES];
+                for i in 0..LINES {
+                    for j in 0..W {
+                        v[i][j] = runs[i][W * q + j] * gain[i];
                     }
                 }
-            } else {
-                for (i, xi) in x.iter_mut().enumerate() {
-                    let ring = &self.buf[(k * LINES + PERM[k][i]) * size..][..size];
-                    ring_read(ring, start[i], &mut xi[..n], gain[i]);
+                let v = butterflies(v);
+                for i in 0..LINES {
+                    x[i][W * q..W * q + W].copy_from_slice(&v[i]);
                 }
-                hadamard_planar(x);
             }
         }
         self.pos = (pos + n) & mask;
     }
 
     /// Advances `n` samples of a diffuser that holds only zeros (its rings stay zero).
+    #[inline(always)]
     pub fn skip(&mut self, n: usize) {
         self.pos = (self.pos + n) & self.mask;
     }
 }
 
-/// Copies `src` into the ring from `start` on (in two pieces where it wraps).
+/// The twelve butterflies of an unscaled order-8 fast Walsh-Hadamard transform (pairs four
+/// apart, then two, then one), on [`W`] time steps at once; written out with named values so
+/// the eight vectors stay in registers.
 #[inline(always)]
-fn ring_write(ring: &mut [f32], start: usize, src: &[f32]) {
-    let first = src.len().min(ring.len() - start);
-    copy_chunk(&mut ring[start..start + first], &src[..first]);
-    // Most chunks do not wrap: skip the library call of an empty copy.
-    if first < src.len() {
-        ring[..src.len() - first].copy_from_slice(&src[first..]);
-    }
+fn butterflies(v: [[f32; W]; LINES]) -> [[f32; W]; LINES] {
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = v;
+    let ((b0, b4), (b1, b5)) = (butterfly(a0, a4), butterfly(a1, a5));
+    let ((b2, b6), (b3, b7)) = (butterfly(a2, a6), butterfly(a3, a7));
+    let ((c0, c2), (c1, c3)) = (butterfly(b0, b2), butterfly(b1, b3));
+    let ((c4, c6), (c5, c7)) = (butterfly(b4, b6), butterfly(b5, b7));
+    let ((d0, d1), (d2, d3)) = (butterfly(c0, c1), butterfly(c2, c3));
+    let ((d4, d5), (d6, d7)) = (butterfly(c4, c5), butterfly(c6, c7));
+    [d0, d1, d2, d3, d4, d5, d6, d7]
 }
 
-/// Reads `dst.len()` samples from `start` on, scaled by `gain`.
 #[inline(always)]
-fn ring_read(ring: &[f32], start: usize, dst: &mut [f32], gain: f32) {
-    let first = dst.len().min(ring.len() - start);
-    let (a, b) = dst.split_at_mut(first);
-    for (d, s) in a.iter_mut().zip(&ring[start..]) {
-        *d = s * gain;
+fn butterfly(a: [f32; W], b: [f32; W]) -> ([f32; W], [f32; W]) {
+    let (mut s, mut d) = ([0.0; W], [0.0; W]);
+    for j in 0..W {
+        s[j] = a[j] + b[j];
+        d[j] = a[j] - b[j];
     }
-    for (d, s) in b.iter_mut().zip(ring) {
-        *d = s * gain;
-    }
-}
-
-/// The (unscaled) Hadamard transform of every time step of a chunk, in place: for each group
-/// of four time steps the eight channels are loaded once and all twelve butterflies run in
-/// registers.
-fn hadamard_planar(x: &mut Planar) {
-    for q in (0..GRID).step_by(4) {
-        let v = butterflies(std::array::from_fn(|i| {
-            let mut a = [0.0; 4];
-            a.copy_from_slice(&x[i][q..q + 4]);
-            a
-        }));
-        for (row, vals) in x.iter_mut().zip(&v) {
-            row[q..q + 4].copy_from_slice(vals);
-        }
-    }
-}
-
-/// The twelve butterflies of an unscaled order-8 fast Walsh-Hadamard transform, on four time
-/// steps at once.
-#[inline(always)]
-fn butterflies(mut v: [[f32; 4]; LINES]) -> [[f32; 4]; LINES] {
-    for h in [4, 2, 1] {
-        for i in (0..LINES).filter(|i| i & h == 0) {
-            let (lo, hi) = v.split_at_mut(i + h);
-            for (p, q) in lo[i].iter_mut().zip(hi[0].iter_mut()) {
-                let (a, b) = (*p, *q);
-                *p = a + b;
-                *q = a - b;
-            }
-        }
-    }
-    v
+    (s, d)
 }

@@ -35,7 +35,7 @@
 //! a few samples. While size or mode glide the lengths (up to 3 samples per cell), the offset is
 //! chosen per sample instead.
 
-use super::lanes::{flush, hadamard, Lanes, LINES};
+use super::lanes::{flush, hadamard_with, ButterflySigns, Lanes, BUTTERFLY_SIGNS, LINES};
 use super::GRID;
 use std::f64::consts::{LN_10, PI};
 
@@ -169,6 +169,8 @@ pub struct Fdn {
     /// Bitwise OR of every frame written since the last `end_run` (non-zero: the lines are live).
     written: [u32; LINES],
     floor: f32,
+    /// [`BUTTERFLY_SIGNS`], read from memory in the sample loop (see `hadamard_with`).
+    signs: ButterflySigns,
 }
 
 /// A cell's read runs plus the one older frame each allpass needs.
@@ -183,11 +185,12 @@ impl Default for Taps {
 
 /// `x.floor()` for the read positions, which are positive (every line is at least 3 samples
 /// long and the sweep is smaller): truncation is the floor there, and `floor` is a library call
-/// on baseline x86-64.
+/// on baseline x86-64. Through `i64`, one instruction each way (`u64` has none on x86-64; the
+/// offsets take the same route).
 #[inline(always)]
 fn floor_positive(x: f64) -> f64 {
     debug_assert!(x >= 0.0);
-    x as u64 as f64
+    x as i64 as f64
 }
 
 /// Per-line LFO rates (Hz): incommensurate, so the lines never sweep in step.
@@ -208,6 +211,7 @@ impl Fdn {
             self.rot_sin[i] = w.sin();
         }
         self.floor = floor;
+        self.signs = BUTTERFLY_SIGNS;
         self.reset();
     }
 
@@ -335,14 +339,14 @@ impl Fdn {
             if self.fast {
                 // Fractional part within [0.5, 1.5) at the middle of the cell.
                 let k = floor_positive(0.5 * (d0[i] + d1[i]) - 0.5);
-                self.offset[i] = k as usize;
+                self.offset[i] = k as i64 as usize;
                 let eta = |f: f64| (1.0 - f) / (1.0 + f);
                 let (e0, e1) = (eta(d0[i] - k), eta(d1[i] - k));
                 self.eta[i] = e0 as f32;
                 self.eta_step[i] = ((e1 - e0) * step) as f32;
             } else {
                 let k = floor_positive(d0[i]) - 2.0;
-                self.offset[i] = k as usize;
+                self.offset[i] = k as i64 as usize;
                 self.frac0[i] = (d0[i] - k) as f32;
                 self.frac_step[i] = ((d1[i] - d0[i]) * step) as f32;
                 self.eta_step[i] = 0.0;
@@ -355,6 +359,7 @@ impl Fdn {
 
     /// Copies the cell's read runs into `taps` (fast cells). The shortest line is longer than a
     /// cell, so every frame the cell reads was written before it started.
+    #[inline(always)]
     fn load_taps(&mut self) {
         let mask = self.mask;
         let buf = &self.buf[..mask + 1];
@@ -374,6 +379,7 @@ impl Fdn {
     }
 
     /// Whether this cell reads by runs (`run::<true>`) or per sample (`run::<false>`).
+    #[inline(always)]
     pub fn is_fast(&self) -> bool {
         self.fast
     }
@@ -394,17 +400,20 @@ impl Fdn {
     ) {
         let d = self.damp;
         let (eta_step, gain_step, floor) = (self.eta_step, self.gain_step, self.floor);
+        let signs = self.signs;
         let (mut ap, mut low_s, mut high_s) = (self.ap, self.low_s, self.high_s);
         let (mut eta, mut gain, mut written) = (self.eta, self.gain, self.written);
         let base = self.cell + from;
-        for (t, ((inj, yl), yr)) in inject.iter().zip(out_l).zip(out_r).enumerate() {
+        // Zipped with the taps (no bounds checks in the loop; gliding cells ignore them).
+        let taps = self.taps.0[from..].windows(2);
+        for (t, (((inj, yl), yr), tap)) in inject.iter().zip(out_l).zip(out_r).zip(taps).enumerate()
+        {
             let (u0, u1, e) = if FAST {
                 let e = eta;
                 for i in 0..LINES {
                     eta[i] += eta_step[i];
                 }
-                let (u1, u0) = self.taps.0[from + t..from + t + 2].split_at(1);
-                (u0[0], u1[0], e)
+                (tap[1], tap[0], e)
             } else {
                 self.gather(from + t)
             };
@@ -422,7 +431,7 @@ impl Fdn {
                 gain[i] += gain_step[i];
                 f[i] = (d.high_x[i] * y + d.high_m[i] * lp) * gain[i];
             }
-            let h = hadamard(f);
+            let h = hadamard_with(f, &signs);
             let mut w = [0.0f32; LINES];
             for i in 0..LINES {
                 w[i] = h[i] + inj[i];
@@ -431,7 +440,8 @@ impl Fdn {
             for (b, v) in written.iter_mut().zip(&w) {
                 *b |= v.to_bits();
             }
-            self.buf[(base + t) & self.mask] = w;
+            // A cell's write run never wraps (`prepare`): no mask.
+            self.buf[base + t] = w;
             *yl = h[1];
             *yr = h[2];
         }
@@ -440,6 +450,7 @@ impl Fdn {
     }
 
     /// Gliding cells: per-sample read offsets, as the delay may move several samples per cell.
+    #[inline(always)]
     fn gather(&self, t: usize) -> (Lanes, Lanes, Lanes) {
         let mut u0 = [0.0f32; LINES];
         let mut u1 = [0.0f32; LINES];
@@ -466,6 +477,7 @@ impl Fdn {
     /// Ends a run of `n` samples: advances the write position; returns whether the run wrote
     /// anything but zeros, and whether the state is finite (always, with clamped input; if not,
     /// the caller clears everything).
+    #[inline(always)]
     pub fn end_run(&mut self, n: usize) -> (bool, bool) {
         self.pos = (self.pos + n) & self.mask;
         let live = self.written.iter().any(|&b| b != 0);
@@ -476,6 +488,7 @@ impl Fdn {
 
     /// Advances `n` samples of a network known to hold only zeros (every line, every filter
     /// state): what `run` would do with zero input, without the arithmetic.
+    #[inline(always)]
     pub fn skip(&mut self, n: usize) {
         for _ in 0..n {
             for i in 0..LINES {

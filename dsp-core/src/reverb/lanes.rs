@@ -14,35 +14,49 @@ pub type Lanes = [f32; LINES];
 pub const HADAMARD_SCALE: f32 = 0.353_553_38;
 
 /// Orthonormal Sylvester Hadamard transform of order 8 (fast Walsh-Hadamard: three butterfly
-/// stages, 24 additions, then one scale). Symmetric and its own inverse. The first stage pairs the
-/// two halves; the other two run within each half as "shuffle, multiply by a sign pattern, add",
-/// which is what four-lane SIMD does in one instruction each (multiplying by ±1 is exact, so this
-/// is the plain butterfly to the bit).
+/// stages, 24 additions, then one scale). Symmetric and its own inverse.
 #[inline(always)]
 pub fn hadamard(x: Lanes) -> Lanes {
+    hadamard_with(x, &BUTTERFLY_SIGNS)
+}
+
+/// The sign patterns of the three butterfly stages of [`hadamard_with`].
+pub type ButterflySigns = [Lanes; 3];
+
+/// `+1` on the lower lane of each pair of a stage (pairs 4, 2, 1 apart), `-1` on the upper.
+pub const BUTTERFLY_SIGNS: ButterflySigns = [
+    [1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0],
+    [1.0, 1.0, -1.0, -1.0, 1.0, 1.0, -1.0, -1.0],
+    [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0],
+];
+
+/// [`hadamard`] with the stage signs passed in. Each stage pairs every lane with the one `h`
+/// away as "swap, multiply by the sign pattern, add": `x[i + h] + x[i]` on the lower lane of a
+/// pair, `x[i - h] + (-1 x[i])` (which is `x[i - h] - x[i]` to the bit) on the upper: three
+/// vector instructions on an AVX2 register (a swap of the 128-bit halves for `h = 4`, an in-lane
+/// shuffle for 2 and 1). The hot loop passes `signs` from memory (a copy of
+/// [`BUTTERFLY_SIGNS`] held by the network): with constant signs LLVM folds the multiplies into
+/// lanes that alternate additions and subtractions, which its vectoriser lowers to about twice
+/// the instructions (measured with callgrind).
+#[inline(always)]
+pub fn hadamard_with(x: Lanes, signs: &ButterflySigns) -> Lanes {
+    let x = butterfly_stage::<4>(x, &signs[0]);
+    let x = butterfly_stage::<2>(x, &signs[1]);
+    let x = butterfly_stage::<1>(x, &signs[2]);
     let mut out = [0.0f32; LINES];
-    for (half, sign) in [1.0f32, -1.0].into_iter().enumerate() {
-        let p: [f32; 4] = std::array::from_fn(|i| x[i] + sign * x[i + 4]);
-        let q = add_signed(
-            [p[0], p[1], p[0], p[1]],
-            [p[2], p[3], p[2], p[3]],
-            [1.0, 1.0, -1.0, -1.0],
-        );
-        let r = add_signed(
-            [q[0], q[0], q[2], q[2]],
-            [q[1], q[1], q[3], q[3]],
-            [1.0, -1.0, 1.0, -1.0],
-        );
-        for i in 0..4 {
-            out[4 * half + i] = r[i] * HADAMARD_SCALE;
-        }
+    for i in 0..LINES {
+        out[i] = x[i] * HADAMARD_SCALE;
     }
     out
 }
 
 #[inline(always)]
-fn add_signed(a: [f32; 4], b: [f32; 4], sign: [f32; 4]) -> [f32; 4] {
-    std::array::from_fn(|i| a[i] + sign[i] * b[i])
+fn butterfly_stage<const H: usize>(x: Lanes, sign: &Lanes) -> Lanes {
+    let mut out = [0.0f32; LINES];
+    for i in 0..LINES {
+        out[i] = x[i ^ H] + sign[i] * x[i];
+    }
+    out
 }
 
 /// Lane-wise flush of values below `floor` to exact zero.

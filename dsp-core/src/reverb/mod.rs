@@ -26,6 +26,13 @@
 //! it starts. A reverb whose every buffer and filter holds zeros skips the arithmetic while its
 //! input stays silent. Output is bit-identical for any block partition.
 //!
+//! `process` runs through [`crate::simd::dispatch`]: on a CPU with AVX2 the network's eight
+//! lanes, the diffuser's eight time steps per butterfly and the wet filters' four lanes are one
+//! register each, with the same operations in the same order (no FMA), so the output is
+//! bit-identical with and without AVX2. Measured with callgrind on the Hall benchmark: 503
+//! instructions per stereo sample before this path existed, 276 with AVX2, 458 on baseline
+//! SSE2 (where eight time steps are two registers each).
+//!
 //! # Smoothing
 //! Mix and width ramp per sample over 20 ms, diffusion, input gain and modulation depth per
 //! cell over 20 ms; decay, bass/high
@@ -682,20 +689,23 @@ impl Reverb {
     /// stereo pair. The stages before the network run as loops across time over the whole
     /// chunk; every sample still sees exactly the values it would in a sample-by-sample loop, so
     /// the output does not depend on the chunking.
+    #[inline(always)]
     fn run_chunk(&mut self, ol: &mut [f32], or: &mut [f32]) {
         let n = ol.len();
         let from = self.grid_pos;
         let idle = self.is_idle();
         let sc = &mut *self.scratch;
-        let mut silent = true;
+        // Zipped (no bounds checks) and branch-free: one vector loop per channel.
+        let mut nonzero = 0u32;
         for (c, x) in [&*ol, &*or].into_iter().enumerate() {
-            for (t, &v) in x.iter().enumerate() {
-                sc.dry[c][t] = sanitize(v);
+            for ((d, p), &v) in sc.dry[c].iter_mut().zip(&mut sc.pre[c]).zip(x) {
+                *d = sanitize(v);
                 let w = clean(v);
-                sc.pre[c][t] = w;
-                silent &= w == 0.0;
+                *p = w;
+                nonzero |= w.to_bits();
             }
         }
+        let silent = nonzero == 0;
         for (k, r) in self.ramps.iter().enumerate() {
             r.fill(&mut sc.ramps[k][..n], from);
         }
@@ -788,6 +798,11 @@ impl Reverb {
     /// Processes one block in place: two channels (stereo in/out; for mono-in/stereo-out copy
     /// the input into both first) or one (mono in/out, returns `(L + R) / 2`).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        crate::simd::dispatch(Block(self, channels));
+    }
+
+    #[inline(always)]
+    fn process_block(&mut self, channels: &mut [&mut [f32]]) {
         if !matches!(channels.len(), 1 | 2) {
             return;
         }
@@ -814,6 +829,19 @@ impl Reverb {
             self.grid_pos = (self.grid_pos + n) % GRID;
             done += n;
         }
+    }
+}
+
+/// One call of [`Reverb::process`], for [`crate::simd::dispatch`]: the network's eight lanes,
+/// the diffuser's butterflies and the wet filters' four lanes then run as one AVX2 register each
+/// where the CPU has it (bit-identical: no FMA, the same operations in the same order).
+struct Block<'a, 'b, 'c>(&'a mut Reverb, &'b mut [&'c mut [f32]]);
+
+impl crate::simd::Kernel for Block<'_, '_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        self.0.process_block(self.1)
     }
 }
 
@@ -862,22 +890,33 @@ impl WetFilters {
         }
     }
 
-    /// Filters the wet pair in place. The states stay in `self` across the loop (stored every
-    /// sample): that is what lets the compiler run the four lanes as one vector; as locals they
-    /// were computed lane by lane (measured: 74 against 58 instructions per sample).
+    /// Filters the wet pair (at most [`GRID`] samples) in place. Each sample's four outputs
+    /// are stored as one vector and the pair is picked out afterwards: a four-lane store is
+    /// what lets LLVM's vectoriser treat the whole update as four-lane operations (storing the
+    /// pair straight back, it computed part of the update lane by lane: 45 against 33
+    /// instructions per sample, callgrind, AVX2).
+    #[inline(always)]
     fn process(&mut self, l: &mut [f32], r: &mut [f32]) {
-        for (l, r) in l.iter_mut().zip(r) {
-            let x = [*l, *r, self.mid[0], self.mid[1]];
+        let (a1, a2, a3) = (self.a1, self.a2, self.a3);
+        let (m0, m1, m2) = (self.m0, self.m1, self.m2);
+        let (mut ic1, mut ic2, mut mid) = (self.ic1, self.ic2, self.mid);
+        let mut ys = [[0.0f32; 4]; GRID];
+        for ((out, &l), &r) in ys.iter_mut().zip(&*l).zip(&*r) {
+            let x = [l, r, mid[0], mid[1]];
             let mut y = [0.0f32; 4];
             for c in 0..4 {
-                let v3 = x[c] - self.ic2[c];
-                let v1 = self.a1[c] * self.ic1[c] + self.a2[c] * v3;
-                let v2 = self.ic2[c] + self.a2[c] * self.ic1[c] + self.a3[c] * v3;
-                self.ic1[c] = 2.0 * v1 - self.ic1[c];
-                self.ic2[c] = 2.0 * v2 - self.ic2[c];
-                y[c] = self.m0[c] * x[c] + self.m1[c] * v1 + self.m2[c] * v2;
+                let v3 = x[c] - ic2[c];
+                let v1 = a1[c] * ic1[c] + a2[c] * v3;
+                let v2 = ic2[c] + a2[c] * ic1[c] + a3[c] * v3;
+                ic1[c] = 2.0 * v1 - ic1[c];
+                ic2[c] = 2.0 * v2 - ic2[c];
+                y[c] = m0[c] * x[c] + m1[c] * v1 + m2[c] * v2;
             }
-            self.mid = [y[0], y[1]];
+            mid = [y[0], y[1]];
+            *out = y;
+        }
+        (self.ic1, self.ic2, self.mid) = (ic1, ic2, mid);
+        for ((l, r), y) in l.iter_mut().zip(r).zip(&ys) {
             (*l, *r) = (y[2], y[3]);
         }
     }
@@ -979,6 +1018,7 @@ impl Ramp {
         Self::between(a, s.tick())
     }
 
+    #[inline(always)]
     fn fill(&self, out: &mut [f32], from: usize) {
         if self.step == 0.0 {
             out.fill(self.start);
@@ -990,7 +1030,9 @@ impl Ramp {
     }
 }
 
-/// Channel-major chunk to one vector per sample (fixed sizes: unrolled into register moves).
+/// Channel-major chunk to one vector per sample (fixed sizes: unrolled into register moves; an
+/// 8x8 block transpose in interleave rounds measured 3 instructions per sample more, callgrind).
+#[inline(always)]
 fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
     for (t, o) in out.iter_mut().enumerate() {
         for (i, v) in o.iter_mut().enumerate() {
@@ -1000,6 +1042,7 @@ fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
 }
 
 /// One chunk of a per-sample smoother's values (a constant fill when it is at rest).
+#[inline(always)]
 fn fill(s: &mut Smoother, out: &mut [f32]) {
     if s.is_smoothing() {
         for v in out.iter_mut() {
@@ -1027,13 +1070,15 @@ fn copy_chunk(dst: &mut [f32], src: &[f32]) {
 /// become silence; an input 80 dB over full scale is not
 /// audio, so the clamp keeps every state finite; input below the flush floor (denormals
 /// included) is zero, so it never reaches the delay lines as denormal arithmetic.
+/// (One select on a comparison, so it vectorises: `clean` of a NaN is 0 because both
+/// comparisons are false. A zero result is always `+0.0`, so its bits tell silence.)
 #[inline(always)]
 fn clean(x: f32) -> f32 {
-    let x = sanitize(x).clamp(-1e4, 1e4);
-    if x.abs() < FLOOR {
-        0.0
+    let a = x.abs();
+    if (FLOOR..f32::INFINITY).contains(&a) {
+        x.clamp(-1e4, 1e4)
     } else {
-        x
+        0.0
     }
 }
 
@@ -1069,6 +1114,7 @@ impl Predelay {
     }
 
     /// Delays the first `n` samples of both channels in place.
+    #[inline(always)]
     fn process(&mut self, x: &mut [[f32; GRID]; 2], n: usize) {
         let mask = self.len() - 1;
         let pos = self.pos;
@@ -1107,6 +1153,7 @@ impl Predelay {
     }
 
     /// Advances `n` samples of a line that holds only zeros (ticking the delay's glide).
+    #[inline(always)]
     fn skip(&mut self, n: usize) {
         for _ in 0..n {
             self.delay.tick();

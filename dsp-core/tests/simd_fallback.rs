@@ -9,6 +9,7 @@ use dsp_core::dynamics::Compressor;
 use dsp_core::eq::{BandParams, Equalizer, FilterType};
 use dsp_core::limiter::{Character, Limiter};
 use dsp_core::meter::TruePeakMeter;
+use dsp_core::reverb::{Mode, Reverb};
 use dsp_core::{signal, simd};
 use std::sync::Mutex;
 
@@ -126,6 +127,44 @@ fn compressor_gives_the_same_bits_on_both_paths() {
     });
     assert_eq!(first_difference(&fast, &base), None);
     println!("compressor (Bus Glue settings, then a threshold and ratio change): bit-identical");
+}
+
+/// The reverb (its whole `process` runs on AVX2 where the CPU has it) in each mode, through a
+/// decay, size and mode change, with a silent tail, on both paths.
+#[test]
+fn reverb_gives_the_same_bits_on_both_paths() {
+    let _turn = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
+    report_cpu();
+    let mut input = signal::music_like(48_000.0, 3.0, 14).to_vec();
+    for ch in input.iter_mut() {
+        ch[96_000..].fill(0.0);
+    }
+    for mode in [Mode::Room, Mode::Hall, Mode::Plate] {
+        let [fast, base] = [false, true].map(|baseline| {
+            paths(baseline, || {
+                let mut r = Reverb::new();
+                r.set_mode(mode);
+                r.set_mix(1.0);
+                r.prepare(48_000.0, 512);
+                let mut n = 0;
+                in_blocks(&input, |b| {
+                    n += 1;
+                    if n == 40 {
+                        r.set_decay_s(6.0);
+                        r.set_size(0.3);
+                    }
+                    if n == 120 {
+                        r.set_mode(Mode::Hall);
+                    }
+                    r.process(b)
+                })
+            })
+        });
+        assert_eq!(first_difference(&fast, &base), None, "{mode:?}");
+    }
+    println!(
+        "reverb (Room, Hall, Plate; decay, size and mode changes; a silent tail): bit-identical"
+    );
 }
 
 fn bus_compressor() -> Compressor {

@@ -562,20 +562,7 @@ fn block_invariant_with_events() {
 /// full scale, including a 20 Hz band at 384 kHz whose poles sit next to z = 1.
 #[test]
 fn settled_band_matches_a_plain_direct_form_reference() {
-    for (fs, p) in [
-        (
-            48_000.0,
-            BandParams::new(FilterType::Bell, 1000.0, 6.0, 1.0),
-        ),
-        (
-            44_100.0,
-            BandParams::new(FilterType::HighShelf, 12_000.0, -9.0, 2.0),
-        ),
-        (
-            384_000.0,
-            BandParams::new(FilterType::Bell, 20.0, 12.0, 1.0),
-        ),
-    ] {
+    for (fs, p) in direct_form_cases() {
         let [l, r] = signal::music_like(fs, 0.5, 5);
         let mut eq = eq_with(fs, &[p]);
         let (yl, yr) = run(&mut eq, &l, &r);

@@ -186,20 +186,7 @@ fn bus_compressor() -> Compressor {
 fn eq_without_fma_matches_a_plain_direct_form_reference() {
     let _turn = SWITCH.lock().unwrap_or_else(|e| e.into_inner());
     report_cpu();
-    for (fs, p) in [
-        (
-            48_000.0,
-            BandParams::new(FilterType::Bell, 1000.0, 6.0, 1.0),
-        ),
-        (
-            44_100.0,
-            BandParams::new(FilterType::HighShelf, 12_000.0, -9.0, 2.0),
-        ),
-        (
-            384_000.0,
-            BandParams::new(FilterType::Bell, 20.0, 12.0, 1.0),
-        ),
-    ] {
+    for (fs, p) in direct_form_cases() {
         let input = signal::music_like(fs, 0.5, 5).to_vec();
         let [fused, plain] = [false, true].map(|baseline| {
             paths(baseline, || {

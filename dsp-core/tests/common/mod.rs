@@ -2,6 +2,7 @@
 //! Each test file uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+use dsp_core::eq::{BandParams, FilterType};
 use dsp_core::filter::BiquadCoeffs;
 use dsp_core::signal::Rng;
 use realfft::RealFftPlanner;
@@ -83,6 +84,25 @@ pub fn direct_form_i(sections: &[BiquadCoeffs], x: &[f32]) -> Vec<f64> {
         }
     }
     v
+}
+
+/// The settled bands held to [`direct_form_i`], with their sample rates: an ordinary bell, a
+/// shelf near Nyquist, and a 20 Hz bell at 384 kHz whose poles sit next to z = 1.
+pub fn direct_form_cases() -> [(f64, BandParams); 3] {
+    [
+        (
+            48_000.0,
+            BandParams::new(FilterType::Bell, 1000.0, 6.0, 1.0),
+        ),
+        (
+            44_100.0,
+            BandParams::new(FilterType::HighShelf, 12_000.0, -9.0, 2.0),
+        ),
+        (
+            384_000.0,
+            BandParams::new(FilterType::Bell, 20.0, 12.0, 1.0),
+        ),
+    ]
 }
 
 pub fn db(x: f64) -> f64 {

@@ -119,6 +119,12 @@ fn compressor(c: &mut Criterion) {
     comp.set_range_db(40.0);
     comp.prepare(FS, BLOCK);
     bench_block(&mut group, "bus_glue", &mut comp, |p, b| p.process(b));
+    // The same on the baseline path every CPU without AVX2 runs.
+    dsp_core::simd::force_baseline(true);
+    bench_block(&mut group, "bus_glue_baseline", &mut comp, |p, b| {
+        p.process(b)
+    });
+    dsp_core::simd::force_baseline(false);
     group.finish();
 }
 

@@ -36,6 +36,14 @@ fn bench_eq(c: &mut Criterion) {
     };
     let bell = BandParams::new(FilterType::Bell, 1000.0, 6.0, 1.0);
     one("eq_band/bell", Equalizer::with_bands(&[bell]), false);
+    // The same without FMA (a multiply, then an add), as every CPU without FMA runs it.
+    dsp_core::simd::force_baseline(true);
+    one(
+        "eq_band/bell_baseline",
+        Equalizer::with_bands(&[bell]),
+        false,
+    );
+    dsp_core::simd::force_baseline(false);
     one(
         "eq_band/bell_mid",
         Equalizer::with_bands(&[bell.with_placement(Placement::Mid)]),

@@ -7,11 +7,14 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("limiter");
     g.throughput(Throughput::Elements(512));
     let input = signal::music_like(48_000.0, 512.0 / 48_000.0, 1);
-    for (name, true_peak, character) in [
-        ("true_peak", true, Character::Transparent),
-        ("true_peak_punchy", true, Character::Punchy),
-        ("sample_peak", false, Character::Transparent),
+    // `true_peak_baseline`: the SSE2 path every CPU without AVX2 runs.
+    for (name, true_peak, character, baseline) in [
+        ("true_peak", true, Character::Transparent, false),
+        ("true_peak_punchy", true, Character::Punchy, false),
+        ("sample_peak", false, Character::Transparent, false),
+        ("true_peak_baseline", true, Character::Transparent, true),
     ] {
+        dsp_core::simd::force_baseline(baseline);
         let mut l = Limiter::new();
         l.set_drive_db(9.0);
         l.set_ceiling_db(-1.0);
@@ -28,6 +31,7 @@ fn bench(c: &mut Criterion) {
                 black_box(&block);
             })
         });
+        dsp_core::simd::force_baseline(false);
     }
     g.finish();
 }

@@ -20,11 +20,14 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(BLOCK as u64));
     let input = signal::music_like(FS, 1.0, 1);
 
-    for (name, mode) in [
-        ("signal", Mode::Hall),
-        ("signal_room", Mode::Room),
-        ("signal_plate", Mode::Plate),
+    // `signal_baseline`: the Hall on the SSE2 path every CPU without AVX2 runs.
+    for (name, mode, baseline) in [
+        ("signal", Mode::Hall, false),
+        ("signal_room", Mode::Room, false),
+        ("signal_plate", Mode::Plate, false),
+        ("signal_baseline", Mode::Hall, true),
     ] {
+        dsp_core::simd::force_baseline(baseline);
         let mut r = prepared(mode);
         let (mut l, mut rr) = (vec![0.0f32; BLOCK], vec![0.0f32; BLOCK]);
         let mut pos = 0;
@@ -37,6 +40,7 @@ fn bench(c: &mut Criterion) {
                 black_box(&l);
             })
         });
+        dsp_core::simd::force_baseline(false);
     }
 
     // A tail decayed all the way to exact zero, then more silence.

@@ -43,22 +43,14 @@ fn limiter(character: Character, true_peak: bool) -> Limiter {
     l
 }
 
-fn in_blocks(x: &[Vec<f32>], mut f: impl FnMut(&mut [&mut [f32]])) -> Vec<Vec<f32>> {
-    let mut y = x.to_vec();
-    let [l, r] = &mut y[..] else { unreachable!() };
-    for (a, b) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
-        f(&mut [a, b]);
-    }
-    y
-}
-
-fn first_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> Option<(usize, usize)> {
-    a.iter().zip(b).enumerate().find_map(|(ch, (x, y))| {
-        x.iter()
-            .zip(y)
-            .position(|(p, q)| p.to_bits() != q.to_bits())
-            .map(|i| (ch, i))
-    })
+/// `x` through `proc` in 512-sample blocks, with `events` on their samples.
+fn in_blocks<P>(
+    proc: &mut P,
+    x: &[Vec<f32>],
+    events: &[Event<P>],
+    process: impl Fn(&mut P, &mut [&mut [f32]]),
+) -> Vec<Vec<f32>> {
+    render(proc, x, events, || 512, &|p, _, b| process(p, b))
 }
 
 /// The limiter and the true-peak meter are compiled for AVX2 where the CPU has it and promise
@@ -76,8 +68,9 @@ fn limiter_and_true_peak_meter_give_the_same_bits_on_both_paths() {
         for true_peak in [true, false] {
             let [fast, base] = [false, true].map(|baseline| {
                 paths(baseline, || {
-                    let mut l = limiter(character, true_peak);
-                    in_blocks(&input, |b| l.process(b))
+                    in_blocks(&mut limiter(character, true_peak), &input, &[], |l, b| {
+                        l.process(b)
+                    })
                 })
             });
             assert_eq!(
@@ -89,15 +82,14 @@ fn limiter_and_true_peak_meter_give_the_same_bits_on_both_paths() {
     }
     let readings = |baseline: bool| {
         paths(baseline, || {
-            let mut m = TruePeakMeter::new(4);
-            m.prepare(48_000.0, 512, 2);
-            let mut per_block = Vec::new();
-            in_blocks(&input, |b| {
+            let mut m = (TruePeakMeter::new(4), Vec::new());
+            m.0.prepare(48_000.0, 512, 2);
+            in_blocks(&mut m, &input, &[], |(m, per_block), b| {
                 m.process(&[&*b[0], &*b[1]]);
                 per_block.push([0, 1].map(|ch| m.channel_true_peak_dbtp(ch).to_bits()));
                 m.reset_max();
             });
-            per_block
+            m.1
         })
     };
     assert_eq!(readings(false), readings(true));
@@ -113,16 +105,14 @@ fn compressor_gives_the_same_bits_on_both_paths() {
     let input = signal::music_like(48_000.0, 2.0, 13).to_vec();
     let [fast, base] = [false, true].map(|baseline| {
         paths(baseline, || {
-            let mut c = bus_compressor();
-            let mut n = 0;
-            in_blocks(&input, |b| {
-                n += 1;
-                if n == 60 {
+            let events: Vec<Event<Compressor>> = vec![(
+                30_720,
+                Box::new(|c: &mut Compressor| {
                     c.set_threshold_db(-30.0);
                     c.set_ratio(10.0);
-                }
-                c.process(b)
-            })
+                }),
+            )];
+            in_blocks(&mut bus_compressor(), &input, &events, |c, b| c.process(b))
         })
     });
     assert_eq!(first_difference(&fast, &base), None);
@@ -146,18 +136,17 @@ fn reverb_gives_the_same_bits_on_both_paths() {
                 r.set_mode(mode);
                 r.set_mix(1.0);
                 r.prepare(48_000.0, 512);
-                let mut n = 0;
-                in_blocks(&input, |b| {
-                    n += 1;
-                    if n == 40 {
-                        r.set_decay_s(6.0);
-                        r.set_size(0.3);
-                    }
-                    if n == 120 {
-                        r.set_mode(Mode::Hall);
-                    }
-                    r.process(b)
-                })
+                let events: Vec<Event<Reverb>> = vec![
+                    (
+                        20_480,
+                        Box::new(|r: &mut Reverb| {
+                            r.set_decay_s(6.0);
+                            r.set_size(0.3);
+                        }),
+                    ),
+                    (61_440, Box::new(|r: &mut Reverb| r.set_mode(Mode::Hall))),
+                ];
+                in_blocks(&mut r, &input, &events, |r, b| r.process(b))
             })
         });
         assert_eq!(first_difference(&fast, &base), None, "{mode:?}");
@@ -192,7 +181,7 @@ fn eq_without_fma_matches_a_plain_direct_form_reference() {
             paths(baseline, || {
                 let mut eq = Equalizer::with_bands(&[p]);
                 eq.prepare(fs, 512);
-                in_blocks(&input, |b| eq.process(b))
+                in_blocks(&mut eq, &input, &[], |e, b| e.process(b))
             })
         });
         let sections = p.design(fs);

@@ -56,19 +56,23 @@ pub fn assert_block_invariant<P>(
     }
     for (name, mut next) in partitions {
         let out = render(&mut make(), input, events, &mut next, &process);
-        for (ch, (a, b)) in reference.iter().zip(&out).enumerate() {
-            if let Some(i) = a
-                .iter()
-                .zip(b)
-                .position(|(x, y)| x.to_bits() != y.to_bits())
-            {
-                panic!(
-                    "{name}: channel {ch} differs from the one-block render at sample {i}: {} vs {}",
-                    a[i], b[i]
-                );
-            }
+        if let Some((ch, i)) = first_difference(&reference, &out) {
+            panic!(
+                "{name}: channel {ch} differs from the one-block render at sample {i}: {} vs {}",
+                reference[ch][i], out[ch][i]
+            );
         }
     }
+}
+
+/// The channel and sample of the first bit-level difference between two renders, if any.
+pub fn first_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> Option<(usize, usize)> {
+    a.iter().zip(b).enumerate().find_map(|(ch, (x, y))| {
+        x.iter()
+            .zip(y)
+            .position(|(p, q)| p.to_bits() != q.to_bits())
+            .map(|i| (ch, i))
+    })
 }
 
 /// `x` through a cascade of biquads as the textbook direct form I in plain `f64`: the reference

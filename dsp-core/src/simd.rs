@@ -1,9 +1,9 @@
-//! Runtime dispatch to AVX2 for the hottest FIR-bound processors (the true-peak limiter and the
-//! true-peak meter), and to FMA for the EQ's static cascade: the one place in the crate allowed
-//! to use `unsafe`.
+//! Runtime dispatch to AVX2 for the hottest processors (the true-peak limiter, the true-peak
+//! meter, the reverb and the compressor's fused pass), and to FMA for the EQ's cascades: the one
+//! place in the crate allowed to use `unsafe`.
 //!
-//! Shipped plugins are compiled for baseline x86-64 (SSE2), so four-lane vectors. The limiter's
-//! and the meter's inner loops are written eight lanes wide; compiled with AVX2 they run as one
+//! Shipped plugins are compiled for baseline x86-64 (SSE2), so four-lane vectors. Those
+//! processors' inner loops are written eight lanes wide; compiled with AVX2 they run as one
 //! 256-bit vector instead of two 128-bit ones, and measured on this project's machine the
 //! limiter ran about a third faster (see the README's Speed table). Only AVX2 is enabled, never
 //! FMA: every lane does the same IEEE multiplies and adds in the same order as the SSE2 code, so

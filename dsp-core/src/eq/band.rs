@@ -165,8 +165,8 @@ struct CoeffRamp {
 
 impl CoeffRamp {
     fn start(&mut self, from: &SectionSet, to: SectionSet) {
+        let k = 1.0 / GLIDE_STEP as f64;
         for (d, (a, b)) in self.step.iter_mut().zip(from.coeffs.iter().zip(&to.coeffs)) {
-            let k = 1.0 / GLIDE_STEP as f64;
             *d = BiquadCoeffs {
                 b0: (b.b0 - a.b0) * k,
                 b1: (b.b1 - a.b1) * k,

@@ -1,5 +1,5 @@
-//! The static EQ cascade with fused multiply-adds, chosen at run time through
-//! [`crate::simd::dispatch_fused`]. Plugins ship for baseline x86-64 (SSE2), where a biquad's
+//! The EQ's static cascade and its per-sample glide path with fused multiply-adds, chosen at
+//! run time through [`crate::simd::dispatch_fused`]. Plugins ship for baseline x86-64 (SSE2), where a biquad's
 //! recursion is a multiply then an add (6 cycles of latency per sample on Zen 4); with FMA it is
 //! one fused multiply-add (4 cycles), which no SSE2 arrangement reaches: measured on one settled
 //! bell, 0.73x the time of the SSE2 loop (see the README's Speed section). `avx` comes with it
@@ -34,7 +34,7 @@ impl<const N: usize, P: LaneIo, F: Frames + ?Sized> FusedKernel for Cascade<'_, 
 }
 
 /// [`super::band::cascade`] in the machine's arithmetic: fused where the CPU has AVX and FMA
-/// ([`available`]), else plain.
+/// ([`simd::fma_available`]), else plain.
 #[inline(always)]
 pub(super) fn cascade<const N: usize, P: LaneIo, F: Frames + ?Sized>(
     c: &[BiquadCoeffs],

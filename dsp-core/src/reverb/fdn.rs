@@ -185,12 +185,13 @@ impl Default for Taps {
 
 /// `x.floor()` for the read positions, which are positive (every line is at least 3 samples
 /// long and the sweep is smaller): truncation is the floor there, and `floor` is a library call
-/// on baseline x86-64. Through `i64`, one instruction each way (`u64` has none on x86-64; the
-/// offsets take the same route).
+/// on baseline x86-64. Through `i32` (the longest line, 191 ms at 384 kHz, is far below
+/// `2^31`): a packed conversion each way, so the eight lines convert as vectors (`i64` has
+/// none before AVX-512).
 #[inline(always)]
 fn floor_positive(x: f64) -> f64 {
-    debug_assert!(x >= 0.0);
-    x as i64 as f64
+    debug_assert!((0.0..2_147_483_647.0).contains(&x));
+    x as i32 as f64
 }
 
 /// Per-line LFO rates (Hz): incommensurate, so the lines never sweep in step.
@@ -302,6 +303,10 @@ impl Fdn {
     /// Starts a cell: lands the previous cell's ramps exactly on their targets, flushes the
     /// filter states, advances the lengths and the LFOs by one cell and plans the cell's reads
     /// (`depth0`/`depth1`: the modulation sweep in samples at the cell's start and end).
+    /// Inlined into the caller's [`crate::simd::dispatch`] kernel and written as lane loops over
+    /// the eight lines, so that each step is two AVX2 `f64` vectors (a third of a cell's
+    /// instructions ran here, scalar, before).
+    #[inline(always)]
     pub fn begin_cell(&mut self, depth0: f64, depth1: f64) {
         self.gain = self.gain_target;
         self.gain_step = [0.0; LINES];
@@ -320,38 +325,46 @@ impl Fdn {
             }
         }
         let sin0 = self.lfo_sin;
+        let (c, s, rc, rs) = (self.lfo_cos, self.lfo_sin, self.rot_cos, self.rot_sin);
         for i in 0..LINES {
-            let (c, s) = (self.lfo_cos[i], self.lfo_sin[i]);
-            let c1 = c * self.rot_cos[i] - s * self.rot_sin[i];
-            let s1 = s * self.rot_cos[i] + c * self.rot_sin[i];
+            let c1 = c[i] * rc[i] - s[i] * rs[i];
+            let s1 = s[i] * rc[i] + c[i] * rs[i];
             // One Newton step towards unit radius, so rounding never lets the phasor drift.
             let k = 1.5 - 0.5 * (c1 * c1 + s1 * s1);
             self.lfo_cos[i] = c1 * k;
             self.lfo_sin[i] = s1 * k;
         }
         self.cell = self.pos;
-        let d0: [f64; LINES] = std::array::from_fn(|i| len0[i] + depth0 * LFO_WEIGHT[i] * sin0[i]);
-        let d1: [f64; LINES] =
-            std::array::from_fn(|i| self.len[i] + depth1 * LFO_WEIGHT[i] * self.lfo_sin[i]);
-        self.fast = (0..LINES).all(|i| (d1[i] - d0[i]).abs() <= FAST_SPAN);
-        let step = 1.0 / GRID as f64;
+        let mut d0 = [0.0f64; LINES];
+        let mut d1 = [0.0f64; LINES];
         for i in 0..LINES {
-            if self.fast {
-                // Fractional part within [0.5, 1.5) at the middle of the cell.
-                let k = floor_positive(0.5 * (d0[i] + d1[i]) - 0.5);
-                self.offset[i] = k as i64 as usize;
-                let eta = |f: f64| (1.0 - f) / (1.0 + f);
-                let (e0, e1) = (eta(d0[i] - k), eta(d1[i] - k));
+            d0[i] = len0[i] + depth0 * LFO_WEIGHT[i] * sin0[i];
+            d1[i] = self.len[i] + depth1 * LFO_WEIGHT[i] * self.lfo_sin[i];
+        }
+        // A fold without an early exit: one vector compare, not eight branches.
+        self.fast = (0..LINES).fold(true, |fast, i| fast & ((d1[i] - d0[i]).abs() <= FAST_SPAN));
+        let step = 1.0 / GRID as f64;
+        let mut k = [0.0f64; LINES];
+        if self.fast {
+            // Fractional part within [0.5, 1.5) at the middle of the cell.
+            for i in 0..LINES {
+                k[i] = floor_positive(0.5 * (d0[i] + d1[i]) - 0.5);
+            }
+            for i in 0..LINES {
+                let (f0, f1) = (d0[i] - k[i], d1[i] - k[i]);
+                let (e0, e1) = ((1.0 - f0) / (1.0 + f0), (1.0 - f1) / (1.0 + f1));
                 self.eta[i] = e0 as f32;
                 self.eta_step[i] = ((e1 - e0) * step) as f32;
-            } else {
-                let k = floor_positive(d0[i]) - 2.0;
-                self.offset[i] = k as i64 as usize;
-                self.frac0[i] = (d0[i] - k) as f32;
-                self.frac_step[i] = ((d1[i] - d0[i]) * step) as f32;
-                self.eta_step[i] = 0.0;
             }
+        } else {
+            for i in 0..LINES {
+                k[i] = floor_positive(d0[i]) - 2.0;
+                self.frac0[i] = (d0[i] - k[i]) as f32;
+                self.frac_step[i] = ((d1[i] - d0[i]) * step) as f32;
+            }
+            self.eta_step = [0.0; LINES];
         }
+        self.offset = k.map(|k| k as i32 as usize);
         if self.fast {
             self.load_taps();
         }
@@ -366,10 +379,17 @@ impl Fdn {
         // Cell sample t reads u0 = frame `pos + t - off` and u1 one older: taps[t] = u1(t).
         let start = self.offset.map(|off| self.pos.wrapping_sub(off + 1) & mask);
         if start.iter().all(|&a| a + GRID < buf.len()) {
-            // No run wraps: one frame of eight loads per tap, no index masking.
-            let runs = start.map(|a| &buf[a..a + GRID + 1]);
+            // No run wraps: one frame of eight loads per tap, no index masking. Fixed-size runs,
+            // so the copy has no bounds checks (with slices it had one per line and tap).
+            let runs: [&[Lanes; GRID + 1]; LINES] = std::array::from_fn(|i| {
+                buf[start[i]..start[i] + GRID + 1]
+                    .try_into()
+                    .expect("a run of GRID + 1 frames")
+            });
             for (t, dst) in self.taps.0.iter_mut().enumerate() {
-                *dst = std::array::from_fn(|i| runs[i][t][i]);
+                for (i, v) in dst.iter_mut().enumerate() {
+                    *v = runs[i][t][i];
+                }
             }
         } else {
             for (t, dst) in self.taps.0.iter_mut().enumerate() {

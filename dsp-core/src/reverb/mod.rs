@@ -612,6 +612,10 @@ impl Reverb {
             && self.wet_filters.is_zero()
     }
 
+    /// Once per cell, inside the [`crate::simd::dispatch`] kernel (inlined there so that the
+    /// per-line planning in `Fdn::begin_cell` runs as AVX2 vectors); the rare redesigns it calls
+    /// stay out of line.
+    #[inline(always)]
     fn grid_update(&mut self) {
         if let Some(m) = self.pending_mode {
             if self.mode_gain_s.value() == 0.0 && !self.mode_gain_s.is_smoothing() {

@@ -424,6 +424,12 @@ impl Fdn {
         let (mut ap, mut low_s, mut high_s) = (self.ap, self.low_s, self.high_s);
         let (mut eta, mut gain, mut written) = (self.eta, self.gain, self.written);
         let base = self.cell + from;
+        let (mask, offset, frac0, frac_step) = (self.mask, self.offset, self.frac0, self.frac_step);
+        // The ring as a local slice with its length checked once for the whole write run: with
+        // `self.buf` indexed in the loop, its pointer and length were reloaded and checked on
+        // every sample (the store into it may alias `self`).
+        let buf = &mut self.buf[..];
+        assert!(base + inject.len() <= buf.len());
         // Zipped with the taps (no bounds checks in the loop; gliding cells ignore them).
         let taps = self.taps.0[from..].windows(2);
         for (t, (((inj, yl), yr), tap)) in inject.iter().zip(out_l).zip(out_r).zip(taps).enumerate()
@@ -435,7 +441,7 @@ impl Fdn {
                 }
                 (tap[1], tap[0], e)
             } else {
-                self.gather(from + t)
+                gather(buf, mask, base + t, &offset, &frac0, &frac_step, from + t)
             };
             let mut f = [0.0f32; LINES];
             for i in 0..LINES {
@@ -461,37 +467,12 @@ impl Fdn {
                 *b |= v.to_bits();
             }
             // A cell's write run never wraps (`prepare`): no mask.
-            self.buf[base + t] = w;
+            buf[base + t] = w;
             *yl = h[1];
             *yr = h[2];
         }
         (self.ap, self.low_s, self.high_s) = (ap, low_s, high_s);
         (self.eta, self.gain, self.written) = (eta, gain, written);
-    }
-
-    /// Gliding cells: per-sample read offsets, as the delay may move several samples per cell.
-    #[inline(always)]
-    fn gather(&self, t: usize) -> (Lanes, Lanes, Lanes) {
-        let mut u0 = [0.0f32; LINES];
-        let mut u1 = [0.0f32; LINES];
-        let mut eta = [0.0f32; LINES];
-        let base = self.cell + t;
-        for i in 0..LINES {
-            let q = self.frac0[i] + self.frac_step[i] * t as f32;
-            // floor(q - 0.5) without a library call or a saturating cast: round to nearest by
-            // the 2^23 trick, then step down where that rounded up.
-            let x = q - 0.5 + FLOOR_BIAS;
-            let r = (x + ROUND_MAGIC) - ROUND_MAGIC;
-            let k = if r > x { r - 1.0 } else { r } - FLOOR_BIAS;
-            let frac = q - k;
-            eta[i] = (1.0 - frac) / (1.0 + frac);
-            let at = base
-                .wrapping_sub(self.offset[i])
-                .wrapping_sub(k as isize as usize);
-            u0[i] = self.buf[at & self.mask][i];
-            u1[i] = self.buf[at.wrapping_sub(1) & self.mask][i];
-        }
-        (u0, u1, eta)
     }
 
     /// Ends a run of `n` samples: advances the write position; returns whether the run wrote
@@ -518,4 +499,35 @@ impl Fdn {
         }
         self.pos = (self.pos + n) & self.mask;
     }
+}
+
+/// Gliding cells: per-sample read offsets, as the delay may move several samples per cell.
+/// `at` is the frame the sample writes, `t` its position in the cell.
+#[inline(always)]
+fn gather(
+    buf: &[Lanes],
+    mask: usize,
+    at: usize,
+    offset: &[usize; LINES],
+    frac0: &Lanes,
+    frac_step: &Lanes,
+    t: usize,
+) -> (Lanes, Lanes, Lanes) {
+    let mut u0 = [0.0f32; LINES];
+    let mut u1 = [0.0f32; LINES];
+    let mut eta = [0.0f32; LINES];
+    for i in 0..LINES {
+        let q = frac0[i] + frac_step[i] * t as f32;
+        // floor(q - 0.5) without a library call or a saturating cast: round to nearest by
+        // the 2^23 trick, then step down where that rounded up.
+        let x = q - 0.5 + FLOOR_BIAS;
+        let r = (x + ROUND_MAGIC) - ROUND_MAGIC;
+        let k = if r > x { r - 1.0 } else { r } - FLOOR_BIAS;
+        let frac = q - k;
+        eta[i] = (1.0 - frac) / (1.0 + frac);
+        let at = at.wrapping_sub(offset[i]).wrapping_sub(k as isize as usize);
+        u0[i] = buf[at & mask][i];
+        u1[i] = buf[at.wrapping_sub(1) & mask][i];
+    }
+    (u0, u1, eta)
 }

@@ -32,7 +32,7 @@
 //! bit-identical with and without AVX2. The once-per-cell work (smoothers, the network's read
 //! plan) runs inside the same dispatch, its per-line steps as `f64` lane loops. Measured with
 //! callgrind on the Hall benchmark: 503 instructions per stereo sample before this path existed,
-//! 279 with AVX2 while the per-cell work still ran on SSE2 outside it, 261 now (453 on baseline
+//! 279 with AVX2 while the per-cell work still ran on SSE2 outside it, 258 now (449 on baseline
 //! SSE2, where eight time steps are two registers each).
 //!
 //! # Smoothing

@@ -29,9 +29,11 @@
 //! `process` runs through [`crate::simd::dispatch`]: on a CPU with AVX2 the network's eight
 //! lanes, the diffuser's eight time steps per butterfly and the wet filters' four lanes are one
 //! register each, with the same operations in the same order (no FMA), so the output is
-//! bit-identical with and without AVX2. Measured with callgrind on the Hall benchmark: 503
-//! instructions per stereo sample before this path existed, 276 with AVX2, 458 on baseline
-//! SSE2 (where eight time steps are two registers each).
+//! bit-identical with and without AVX2. The once-per-cell work (smoothers, the network's read
+//! plan) runs inside the same dispatch, its per-line steps as `f64` lane loops. Measured with
+//! callgrind on the Hall benchmark: 503 instructions per stereo sample before this path existed,
+//! 279 with AVX2 while the per-cell work still ran on SSE2 outside it, 258 now (449 on baseline
+//! SSE2, where eight time steps are two registers each).
 //!
 //! # Smoothing
 //! Mix and width ramp per sample over 20 ms, diffusion, input gain and modulation depth per
@@ -612,6 +614,10 @@ impl Reverb {
             && self.wet_filters.is_zero()
     }
 
+    /// Once per cell, inside the [`crate::simd::dispatch`] kernel (inlined there so that the
+    /// per-line planning in `Fdn::begin_cell` runs as AVX2 vectors); the rare redesigns it calls
+    /// stay out of line.
+    #[inline(always)]
     fn grid_update(&mut self) {
         if let Some(m) = self.pending_mode {
             if self.mode_gain_s.value() == 0.0 && !self.mode_gain_s.is_smoothing() {
@@ -851,15 +857,28 @@ impl crate::simd::Kernel for Block<'_, '_, '_> {
 /// direct-form biquad puts out when its coefficients jump every grid cell (-27 dBFS on a 10 ms
 /// sweep of the high cut). The high cut filters the low cut's output of the previous sample
 /// (a pipeline: the four lanes run as one SIMD operation), so the wet path is one sample late.
+///
+/// Simper's update (`v3 = x - ic2`, `v1 = a1 ic1 + a2 v3`, `v2 = ic2 + a2 ic1 + a3 v3`,
+/// `ic1' = 2 v1 - ic1`, `ic2' = 2 v2 - ic2`, `y = m0 x + m1 v1 + m2 v2`) runs expanded into its
+/// state-space form on the same two states, `ic' = A ic + B x`, `y = C ic + D x`: the same
+/// filter under gliding coefficients, but each state's recursion is a multiply and two adds
+/// instead of five dependent operations, and that chain, not the instruction count, bounds
+/// this loop (it took a fifth of the reverb's time at a ninth of its instructions, perf).
 #[derive(Debug, Clone, Copy, Default)]
 struct WetFilters {
-    a1: [f32; 4],
-    a2: [f32; 4],
-    a3: [f32; 4],
-    /// Output mix `m0 x + m1 v1 + m2 v2`: (1, -sqrt 2, -1) high-pass, (0, 0, 1) low-pass.
-    m0: [f32; 4],
-    m1: [f32; 4],
-    m2: [f32; 4],
+    /// `A = [[2 a1 - 1, -2 a2], [2 a2, 1 - 2 a3]]`.
+    a11: [f32; 4],
+    a12: [f32; 4],
+    a21: [f32; 4],
+    a22: [f32; 4],
+    /// `B = [2 a2, 2 a3]`.
+    b1: [f32; 4],
+    b2: [f32; 4],
+    /// `C = [m1 a1 + m2 a2, m2 (1 - a3) - m1 a2]`, `D = m0 + m1 a2 + m2 a3`, with the output
+    /// mix (1, -sqrt 2, -1) for the high-pass, (0, 0, 1) for the low-pass.
+    c1: [f32; 4],
+    c2: [f32; 4],
+    d: [f32; 4],
     ic1: [f32; 4],
     ic2: [f32; 4],
     /// The low cut's last output, the high cut's next input.
@@ -876,41 +895,42 @@ impl WetFilters {
             let g = (PI * (hz / sample_rate).clamp(1e-6, 0.49)).tan();
             let a1 = 1.0 / (1.0 + g * (g + k));
             let a2 = g * a1;
-            self.a1[lane] = a1 as f32;
-            self.a2[lane] = a2 as f32;
-            self.a3[lane] = (g * a2) as f32;
+            let a3 = g * a2;
             let (m0, m1, m2) = if lane < 2 {
                 (1.0, -k, -1.0)
             } else {
                 (0.0, 0.0, 1.0)
             };
-            self.m0[lane] = m0 as f32;
-            self.m1[lane] = m1 as f32;
-            self.m2[lane] = m2 as f32;
+            self.a11[lane] = (2.0 * a1 - 1.0) as f32;
+            self.a12[lane] = (-2.0 * a2) as f32;
+            self.a21[lane] = (2.0 * a2) as f32;
+            self.a22[lane] = (1.0 - 2.0 * a3) as f32;
+            self.b1[lane] = (2.0 * a2) as f32;
+            self.b2[lane] = (2.0 * a3) as f32;
+            self.c1[lane] = (m1 * a1 + m2 * a2) as f32;
+            self.c2[lane] = (m2 * (1.0 - a3) - m1 * a2) as f32;
+            self.d[lane] = (m0 + m1 * a2 + m2 * a3) as f32;
         }
     }
 
     /// Filters the wet pair (at most [`GRID`] samples) in place. Each sample's four outputs
     /// are stored as one vector and the pair is picked out afterwards: a four-lane store is
     /// what lets LLVM's vectoriser treat the whole update as four-lane operations (storing the
-    /// pair straight back, it computed part of the update lane by lane: 45 against 33
-    /// instructions per sample, callgrind, AVX2).
+    /// pair straight back, it computed part of the update lane by lane).
     #[inline(always)]
     fn process(&mut self, l: &mut [f32], r: &mut [f32]) {
-        let (a1, a2, a3) = (self.a1, self.a2, self.a3);
-        let (m0, m1, m2) = (self.m0, self.m1, self.m2);
+        let (a11, a12, a21, a22) = (self.a11, self.a12, self.a21, self.a22);
+        let (b1, b2, c1, c2, d) = (self.b1, self.b2, self.c1, self.c2, self.d);
         let (mut ic1, mut ic2, mut mid) = (self.ic1, self.ic2, self.mid);
         let mut ys = [[0.0f32; 4]; GRID];
         for ((out, &l), &r) in ys.iter_mut().zip(&*l).zip(&*r) {
             let x = [l, r, mid[0], mid[1]];
             let mut y = [0.0f32; 4];
             for c in 0..4 {
-                let v3 = x[c] - ic2[c];
-                let v1 = a1[c] * ic1[c] + a2[c] * v3;
-                let v2 = ic2[c] + a2[c] * ic1[c] + a3[c] * v3;
-                ic1[c] = 2.0 * v1 - ic1[c];
-                ic2[c] = 2.0 * v2 - ic2[c];
-                y[c] = m0[c] * x[c] + m1[c] * v1 + m2[c] * v2;
+                let (s1, s2) = (ic1[c], ic2[c]);
+                ic1[c] = b1[c] * x[c] + a12[c] * s2 + a11[c] * s1;
+                ic2[c] = b2[c] * x[c] + a21[c] * s1 + a22[c] * s2;
+                y[c] = d[c] * x[c] + c1[c] * s1 + c2[c] * s2;
             }
             mid = [y[0], y[1]];
             *out = y;

@@ -783,3 +783,94 @@ impl LoudnessMeter {
         self.tick_len
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The histogram as plain bins, read by a pass over them: how the readouts were computed
+    /// before the Fenwick trees.
+    #[derive(Default)]
+    struct Scan {
+        count: Vec<u64>,
+        energy: Vec<f64>,
+    }
+
+    impl Scan {
+        fn gated(&self, start: usize) -> (u64, f64) {
+            (
+                self.count[start..].iter().sum(),
+                self.energy[start..].iter().sum(),
+            )
+        }
+
+        fn percentile(&self, start: usize, p: f64) -> f64 {
+            let n: u64 = self.count[start..].iter().sum();
+            let rank = ((n - 1) as f64 * p).round() as u64;
+            let mut seen = 0;
+            for (b, &c) in self.count.iter().enumerate().skip(start) {
+                seen += c;
+                if seen > rank {
+                    return Histogram::bin_centre(b);
+                }
+            }
+            unreachable!("rank {rank} of {n}")
+        }
+    }
+
+    #[test]
+    fn fenwick_readouts_match_a_scan_of_the_bins() {
+        // Three hours of 100 ms blocks: a random walk of loudness from below the absolute gate
+        // to above the top bin, with silences, so both relative gates move over the whole range.
+        let mut h = Histogram::new();
+        let mut scan = Scan {
+            count: vec![0; HISTOGRAM_BINS],
+            energy: vec![0.0; HISTOGRAM_BINS],
+        };
+        let (mut seed, mut level) = (0x9e37_79b9u32, -30.0f64);
+        let mut compared = 0;
+        for block in 0..108_000 {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let step = (seed >> 8) as f64 / (1u32 << 24) as f64 - 0.5;
+            level = (level + 3.0 * step).clamp(-90.0, 15.0);
+            let z = if seed % 61 == 0 {
+                0.0
+            } else {
+                10f64.powf((level - LUFS_OFFSET) / 10.0)
+            };
+            h.add(z);
+            let l = lufs_from_energy(z);
+            if l > ABSOLUTE_GATE_LUFS {
+                let b = Histogram::bin_of(l);
+                scan.count[b] += 1;
+                scan.energy[b] += z;
+            }
+            if block % 331 != 0 {
+                continue;
+            }
+            for relative in [INTEGRATED_RELATIVE_GATE_LU, LRA_RELATIVE_GATE_LU] {
+                let Some(start) = h.relative_gate_start(relative) else {
+                    assert_eq!(h.gated(relative), None);
+                    continue;
+                };
+                let (n, e) = h.gated(relative).expect("blocks passed the gate");
+                let (scan_n, scan_e) = scan.gated(start);
+                assert_eq!(n, scan_n, "block {block}: gated count");
+                assert!(
+                    (e - scan_e).abs() <= 1e-12 * scan_e,
+                    "block {block}: gated energy {e} vs {scan_e}"
+                );
+                let p = [0.0, 0.10, 0.5, 0.95, 1.0];
+                match h.gated_percentiles(relative, p) {
+                    Some(fast) => {
+                        let slow = p.map(|p| scan.percentile(start, p));
+                        assert_eq!(fast, slow, "block {block}: percentiles");
+                        compared += 1;
+                    }
+                    None => assert!(scan_n < 2),
+                }
+            }
+        }
+        assert!(compared > 500, "{compared} comparisons");
+    }
+}

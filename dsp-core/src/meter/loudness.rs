@@ -49,7 +49,7 @@
 //! pass reads bit-identically to two separate meters.
 
 use crate::filter::BiquadCoeffs;
-use crate::util::{flush, sanitize};
+use crate::util::flush;
 use std::f64::consts::PI;
 use std::ops::AddAssign;
 
@@ -220,6 +220,12 @@ impl KStage {
 /// Channels a [`KBank`] holds: one 256-bit vector of `f64` (two 128-bit ones without AVX2).
 const LANES: usize = 4;
 
+/// Samples widened per pass of [`KBank::run`].
+const K_CHUNK: usize = 64;
+
+/// [`KBank::run`]'s scratch: `K_CHUNK` samples of four lanes.
+type Frames = [[f64; LANES]; K_CHUNK];
+
 /// Four channels' K-filter memories (`[s1, s2]` of the pre-filter, then of the RLB high-pass)
 /// and tick sums, lane by lane. A meter with fewer channels still runs all four lanes, the
 /// spare ones on a copy of its first channel: a vector costs the same however many lanes are
@@ -233,47 +239,60 @@ struct KBank {
 
 impl KBank {
     /// K-weights `x[l]` (all the same length) in lane `l` and adds the squares to its sum.
+    /// The inputs are first widened into `frames`, one vector a sample, so the recursion loads
+    /// each sample's four lanes at once instead of assembling them from four channels.
     #[inline(always)]
-    fn run(&mut self, k: &[KStage; 2], x: [&[f32]; LANES]) {
+    fn run(&mut self, k: &[KStage; 2], x: [&[f32]; LANES], frames: &mut Frames) {
         let len = x[0].len();
-        // Re-sliced to one length, so the loop below indexes without bounds checks.
-        let x = x.map(|c| &c[..len]);
         let [mut s1a, mut s2a, mut s1b, mut s2b] = self.s;
         let mut acc = self.acc;
-        for i in 0..len {
-            let mut v = [0.0f64; LANES];
-            for l in 0..LANES {
-                v[l] = sanitize(x[l][i]) as f64;
+        let mut start = 0;
+        while start < len {
+            let n = (len - start).min(K_CHUNK);
+            for (l, ch) in x.iter().enumerate() {
+                for (f, &v) in frames[..n].iter_mut().zip(&ch[start..start + n]) {
+                    f[l] = v as f64;
+                }
             }
-            k[0].tick(&mut v, &mut s1a, &mut s2a);
-            k[1].tick(&mut v, &mut s1b, &mut s2b);
-            for l in 0..LANES {
-                acc[l] += v[l] * v[l];
+            for f in &frames[..n] {
+                // `util::sanitize` on the widened value (finite in `f32` is finite in `f64`), as
+                // a select the vector can do.
+                let mut v = f.map(|v| if v.abs() <= f64::MAX { v } else { 0.0 });
+                k[0].tick(&mut v, &mut s1a, &mut s2a);
+                k[1].tick(&mut v, &mut s1b, &mut s2b);
+                for l in 0..LANES {
+                    acc[l] += v[l] * v[l];
+                }
             }
+            start += n;
         }
         self.s = [s1a, s2a, s1b, s2b];
         self.acc = acc;
     }
 
-    /// Lanes `0..2` of `a` and of `b` side by side: two stereo meters in one bank.
+    /// Takes lanes 0 and 1 of `other` (a second stereo meter) into this stereo meter's spare
+    /// lanes 2 and 3, in memory: the recursion then loads each state as one four-lane vector.
+    /// (Assembled in registers from two halves, the compiler keeps the halves apart and runs
+    /// two 128-bit vectors.)
     #[inline(always)]
-    fn join(a: &Self, b: &Self) -> Self {
-        let pair = |x: &[f64; LANES], y: &[f64; LANES]| [x[0], x[1], y[0], y[1]];
-        Self {
-            s: std::array::from_fn(|v| pair(&a.s[v], &b.s[v])),
-            acc: pair(&a.acc, &b.acc),
+    fn borrow_lanes(&mut self, other: &Self) {
+        for (s, o) in self.s.iter_mut().zip(&other.s) {
+            s[2] = o[0];
+            s[3] = o[1];
         }
+        self.acc[2] = other.acc[0];
+        self.acc[3] = other.acc[1];
     }
 
-    /// The inverse of [`join`](Self::join) for the lanes it took.
+    /// Hands lanes 2 and 3 back to `other` after [`borrow_lanes`](Self::borrow_lanes).
     #[inline(always)]
-    fn split(&self, a: &mut Self, b: &mut Self) {
-        for (v, s) in self.s.iter().enumerate() {
-            a.s[v][..2].copy_from_slice(&s[..2]);
-            b.s[v][..2].copy_from_slice(&s[2..]);
+    fn return_lanes(&self, other: &mut Self) {
+        for (s, o) in self.s.iter().zip(&mut other.s) {
+            o[0] = s[2];
+            o[1] = s[3];
         }
-        a.acc[..2].copy_from_slice(&self.acc[..2]);
-        b.acc[..2].copy_from_slice(&self.acc[2..]);
+        other.acc[0] = self.acc[2];
+        other.acc[1] = self.acc[3];
     }
 }
 
@@ -470,6 +489,7 @@ pub struct LoudnessMeter {
     /// its squared K-weighted samples, so the per-sample summation order never depends on block
     /// boundaries.
     banks: Vec<KBank>,
+    frames: Box<Frames>,
     hop_len: usize,
     tick_len: usize,
     ticks_per_hop: usize,
@@ -504,6 +524,7 @@ impl LoudnessMeter {
             weights: Vec::new(),
             k: k_weighting(REFERENCE_RATE).map(|c| KStage::new(&c)),
             banks: Vec::new(),
+            frames: Box::new([[0.0; LANES]; K_CHUNK]),
             hop_len: 1,
             tick_len: 1,
             ticks_per_hop: 1,
@@ -617,7 +638,7 @@ impl LoudnessMeter {
                     let ch = if first + l < n_ch { first + l } else { first };
                     &channels[ch][pos..pos + seg]
                 });
-                bank.run(&self.k, x);
+                bank.run(&self.k, x, &mut self.frames);
             }
             pos += seg;
             self.advance(seg);
@@ -636,7 +657,8 @@ impl LoudnessMeter {
                 .min(b.tick_len - b.tick_pos)
                 .min(len - pos);
             let r = pos..pos + seg;
-            let mut bank = KBank::join(&a.banks[0], &b.banks[0]);
+            let (bank, other) = (&mut a.banks[0], &mut b.banks[0]);
+            bank.borrow_lanes(other);
             bank.run(
                 &a.k,
                 [
@@ -645,8 +667,9 @@ impl LoudnessMeter {
                     &b_in[0][r.clone()],
                     &b_in[1][r],
                 ],
+                &mut a.frames,
             );
-            bank.split(&mut a.banks[0], &mut b.banks[0]);
+            bank.return_lanes(other);
             pos += seg;
             a.advance(seg);
             b.advance(seg);

@@ -636,3 +636,33 @@ fn joint_input_output_pass_reads_exactly_as_two_meters() {
         assert!(joint_in.integrated_lufs() > -70.0 && joint_out.integrated_lufs() > -70.0);
     }
 }
+
+#[test]
+fn baseline_and_avx2_paths_read_the_same_bits() {
+    // The K-filter lanes are dispatched to AVX2 where the CPU has it; every CPU without it runs
+    // the baseline SSE2 form. Both must read the same to the bit, alone and in the joint pass.
+    // (The switch is process-wide; the other tests here read the same on either path.)
+    let fs = 48_000.0;
+    let prog = dsp_core::signal::music_like(fs, 8.0, 11);
+    let run = |baseline: bool| {
+        dsp_core::simd::force_baseline(baseline);
+        let make = || {
+            let mut m = LoudnessMeter::new();
+            m.prepare(fs, 4096, 2);
+            m
+        };
+        let (mut alone, mut a, mut b) = (make(), make(), make());
+        let mut log = Vec::new();
+        for (l, r) in prog[0].chunks(1000).zip(prog[1].chunks(1000)) {
+            alone.process(&[l, r]);
+            LoudnessMeter::process_pair(&mut a, &[l, r], &mut b, &[r, l]);
+            log.extend(reading_bits(&alone));
+            log.extend(reading_bits(&a));
+            log.extend(reading_bits(&b));
+        }
+        dsp_core::simd::force_baseline(false);
+        log
+    };
+    println!("AVX2 on this CPU: {}", dsp_core::simd::avx2_available());
+    assert_eq!(run(true), run(false));
+}

@@ -695,9 +695,7 @@ impl LoudnessMeter {
             bank.acc = [0.0; LANES];
             // Flushing on the tick grid keeps the K-filters out of denormals without a per-sample
             // branch, and stays block-partition independent.
-            for v in bank.s.iter_mut().flatten() {
-                *v = flush(*v);
-            }
+            bank.s = bank.s.map(|lanes| lanes.map(flush));
         }
         // Ring positions wrap by comparison: a division per tick (every 24 samples at 48 kHz)
         // cost as much as the K-filters of a dozen samples.

@@ -666,3 +666,23 @@ fn baseline_and_avx2_paths_read_the_same_bits() {
     println!("AVX2 on this CPU: {}", dsp_core::simd::avx2_available());
     assert_eq!(run(true), run(false));
 }
+
+#[test]
+fn a_channel_left_out_of_a_block_is_not_measured() {
+    // A stereo meter handed only its first channel measures that one (the vector's spare lanes
+    // must not count a copy of it): the same bits as being handed silence in the second.
+    let fs = 48_000.0;
+    let x = dsp_core::signal::music_like(fs, 3.0, 2);
+    let silence = vec![0.0f32; x[0].len()];
+    let make = || {
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 4096, 2);
+        m
+    };
+    let (mut one, mut with_silence) = (make(), make());
+    for (c, z) in x[0].chunks(777).zip(silence.chunks(777)) {
+        one.process(&[c]);
+        with_silence.process(&[c, z]);
+        assert_eq!(reading_bits(&one), reading_bits(&with_silence));
+    }
+}

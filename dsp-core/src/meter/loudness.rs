@@ -206,8 +206,8 @@ impl KStage {
 
     /// One sample through the stage in every lane; `x` becomes the output.
     #[inline(always)]
-    fn tick<const N: usize>(&self, x: &mut [f64; N], s1: &mut [f64; N], s2: &mut [f64; N]) {
-        for l in 0..N {
+    fn tick(&self, x: &mut [f64; LANES], s1: &mut [f64; LANES], s2: &mut [f64; LANES]) {
+        for l in 0..LANES {
             let y = self.b0 * x[l] + s1[l];
             let next = (self.c1 * x[l] + s2[l]) - self.a1 * s1[l];
             s2[l] = self.c2 * x[l] - self.a2 * s1[l];
@@ -638,7 +638,18 @@ impl LoudnessMeter {
                     let ch = if first + l < n_ch { first + l } else { first };
                     &channels[ch][pos..pos + seg]
                 });
+                // A channel the caller left out is not measured: its lane, which ran on a copy,
+                // gets its memory and sum back.
+                let absent = (n_ch < self.channels).then_some(*bank);
                 bank.run(&self.k, x, &mut self.frames);
+                if let Some(before) = absent {
+                    for l in n_ch.saturating_sub(first).min(LANES)..LANES {
+                        for (s, was) in bank.s.iter_mut().zip(&before.s) {
+                            s[l] = was[l];
+                        }
+                        bank.acc[l] = before.acc[l];
+                    }
+                }
             }
             pos += seg;
             self.advance(seg);

@@ -1,5 +1,7 @@
 //! Meter throughput: one 512-sample stereo block at 48 kHz per iteration.
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use dsp_core::filter::BiquadState;
+use dsp_core::meter::loudness::k_weighting;
 use dsp_core::meter::{LevelMeter, LoudnessMeter, TruePeakMeter};
 use dsp_core::signal;
 
@@ -14,12 +16,54 @@ fn loudness(c: &mut Criterion) {
     let x = input();
     let mut g = c.benchmark_group("loudness_meter");
     g.throughput(Throughput::Elements(BLOCK as u64));
-    let mut m = LoudnessMeter::new();
-    m.prepare(FS, BLOCK, 2);
+    let meter = || {
+        let mut m = LoudnessMeter::new();
+        m.prepare(FS, BLOCK, 2);
+        m
+    };
+    let mut m = meter();
     g.bench_function("loudness_meter/stereo", |b| {
         b.iter(|| {
             m.process(&[black_box(&x[0][..]), black_box(&x[1][..])]);
             black_box(m.momentary_lufs())
+        })
+    });
+    // A plugin's input and output meters (the Maximizer's): one after the other, then as one
+    // four-lane pass. Throughput counts stereo samples, so these are two meters' cost each.
+    let (mut i, mut o) = (meter(), meter());
+    g.bench_function("loudness_meter/input_and_output_separate", |b| {
+        b.iter(|| {
+            i.process(&[black_box(&x[0][..]), black_box(&x[1][..])]);
+            o.process(&[black_box(&x[1][..]), black_box(&x[0][..])]);
+            black_box(i.momentary_lufs() + o.momentary_lufs())
+        })
+    });
+    g.bench_function("loudness_meter/input_and_output_joint", |b| {
+        b.iter(|| {
+            LoudnessMeter::process_pair(
+                &mut i,
+                &[black_box(&x[0][..]), black_box(&x[1][..])],
+                &mut o,
+                &[black_box(&x[1][..]), black_box(&x[0][..])],
+            );
+            black_box(i.momentary_lufs() + o.momentary_lufs())
+        })
+    });
+    // The K-weighting and squaring alone in transposed direct form II, as the meter ran it
+    // before its state-space lanes: the reference the recursion's speed-up is measured against.
+    let k = k_weighting(FS);
+    let mut st = [[BiquadState::default(); 2]; 2];
+    g.bench_function("loudness_meter/reference_tdf2_k_weighting", |b| {
+        b.iter(|| {
+            let mut acc = [0.0f64; 2];
+            let [[l0, l1], [r0, r1]] = &mut st;
+            for (&xl, &xr) in black_box(&x[0]).iter().zip(black_box(&x[1])) {
+                let yl = l1.tick(&k[1], l0.tick(&k[0], xl as f64));
+                let yr = r1.tick(&k[1], r0.tick(&k[0], xr as f64));
+                acc[0] += yl * yl;
+                acc[1] += yr * yr;
+            }
+            black_box(acc)
         })
     });
     g.bench_function("loudness_meter/integrated_and_lra_readout", |b| {

@@ -245,6 +245,8 @@ pub struct Imager {
     hp_warm: bool,
     clock: u64,
     meter: CorrelationMeter,
+    /// Whether the correlation meter runs (see [`set_metering`](Self::set_metering)).
+    metering: bool,
 }
 
 impl Default for Imager {
@@ -267,6 +269,7 @@ impl Imager {
             hp_warm: false,
             clock: 0,
             meter: CorrelationMeter::default(),
+            metering: true,
         };
         s.design();
         s
@@ -322,6 +325,17 @@ impl Imager {
         0
     }
 
+    /// Runs the correlation meter (`true`, the default) or skips it. The meter only feeds a
+    /// display, so a plugin switches it off while its editor is closed; switched back on, it
+    /// starts from an empty window and reads the new audio alone, over its full 300 ms once that
+    /// much has passed. The audio is the same either way.
+    pub fn set_metering(&mut self, on: bool) {
+        if on && !self.metering {
+            self.meter.reset();
+        }
+        self.metering = on;
+    }
+
     /// Correlation of the output, -1..1, over the last 300 ms.
     pub fn correlation(&self) -> f32 {
         self.meter.value()
@@ -352,8 +366,8 @@ impl Imager {
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
         match channels {
             [mono] => {
-                for &x in mono.iter() {
-                    self.meter.push(x, x);
+                if self.metering {
+                    self.meter.push_block(mono, mono);
                 }
             }
             [left, right, ..] => {
@@ -364,7 +378,9 @@ impl Imager {
                         *l = sanitize(*l);
                         *r = sanitize(*r);
                     }
-                    self.meter.push_block(left, right);
+                    if self.metering {
+                        self.meter.push_block(left, right);
+                    }
                     self.clock = self.clock.wrapping_add(left.len() as u64);
                     return;
                 }
@@ -442,7 +458,9 @@ impl Imager {
         if gr != 1.0 {
             or = (or as f64 * gr) as f32;
         }
-        self.meter.push(ol, or);
+        if self.metering {
+            self.meter.push(ol, or);
+        }
         (ol, or)
     }
 }

@@ -184,6 +184,11 @@ impl MasteringChain {
         self.limiter.take_max_gain_reduction_db()
     }
 
+    /// Runs the imager's correlation meter or skips it ([`Imager::set_metering`]).
+    pub fn set_correlation_metering(&mut self, on: bool) {
+        self.imager.set_metering(on);
+    }
+
     /// Output correlation over the last 300 ms, -1..1 (stereo).
     pub fn correlation(&self) -> f32 {
         self.imager.correlation()

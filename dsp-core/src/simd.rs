@@ -1,6 +1,6 @@
 //! Runtime dispatch to AVX2 for the hottest processors (the true-peak limiter, the true-peak
-//! meter, the reverb and the compressor's fused pass), and to FMA for the EQ's cascades: the one
-//! place in the crate allowed to use `unsafe`.
+//! meter, the loudness meter's K-filters, the reverb and the compressor's fused pass), and to FMA
+//! for the EQ's cascades: the one place in the crate allowed to use `unsafe`.
 //!
 //! Shipped plugins are compiled for baseline x86-64 (SSE2), so four-lane vectors. Those
 //! processors' inner loops are written eight lanes wide; compiled with AVX2 they run as one

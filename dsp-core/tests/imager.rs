@@ -453,3 +453,44 @@ fn mono_bass_off_at_full_width_returns_to_the_transparent_path() {
         assert_eq!((l, r), (x[0].clone(), x[1].clone()));
     }
 }
+
+#[test]
+fn correlation_meter_switched_off_skips_and_reads_only_new_audio_once_back_on() {
+    // A plugin switches the meter off while its editor is closed. The audio must not change,
+    // the reading must hold still while off, and once back on the meter must read the audio
+    // since then alone: Pearson's over that audio after one sub-block and after a full window.
+    // Before: the channels out of phase; after: in phase, so a leftover would show.
+    let fs = 48_000.0;
+    let x = signal::white_noise(fs as usize, 0.5, 7);
+    let neg: Vec<f32> = x.iter().map(|v| -v).collect();
+    let (mut metered, mut blind) = (make(fs), make(fs));
+    blind.set_width_percent(80.0);
+    metered.set_width_percent(80.0);
+    let (a, b) = run(&mut metered, &x, &neg);
+    blind.set_metering(false);
+    let (c, d) = run(&mut blind, &x, &neg);
+    assert_eq!((a, b), (c, d), "metering changed the audio");
+    assert!((metered.correlation() + 1.0).abs() < 1e-6);
+    assert_eq!(
+        blind.correlation(),
+        0.0,
+        "a meter switched off from the start read"
+    );
+    let held = metered.correlation();
+    metered.set_metering(false);
+    run(&mut metered, &x, &x);
+    assert_eq!(metered.correlation(), held, "the reading moved while off");
+
+    metered.set_metering(true);
+    let win = metered.meter().window_len();
+    let sub = win / 30;
+    let (mut l, mut r) = (x.clone(), x.clone());
+    metered.process(&mut [&mut l[..sub], &mut r[..sub]]);
+    let first = metered.correlation() as f64;
+    let direct = pearson(&l[..sub], &r[..sub]);
+    println!("one sub-block after switching on: {first} (Pearson of that audio {direct})");
+    assert!((first - direct).abs() < 1e-6);
+    metered.process(&mut [&mut l[sub..win], &mut r[sub..win]]);
+    let full = metered.correlation() as f64;
+    assert!((full - pearson(&l[..win], &r[..win])).abs() < 1e-6);
+}

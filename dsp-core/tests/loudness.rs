@@ -558,3 +558,131 @@ fn offline_report_of_a_steady_tone() {
     assert_within("report max M", r.max_momentary, -20.0, 0.05);
     assert_within("report max S", r.max_short_term, -20.0, 0.05);
 }
+
+/// Every reading of a meter, as bits.
+fn reading_bits(m: &LoudnessMeter) -> [u64; 7] {
+    [
+        m.momentary_lufs(),
+        m.short_term_lufs(),
+        m.max_momentary_lufs(),
+        m.max_short_term_lufs(),
+        m.integrated_lufs(),
+        m.loudness_range_lu(),
+        m.hops() as f64,
+    ]
+    .map(f64::to_bits)
+}
+
+#[test]
+fn joint_input_output_pass_reads_exactly_as_two_meters() {
+    // The Maximizer measures its input and its output in one four-lane pass
+    // (`LoudnessMeter::process_pair`); an engineer compares those readings with any other
+    // meter's, so they must be the per-meter readings to the bit. Two different programmes
+    // (lanes must not mix), with dynamics, poisoned samples and a silence long enough for the
+    // K-filters to reach the denormal flush; the output meters start 7 samples ahead, so the
+    // joint segments end at both meters' ticks; blocks of pseudo-random length.
+    for fs in [44_100.0, 48_000.0, 192_000.0] {
+        let mut input = dsp_core::signal::music_like(fs, 12.0, 5);
+        let mut output = dsp_core::signal::music_like(fs, 12.0, 6);
+        let n = input[0].len();
+        for (i, v) in input[0].iter_mut().enumerate() {
+            if (n / 3..n / 2).contains(&i) {
+                *v *= 0.01;
+            }
+        }
+        for ch in output.iter_mut() {
+            ch[n / 4..n / 4 + (2.0 * fs) as usize].fill(0.0);
+        }
+        output[1][1000] = f32::NAN;
+        input[0][5000] = f32::INFINITY;
+        let make = || {
+            let mut m = LoudnessMeter::new();
+            m.prepare(fs, 4096, 2);
+            m
+        };
+        let (mut joint_in, mut joint_out, mut alone_in, mut alone_out) =
+            (make(), make(), make(), make());
+        const LEAD: usize = 7;
+        joint_out.process(&[&output[0][..LEAD], &output[1][..LEAD]]);
+        alone_out.process(&[&output[0][..LEAD], &output[1][..LEAD]]);
+        let (mut pos, mut seed, mut blocks) = (0, 0x2545_f491u32, 0);
+        while pos + LEAD < n {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let len = (1 + (seed >> 8) as usize % 2000).min(n - LEAD - pos);
+            let x = [&input[0][pos..pos + len], &input[1][pos..pos + len]];
+            let o = pos + LEAD..pos + LEAD + len;
+            let y = [&output[0][o.clone()], &output[1][o]];
+            LoudnessMeter::process_pair(&mut joint_in, &x, &mut joint_out, &y);
+            alone_in.process(&x);
+            alone_out.process(&y);
+            assert_eq!(
+                reading_bits(&joint_in),
+                reading_bits(&alone_in),
+                "fs {fs}: input meter after {pos} samples"
+            );
+            assert_eq!(
+                reading_bits(&joint_out),
+                reading_bits(&alone_out),
+                "fs {fs}: output meter after {pos} samples"
+            );
+            pos += len;
+            blocks += 1;
+        }
+        println!(
+            "fs {fs}: {blocks} blocks, input I {:.3} LUFS, output I {:.3} LUFS, identical",
+            joint_in.integrated_lufs(),
+            joint_out.integrated_lufs()
+        );
+        assert!(joint_in.integrated_lufs() > -70.0 && joint_out.integrated_lufs() > -70.0);
+    }
+}
+
+#[test]
+fn baseline_and_avx2_paths_read_the_same_bits() {
+    // The K-filter lanes are dispatched to AVX2 where the CPU has it; every CPU without it runs
+    // the baseline SSE2 form. Both must read the same to the bit, alone and in the joint pass.
+    // (The switch is process-wide; the other tests here read the same on either path.)
+    let fs = 48_000.0;
+    let prog = dsp_core::signal::music_like(fs, 8.0, 11);
+    let run = |baseline: bool| {
+        dsp_core::simd::force_baseline(baseline);
+        let make = || {
+            let mut m = LoudnessMeter::new();
+            m.prepare(fs, 4096, 2);
+            m
+        };
+        let (mut alone, mut a, mut b) = (make(), make(), make());
+        let mut log = Vec::new();
+        for (l, r) in prog[0].chunks(1000).zip(prog[1].chunks(1000)) {
+            alone.process(&[l, r]);
+            LoudnessMeter::process_pair(&mut a, &[l, r], &mut b, &[r, l]);
+            log.extend(reading_bits(&alone));
+            log.extend(reading_bits(&a));
+            log.extend(reading_bits(&b));
+        }
+        dsp_core::simd::force_baseline(false);
+        log
+    };
+    println!("AVX2 on this CPU: {}", dsp_core::simd::avx2_available());
+    assert_eq!(run(true), run(false));
+}
+
+#[test]
+fn a_channel_left_out_of_a_block_is_not_measured() {
+    // A stereo meter handed only its first channel measures that one (the vector's spare lanes
+    // must not count a copy of it): the same bits as being handed silence in the second.
+    let fs = 48_000.0;
+    let x = dsp_core::signal::music_like(fs, 3.0, 2);
+    let silence = vec![0.0f32; x[0].len()];
+    let make = || {
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 4096, 2);
+        m
+    };
+    let (mut one, mut with_silence) = (make(), make());
+    for (c, z) in x[0].chunks(777).zip(silence.chunks(777)) {
+        one.process(&[c]);
+        with_silence.process(&[c, z]);
+        assert_eq!(reading_bits(&one), reading_bits(&with_silence));
+    }
+}

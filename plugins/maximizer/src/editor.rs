@@ -22,14 +22,14 @@ use std::sync::Arc;
 pub type Editor = shell::Editor<App>;
 
 /// Logical size at 100 % scale.
-const SIZE: egui::Vec2 = vec2(1060.0, 660.0);
+pub const SIZE: egui::Vec2 = vec2(1060.0, 660.0);
 
 pub fn create(
     params: Arc<MaximizerParams>,
     meters: Arc<Meters>,
     readers: Readers,
+    state: Arc<nice_plug_egui::EguiEditorState>,
 ) -> Option<Editor> {
-    let state = scale::editor_state(SIZE, &params.editor_scale);
     let notifier = readers.wake.notifier();
     let page = App {
         presets: PresetMenu::new(crate::presets::FACTORY, crate::presets::identity()),

@@ -1,7 +1,7 @@
 //! What the audio thread streams to the editor beyond the meter atomics: the output samples for
 //! the goniometer and a gain-reduction history at a fixed rate of audio time. Both go through
-//! lathe-shared's wait-free rings, created in `activate`; when the editor is closed the rings
-//! fill and further pushes are dropped at the cost of one comparison.
+//! lathe-shared's wait-free rings, created in `activate`. The plugin streams only while an editor
+//! is open (nobody else reads the rings); the editor drains what is left in them when it opens.
 
 use lathe_shared::editor::repaint::AudioWake;
 use lathe_shared::editor::stream::{ReaderSlot, StreamWriter};
@@ -58,6 +58,13 @@ impl EditorFeed {
             &self.readers.history,
         );
         self.hop = (sample_rate / HISTORY_RATE_HZ).round().max(1.0) as usize;
+        self.pos = 0;
+        self.acc = [0.0; 2];
+    }
+
+    /// Starts the history's next point afresh: the plugin streams only while an editor is open,
+    /// and a point must not carry a maximum from before the editor was last closed.
+    pub fn restart(&mut self) {
         self.pos = 0;
         self.acc = [0.0; 2];
     }

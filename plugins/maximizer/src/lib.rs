@@ -55,6 +55,11 @@ pub struct Meters {
 pub struct Maximizer {
     params: Arc<MaximizerParams>,
     pub meters: Arc<Meters>,
+    /// Held here so `process` knows whether an editor is open: the correlation meter and the
+    /// editor feed exist only for it.
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    /// Whether an editor was open in the last block.
+    editor_open: bool,
     true_peak: TruePeakMeter,
     /// EQ -> imager -> limiter -> dither: the same chain the offline renderer runs.
     chain: MasteringChain,
@@ -62,6 +67,10 @@ pub struct Maximizer {
     /// loudness panel.
     input_loudness: LoudnessMeter,
     output_loudness: LoudnessMeter,
+    /// The block's input, kept for the input meter while the chain processes in place: both
+    /// meters then run as one four-lane pass after the chain (`LoudnessMeter::process_pair`).
+    /// Sized in `activate` to the host's largest block.
+    input_copy: [Vec<f32>; 2],
     /// The unity-gain monitor's trim: output loudness brought back to the input's.
     monitor: Gain,
     bypass: Bypass,
@@ -75,13 +84,20 @@ pub struct Maximizer {
 
 impl Default for Maximizer {
     fn default() -> Self {
+        let params = Arc::new(MaximizerParams::default());
         Self {
-            params: Arc::new(MaximizerParams::default()),
+            editor_state: lathe_shared::editor::scale::editor_state(
+                editor::SIZE,
+                &params.editor_scale,
+            ),
+            editor_open: false,
+            params,
             meters: Arc::new(Meters::default()),
             true_peak: TruePeakMeter::new(4),
             chain: MasteringChain::new(),
             input_loudness: LoudnessMeter::new(),
             output_loudness: LoudnessMeter::new(),
+            input_copy: Default::default(),
             monitor: Gain::default(),
             bypass: Bypass::default(),
             latency: 0,
@@ -167,8 +183,7 @@ impl Maximizer {
         m.gr_db.update_max(self.chain.gain_reduction_db() as f32);
         m.momentary_lufs.set(out.momentary_lufs() as f32);
         m.short_term_lufs.set(out.short_term_lufs() as f32);
-        // Each is a pass over an 8000-bin histogram and changes only every 100 ms hop: on every
-        // block they cost more than the whole limiter.
+        // Both change only at the end of a 100 ms hop.
         if self.published_hops != Some(out.hops()) {
             self.published_hops = Some(out.hops());
             m.integrated_lufs.set(out.integrated_lufs() as f32);
@@ -217,6 +232,7 @@ impl Plugin for Maximizer {
             self.params.clone(),
             self.meters.clone(),
             self.feed.readers(),
+            self.editor_state.clone(),
         )
     }
 
@@ -236,6 +252,7 @@ impl Plugin for Maximizer {
         self.chain.prepare(sr, max, channels);
         self.input_loudness.prepare(sr, max, channels);
         self.output_loudness.prepare(sr, max, channels);
+        self.input_copy = [vec![0.0; max], vec![0.0; max]];
         self.true_peak.prepare(sr, max, channels);
         self.monitor.prepare(sr, max);
         self.learn.prepare(sr, max, channels);
@@ -280,18 +297,46 @@ impl Plugin for Maximizer {
             context.set_latency_samples(latency as u32);
         }
         self.bypass.capture(channels);
+        // The correlation meter and the editor feed run only while an editor shows them.
+        let editor_open = self.editor_state.is_open();
+        self.chain.set_correlation_metering(editor_open);
+        if editor_open && !self.editor_open {
+            self.feed.restart();
+        }
+        self.editor_open = editor_open;
         let (view, n) = stereo_view(channels);
-        self.input_loudness.process(&view[..n]);
+        let len = view[0].len();
+        let joint = len <= self.input_copy[0].len();
+        if joint {
+            for (copy, x) in self.input_copy.iter_mut().zip(&view[..n]) {
+                copy[..len].copy_from_slice(x);
+            }
+        } else {
+            // A block beyond the announced maximum: measure the input before it is overwritten.
+            self.input_loudness.process(&view[..n]);
+        }
         let learning = self.learn.input(&self.meters.learn, &view[..n]);
         self.chain.process(channels);
         let (view, n) = stereo_view(channels);
-        self.output_loudness.process(&view[..n]);
+        if joint {
+            let input = [&self.input_copy[0][..len], &self.input_copy[1][..len]];
+            LoudnessMeter::process_pair(
+                &mut self.input_loudness,
+                &input[..n],
+                &mut self.output_loudness,
+                &view[..n],
+            );
+        } else {
+            self.output_loudness.process(&view[..n]);
+        }
         self.true_peak.process(&view[..n]);
         if learning {
             self.learn.output(&self.meters.learn, &view[..n]);
         }
-        self.feed
-            .push(&view[..n], self.chain.take_max_gain_reduction_db() as f32);
+        let gain_reduction = self.chain.take_max_gain_reduction_db() as f32;
+        if editor_open {
+            self.feed.push(&view[..n], gain_reduction);
+        }
         self.publish_meters();
         self.update_monitor();
         self.monitor.process(channels);

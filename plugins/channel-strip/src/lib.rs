@@ -285,6 +285,8 @@ impl Plugin for ChannelStrip {
         self.comp.prepare(sr, max);
         self.saturation.prepare(sr, max);
         self.imager.prepare(sr, max);
+        // The strip's editor shows no correlation, so the imager's meter would only cost time.
+        self.imager.set_metering(false);
         self.output.prepare(sr, max);
         self.bypass.prepare(sr, max, channels, 0);
         self.scope_buf = [vec![0.0; max], vec![0.0; max]];

@@ -58,6 +58,8 @@ const ENV_HALF: usize = 32;
 const SPLIT_TAPS: usize = 2 * SPLIT_HALF + 1;
 /// Outputs the FIR stages compute side by side (vectorised across samples).
 const LANES: usize = 8;
+/// Groups of [`LANES`] outputs the band split computes side by side (independent sums).
+const FIR_GROUPS: usize = 4;
 /// Detection delay in samples: how far ahead of a segment the detector has to see.
 pub const DETECT_DELAY: usize = SPLIT_HALF
     + if TP_HALF > ENV_HALF + 1 {
@@ -331,6 +333,28 @@ fn symmetric_fir(h: &[Splat], x: &[f32], out: &mut [f32]) {
     let half = h.len() - 1;
     let (centre, wing) = h.split_last().expect("at least one tap");
     let mut i = 0;
+    // FIR_GROUPS groups of outputs at once: one group's sum is a chain of dependent adds (4
+    // cycles each), so with one group in flight the loop waited on the adder, not the loads.
+    while i + FIR_GROUPS * LANES <= out.len() {
+        let win = &x[i..i + 2 * half + FIR_GROUPS * LANES];
+        let mut acc = [[0.0f32; LANES]; FIR_GROUPS];
+        for (g, acc) in acc.iter_mut().enumerate() {
+            for l in 0..LANES {
+                acc[l] = centre[l] * win[half + g * LANES + l];
+            }
+        }
+        for (j, c) in wing.iter().enumerate() {
+            for (g, acc) in acc.iter_mut().enumerate() {
+                let a = &win[j + g * LANES..j + (g + 1) * LANES];
+                let b = &win[2 * half - j + g * LANES..2 * half - j + (g + 1) * LANES];
+                for l in 0..LANES {
+                    acc[l] += c[l] * (a[l] + b[l]);
+                }
+            }
+        }
+        out[i..i + FIR_GROUPS * LANES].copy_from_slice(acc.as_flattened());
+        i += FIR_GROUPS * LANES;
+    }
     while i + LANES <= out.len() {
         let win = &x[i..i + 2 * half + LANES];
         let mut acc = [0.0f32; LANES];

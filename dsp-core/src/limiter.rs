@@ -173,21 +173,28 @@ impl BoxAvg {
         self.at_unity() && o.at_unity() && self.len == o.len && self.sum == o.sum
     }
 
-    /// Replaces each of `x` (at most [`CHUNK`] values) by the average of the `len` values
-    /// ending at it.
+    /// Takes in the value entering at offset `i` of a chunk of `n` begun by [`begin`] and
+    /// returns the average of the `len` values ending at it: the old value leaving is the one
+    /// `len` places back on the line (taken in earlier in this chunk, or before it).
+    ///
+    /// [`begin`]: Self::begin
     #[inline(always)]
-    fn run(&mut self, x: &mut [f64]) {
-        let (len, n) = (self.len, x.len());
-        self.line[len..len + n].copy_from_slice(x);
-        let (inv, full) = (self.inv, self.full);
-        let mut sum = self.sum;
-        for (y, &old) in x.iter_mut().zip(&self.line[..n]) {
-            sum += *y - old;
-            // The gain never exceeds unity however the sum drifts (see `full`).
-            *y = if sum >= full { 1.0 } else { sum * inv };
+    fn step(line: &mut [f64], len: usize, i: usize, sum: &mut f64, inv: f64, full: f64, x: f64) -> f64 {
+        line[len + i] = x;
+        *sum += x - line[i];
+        // The gain never exceeds unity however the sum drifts (see `full`).
+        if *sum >= full {
+            1.0
+        } else {
+            *sum * inv
         }
+    }
+
+    /// Moves the last `len` values of a chunk of `n` to the front of the line.
+    #[inline(always)]
+    fn end(&mut self, n: usize, sum: f64) {
         self.sum = sum;
-        self.line.copy_within(n..n + len, 0);
+        self.line.copy_within(n..n + self.len, 0);
     }
 }
 
@@ -577,16 +584,25 @@ impl Channel {
 
     /// The gain path over a chunk, from the required gains `t` to the gains `g`: hold, then
     /// instant attack and exponential release (auto: a fast release bounded by a slow
-    /// envelope), then the attack smoothing boxes, each stage one pass over the chunk.
+    /// envelope), then the attack smoothing boxes. The release and both boxes run in one loop:
+    /// each is a chain of dependent operations a sample, and in one loop the three chains
+    /// overlap instead of adding up (each stage's own loop waited on its adder).
     #[inline(always)]
     fn gain_run<const AUTO: bool>(&mut self, t: &[f64], g: &mut [f64], k: &ReleaseCoeffs) {
         g.copy_from_slice(t);
         self.hold.run(g);
+        let n = g.len();
+        let (rel_k, fast_k, sa, sr) = (k.rel, k.fast, k.slow_att, k.slow_rel);
         let (mut rel, mut slow) = (self.release, self.slow);
-        for v in g.iter_mut() {
+        let (b1, b2) = (&mut self.box1, &mut self.box2);
+        let (len1, inv1, full1, mut sum1) = (b1.len, b1.inv, b1.full, b1.sum);
+        let (len2, inv2, full2, mut sum2) = (b2.len, b2.inv, b2.full, b2.sum);
+        let line1 = &mut b1.line[..len1 + n];
+        let line2 = &mut b2.line[..len2 + n];
+        for (i, v) in g.iter_mut().enumerate() {
             let h = *v;
-            *v = if AUTO {
-                let ks = if h < slow { k.slow_att } else { k.slow_rel };
+            let r = if AUTO {
+                let ks = if h < slow { sa } else { sr };
                 // The slow envelope attacks smoothly from above and releases from below; only
                 // the release lands on `h`.
                 let d = (slow - h) * ks;
@@ -595,16 +611,18 @@ impl Channel {
                 } else {
                     h + d
                 };
-                rel = release_towards(h, rel, k.fast);
+                rel = release_towards(h, rel, fast_k);
                 min_f64(rel, slow)
             } else {
-                rel = release_towards(h, rel, k.rel);
+                rel = release_towards(h, rel, rel_k);
                 rel
             };
+            let y1 = BoxAvg::step(line1, len1, i, &mut sum1, inv1, full1, r);
+            *v = BoxAvg::step(line2, len2, i, &mut sum2, inv2, full2, y1);
         }
         (self.release, self.slow) = (rel, slow);
-        self.box1.run(g);
-        self.box2.run(g);
+        b1.end(n, sum1);
+        b2.end(n, sum2);
     }
 }
 

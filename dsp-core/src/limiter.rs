@@ -524,25 +524,51 @@ fn required_gain(p: f64, pmax: f64, link: f64, thr: f64) -> f64 {
 /// tell the difference.
 const RELEASE_SNAP: f64 = 1.0 / (1u64 << 25) as f64;
 
-/// Instant attack, exponential release with coefficient `k`, branch-free: when `h` is under the
-/// state `r` the step is positive and the result is `h` exactly; from below, `h + (r - h) k`
-/// until it lands.
-#[inline(always)]
-fn release_towards(h: f64, r: f64, k: f64) -> f64 {
-    let d = (r - h) * k;
-    if d > -RELEASE_SNAP {
-        h
-    } else {
-        h + d
+/// One exponential recursion `r -> h + (r - h) k` towards `h`, computed as `r k + h (1 - k)`:
+/// from the state `r` the dependency chain is one multiply and one add (the product with `h`
+/// does not wait for it), where `h + (r - h) k` chains a subtract, a multiply and an add. The
+/// recursions of the gain path run once a sample in sequence, so this chain sets their speed.
+#[derive(Debug, Clone, Copy)]
+struct Expo {
+    k: f64,
+    /// `1 - k`.
+    j: f64,
+    /// `RELEASE_SNAP / k`: a state within this under `h` moves by less than [`RELEASE_SNAP`].
+    snap: f64,
+}
+
+impl Expo {
+    fn new(k: f64) -> Self {
+        Self {
+            k,
+            j: 1.0 - k,
+            snap: RELEASE_SNAP / k.max(f64::MIN_POSITIVE),
+        }
+    }
+
+    #[inline(always)]
+    fn towards(self, h: f64, r: f64) -> f64 {
+        r * self.k + h * self.j
+    }
+
+    /// Instant attack, exponential release: when `h` is under the state `r` the result is `h`
+    /// exactly; from below, [`towards`](Self::towards) until it lands.
+    #[inline(always)]
+    fn release(self, h: f64, r: f64) -> f64 {
+        if r > h - self.snap {
+            h
+        } else {
+            self.towards(h, r)
+        }
     }
 }
 
 /// Release coefficients of the gain path (see [`Limiter::update_release`]).
 struct ReleaseCoeffs {
-    rel: f64,
-    fast: f64,
-    slow_att: f64,
-    slow_rel: f64,
+    rel: Expo,
+    fast: Expo,
+    slow_att: Expo,
+    slow_rel: Expo,
 }
 
 /// Per-channel state.
@@ -592,7 +618,6 @@ impl Channel {
         g.copy_from_slice(t);
         self.hold.run(g);
         let n = g.len();
-        let (rel_k, fast_k, sa, sr) = (k.rel, k.fast, k.slow_att, k.slow_rel);
         let (mut rel, mut slow) = (self.release, self.slow);
         let (b1, b2) = (&mut self.box1, &mut self.box2);
         let (len1, inv1, full1, mut sum1) = (b1.len, b1.inv, b1.full, b1.sum);
@@ -602,19 +627,17 @@ impl Channel {
         for (i, v) in g.iter_mut().enumerate() {
             let h = *v;
             let r = if AUTO {
-                let ks = if h < slow { sa } else { sr };
                 // The slow envelope attacks smoothly from above and releases from below; only
                 // the release lands on `h`.
-                let d = (slow - h) * ks;
-                slow = if d <= 0.0 && d > -RELEASE_SNAP {
-                    h
+                slow = if h < slow {
+                    k.slow_att.towards(h, slow)
                 } else {
-                    h + d
+                    k.slow_rel.release(h, slow)
                 };
-                rel = release_towards(h, rel, fast_k);
+                rel = k.fast.release(h, rel);
                 min_f64(rel, slow)
             } else {
-                rel = release_towards(h, rel, rel_k);
+                rel = k.rel.release(h, rel);
                 rel
             };
             let y1 = BoxAvg::step(line1, len1, i, &mut sum1, inv1, full1, r);
@@ -1105,12 +1128,12 @@ impl Limiter {
         let (_, e, _) = self.geometry();
         let delay = self.la + DETECT_DELAY;
         let auto = self.auto_release;
-        let (rel, fast, sa, sr) = (
-            self.rel_coeff,
-            self.fast_coeff,
-            self.slow_att_coeff,
-            self.slow_rel_coeff,
-        );
+        let coeffs = ReleaseCoeffs {
+            rel: Expo::new(self.rel_coeff),
+            fast: Expo::new(self.fast_coeff),
+            slow_att: Expo::new(self.slow_att_coeff),
+            slow_rel: Expo::new(self.slow_rel_coeff),
+        };
         let sample_clip = !self.active_true_peak;
         let (cap, mask) = (self.cap, self.mask);
         let mut i0 = 0;
@@ -1218,12 +1241,6 @@ impl Limiter {
                 }
             }
             let mut g = [[1.0f64; CHUNK]; 2];
-            let coeffs = ReleaseCoeffs {
-                rel,
-                fast,
-                slow_att: sa,
-                slow_rel: sr,
-            };
             // Mirrored channels stay so while their required gains agree.
             let same = t[0][..cn]
                 .iter()

@@ -45,7 +45,10 @@
 
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
-use crate::util::{db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, peak_abs, sanitize};
+use crate::util::{
+    db_to_gain, gain_to_db, max_f32, max_lanes, min_f64, one_pole_coeff, peak_abs, sanitize,
+    window_max,
+};
 use std::f64::consts::PI;
 
 /// Half length of the true-peak interpolator (taps each side).
@@ -515,20 +518,6 @@ fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> 
         }
     }
     p
-}
-
-/// The largest of `v` (never NaN) by halving: a vector reduction, where a running maximum is a
-/// chain of scalar selects.
-#[inline(always)]
-fn lane_max(mut v: [f32; LANES]) -> f32 {
-    let mut w = LANES / 2;
-    while w > 0 {
-        for l in 0..w {
-            v[l] = max_f32(v[l], v[l + w]);
-        }
-        w /= 2;
-    }
-    v[0]
 }
 
 /// Gain computer with stereo link: the channel's peak moves towards the louder channel's
@@ -1033,28 +1022,25 @@ impl Limiter {
                 *e = max_f32(x, y);
             }
             // Group g's interpolator outputs read lo[8g .. 8g + 8 + 2 TP_HALF] (relative to
-            // m0 - TP_HALF): the lane-wise maxima of |lo| over aligned rows of LANES, combined
-            // row-wise, then across the lanes once a group (scalar running maxima do not
-            // vectorise: they were a tenth of the detector's instructions).
+            // m0 - TP_HALF): the maxima of |lo| over aligned rows of LANES, each reduced across
+            // its lanes, then over the group's rows (scalar running maxima do not vectorise: they
+            // were a tenth of the detector's instructions).
             const SPAN_RUNS: usize = (2 * TP_HALF).div_ceil(LANES) + 1;
             let ls = &ch.lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
-            let mut rows = [[0.0f32; LANES]; GROUPS + SPAN_RUNS];
-            for (row, r) in rows.iter_mut().zip(ls.chunks(LANES)) {
-                for (d, &v) in row.iter_mut().zip(r) {
-                    *d = v.abs();
+            let mut rows = [0.0f32; GROUPS + SPAN_RUNS];
+            for (m, r) in rows.iter_mut().zip(ls.chunks(LANES)) {
+                let mut v = [0.0f32; LANES];
+                for (d, &x) in v.iter_mut().zip(r) {
+                    *d = x.abs();
                 }
+                *m = max_lanes(v);
             }
+            let lmax = window_max(&rows, SPAN_RUNS);
             for (g, b) in bound[..groups].iter_mut().enumerate() {
-                let mut l = rows[g];
-                for r in &rows[g + 1..g + SPAN_RUNS] {
-                    for (l, &v) in l.iter_mut().zip(r) {
-                        *l = max_f32(*l, v);
-                    }
-                }
                 // Past `cn` the envelope holds zeros.
                 let e: [f32; LANES] = env[g * LANES..(g + 1) * LANES].try_into().expect("lanes");
-                let (lmax, emax) = (lane_max(l), lane_max(e));
-                *b = (1.125 * self.interp.gain_bound * lmax + ENV_SAFETY as f32 * emax) * 1.001;
+                *b = (1.125 * self.interp.gain_bound * lmax[g] + ENV_SAFETY as f32 * max_lanes(e))
+                    * 1.001;
             }
         }
         let mut needed = [false; GROUPS];

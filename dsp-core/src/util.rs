@@ -68,6 +68,42 @@ pub fn peak_abs(x: &[f32], init: f32) -> f32 {
     lanes.iter().fold(init, |a, &v| max_f32(a, v))
 }
 
+/// The largest of eight values (never NaN) by halving: a vector reduction, where a running
+/// maximum over them is a chain of scalar selects (exact in any order, so the same value).
+#[inline(always)]
+pub fn max_lanes(mut v: [f32; 8]) -> f32 {
+    let mut w = 4;
+    while w > 0 {
+        for l in 0..w {
+            v[l] = max_f32(v[l], v[l + w]);
+        }
+        w /= 2;
+    }
+    v[0]
+}
+
+/// `out[b]` = the largest of `m[b..b + w]` (never NaN) for `4 < w <= 8`, by doubling: two passes
+/// give the maxima of pairs and of fours, and one more combines two fours overlapping into `w`.
+/// Each pass is a plain loop over a fixed length (it vectorises). Past `N - w` the windows are
+/// cut short by the end of `m`.
+#[inline(always)]
+pub fn window_max<const N: usize>(m: &[f32; N], w: usize) -> [f32; N] {
+    debug_assert!(w > 4 && w <= 8 && w <= N);
+    let mut m2 = *m;
+    for (d, &v) in m2.iter_mut().zip(&m[1..]) {
+        *d = max_f32(*d, v);
+    }
+    let mut m4 = m2;
+    for (d, &v) in m4.iter_mut().zip(&m2[2..]) {
+        *d = max_f32(*d, v);
+    }
+    let mut out = m4;
+    for (d, &v) in out.iter_mut().zip(&m4[w - 4..]) {
+        *d = max_f32(*d, v);
+    }
+    out
+}
+
 /// `min(a, b)` for values that are never NaN (gains computed from sanitised audio): one
 /// `minsd`/`minpd`, where `f64::min`'s NaN handling costs a compare and a blend besides.
 #[inline(always)]

@@ -57,6 +57,8 @@ const TP_HALF: usize = 16;
 const SPLIT_HALF: usize = 32;
 /// Half width of the window over which the near-Nyquist band's envelope is held.
 const ENV_HALF: usize = 32;
+/// Values of `|hi|` each envelope value is the maximum of.
+const ENV_SPAN: usize = 2 * ENV_HALF + 2;
 /// Taps of the band-split lowpass.
 const SPLIT_TAPS: usize = 2 * SPLIT_HALF + 1;
 /// Outputs the FIR stages compute side by side (vectorised across samples).
@@ -182,7 +184,15 @@ impl BoxAvg {
     ///
     /// [`begin`]: Self::begin
     #[inline(always)]
-    fn step(line: &mut [f64], len: usize, i: usize, sum: &mut f64, inv: f64, full: f64, x: f64) -> f64 {
+    fn step(
+        line: &mut [f64],
+        len: usize,
+        i: usize,
+        sum: &mut f64,
+        inv: f64,
+        full: f64,
+        x: f64,
+    ) -> f64 {
         line[len + i] = x;
         *sum += x - line[i];
         // The gain never exceeds unity however the sum drifts (see `full`).
@@ -518,6 +528,30 @@ fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> 
         }
     }
     p
+}
+
+/// Envelopes of the near-Nyquist band for segments `k0 .. k0 + LANES`: segment `k` gets the
+/// largest `|hi|` over `hs[k .. k + ENV_SPAN]` (segments `k - ENV_HALF ..= k + ENV_HALF + 1`),
+/// lane-wise. Only groups the skip bound lets through need it, so it is computed there rather
+/// than for every segment; windows past the end of `hs` (a partial last group) read zeros.
+#[inline(always)]
+fn envelope(hs: &[f32], k0: usize) -> [f32; LANES] {
+    const SPAN: usize = ENV_SPAN + LANES - 1;
+    let mut pad = [0.0f32; SPAN];
+    let win = if k0 + SPAN <= hs.len() {
+        &hs[k0..k0 + SPAN]
+    } else {
+        pad[..hs.len() - k0].copy_from_slice(&hs[k0..]);
+        &pad[..]
+    };
+    let mut acc: [f32; LANES] = win[..LANES].try_into().expect("lanes");
+    for j in 1..ENV_SPAN {
+        let w: &[f32; LANES] = win[j..j + LANES].try_into().expect("lanes");
+        for (a, &v) in acc.iter_mut().zip(w) {
+            *a = max_f32(*a, v);
+        }
+    }
+    acc
 }
 
 /// Gain computer with stereo link: the channel's peak moves towards the louder channel's
@@ -995,32 +1029,24 @@ impl Limiter {
             return;
         }
         let groups = cn.div_ceil(LANES);
-        let mut env = [[0.0f32; CHUNK]; 2];
         let mut bound = [[0.0f32; GROUPS]; 2];
-        for ((ch, env), bound) in self.ch.iter().zip(&mut env).zip(&mut bound).take(nch) {
-            // env[k] = max |hi| over segments m - ENV_HALF ..= m + ENV_HALF + 1, by doubling
-            // windows (1, 2, 4, .. 64 values, then two 64s overlapping to 66).
-            // Each pass reads one array and writes the other over the whole fixed length: an
-            // in-place pass at a run-time distance compiled to masked scalar stores (a sixth of
-            // the limiter's time). Past `cn` the values are unused.
-            const ENV_SPAN: usize = 2 * ENV_HALF + 2;
-            const W: usize = CHUNK + ENV_SPAN;
+        for (ch, bound) in self.ch.iter().zip(&mut bound).take(nch) {
+            // A group's envelopes (see `envelope`) together span hs[8g .. 8g + 8 + ENV_SPAN - 1]:
+            // bounded by the maxima of the aligned rows of LANES that cover it.
+            const ENV_ROWS: usize = (LANES + ENV_SPAN - 1).div_ceil(LANES) + 1;
             let hs = &ch.hi[(m0 + cap - ENV_HALF) & mask..][..cn + ENV_SPAN - 1];
-            let mut bufs = [[0.0f32; W]; 2];
-            bufs[0][..hs.len()].copy_from_slice(hs);
-            let [a, b] = &mut bufs;
-            let (mut src, mut dst) = (a, b);
-            let mut width = 1;
-            while 2 * width <= ENV_SPAN - 2 {
-                for ((d, &x), &y) in dst[..W - width].iter_mut().zip(&src[..]).zip(&src[width..]) {
-                    *d = max_f32(x, y);
-                }
-                std::mem::swap(&mut src, &mut dst);
-                width *= 2;
+            let mut hrows = [0.0f32; GROUPS + ENV_ROWS];
+            for (m, r) in hrows.iter_mut().zip(hs.chunks(LANES)) {
+                let v = <[f32; LANES]>::try_from(r).unwrap_or_else(|_| {
+                    let mut v = [0.0f32; LANES];
+                    for (d, &x) in v.iter_mut().zip(r) {
+                        *d = x;
+                    }
+                    v
+                });
+                *m = max_lanes(v);
             }
-            for ((e, &x), &y) in env[..cn].iter_mut().zip(&src[..]).zip(&src[ENV_SPAN - width..]) {
-                *e = max_f32(x, y);
-            }
+            let emax = window_max(&hrows, ENV_ROWS);
             // Group g's interpolator outputs read lo[8g .. 8g + 8 + 2 TP_HALF] (relative to
             // m0 - TP_HALF): the maxima of |lo| over aligned rows of LANES, each reduced across
             // its lanes, then over the group's rows (scalar running maxima do not vectorise: they
@@ -1037,9 +1063,7 @@ impl Limiter {
             }
             let lmax = window_max(&rows, SPAN_RUNS);
             for (g, b) in bound[..groups].iter_mut().enumerate() {
-                // Past `cn` the envelope holds zeros.
-                let e: [f32; LANES] = env[g * LANES..(g + 1) * LANES].try_into().expect("lanes");
-                *b = (1.125 * self.interp.gain_bound * lmax[g] + ENV_SAFETY as f32 * max_lanes(e))
+                *b = (1.125 * self.interp.gain_bound * lmax[g] + ENV_SAFETY as f32 * emax[g])
                     * 1.001;
             }
         }
@@ -1049,6 +1073,7 @@ impl Limiter {
         }
         for c in 0..nch {
             let ls = &self.ch[c].lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
+            let hs = &self.ch[c].hi[(m0 + cap - ENV_HALF) & mask..][..cn + ENV_SPAN - 1];
             // Output j of the interpolator is segment m0 - 1 + j (j = 0 is the previous
             // segment's last point, the first parabola's left neighbour): a run of needed groups
             // covering segments s..e needs outputs s..=e.
@@ -1069,8 +1094,9 @@ impl Limiter {
                 self.interp.run(ls, s, e - s + 1, &mut iv);
                 for k0 in (s..e).step_by(LANES) {
                     let p = parabola_peaks(&iv, ls, k0);
+                    let en = envelope(hs, k0);
                     let n = LANES.min(e - k0);
-                    for ((o, &p), &en) in out[c][k0..k0 + n].iter_mut().zip(&p).zip(&env[c][k0..]) {
+                    for ((o, &p), &en) in out[c][k0..k0 + n].iter_mut().zip(&p).zip(&en) {
                         *o = p + ENV_SAFETY as f32 * en;
                     }
                 }

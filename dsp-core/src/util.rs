@@ -82,26 +82,24 @@ pub fn max_lanes(mut v: [f32; 8]) -> f32 {
     v[0]
 }
 
-/// `out[b]` = the largest of `m[b..b + w]` (never NaN) for `4 < w <= 8`, by doubling: two passes
-/// give the maxima of pairs and of fours, and one more combines two fours overlapping into `w`.
+/// `out[b]` = the largest of `m[b..b + w]` (never NaN), `1 <= w <= N`, by doubling: passes give
+/// the maxima of pairs, fours, eights.., and one more combines two of those overlapping into `w`.
 /// Each pass is a plain loop over a fixed length (it vectorises). Past `N - w` the windows are
 /// cut short by the end of `m`.
 #[inline(always)]
 pub fn window_max<const N: usize>(m: &[f32; N], w: usize) -> [f32; N] {
-    debug_assert!(w > 4 && w <= 8 && w <= N);
-    let mut m2 = *m;
-    for (d, &v) in m2.iter_mut().zip(&m[1..]) {
-        *d = max_f32(*d, v);
+    debug_assert!(w >= 1 && w <= N);
+    let mut cur = *m;
+    let mut span = 1;
+    while span < w {
+        let step = span.min(w - span);
+        let prev = cur;
+        for (d, &v) in cur.iter_mut().zip(&prev[step..]) {
+            *d = max_f32(*d, v);
+        }
+        span += step;
     }
-    let mut m4 = m2;
-    for (d, &v) in m4.iter_mut().zip(&m2[2..]) {
-        *d = max_f32(*d, v);
-    }
-    let mut out = m4;
-    for (d, &v) in out.iter_mut().zip(&m4[w - 4..]) {
-        *d = max_f32(*d, v);
-    }
-    out
+    cur
 }
 
 /// `min(a, b)` for values that are never NaN (gains computed from sanitised audio): one

@@ -178,11 +178,10 @@ impl BoxAvg {
         self.at_unity() && o.at_unity() && self.len == o.len && self.sum == o.sum
     }
 
-    /// Takes in the value entering at offset `i` of a chunk of `n` begun by [`begin`] and
-    /// returns the average of the `len` values ending at it: the old value leaving is the one
-    /// `len` places back on the line (taken in earlier in this chunk, or before it).
-    ///
-    /// [`begin`]: Self::begin
+    /// Takes in the value `x` entering at offset `i` of the current chunk (at `line[len + i]`)
+    /// and returns the average of the `len` values ending at it: the value leaving is the one
+    /// `len` places back on the line (taken in earlier in this chunk, or before it). After the
+    /// chunk, [`end`](Self::end) moves the line on.
     #[inline(always)]
     fn step(
         line: &mut [f64],
@@ -1033,7 +1032,7 @@ impl Limiter {
         for (ch, bound) in self.ch.iter().zip(&mut bound).take(nch) {
             // A group's envelopes (see `envelope`) together span hs[8g .. 8g + 8 + ENV_SPAN - 1]:
             // bounded by the maxima of the aligned rows of LANES that cover it.
-            const ENV_ROWS: usize = (LANES + ENV_SPAN - 1).div_ceil(LANES) + 1;
+            const ENV_ROWS: usize = (LANES + ENV_SPAN - 1).div_ceil(LANES);
             let hs = &ch.hi[(m0 + cap - ENV_HALF) & mask..][..cn + ENV_SPAN - 1];
             let mut hrows = [0.0f32; GROUPS + ENV_ROWS];
             for (m, r) in hrows.iter_mut().zip(hs.chunks(LANES)) {

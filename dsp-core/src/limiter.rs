@@ -45,7 +45,10 @@
 
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
-use crate::util::{db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, peak_abs, sanitize};
+use crate::util::{
+    db_to_gain, gain_to_db, max_f32, max_lanes, min_f64, one_pole_coeff, peak_abs, sanitize,
+    window_max,
+};
 use std::f64::consts::PI;
 
 /// Half length of the true-peak interpolator (taps each side).
@@ -54,10 +57,14 @@ const TP_HALF: usize = 16;
 const SPLIT_HALF: usize = 32;
 /// Half width of the window over which the near-Nyquist band's envelope is held.
 const ENV_HALF: usize = 32;
+/// Values of `|hi|` each envelope value is the maximum of.
+const ENV_SPAN: usize = 2 * ENV_HALF + 2;
 /// Taps of the band-split lowpass.
 const SPLIT_TAPS: usize = 2 * SPLIT_HALF + 1;
 /// Outputs the FIR stages compute side by side (vectorised across samples).
 const LANES: usize = 8;
+/// Groups of [`LANES`] outputs the band split computes side by side (independent sums).
+const FIR_GROUPS: usize = 4;
 /// Detection delay in samples: how far ahead of a segment the detector has to see.
 pub const DETECT_DELAY: usize = SPLIT_HALF
     + if TP_HALF > ENV_HALF + 1 {
@@ -171,21 +178,35 @@ impl BoxAvg {
         self.at_unity() && o.at_unity() && self.len == o.len && self.sum == o.sum
     }
 
-    /// Replaces each of `x` (at most [`CHUNK`] values) by the average of the `len` values
-    /// ending at it.
+    /// Takes in the value `x` entering at offset `i` of the current chunk (at `line[len + i]`)
+    /// and returns the average of the `len` values ending at it: the value leaving is the one
+    /// `len` places back on the line (taken in earlier in this chunk, or before it). After the
+    /// chunk, [`end`](Self::end) moves the line on.
     #[inline(always)]
-    fn run(&mut self, x: &mut [f64]) {
-        let (len, n) = (self.len, x.len());
-        self.line[len..len + n].copy_from_slice(x);
-        let (inv, full) = (self.inv, self.full);
-        let mut sum = self.sum;
-        for (y, &old) in x.iter_mut().zip(&self.line[..n]) {
-            sum += *y - old;
-            // The gain never exceeds unity however the sum drifts (see `full`).
-            *y = if sum >= full { 1.0 } else { sum * inv };
+    fn step(
+        line: &mut [f64],
+        len: usize,
+        i: usize,
+        sum: &mut f64,
+        inv: f64,
+        full: f64,
+        x: f64,
+    ) -> f64 {
+        line[len + i] = x;
+        *sum += x - line[i];
+        // The gain never exceeds unity however the sum drifts (see `full`).
+        if *sum >= full {
+            1.0
+        } else {
+            *sum * inv
         }
+    }
+
+    /// Moves the last `len` values of a chunk of `n` to the front of the line.
+    #[inline(always)]
+    fn end(&mut self, n: usize, sum: f64) {
         self.sum = sum;
-        self.line.copy_within(n..n + len, 0);
+        self.line.copy_within(n..n + self.len, 0);
     }
 }
 
@@ -315,6 +336,18 @@ type Splat = [f32; LANES];
 /// compile to scalar code with bounds checks.
 #[inline(always)]
 fn write_mirrored(buf: &mut [f32], cap: usize, at: usize, src: &[f32]) {
+    // A whole chunk that does not wrap (every chunk of a block of a multiple of CHUNK): copies
+    // of a length known at compile time are inlined, where each call to `memcpy` cost about 40
+    // instructions (the slices are only 64 values).
+    if let (Ok(s), true) = (<&[f32; CHUNK]>::try_from(src), at + CHUNK <= cap) {
+        let lo: &mut [f32; CHUNK] = (&mut buf[at..at + CHUNK]).try_into().expect("chunk");
+        *lo = *s;
+        let hi: &mut [f32; CHUNK] = (&mut buf[at + cap..at + cap + CHUNK])
+            .try_into()
+            .expect("chunk");
+        *hi = *s;
+        return;
+    }
     let (a, b) = src.split_at(src.len().min(cap - at));
     buf[at..at + a.len()].copy_from_slice(a);
     buf[at + cap..at + cap + a.len()].copy_from_slice(a);
@@ -331,6 +364,28 @@ fn symmetric_fir(h: &[Splat], x: &[f32], out: &mut [f32]) {
     let half = h.len() - 1;
     let (centre, wing) = h.split_last().expect("at least one tap");
     let mut i = 0;
+    // FIR_GROUPS groups of outputs at once: one group's sum is a chain of dependent adds (4
+    // cycles each), so with one group in flight the loop waited on the adder, not the loads.
+    while i + FIR_GROUPS * LANES <= out.len() {
+        let win = &x[i..i + 2 * half + FIR_GROUPS * LANES];
+        let mut acc = [[0.0f32; LANES]; FIR_GROUPS];
+        for (g, acc) in acc.iter_mut().enumerate() {
+            for l in 0..LANES {
+                acc[l] = centre[l] * win[half + g * LANES + l];
+            }
+        }
+        for (j, c) in wing.iter().enumerate() {
+            for (g, acc) in acc.iter_mut().enumerate() {
+                let a = &win[j + g * LANES..j + (g + 1) * LANES];
+                let b = &win[2 * half - j + g * LANES..2 * half - j + (g + 1) * LANES];
+                for l in 0..LANES {
+                    acc[l] += c[l] * (a[l] + b[l]);
+                }
+            }
+        }
+        out[i..i + FIR_GROUPS * LANES].copy_from_slice(acc.as_flattened());
+        i += FIR_GROUPS * LANES;
+    }
     while i + LANES <= out.len() {
         let win = &x[i..i + 2 * half + LANES];
         let mut acc = [0.0f32; LANES];
@@ -474,6 +529,30 @@ fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> 
     p
 }
 
+/// Envelopes of the near-Nyquist band for segments `k0 .. k0 + LANES`: segment `k` gets the
+/// largest `|hi|` over `hs[k .. k + ENV_SPAN]` (segments `k - ENV_HALF ..= k + ENV_HALF + 1`),
+/// lane-wise. Only groups the skip bound lets through need it, so it is computed there rather
+/// than for every segment; windows past the end of `hs` (a partial last group) read zeros.
+#[inline(always)]
+fn envelope(hs: &[f32], k0: usize) -> [f32; LANES] {
+    const SPAN: usize = ENV_SPAN + LANES - 1;
+    let mut pad = [0.0f32; SPAN];
+    let win = if k0 + SPAN <= hs.len() {
+        &hs[k0..k0 + SPAN]
+    } else {
+        pad[..hs.len() - k0].copy_from_slice(&hs[k0..]);
+        &pad[..]
+    };
+    let mut acc: [f32; LANES] = win[..LANES].try_into().expect("lanes");
+    for j in 1..ENV_SPAN {
+        let w: &[f32; LANES] = win[j..j + LANES].try_into().expect("lanes");
+        for (a, &v) in acc.iter_mut().zip(w) {
+            *a = max_f32(*a, v);
+        }
+    }
+    acc
+}
+
 /// Gain computer with stereo link: the channel's peak moves towards the louder channel's
 /// `pmax` by `link`, and the gain brings it down to `thr`.
 #[inline(always)]
@@ -493,25 +572,51 @@ fn required_gain(p: f64, pmax: f64, link: f64, thr: f64) -> f64 {
 /// tell the difference.
 const RELEASE_SNAP: f64 = 1.0 / (1u64 << 25) as f64;
 
-/// Instant attack, exponential release with coefficient `k`, branch-free: when `h` is under the
-/// state `r` the step is positive and the result is `h` exactly; from below, `h + (r - h) k`
-/// until it lands.
-#[inline(always)]
-fn release_towards(h: f64, r: f64, k: f64) -> f64 {
-    let d = (r - h) * k;
-    if d > -RELEASE_SNAP {
-        h
-    } else {
-        h + d
+/// One exponential recursion `r -> h + (r - h) k` towards `h`, computed as `r k + h (1 - k)`:
+/// from the state `r` the dependency chain is one multiply and one add (the product with `h`
+/// does not wait for it), where `h + (r - h) k` chains a subtract, a multiply and an add. The
+/// recursions of the gain path run once a sample in sequence, so this chain sets their speed.
+#[derive(Debug, Clone, Copy)]
+struct Expo {
+    k: f64,
+    /// `1 - k`.
+    j: f64,
+    /// `RELEASE_SNAP / k`: a state within this under `h` moves by less than [`RELEASE_SNAP`].
+    snap: f64,
+}
+
+impl Expo {
+    fn new(k: f64) -> Self {
+        Self {
+            k,
+            j: 1.0 - k,
+            snap: RELEASE_SNAP / k.max(f64::MIN_POSITIVE),
+        }
+    }
+
+    #[inline(always)]
+    fn towards(self, h: f64, r: f64) -> f64 {
+        r * self.k + h * self.j
+    }
+
+    /// Instant attack, exponential release: when `h` is under the state `r` the result is `h`
+    /// exactly; from below, [`towards`](Self::towards) until it lands.
+    #[inline(always)]
+    fn release(self, h: f64, r: f64) -> f64 {
+        if r > h - self.snap {
+            h
+        } else {
+            self.towards(h, r)
+        }
     }
 }
 
 /// Release coefficients of the gain path (see [`Limiter::update_release`]).
 struct ReleaseCoeffs {
-    rel: f64,
-    fast: f64,
-    slow_att: f64,
-    slow_rel: f64,
+    rel: Expo,
+    fast: Expo,
+    slow_att: Expo,
+    slow_rel: Expo,
 }
 
 /// Per-channel state.
@@ -553,34 +658,42 @@ impl Channel {
 
     /// The gain path over a chunk, from the required gains `t` to the gains `g`: hold, then
     /// instant attack and exponential release (auto: a fast release bounded by a slow
-    /// envelope), then the attack smoothing boxes, each stage one pass over the chunk.
+    /// envelope), then the attack smoothing boxes. The release and both boxes run in one loop:
+    /// each is a chain of dependent operations a sample, and in one loop the three chains
+    /// overlap instead of adding up (each stage's own loop waited on its adder).
     #[inline(always)]
     fn gain_run<const AUTO: bool>(&mut self, t: &[f64], g: &mut [f64], k: &ReleaseCoeffs) {
         g.copy_from_slice(t);
         self.hold.run(g);
+        let n = g.len();
         let (mut rel, mut slow) = (self.release, self.slow);
-        for v in g.iter_mut() {
+        let (b1, b2) = (&mut self.box1, &mut self.box2);
+        let (len1, inv1, full1, mut sum1) = (b1.len, b1.inv, b1.full, b1.sum);
+        let (len2, inv2, full2, mut sum2) = (b2.len, b2.inv, b2.full, b2.sum);
+        let line1 = &mut b1.line[..len1 + n];
+        let line2 = &mut b2.line[..len2 + n];
+        for (i, v) in g.iter_mut().enumerate() {
             let h = *v;
-            *v = if AUTO {
-                let ks = if h < slow { k.slow_att } else { k.slow_rel };
+            let r = if AUTO {
                 // The slow envelope attacks smoothly from above and releases from below; only
                 // the release lands on `h`.
-                let d = (slow - h) * ks;
-                slow = if d <= 0.0 && d > -RELEASE_SNAP {
-                    h
+                slow = if h < slow {
+                    k.slow_att.towards(h, slow)
                 } else {
-                    h + d
+                    k.slow_rel.release(h, slow)
                 };
-                rel = release_towards(h, rel, k.fast);
+                rel = k.fast.release(h, rel);
                 min_f64(rel, slow)
             } else {
-                rel = release_towards(h, rel, k.rel);
+                rel = k.rel.release(h, rel);
                 rel
             };
+            let y1 = BoxAvg::step(line1, len1, i, &mut sum1, inv1, full1, r);
+            *v = BoxAvg::step(line2, len2, i, &mut sum2, inv2, full2, y1);
         }
         (self.release, self.slow) = (rel, slow);
-        self.box1.run(g);
-        self.box2.run(g);
+        b1.end(n, sum1);
+        b2.end(n, sum2);
     }
 }
 
@@ -915,41 +1028,42 @@ impl Limiter {
             return;
         }
         let groups = cn.div_ceil(LANES);
-        let mut env = [[0.0f32; CHUNK]; 2];
         let mut bound = [[0.0f32; GROUPS]; 2];
-        for ((ch, env), bound) in self.ch.iter().zip(&mut env).zip(&mut bound).take(nch) {
-            // env[k] = max |hi| over segments m - ENV_HALF ..= m + ENV_HALF + 1, by doubling
-            // windows (1, 2, 4, .. 64 values, then two 64s overlapping to 66).
-            const ENV_SPAN: usize = 2 * ENV_HALF + 2;
+        for (ch, bound) in self.ch.iter().zip(&mut bound).take(nch) {
+            // A group's envelopes (see `envelope`) together span hs[8g .. 8g + 8 + ENV_SPAN - 1]:
+            // bounded by the maxima of the aligned rows of LANES that cover it.
+            const ENV_ROWS: usize = (LANES + ENV_SPAN - 1).div_ceil(LANES);
             let hs = &ch.hi[(m0 + cap - ENV_HALF) & mask..][..cn + ENV_SPAN - 1];
-            let mut w = [0.0f32; CHUNK + ENV_SPAN];
-            w[..hs.len()].copy_from_slice(hs);
-            let mut width = 1;
-            while 2 * width <= ENV_SPAN - 2 {
-                for i in 0..cn + ENV_SPAN - 2 * width {
-                    w[i] = max_f32(w[i], w[i + width]);
-                }
-                width *= 2;
+            let mut hrows = [0.0f32; GROUPS + ENV_ROWS];
+            for (m, r) in hrows.iter_mut().zip(hs.chunks(LANES)) {
+                let v = <[f32; LANES]>::try_from(r).unwrap_or_else(|_| {
+                    let mut v = [0.0f32; LANES];
+                    for (d, &x) in v.iter_mut().zip(r) {
+                        *d = x;
+                    }
+                    v
+                });
+                *m = max_lanes(v);
             }
-            for (k, e) in env[..cn].iter_mut().enumerate() {
-                *e = max_f32(w[k], w[k + ENV_SPAN - width]);
-            }
+            let emax = window_max(&hrows, ENV_ROWS);
             // Group g's interpolator outputs read lo[8g .. 8g + 8 + 2 TP_HALF] (relative to
-            // m0 - TP_HALF): the maxima of |lo| over aligned runs of LANES, combined.
+            // m0 - TP_HALF): the maxima of |lo| over aligned rows of LANES, each reduced across
+            // its lanes, then over the group's rows (scalar running maxima do not vectorise: they
+            // were a tenth of the detector's instructions).
             const SPAN_RUNS: usize = (2 * TP_HALF).div_ceil(LANES) + 1;
             let ls = &ch.lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
-            let mut run_max = [0.0f32; GROUPS + SPAN_RUNS];
-            for (m, r) in run_max.iter_mut().zip(ls.chunks(LANES)) {
-                *m = r.iter().fold(0.0f32, |a, &v| max_f32(a, v.abs()));
+            let mut rows = [0.0f32; GROUPS + SPAN_RUNS];
+            for (m, r) in rows.iter_mut().zip(ls.chunks(LANES)) {
+                let mut v = [0.0f32; LANES];
+                for (d, &x) in v.iter_mut().zip(r) {
+                    *d = x.abs();
+                }
+                *m = max_lanes(v);
             }
+            let lmax = window_max(&rows, SPAN_RUNS);
             for (g, b) in bound[..groups].iter_mut().enumerate() {
-                let lmax = run_max[g..g + SPAN_RUNS]
-                    .iter()
-                    .fold(0.0f32, |a, &v| max_f32(a, v));
-                let emax = env[(g * LANES)..((g + 1) * LANES).min(cn)]
-                    .iter()
-                    .fold(0.0f32, |a, &v| max_f32(a, v));
-                *b = (1.125 * self.interp.gain_bound * lmax + ENV_SAFETY as f32 * emax) * 1.001;
+                *b = (1.125 * self.interp.gain_bound * lmax[g] + ENV_SAFETY as f32 * emax[g])
+                    * 1.001;
             }
         }
         let mut needed = [false; GROUPS];
@@ -958,6 +1072,7 @@ impl Limiter {
         }
         for c in 0..nch {
             let ls = &self.ch[c].lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
+            let hs = &self.ch[c].hi[(m0 + cap - ENV_HALF) & mask..][..cn + ENV_SPAN - 1];
             // Output j of the interpolator is segment m0 - 1 + j (j = 0 is the previous
             // segment's last point, the first parabola's left neighbour): a run of needed groups
             // covering segments s..e needs outputs s..=e.
@@ -978,8 +1093,9 @@ impl Limiter {
                 self.interp.run(ls, s, e - s + 1, &mut iv);
                 for k0 in (s..e).step_by(LANES) {
                     let p = parabola_peaks(&iv, ls, k0);
+                    let en = envelope(hs, k0);
                     let n = LANES.min(e - k0);
-                    for ((o, &p), &en) in out[c][k0..k0 + n].iter_mut().zip(&p).zip(&env[c][k0..]) {
+                    for ((o, &p), &en) in out[c][k0..k0 + n].iter_mut().zip(&p).zip(&en) {
                         *o = p + ENV_SAFETY as f32 * en;
                     }
                 }
@@ -1023,18 +1139,20 @@ impl Limiter {
         auto: bool,
     ) -> bool {
         // Headroom for the f64 link arithmetic of `linked_gains`.
+        // The gain path's state first: while it is reducing (most chunks of a driven master)
+        // the first comparison decides, before the pass over the peaks.
         let under = thr * (1.0 - 1e-6);
         !self.link.is_smoothing()
-            && peaks[..nch].iter().all(|p| peak_abs(&p[..cn], 0.0) < under)
             && self.ch[..if self.mirrored { 1 } else { nch }]
                 .iter()
                 .all(|c| {
-                    c.hold.at_unity()
-                        && c.release == 1.0
+                    c.release == 1.0
                         && (!auto || c.slow == 1.0)
+                        && c.hold.at_unity()
                         && c.box1.at_unity()
                         && c.box2.at_unity()
                 })
+            && peaks[..nch].iter().all(|p| peak_abs(&p[..cn], 0.0) < under)
     }
 
     /// Processes one block in place (1 or 2 channels of equal length).
@@ -1056,12 +1174,12 @@ impl Limiter {
         let (_, e, _) = self.geometry();
         let delay = self.la + DETECT_DELAY;
         let auto = self.auto_release;
-        let (rel, fast, sa, sr) = (
-            self.rel_coeff,
-            self.fast_coeff,
-            self.slow_att_coeff,
-            self.slow_rel_coeff,
-        );
+        let coeffs = ReleaseCoeffs {
+            rel: Expo::new(self.rel_coeff),
+            fast: Expo::new(self.fast_coeff),
+            slow_att: Expo::new(self.slow_att_coeff),
+            slow_rel: Expo::new(self.slow_rel_coeff),
+        };
         let sample_clip = !self.active_true_peak;
         let (cap, mask) = (self.cap, self.mask);
         let mut i0 = 0;
@@ -1169,12 +1287,6 @@ impl Limiter {
                 }
             }
             let mut g = [[1.0f64; CHUNK]; 2];
-            let coeffs = ReleaseCoeffs {
-                rel,
-                fast,
-                slow_att: sa,
-                slow_rel: sr,
-            };
             // Mirrored channels stay so while their required gains agree.
             let same = t[0][..cn]
                 .iter()

@@ -68,6 +68,40 @@ pub fn peak_abs(x: &[f32], init: f32) -> f32 {
     lanes.iter().fold(init, |a, &v| max_f32(a, v))
 }
 
+/// The largest of eight values (never NaN) by halving: a vector reduction, where a running
+/// maximum over them is a chain of scalar selects (exact in any order, so the same value).
+#[inline(always)]
+pub fn max_lanes(mut v: [f32; 8]) -> f32 {
+    let mut w = 4;
+    while w > 0 {
+        for l in 0..w {
+            v[l] = max_f32(v[l], v[l + w]);
+        }
+        w /= 2;
+    }
+    v[0]
+}
+
+/// `out[b]` = the largest of `m[b..b + w]` (never NaN), `1 <= w <= N`, by doubling: passes give
+/// the maxima of pairs, fours, eights.., and one more combines two of those overlapping into `w`.
+/// Each pass is a plain loop over a fixed length (it vectorises). Past `N - w` the windows are
+/// cut short by the end of `m`.
+#[inline(always)]
+pub fn window_max<const N: usize>(m: &[f32; N], w: usize) -> [f32; N] {
+    debug_assert!(w >= 1 && w <= N);
+    let mut cur = *m;
+    let mut span = 1;
+    while span < w {
+        let step = span.min(w - span);
+        let prev = cur;
+        for (d, &v) in cur.iter_mut().zip(&prev[step..]) {
+            *d = max_f32(*d, v);
+        }
+        span += step;
+    }
+    cur
+}
+
 /// `min(a, b)` for values that are never NaN (gains computed from sanitised audio): one
 /// `minsd`/`minpd`, where `f64::min`'s NaN handling costs a compare and a blend besides.
 #[inline(always)]

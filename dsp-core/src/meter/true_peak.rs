@@ -12,7 +12,7 @@
 //! always included and a true-peak reading is never below the sample peak.
 
 use crate::util::bessel_i0;
-use crate::util::{gain_to_db, max_f32, peak_abs, sanitize};
+use crate::util::{gain_to_db, max_f32, max_lanes, peak_abs, sanitize, window_max};
 use std::f64::consts::PI;
 
 /// Input samples each interpolated value is computed from.
@@ -119,29 +119,34 @@ fn interpolated_peak(bank: &Bank, s: &[f32], n: usize, peak: f32) -> f32 {
 /// [`interpolated_peak`] for a bank of `P` phase pairs (factor `2P + 2`).
 #[inline(always)]
 fn interpolated_peak_n<const P: usize>(bank: &Bank, s: &[f32], n: usize, peak: f32) -> f32 {
-    // Maxima of |s| over aligned groups; a group's window s[i..i + TAPS_PER_PHASE + 7] spans
-    // exactly WINDOW_GROUPS of them (i is a multiple of GROUP).
+    // Maxima of |s| over aligned rows of a group, each reduced across its lanes (a running
+    // scalar maximum over the samples does not vectorise: it was most of the meter's work on a
+    // limiter's output, where few groups come close to the held maximum); a group's window
+    // s[i..i + TAPS_PER_PHASE + 7] spans exactly WINDOW_GROUPS rows (i is a multiple of GROUP).
     const WINDOW_GROUPS: usize = (TAPS_PER_PHASE + GROUP - 1).div_ceil(GROUP);
-    let mut group_max = [0.0f32; (TAPS_PER_PHASE - 1 + CHUNK).div_ceil(GROUP)];
-    for (m, g) in group_max.iter_mut().zip(s.chunks(GROUP)) {
-        *m = g.iter().fold(0.0f32, |a, &v| max_f32(a, v.abs()));
+    let mut rows = [0.0f32; (TAPS_PER_PHASE - 1 + CHUNK).div_ceil(GROUP)];
+    for (m, g) in rows.iter_mut().zip(s.chunks(GROUP)) {
+        let mut v = [0.0f32; GROUP];
+        for (d, &x) in v.iter_mut().zip(g) {
+            *d = x.abs();
+        }
+        *m = max_lanes(v);
     }
-    // Lane-wise maxima, reduced once at the end (max is exact in any order).
+    let reach = window_max(&rows, WINDOW_GROUPS);
+    // Lane-wise maxima, reduced once at the end (max is exact in any order); `known` is their
+    // maximum, which only a computed group can raise.
     let mut lane_peak = [peak; GROUP];
+    let mut known = peak;
     let mut i = 0;
     while i + GROUP <= n {
-        let b = i / GROUP;
-        let reach = group_max[b..b + WINDOW_GROUPS]
-            .iter()
-            .fold(0.0f32, |a, &v| max_f32(a, v));
-        let known = lane_peak.iter().fold(0.0f32, |a, &v| max_f32(a, v));
-        if reach * bank.gain_bound > known {
+        if reach[i / GROUP] * bank.gain_bound > known {
             let win = &s[i..i + TAPS_PER_PHASE + GROUP - 1];
             group_peak::<P>(bank, win, &mut lane_peak);
+            known = max_lanes(lane_peak);
         }
         i += GROUP;
     }
-    let mut peak = lane_peak.iter().fold(0.0f32, |a, &v| max_f32(a, v));
+    let mut peak = known;
     // The last outputs one at a time in lane 0, with exactly the arithmetic of a full group, so
     // a value never depends on where a block starts.
     for i in i..n {

@@ -46,7 +46,7 @@
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
 use crate::util::{
-    db_to_gain, gain_to_db, max_f32, max_lanes, min_f64, one_pole_coeff, peak_abs, sanitize,
+    db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, peak_abs, row_peaks, sanitize,
     window_max,
 };
 use std::f64::consts::PI;
@@ -1034,17 +1034,7 @@ impl Limiter {
             // bounded by the maxima of the aligned rows of LANES that cover it.
             const ENV_ROWS: usize = (LANES + ENV_SPAN - 1).div_ceil(LANES);
             let hs = &ch.hi[(m0 + cap - ENV_HALF) & mask..][..cn + ENV_SPAN - 1];
-            let mut hrows = [0.0f32; GROUPS + ENV_ROWS];
-            for (m, r) in hrows.iter_mut().zip(hs.chunks(LANES)) {
-                let v = <[f32; LANES]>::try_from(r).unwrap_or_else(|_| {
-                    let mut v = [0.0f32; LANES];
-                    for (d, &x) in v.iter_mut().zip(r) {
-                        *d = x;
-                    }
-                    v
-                });
-                *m = max_lanes(v);
-            }
+            let hrows: [f32; GROUPS + ENV_ROWS] = row_peaks(hs);
             let emax = window_max(&hrows, ENV_ROWS);
             // Group g's interpolator outputs read lo[8g .. 8g + 8 + 2 TP_HALF] (relative to
             // m0 - TP_HALF): the maxima of |lo| over aligned rows of LANES, each reduced across
@@ -1052,14 +1042,7 @@ impl Limiter {
             // were a tenth of the detector's instructions).
             const SPAN_RUNS: usize = (2 * TP_HALF).div_ceil(LANES) + 1;
             let ls = &ch.lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
-            let mut rows = [0.0f32; GROUPS + SPAN_RUNS];
-            for (m, r) in rows.iter_mut().zip(ls.chunks(LANES)) {
-                let mut v = [0.0f32; LANES];
-                for (d, &x) in v.iter_mut().zip(r) {
-                    *d = x.abs();
-                }
-                *m = max_lanes(v);
-            }
+            let rows: [f32; GROUPS + SPAN_RUNS] = row_peaks(ls);
             let lmax = window_max(&rows, SPAN_RUNS);
             for (g, b) in bound[..groups].iter_mut().enumerate() {
                 *b = (1.125 * self.interp.gain_bound * lmax[g] + ENV_SAFETY as f32 * emax[g])

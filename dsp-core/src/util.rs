@@ -82,6 +82,23 @@ pub fn max_lanes(mut v: [f32; 8]) -> f32 {
     v[0]
 }
 
+/// `rows[r]` = the largest `|x|` over `x[8r .. 8r + 8]` (never NaN; a short last row counts
+/// only its samples, rows past the end of `x` are 0): each row reduced across its lanes by
+/// [`max_lanes`], since a running scalar maximum over the samples does not vectorise. With
+/// [`window_max`] over the rows, the skip bounds of the true-peak meter and the limiter.
+#[inline(always)]
+pub fn row_peaks<const N: usize>(x: &[f32]) -> [f32; N] {
+    let mut rows = [0.0f32; N];
+    for (m, r) in rows.iter_mut().zip(x.chunks(8)) {
+        let mut v = [0.0f32; 8];
+        for (d, &s) in v.iter_mut().zip(r) {
+            *d = s.abs();
+        }
+        *m = max_lanes(v);
+    }
+    rows
+}
+
 /// `out[b]` = the largest of `m[b..b + w]` (never NaN), `1 <= w <= N`, by doubling: passes give
 /// the maxima of pairs, fours, eights.., and one more combines two of those overlapping into `w`.
 /// Each pass is a plain loop over a fixed length (it vectorises). Past `N - w` the windows are

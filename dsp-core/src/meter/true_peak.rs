@@ -12,7 +12,7 @@
 //! always included and a true-peak reading is never below the sample peak.
 
 use crate::util::bessel_i0;
-use crate::util::{gain_to_db, max_f32, max_lanes, peak_abs, sanitize, window_max};
+use crate::util::{gain_to_db, max_f32, max_lanes, peak_abs, row_peaks, sanitize, window_max};
 use std::f64::consts::PI;
 
 /// Input samples each interpolated value is computed from.
@@ -124,14 +124,7 @@ fn interpolated_peak_n<const P: usize>(bank: &Bank, s: &[f32], n: usize, peak: f
     // limiter's output, where few groups come close to the held maximum); a group's window
     // s[i..i + TAPS_PER_PHASE + 7] spans exactly WINDOW_GROUPS rows (i is a multiple of GROUP).
     const WINDOW_GROUPS: usize = (TAPS_PER_PHASE + GROUP - 1).div_ceil(GROUP);
-    let mut rows = [0.0f32; (TAPS_PER_PHASE - 1 + CHUNK).div_ceil(GROUP)];
-    for (m, g) in rows.iter_mut().zip(s.chunks(GROUP)) {
-        let mut v = [0.0f32; GROUP];
-        for (d, &x) in v.iter_mut().zip(g) {
-            *d = x.abs();
-        }
-        *m = max_lanes(v);
-    }
+    let rows: [f32; (TAPS_PER_PHASE - 1 + CHUNK).div_ceil(GROUP)] = row_peaks(s);
     let reach = window_max(&rows, WINDOW_GROUPS);
     // Lane-wise maxima, reduced once at the end (max is exact in any order); `known` is their
     // maximum, which only a computed group can raise.

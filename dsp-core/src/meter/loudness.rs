@@ -183,7 +183,7 @@ pub fn k_weighting(sample_rate: f64) -> [BiquadCoeffs; 2] {
 }
 
 /// One K-weighting biquad in the state-space form of the module documentation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct KStage {
     b0: f64,
     /// `b1 - a1 b0` and `b2 - a2 b0`: the input's path into the states once `y` is substituted.
@@ -607,9 +607,10 @@ impl LoudnessMeter {
     }
 
     /// Measures `a_in` with `a` and `b_in` with `b` (blocks of the same length), with the
-    /// readings of `a.process(a_in); b.process(b_in)` to the bit. Two stereo meters at the same
-    /// rate (a plugin's input and output meters) run as one four-lane pass; any other pair runs
-    /// one meter after the other.
+    /// readings of `a.process(a_in); b.process(b_in)` to the bit. Two stereo meters with the same
+    /// K-filters (the same rate: a plugin's input and output meters) run as one four-lane pass,
+    /// which filters all four lanes with `a`'s coefficients; any other pair runs one meter after
+    /// the other.
     pub fn process_pair(
         a: &mut LoudnessMeter,
         a_in: &[&[f32]],
@@ -617,7 +618,7 @@ impl LoudnessMeter {
         b_in: &[&[f32]],
     ) {
         let stereo = |m: &LoudnessMeter, x: &[&[f32]]| m.channels == 2 && x.len() >= 2;
-        if stereo(a, a_in) && stereo(b, b_in) && a.tick_len == b.tick_len {
+        if stereo(a, a_in) && stereo(b, b_in) && a.k == b.k {
             crate::simd::dispatch(Pair([a, b], [a_in, b_in]));
         } else {
             a.process(a_in);

@@ -58,8 +58,7 @@ impl EditorFeed {
             &self.readers.history,
         );
         self.hop = (sample_rate / HISTORY_RATE_HZ).round().max(1.0) as usize;
-        self.pos = 0;
-        self.acc = [0.0; 2];
+        self.restart();
     }
 
     /// Starts the history's next point afresh: the plugin streams only while an editor is open,

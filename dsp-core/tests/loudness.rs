@@ -638,6 +638,29 @@ fn joint_input_output_pass_reads_exactly_as_two_meters() {
 }
 
 #[test]
+fn meters_at_different_rates_paired_read_as_two_meters() {
+    // 48 kHz and 46.08 kHz meters close a tick every 24 samples alike but have different
+    // K-filters: handed to `process_pair` together they must not share the first one's.
+    let make = |fs: f64| {
+        let mut m = LoudnessMeter::new();
+        m.prepare(fs, 4096, 2);
+        m
+    };
+    let (fa, fb) = (48_000.0, 46_080.0);
+    assert_eq!(make(fa).update_interval_samples(), 24);
+    assert_eq!(make(fb).update_interval_samples(), 24);
+    let x = dsp_core::signal::music_like(fa, 4.0, 3);
+    let (mut a, mut b, mut alone_a, mut alone_b) = (make(fa), make(fb), make(fa), make(fb));
+    for (l, r) in x[0].chunks(1000).zip(x[1].chunks(1000)) {
+        LoudnessMeter::process_pair(&mut a, &[l, r], &mut b, &[r, l]);
+        alone_a.process(&[l, r]);
+        alone_b.process(&[r, l]);
+    }
+    assert_eq!(reading_bits(&a), reading_bits(&alone_a));
+    assert_eq!(reading_bits(&b), reading_bits(&alone_b));
+}
+
+#[test]
 fn baseline_and_avx2_paths_read_the_same_bits() {
     // The K-filter lanes are dispatched to AVX2 where the CPU has it; every CPU without it runs
     // the baseline SSE2 form. Both must read the same to the bit, alone and in the joint pass.

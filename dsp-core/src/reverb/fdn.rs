@@ -23,6 +23,13 @@
 //! frozen network is lossless to the bit). Eight lines run side by side as `[f32; 8]` lanes;
 //! the two one-poles take about half the operations of two state-variable shelves.
 //!
+//! The sample loop runs each one-pole expanded into state-space form on the same state
+//! ([`ShelfDesign::state_space`]), the allpass as `(eta u0 + u1) - eta ap`, and the line gain
+//! and the Hadamard's `1/sqrt 8` folded into the high shelf's output coefficients: every state's
+//! recursion is one multiply and one add (it was three or four dependent operations) and a
+//! tap's path to the line it feeds is about half as deep. Those chains, not the instruction
+//! count, bounded the loop (perf placed its samples on the butterflies waiting for them).
+//!
 //! Modulation (against metallic ringing): each line's length is swept by a slow sine with a
 //! first-order allpass fractional delay (Dattorro, "Effect Design part 1", JAES 1997). Unlike
 //! polynomial interpolation, the allpass has unit magnitude at every fractional position, so the
@@ -35,7 +42,9 @@
 //! a few samples. While size or mode glide the lengths (up to 3 samples per cell), the offset is
 //! chosen per sample instead.
 
-use super::lanes::{flush, hadamard_with, ButterflySigns, Lanes, BUTTERFLY_SIGNS, LINES};
+use super::lanes::{
+    butterflies, flush, ButterflySigns, Lanes, BUTTERFLY_SIGNS, HADAMARD_SCALE, LINES,
+};
 use super::GRID;
 use std::f64::consts::{LN_10, PI};
 
@@ -76,9 +85,26 @@ impl ShelfDesign {
         }
     }
 
-    /// The one-pole's `G = g / (1 + g)` (Zavalishin's instantaneous gain).
-    fn big_g(&self) -> f64 {
-        self.g / (1.0 + self.g)
+    /// `[a, b, c, d]` of the shelf as `s' = a s + b x`, `out = c x + d s` on the one-pole's
+    /// trapezoidal state `s`. With `G = g / (1 + g)` (Zavalishin's instantaneous gain) the
+    /// one-pole is `v = G (x - s)`, `lp = v + s`, `s' = lp + v`, so `s' = (1 - 2G) s + 2G x`,
+    /// `lp = G x + (1 - G) s` and `out = m_x x + m_lp lp`.
+    ///
+    /// `b = 2G` is rounded to a multiple of `2^-24`, so that `b` and `a = 1 - b` are both exact in
+    /// `f32`: the state then equals the input at DC (`b / (1 - a) = 1`) and the plateaus stay
+    /// structurally `m_x + m_lp` (DC) and `m_x` (Nyquist), up to the rounding of `c` and `d`
+    /// (`1e-7`, far inside the loop's margin below 1). With `rho = 1`, `m_lp = 0` and `m_x = 1`,
+    /// so `c = 1` and `d = 0` exactly: the frozen shelf is still the identity.
+    pub fn state_space(&self) -> [f64; 4] {
+        const Q: f64 = (1u32 << 24) as f64;
+        let b = (2.0 * self.g / (1.0 + self.g) * Q).round() / Q;
+        let big_g = 0.5 * b;
+        [
+            1.0 - b,
+            b,
+            self.m_x + self.m_lp * big_g,
+            self.m_lp * (1.0 - big_g),
+        ]
     }
 
     /// Magnitude at `freq`: the trapezoidal one-pole is the bilinear transform of
@@ -120,14 +146,16 @@ impl Absorption {
     }
 }
 
-/// Per-line coefficients of the absorption filter.
+/// Per-line coefficients of the absorption filter: both shelves' [`ShelfDesign::state_space`]
+/// but the high shelf's output pair, which carries the line gain (see `Fdn::out_c`).
 #[derive(Debug, Clone, Copy, Default)]
 struct Damping {
-    low_g: Lanes,
-    low_m: Lanes,
-    high_g: Lanes,
-    high_x: Lanes,
-    high_m: Lanes,
+    low_a: Lanes,
+    low_b: Lanes,
+    low_c: Lanes,
+    low_d: Lanes,
+    high_a: Lanes,
+    high_b: Lanes,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -163,14 +191,22 @@ pub struct Fdn {
     lfo_sin: [f64; LINES],
     rot_cos: [f64; LINES],
     rot_sin: [f64; LINES],
-    gain: Lanes,
-    gain_target: Lanes,
-    gain_step: Lanes,
+    /// The high shelf's `c` and `d` times the line's broadband gain `g_mid` and
+    /// [`HADAMARD_SCALE`]: one line's output into the (unnormalised) butterflies. After a design
+    /// change they ramp linearly to their targets across a cell.
+    out_c: Lanes,
+    out_d: Lanes,
+    out_c_target: Lanes,
+    out_d_target: Lanes,
+    out_c_step: Lanes,
+    out_d_step: Lanes,
     /// Bitwise OR of every frame written since the last `end_run` (non-zero: the lines are live).
     written: [u32; LINES],
     floor: f32,
-    /// [`BUTTERFLY_SIGNS`], read from memory in the sample loop (see `hadamard_with`).
+    /// [`BUTTERFLY_SIGNS`], read from memory in the sample loop (see `butterflies`).
     signs: ButterflySigns,
+    /// `run`'s filtered line outputs of the current run, between its two passes.
+    mix: [Lanes; GRID],
 }
 
 /// A cell's read runs plus the one older frame each allpass needs.
@@ -247,10 +283,18 @@ impl Fdn {
         }
         self.len = self.len_target;
         self.len_cells = 0;
-        self.gain = self.gain_target;
-        self.gain_step = [0.0; LINES];
+        self.land_output_gains();
         self.eta_step = [0.0; LINES];
         self.frac_step = [0.0; LINES];
+    }
+
+    /// Ends any output-gain ramp exactly on its target.
+    #[inline(always)]
+    fn land_output_gains(&mut self) {
+        self.out_c = self.out_c_target;
+        self.out_d = self.out_d_target;
+        self.out_c_step = [0.0; LINES];
+        self.out_d_step = [0.0; LINES];
     }
 
     pub fn state_is_zero(&self) -> bool {
@@ -293,26 +337,31 @@ impl Fdn {
     }
 
     /// Recomputes every line's absorption filter for the current lengths.
-    /// The broadband gain ramps linearly to the new value across the next cell when `ramp`: it
-    /// carries most of the change when decay or size move, and a per-cell step of it would be
-    /// an audible zipper.
+    /// The output coefficients (which carry the broadband gain) ramp linearly to their new values
+    /// across the next cell when `ramp`: the broadband gain carries most of the change when decay
+    /// or size move, and a per-cell step of it would be an audible zipper. While they ramp, the
+    /// high shelf's state runs with its new `a` and `b`: at DC its state equals the input
+    /// (`b / (1 - a) = 1`) whatever the design, so the ramp passes between the two DC gains.
     pub fn set_absorption(&mut self, abs: &Absorption, sample_rate: f64, ramp: bool) {
         let d = &mut self.damp;
         for i in 0..LINES {
             let (g, lo, hi) = abs.design(self.len[i], sample_rate);
-            self.gain_target[i] = g as f32;
-            d.low_g[i] = lo.big_g() as f32;
-            d.low_m[i] = lo.m_lp as f32;
-            d.high_g[i] = hi.big_g() as f32;
-            d.high_x[i] = hi.m_x as f32;
-            d.high_m[i] = hi.m_lp as f32;
+            let [a, b, c, dd] = lo.state_space().map(|v| v as f32);
+            (d.low_a[i], d.low_b[i], d.low_c[i], d.low_d[i]) = (a, b, c, dd);
+            let [a, b, c, dd] = hi.state_space();
+            (d.high_a[i], d.high_b[i]) = (a as f32, b as f32);
+            // Frozen, `g = c = 1` and this is exactly `HADAMARD_SCALE` (see there).
+            let k = g * HADAMARD_SCALE as f64;
+            self.out_c_target[i] = (k * c) as f32;
+            self.out_d_target[i] = (k * dd) as f32;
         }
         if ramp {
             for i in 0..LINES {
-                self.gain_step[i] = (self.gain_target[i] - self.gain[i]) / GRID as f32;
+                self.out_c_step[i] = (self.out_c_target[i] - self.out_c[i]) / GRID as f32;
+                self.out_d_step[i] = (self.out_d_target[i] - self.out_d[i]) / GRID as f32;
             }
         } else {
-            self.gain = self.gain_target;
+            self.land_output_gains();
         }
     }
 
@@ -324,8 +373,7 @@ impl Fdn {
     /// instructions ran here, scalar, before).
     #[inline(always)]
     pub fn begin_cell(&mut self, depth0: f64, depth1: f64) {
-        self.gain = self.gain_target;
-        self.gain_step = [0.0; LINES];
+        self.land_output_gains();
         self.ap = flush(self.ap, self.floor);
         self.low_s = flush(self.low_s, self.floor);
         self.high_s = flush(self.high_s, self.floor);
@@ -435,21 +483,31 @@ impl Fdn {
         out_r: &mut [f32],
     ) {
         let d = self.damp;
-        let (eta_step, gain_step, floor) = (self.eta_step, self.gain_step, self.floor);
+        let (eta_step, floor) = (self.eta_step, self.floor);
+        let (c_step, d_step) = (self.out_c_step, self.out_d_step);
         let signs = self.signs;
         let (mut ap, mut low_s, mut high_s) = (self.ap, self.low_s, self.high_s);
-        let (mut eta, mut gain, mut written) = (self.eta, self.gain, self.written);
+        let (mut eta, mut written) = (self.eta, self.written);
+        let (mut out_c, mut out_d) = (self.out_c, self.out_d);
         let base = self.cell + from;
         let (mask, offset, frac0, frac_step) = (self.mask, self.offset, self.frac0, self.frac_step);
         // The ring as a local slice with its length checked once for the whole write run: with
         // `self.buf` indexed in the loop, its pointer and length were reloaded and checked on
         // every sample (the store into it may alias `self`).
         let buf = &mut self.buf[..];
-        assert!(base + inject.len() <= buf.len());
+        let n = inject.len();
+        assert!(base + n <= buf.len());
+        // Two passes over the run. The first holds every recursion (allpass, shelves, ramps):
+        // its carried chains are one multiply and one add each. The second (mix, inject, write,
+        // output taps) carries nothing from sample to sample. In one loop the mix waited about
+        // 25 dependent operations for each sample's filters, and those waiting operations filled
+        // the out-of-order window, so few samples overlapped (perf: the loop was latency-bound);
+        // split, each pass overlaps freely. No line is read within a cell of its write, so the
+        // writes may all come after the reads.
+        let mix = &mut self.mix[..n];
         // Zipped with the taps (no bounds checks in the loop; gliding cells ignore them).
         let taps = self.taps.0[from..].windows(2);
-        for (t, (((inj, yl), yr), tap)) in inject.iter().zip(out_l).zip(out_r).zip(taps).enumerate()
-        {
+        for (t, (m, tap)) in mix.iter_mut().zip(taps).enumerate() {
             let (u0, u1, e) = if FAST {
                 let e = eta;
                 for i in 0..LINES {
@@ -459,21 +517,26 @@ impl Fdn {
             } else {
                 gather(buf, mask, base + t, &offset, &frac0, &frac_step, from + t)
             };
-            let mut f = [0.0f32; LINES];
             for i in 0..LINES {
-                let y = e[i] * (u0[i] - ap[i]) + u1[i];
+                let y = (e[i] * u0[i] + u1[i]) - e[i] * ap[i];
                 ap[i] = y;
-                let v = (y - low_s[i]) * d.low_g[i];
-                let lp = v + low_s[i];
-                low_s[i] = lp + v;
-                let y = y + d.low_m[i] * lp;
-                let v = (y - high_s[i]) * d.high_g[i];
-                let lp = v + high_s[i];
-                high_s[i] = lp + v;
-                gain[i] += gain_step[i];
-                f[i] = (d.high_x[i] * y + d.high_m[i] * lp) * gain[i];
+                let x = d.low_c[i] * y + d.low_d[i] * low_s[i];
+                low_s[i] = d.low_a[i] * low_s[i] + d.low_b[i] * y;
+                out_c[i] += c_step[i];
+                out_d[i] += d_step[i];
+                m[i] = out_c[i] * x + out_d[i] * high_s[i];
+                high_s[i] = d.high_a[i] * high_s[i] + d.high_b[i] * x;
             }
-            let h = hadamard_with(f, &signs);
+        }
+        // A cell's write run never wraps (`prepare`): no mask.
+        let lines = &mut buf[base..base + n];
+        for (((m, inj), (yl, yr)), line) in mix
+            .iter()
+            .zip(inject)
+            .zip(out_l.iter_mut().zip(out_r))
+            .zip(lines)
+        {
+            let h = butterflies(*m, &signs);
             let mut w = [0.0f32; LINES];
             for i in 0..LINES {
                 w[i] = h[i] + inj[i];
@@ -482,13 +545,13 @@ impl Fdn {
             for (b, v) in written.iter_mut().zip(&w) {
                 *b |= v.to_bits();
             }
-            // A cell's write run never wraps (`prepare`): no mask.
-            buf[base + t] = w;
+            *line = w;
             *yl = h[1];
             *yr = h[2];
         }
         (self.ap, self.low_s, self.high_s) = (ap, low_s, high_s);
-        (self.eta, self.gain, self.written) = (eta, gain, written);
+        (self.eta, self.written) = (eta, written);
+        (self.out_c, self.out_d) = (out_c, out_d);
     }
 
     /// Ends a run of `n` samples: advances the write position; returns whether the run wrote
@@ -510,7 +573,8 @@ impl Fdn {
         for _ in 0..n {
             for i in 0..LINES {
                 self.eta[i] += self.eta_step[i];
-                self.gain[i] += self.gain_step[i];
+                self.out_c[i] += self.out_c_step[i];
+                self.out_d[i] += self.out_d_step[i];
             }
         }
         self.pos = (self.pos + n) & self.mask;

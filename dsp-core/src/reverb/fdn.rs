@@ -611,3 +611,82 @@ fn gather(
     }
     (u0, u1, eta)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Magnitude at `freq` of the shelf as the loop runs it: `out = c x + d s`, `s' = a s + b x`
+    /// with the coefficients rounded to `f32`, i.e. `H(z) = c + d b / (z - a)`.
+    fn state_space_magnitude(shelf: &ShelfDesign, freq: f64, sample_rate: f64) -> f64 {
+        let [a, b, c, d] = shelf.state_space().map(|v| v as f32 as f64);
+        let w = 2.0 * PI * freq / sample_rate;
+        // b / (z - a) with z = cos w + j sin w.
+        let (re, im) = (w.cos() - a, w.sin());
+        let den = re * re + im * im;
+        let (hr, hi) = (c + d * b * re / den, -d * b * im / den);
+        (hr * hr + hi * hi).sqrt()
+    }
+
+    #[test]
+    fn frozen_shelves_are_exactly_the_identity() {
+        for fs in [22_050.0f64, 48_000.0, 384_000.0] {
+            for hz in [50.0, 250.0, 2_000.0, 9_000.0] {
+                let tan_wc = (PI * (hz / fs).min(0.45)).tan();
+                for shelf in [
+                    ShelfDesign::low(tan_wc, 1.0),
+                    ShelfDesign::high(tan_wc, 1.0),
+                ] {
+                    let [a, b, c, d] = shelf.state_space().map(|v| v as f32);
+                    assert_eq!((c, d), (1.0, 0.0), "{hz} Hz at {fs} Hz");
+                    assert_eq!(a + b, 1.0, "{hz} Hz at {fs} Hz");
+                }
+            }
+        }
+    }
+
+    /// The `f32` state-space shelves the loop runs have the designed response (the one the
+    /// decay display and the RT60 rule use) and never gain: a wrong coefficient in the
+    /// expansion, or a plateau rounded above its design, fails here.
+    #[test]
+    fn state_space_shelves_match_the_design_and_stay_below_their_plateaus() {
+        let mut worst = 0.0f64;
+        for fs in [22_050.0, 48_000.0, 384_000.0] {
+            for len in [62.0, 1_500.0, 9_000.0] {
+                for rt_mid in [0.1, 2.0, 20.0] {
+                    for (bass, hf_ratio) in [(0.5, 0.3), (1.0, 1.0), (2.0, 0.8)] {
+                        let abs = Absorption {
+                            alpha_low: 1.0 / (rt_mid * bass),
+                            alpha_mid: 1.0 / rt_mid,
+                            alpha_high: 1.0 / (rt_mid * hf_ratio),
+                            low_xover_hz: 250.0,
+                            high_xover_hz: 4_000.0,
+                        };
+                        let (_, lo, hi) = abs.design(len, fs);
+                        let rho_low = lo.magnitude(0.0, fs);
+                        let rho_high = hi.magnitude(fs / 2.0, fs);
+                        // DC is the structural `c + d` (`b / (1 - a) = 1`), checked below.
+                        for k in 1..=200 {
+                            let f = fs / 2.0 * k as f64 / 200.0;
+                            for (shelf, top) in [(&lo, rho_low.max(1.0)), (&hi, rho_high.max(1.0))]
+                            {
+                                let m = state_space_magnitude(shelf, f, fs);
+                                let r = shelf.magnitude(f, fs);
+                                worst = worst.max((m - r).abs() / top);
+                                assert!(m <= top * (1.0 + 1e-6), "{m} above {top} at {f} Hz");
+                            }
+                        }
+                        for (shelf, dc) in [(&lo, rho_low), (&hi, 1.0)] {
+                            let [_, _, c, d] = shelf.state_space().map(|v| v as f32 as f64);
+                            // The two roundings to `f32`.
+                            let tol = f32::EPSILON as f64 * (c.abs() + d.abs());
+                            assert!((c + d - dc).abs() <= tol, "DC {} for {dc}", c + d);
+                        }
+                    }
+                }
+            }
+        }
+        println!("f32 state-space shelves: at most {worst:e} (relative to the larger plateau) from their design");
+        assert!(worst < 1e-5, "state-space shelf {worst:e} from its design");
+    }
+}

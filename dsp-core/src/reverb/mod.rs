@@ -55,7 +55,7 @@ pub use lanes::{hadamard, HADAMARD_SCALE, LINES};
 
 use crate::smoother::Smoother;
 use crate::util::{flush, sanitize};
-use diffuser::{Diffuser, Planar, STAGES};
+use diffuser::{Diffuser, Planar, INJECT_SIGN, STAGES};
 use fdn::{Absorption, Fdn};
 use lanes::Lanes;
 use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_2, PI};
@@ -89,9 +89,6 @@ const INJECT: f64 = 0.5;
 /// wet level then depends on the decay but not on size or mode.
 const OUT_GAIN: f64 = 0.7;
 const REF_LEN_MS: f64 = 15.0;
-
-/// Polarity of the input injected into each line (left on even lanes, right on odd lanes).
-const INJECT_SIGN: Lanes = [1.0, 1.0, -1.0, 1.0, 1.0, -1.0, -1.0, -1.0];
 
 /// Line-length glide for size and mode changes. The first-order allpass interpolator is exact
 /// in magnitude but leaves a small high-frequency transient each time a read tap crosses a
@@ -742,13 +739,7 @@ impl Reverb {
                 *v *= g;
             }
         }
-        for (i, row) in sc.diffused.iter_mut().enumerate() {
-            let sign = INJECT_SIGN[i];
-            for (d, &p) in row[..n].iter_mut().zip(&sc.pre[i % 2]) {
-                *d = sign * p;
-            }
-        }
-        self.diffuser.process(&mut sc.diffused, n);
+        self.diffuser.process(&sc.pre, n, &mut sc.diffused);
         let (direct, diffuse) = (&sc.ramps[R_DIRECT], &sc.ramps[R_DIFFUSE]);
         for (i, row) in sc.planar.iter_mut().enumerate() {
             let sign = INJECT_SIGN[i];

@@ -5,12 +5,15 @@
 //! `8^STAGES` echoes spread over the sum of the stage lengths, which is what makes the
 //! network's onset dense instead of a handful of discrete repeats.
 //!
-//! Each stage's butterflies write straight into the next stage's rings (the last stage's into
-//! the caller's chunk), so no stage copies its input: per sample and stage, eight reads, eight
-//! multiplies (polarity flip and Hadamard scale in one), 24 additions and eight writes. Stage
-//! 0's eight channels are the left or right input times [`INJECT_SIGN`], so it keeps two rings
-//! (the input itself) and folds those signs into its multiplies (exact: a sign flip rounds
-//! nothing, so the output is bit-identical to flipping the input first).
+//! Per sample and stage: eight reads, eight multiplies (polarity flip and Hadamard scale in
+//! one), 24 additions, eight writes into the caller's chunk and, for all but the last stage, a
+//! whole-chunk copy of it into the next stage's rings. Stage 0's eight channels are the left or
+//! right input times [`INJECT_SIGN`], so it keeps two rings (the input itself) and folds those
+//! signs into its multiplies (exact: a sign flip rounds nothing, so the output is bit-identical
+//! to flipping the input first). The butterflies write into the chunk, whose eight rows sit at
+//! fixed offsets, rather than straight into the rings: LLVM's vectoriser then keeps every row
+//! one register wide (into the rings it split some rows into scalar pieces: 5 instructions per
+//! sample more than the copies cost, callgrind).
 
 use super::lanes::{Lanes, HADAMARD_SCALE, LINES};
 use super::{copy_chunk, GRID};
@@ -155,7 +158,8 @@ impl Diffuser {
     /// (channel `c` of stage 0 is `x[c % 2]` times `INJECT_SIGN[c]`). Each stage reads its
     /// rings delayed and permuted, with the polarity flip and the Hadamard scale folded into one
     /// multiply, straight into the butterflies of a fast Walsh-Hadamard transform, [`W`] time
-    /// steps per register, and writes the result into the next stage's rings.
+    /// steps per register; `out` holds each stage's result on its way into the next stage's
+    /// rings.
     #[inline(always)]
     pub fn process(&mut self, x: &[[f32; GRID]; 2], n: usize, out: &mut Planar) {
         let (pos, stride) = (self.pos, self.stride());
@@ -167,37 +171,27 @@ impl Diffuser {
         self.mirror(0, n);
         // Stage by stage, unrolled: each stage's gains and ring offsets are constants (2
         // instructions per sample fewer than a loop over the stages, callgrind).
-        self.stage::<0>(n);
-        self.stage::<1>(n);
-        self.stage::<2>(n);
+        self.stage::<0>(n, out);
+        self.stage::<1>(n, out);
+        self.stage::<2>(n, out);
         let (runs, _) = self.runs(STAGES - 1);
-        run_stage(&runs, out.each_mut(), &GAIN[STAGES - 1]);
+        run_stage(&runs, out, &GAIN[STAGES - 1]);
         self.pos = (pos + n) & self.mask;
     }
 
-    /// Stage `K` (not the last): from its rings into the next stage's. The whole chunk is
-    /// written (past `n`: values never read, in ring samples the next chunk overwrites before
-    /// it reads them), a loop without remainder.
+    /// Stage `K` (not the last): from its rings through `chunk` into the next stage's. The
+    /// whole chunk is copied (past `n`: values never read, in ring samples the next chunk
+    /// overwrites before it reads them), as whole-register moves without remainder.
     #[inline(always)]
-    fn stage<const K: usize>(&mut self, n: usize) {
+    fn stage<const K: usize>(&mut self, n: usize, chunk: &mut Planar) {
         let (pos, stride) = (self.pos, self.stride());
         let (runs, next) = self.runs(K);
-        let mut rings = next.chunks_exact_mut(stride).map(|ring| {
-            <&mut [f32; GRID]>::try_from(&mut ring[pos..pos + GRID]).expect("a run of GRID samples")
-        });
-        let mut ring = || rings.next().expect("eight rings");
-        // Written out: `[(); LINES].map` stays a call.
-        let dst = [
-            ring(),
-            ring(),
-            ring(),
-            ring(),
-            ring(),
-            ring(),
-            ring(),
-            ring(),
-        ];
-        run_stage(&runs, dst, &GAIN[K]);
+        run_stage(&runs, chunk, &GAIN[K]);
+        for (ring, row) in next.chunks_exact_mut(stride).zip(chunk.iter()) {
+            // `pos + GRID <= size + GRID`: within the ring.
+            *<&mut [f32; GRID]>::try_from(&mut ring[pos..pos + GRID]).expect("a run of GRID") =
+                *row;
+        }
         self.mirror(K + 1, n);
     }
 
@@ -246,7 +240,7 @@ impl Diffuser {
 
 /// One stage's butterflies over a whole chunk, [`W`] time steps at a time.
 #[inline(always)]
-fn run_stage(runs: &[&[f32; GRID]; LINES], dst: [&mut [f32; GRID]; LINES], gain: &[f32; LINES]) {
+fn run_stage(runs: &[&[f32; GRID]; LINES], dst: &mut Planar, gain: &[f32; LINES]) {
     for q in 0..GRID / W {
         let mut v = [[0.0f32; W]; LINES];
         for i in 0..LINES {

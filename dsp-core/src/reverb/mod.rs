@@ -33,7 +33,7 @@
 //! plan) runs inside the same dispatch, its per-line steps as `f64` lane loops. Measured with
 //! callgrind on the Hall benchmark: 503 instructions per stereo sample before this path existed,
 //! 279 with AVX2 while the per-cell work still ran on SSE2 outside it, 258 while every diffuser
-//! stage copied its eight input channels into its rings, 230 now (449, then 413 on baseline
+//! stage copied its eight input channels into its rings, 223 now (449, then 413 on baseline
 //! SSE2, where eight time steps are two registers each).
 //!
 //! # Smoothing
@@ -711,14 +711,14 @@ impl Reverb {
         }
         let silent = nonzero == 0;
         for (k, r) in self.ramps.iter().enumerate() {
-            r.fill(&mut sc.ramps[k][..n], from);
+            r.fill(&mut sc.ramps[k], from, n);
         }
         for (k, s) in [
             (R_WIDTH, &mut self.width_s),
             (R_DRY, &mut self.dry_s),
             (R_WET, &mut self.wet_s),
         ] {
-            fill(s, &mut sc.ramps[k][..n]);
+            fill(s, &mut sc.ramps[k], n);
         }
         if silent && idle {
             // Every buffer and filter holds zeros: the wet signal is exactly zero.
@@ -1041,12 +1041,14 @@ impl Ramp {
         Self::between(a, s.tick())
     }
 
+    /// The first `n` values of the chunk starting at cell position `from` (a settled ramp fills
+    /// the whole array: fixed-size stores, the values past `n` never read).
     #[inline(always)]
-    fn fill(&self, out: &mut [f32], from: usize) {
+    fn fill(&self, out: &mut [f32; GRID], from: usize, n: usize) {
         if self.step == 0.0 {
-            out.fill(self.start);
+            *out = [self.start; GRID];
         } else {
-            for (t, v) in out.iter_mut().enumerate() {
+            for (t, v) in out[..n].iter_mut().enumerate() {
                 *v = self.start + self.step * (from + t + 1) as f32;
             }
         }
@@ -1064,15 +1066,16 @@ fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
     }
 }
 
-/// One chunk of a per-sample smoother's values (a constant fill when it is at rest).
+/// One chunk of `n` values of a per-sample smoother (at rest, a constant fill of the whole array:
+/// fixed-size stores, the values past `n` never read).
 #[inline(always)]
-fn fill(s: &mut Smoother, out: &mut [f32]) {
+fn fill(s: &mut Smoother, out: &mut [f32; GRID], n: usize) {
     if s.is_smoothing() {
-        for v in out.iter_mut() {
+        for v in &mut out[..n] {
             *v = s.tick() as f32;
         }
     } else {
-        out.fill(s.value() as f32);
+        *out = [s.value() as f32; GRID];
     }
 }
 

@@ -33,7 +33,7 @@
 //! plan) runs inside the same dispatch, its per-line steps as `f64` lane loops. Measured with
 //! callgrind on the Hall benchmark: 503 instructions per stereo sample before this path existed,
 //! 279 with AVX2 while the per-cell work still ran on SSE2 outside it, 258 while every diffuser
-//! stage copied its eight input channels into its rings, 223 now (449, then 413 on baseline
+//! stage copied its eight input channels into its rings, 223 now (449, then 405 on baseline
 //! SSE2, where eight time steps are two registers each).
 //!
 //! # Smoothing

@@ -32,7 +32,8 @@
 //! bit-identical with and without AVX2. The once-per-cell work (smoothers, the network's read
 //! plan) runs inside the same dispatch, its per-line steps as `f64` lane loops. Measured with
 //! callgrind on the Hall benchmark: 503 instructions per stereo sample before this path existed,
-//! 279 with AVX2 while the per-cell work still ran on SSE2 outside it, 258 now (449 on baseline
+//! 279 with AVX2 while the per-cell work still ran on SSE2 outside it, 258 while every diffuser
+//! stage copied its eight input channels into its rings, 223 now (449, then 405 on baseline
 //! SSE2, where eight time steps are two registers each).
 //!
 //! # Smoothing
@@ -54,8 +55,8 @@ mod lanes;
 pub use lanes::{hadamard, HADAMARD_SCALE, LINES};
 
 use crate::smoother::Smoother;
-use crate::util::{flush, sanitize};
-use diffuser::{Diffuser, Planar, STAGES};
+use crate::util::{sanitize, DENORMAL_FLOOR};
+use diffuser::{Diffuser, Planar, INJECT_SIGN, STAGES};
 use fdn::{Absorption, Fdn};
 use lanes::Lanes;
 use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_2, PI};
@@ -89,9 +90,6 @@ const INJECT: f64 = 0.5;
 /// wet level then depends on the decay but not on size or mode.
 const OUT_GAIN: f64 = 0.7;
 const REF_LEN_MS: f64 = 15.0;
-
-/// Polarity of the input injected into each line (left on even lanes, right on odd lanes).
-const INJECT_SIGN: Lanes = [1.0, 1.0, -1.0, 1.0, 1.0, -1.0, -1.0, -1.0];
 
 /// Line-length glide for size and mode changes. The first-order allpass interpolator is exact
 /// in magnitude but leaves a small high-frequency transient each time a read tap crosses a
@@ -713,14 +711,14 @@ impl Reverb {
         }
         let silent = nonzero == 0;
         for (k, r) in self.ramps.iter().enumerate() {
-            r.fill(&mut sc.ramps[k][..n], from);
+            r.fill(&mut sc.ramps[k], from, n);
         }
         for (k, s) in [
             (R_WIDTH, &mut self.width_s),
             (R_DRY, &mut self.dry_s),
             (R_WET, &mut self.wet_s),
         ] {
-            fill(s, &mut sc.ramps[k][..n]);
+            fill(s, &mut sc.ramps[k], n);
         }
         if silent && idle {
             // Every buffer and filter holds zeros: the wet signal is exactly zero.
@@ -742,13 +740,7 @@ impl Reverb {
                 *v *= g;
             }
         }
-        for (i, row) in sc.diffused.iter_mut().enumerate() {
-            let sign = INJECT_SIGN[i];
-            for (d, &p) in row[..n].iter_mut().zip(&sc.pre[i % 2]) {
-                *d = sign * p;
-            }
-        }
-        self.diffuser.process(&mut sc.diffused, n);
+        self.diffuser.process(&sc.pre, n, &mut sc.diffused);
         let (direct, diffuse) = (&sc.ramps[R_DIRECT], &sc.ramps[R_DIFFUSE]);
         for (i, row) in sc.planar.iter_mut().enumerate() {
             let sign = INJECT_SIGN[i];
@@ -945,15 +937,14 @@ impl WetFilters {
         self.ic1.iter().chain(&self.ic2).all(|v| v.is_finite())
     }
 
+    /// [`crate::util::flush`] of every state, once per cell, in `f32` lanes: a chained
+    /// iterator over the ten states through `f64` compiled to a branchy scalar loop, 5
+    /// instructions per sample (callgrind).
     fn flush(&mut self) {
-        for v in self
-            .ic1
-            .iter_mut()
-            .chain(&mut self.ic2)
-            .chain(&mut self.mid)
-        {
-            *v = flush(*v as f64) as f32;
-        }
+        let f = |v: f32| if v.abs() < WET_FLOOR { 0.0 } else { v };
+        self.ic1 = self.ic1.map(f);
+        self.ic2 = self.ic2.map(f);
+        self.mid = self.mid.map(f);
     }
 
     fn clear(&mut self) {
@@ -970,6 +961,18 @@ impl WetFilters {
             .all(|&v| v == 0.0)
     }
 }
+
+/// The smallest `f32` not below [`DENORMAL_FLOOR`]: for any `f32` `x`, `|x| < WET_FLOOR` exactly
+/// when `|x| as f64 < DENORMAL_FLOOR` (no `f32` lies between the two), so the wet filters flush
+/// in `f32` with the bits of the `f64` comparison.
+const WET_FLOOR: f32 = {
+    let t = DENORMAL_FLOOR as f32;
+    if (t as f64) < DENORMAL_FLOOR {
+        f32::from_bits(t.to_bits() + 1)
+    } else {
+        t
+    }
+};
 
 /// Per-chunk working arrays (fixed size, allocated once with the processor).
 #[derive(Debug, Clone)]
@@ -1038,12 +1041,14 @@ impl Ramp {
         Self::between(a, s.tick())
     }
 
+    /// The first `n` values of the chunk starting at cell position `from` (a settled ramp fills
+    /// the whole array: fixed-size stores, the values past `n` never read).
     #[inline(always)]
-    fn fill(&self, out: &mut [f32], from: usize) {
+    fn fill(&self, out: &mut [f32; GRID], from: usize, n: usize) {
         if self.step == 0.0 {
-            out.fill(self.start);
+            *out = [self.start; GRID];
         } else {
-            for (t, v) in out.iter_mut().enumerate() {
+            for (t, v) in out[..n].iter_mut().enumerate() {
                 *v = self.start + self.step * (from + t + 1) as f32;
             }
         }
@@ -1061,15 +1066,16 @@ fn transpose(x: &Planar, out: &mut [Lanes; GRID]) {
     }
 }
 
-/// One chunk of a per-sample smoother's values (a constant fill when it is at rest).
+/// One chunk of `n` values of a per-sample smoother (at rest, a constant fill of the whole array:
+/// fixed-size stores, the values past `n` never read).
 #[inline(always)]
-fn fill(s: &mut Smoother, out: &mut [f32]) {
+fn fill(s: &mut Smoother, out: &mut [f32; GRID], n: usize) {
     if s.is_smoothing() {
-        for v in out.iter_mut() {
+        for v in &mut out[..n] {
             *v = s.tick() as f32;
         }
     } else {
-        out.fill(s.value() as f32);
+        *out = [s.value() as f32; GRID];
     }
 }
 

@@ -529,13 +529,29 @@ fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> 
     p
 }
 
-/// Envelopes of the near-Nyquist band for segments `k0 .. k0 + LANES`: segment `k` gets the
-/// largest `|hi|` over `hs[k .. k + ENV_SPAN]` (segments `k - ENV_HALF ..= k + ENV_HALF + 1`),
-/// lane-wise. Only groups the skip bound lets through need it, so it is computed there rather
-/// than for every segment; windows past the end of `hs` (a partial last group) read zeros.
+/// Whole rows of [`LANES`] inside the envelope window of every segment of a group: rows
+/// `1 ..= ENV_MID_ROWS` after the group's own (values `LANES .. LANES (ENV_MID_ROWS + 1)` from
+/// its start).
+const ENV_MID_ROWS: usize = ENV_SPAN / LANES - 1;
+/// Shifted loads that cover the window's far end past those rows, for every lane.
+const ENV_TAIL: usize = ENV_SPAN - (ENV_MID_ROWS + 1) * LANES + LANES - 1;
+
+/// Envelopes of the near-Nyquist band for segments `k0 .. k0 + LANES` (`k0` a multiple of
+/// [`LANES`]): segment `k0 + l` gets the largest `|hi|` over `hs[k0 + l .. k0 + l + ENV_SPAN]`
+/// (segments `k - ENV_HALF ..= k + ENV_HALF + 1`), lane-wise. Only groups the skip bound lets
+/// through need it, so it is computed there rather than for every segment; windows past the end
+/// of `hs` (a partial last group) read zeros.
+///
+/// The window of lane `l` is covered, within itself, by three parts: `hs[k0 + l ..][..LANES]`
+/// (eight shifted loads, reaching the group's next row), the whole rows after the group's
+/// own up to `k0 + LANES (ENV_MID_ROWS + 1)` (whose maximum `mid` the caller has from the skip
+/// bound's row maxima), and the last [`ENV_TAIL`] values of the window (shifted loads again,
+/// starting at or before that row end for `l = LANES - 1`). Max is exact whatever the cover, so
+/// the value is the window's maximum to the bit, for 17 loads where one per window value took 66.
 #[inline(always)]
-fn envelope(hs: &[f32], k0: usize) -> [f32; LANES] {
+fn envelope(hs: &[f32], k0: usize, mid: f32) -> [f32; LANES] {
     const SPAN: usize = ENV_SPAN + LANES - 1;
+    const _: () = assert!(ENV_SPAN - ENV_TAIL + LANES - 1 <= (ENV_MID_ROWS + 1) * LANES);
     let mut pad = [0.0f32; SPAN];
     let win = if k0 + SPAN <= hs.len() {
         &hs[k0..k0 + SPAN]
@@ -543,8 +559,8 @@ fn envelope(hs: &[f32], k0: usize) -> [f32; LANES] {
         pad[..hs.len() - k0].copy_from_slice(&hs[k0..]);
         &pad[..]
     };
-    let mut acc: [f32; LANES] = win[..LANES].try_into().expect("lanes");
-    for j in 1..ENV_SPAN {
+    let mut acc = [mid; LANES];
+    for j in (0..LANES).chain(ENV_SPAN - ENV_TAIL..ENV_SPAN) {
         let w: &[f32; LANES] = win[j..j + LANES].try_into().expect("lanes");
         for (a, &v) in acc.iter_mut().zip(w) {
             *a = max_f32(*a, v);
@@ -1028,14 +1044,15 @@ impl Limiter {
             return;
         }
         let groups = cn.div_ceil(LANES);
+        // A group's envelopes (see `envelope`) together span hs[8g .. 8g + 8 + ENV_SPAN - 1]:
+        // bounded by the maxima of the aligned rows of LANES that cover it.
+        const ENV_ROWS: usize = (LANES + ENV_SPAN - 1).div_ceil(LANES);
         let mut bound = [[0.0f32; GROUPS]; 2];
-        for (ch, bound) in self.ch.iter().zip(&mut bound).take(nch) {
-            // A group's envelopes (see `envelope`) together span hs[8g .. 8g + 8 + ENV_SPAN - 1]:
-            // bounded by the maxima of the aligned rows of LANES that cover it.
-            const ENV_ROWS: usize = (LANES + ENV_SPAN - 1).div_ceil(LANES);
+        let mut hrows = [[0.0f32; GROUPS + ENV_ROWS]; 2];
+        for ((ch, bound), hrows) in self.ch.iter().zip(&mut bound).zip(&mut hrows).take(nch) {
             let hs = &ch.hi[(m0 + cap - ENV_HALF) & mask..][..cn + ENV_SPAN - 1];
-            let hrows: [f32; GROUPS + ENV_ROWS] = row_peaks(hs);
-            let emax = window_max(&hrows, ENV_ROWS);
+            *hrows = row_peaks(hs);
+            let emax = window_max(hrows, ENV_ROWS);
             // Group g's interpolator outputs read lo[8g .. 8g + 8 + 2 TP_HALF] (relative to
             // m0 - TP_HALF): the maxima of |lo| over aligned rows of LANES, each reduced across
             // its lanes, then over the group's rows (scalar running maxima do not vectorise: they
@@ -1059,6 +1076,8 @@ impl Limiter {
             // Output j of the interpolator is segment m0 - 1 + j (j = 0 is the previous
             // segment's last point, the first parabola's left neighbour): a run of needed groups
             // covering segments s..e needs outputs s..=e.
+            // mid[g + 1]: the largest |hi| over the whole rows inside group g's envelope windows.
+            let mid = window_max(&hrows[c], ENV_MID_ROWS);
             let mut iv = [[0.0f32; CHUNK + 1]; TP_OS - 1];
             let mut g = 0;
             while g < groups {
@@ -1076,7 +1095,7 @@ impl Limiter {
                 self.interp.run(ls, s, e - s + 1, &mut iv);
                 for k0 in (s..e).step_by(LANES) {
                     let p = parabola_peaks(&iv, ls, k0);
-                    let en = envelope(hs, k0);
+                    let en = envelope(hs, k0, mid[k0 / LANES + 1]);
                     let n = LANES.min(e - k0);
                     for ((o, &p), &en) in out[c][k0..k0 + n].iter_mut().zip(&p).zip(&en) {
                         *o = p + ENV_SAFETY as f32 * en;

@@ -573,7 +573,18 @@ fn envelope(hs: &[f32], k0: usize, mid: f32) -> [f32; LANES] {
 /// `pmax` by `link`, and the gain brings it down to `thr`.
 #[inline(always)]
 fn required_gain(p: f64, pmax: f64, link: f64, thr: f64) -> f64 {
-    let q = p + link * (pmax - p);
+    gain_for(linked_peak(p, pmax, link), thr)
+}
+
+/// The channel's peak `p` moved towards the louder channel's `pmax` by `link` (0..=1).
+#[inline(always)]
+fn linked_peak(p: f64, pmax: f64, link: f64) -> f64 {
+    p + link * (pmax - p)
+}
+
+/// The gain that brings the linked peak `q` down to `thr`.
+#[inline(always)]
+fn gain_for(q: f64, thr: f64) -> f64 {
     if q > thr {
         thr / q
     } else {
@@ -1252,10 +1263,12 @@ impl Limiter {
             }
             // The gain path stage by stage over the chunk: the lane-wise stages vectorise, and
             // each channel's recursions run in one tight loop.
-            let mut thr_k = [0.0f64; CHUNK];
-            let mut link_k = [0.0f64; CHUNK];
-            let mut ceil_k = [0.0f32; CHUNK];
             let margin = if sample_clip { 1.0 } else { TP_MARGIN };
+            // At rest a tick returns the value unchanged: the arrays start at the values at rest.
+            let ceiling = self.ceiling.value();
+            let mut thr_k = [ceiling * margin; CHUNK];
+            let mut link_k = [self.link.value(); CHUNK];
+            let mut ceil_k = [ceiling as f32; CHUNK];
             if self.ceiling.is_smoothing() || self.link.is_smoothing() {
                 for k in 0..cn {
                     let ceiling = self.ceiling.tick();
@@ -1263,43 +1276,42 @@ impl Limiter {
                     ceil_k[k] = ceiling as f32;
                     thr_k[k] = ceiling * margin;
                 }
-            } else {
-                // At rest a tick returns the value unchanged.
-                let ceiling = self.ceiling.value();
-                link_k[..cn].fill(self.link.value());
-                ceil_k[..cn].fill(ceiling as f32);
-                thr_k[..cn].fill(ceiling * margin);
             }
-            let mut t = [[1.0f64; CHUNK]; 2];
             // The louder channel's peak (a channel past `nch` holds zeros); the conversion to
             // f64 is exact, so the f32 maximum is the f64 one.
             let mut pmax = [0.0f64; CHUNK];
             for ((m, &a), &b) in pmax[..cn].iter_mut().zip(&peaks[0]).zip(&peaks[1]) {
                 *m = max_f32(a, b) as f64;
             }
-            for (t, p) in t.iter_mut().zip(&peaks).take(nch) {
-                let lanes = t[..cn]
-                    .iter_mut()
-                    .zip(p)
-                    .zip(&pmax)
-                    .zip(&link_k)
-                    .zip(&thr_k);
-                for ((((t, &p), &m), &l), &thr) in lanes {
-                    *t = required_gain(p as f64, m, l, thr);
+            let mut q = [[0.0f64; CHUNK]; 2];
+            for (q, p) in q.iter_mut().zip(&peaks).take(nch) {
+                for (((q, &p), &m), &l) in q[..cn].iter_mut().zip(p).zip(&pmax).zip(&link_k) {
+                    *q = linked_peak(p as f64, m, l);
                 }
             }
-            let mut g = [[1.0f64; CHUNK]; 2];
-            // Mirrored channels stay so while their required gains agree.
-            let same = t[0][..cn]
+            // Mirrored channels stay so while their linked peaks agree or neither needs
+            // reduction: channel 0's required gains are then channel 1's to the bit, and only
+            // they are computed (the division is the dearest operation of the gain computer).
+            let same = q[0][..cn]
                 .iter()
-                .zip(&t[1])
-                .fold(true, |same, (a, b)| same & (a == b));
+                .zip(&q[1])
+                .zip(&thr_k)
+                .fold(true, |same, ((&a, &b), &thr)| {
+                    same & ((a == b) | ((a <= thr) & (b <= thr)))
+                });
             let run = if self.mirrored && nch == 2 && same {
                 1
             } else {
                 self.unmirror();
                 nch
             };
+            let mut t = [[1.0f64; CHUNK]; 2];
+            for (t, q) in t.iter_mut().zip(&q).take(run) {
+                for ((t, &q), &thr) in t[..cn].iter_mut().zip(q).zip(&thr_k) {
+                    *t = gain_for(q, thr);
+                }
+            }
+            let mut g = [[1.0f64; CHUNK]; 2];
             for ((c, t), g) in self.ch.iter_mut().zip(&t).zip(&mut g).take(run) {
                 if auto {
                     c.gain_run::<true>(&t[..cn], &mut g[..cn], &coeffs);

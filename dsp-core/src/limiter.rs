@@ -93,6 +93,9 @@ pub const MAX_LOOKAHEAD_MS: f64 = 10.0;
 /// Samples per internal chunk: the FIR stages run a chunk at a time (vectorised across samples),
 /// the gain path sample by sample.
 const CHUNK: usize = 64;
+/// Room past a box filter's values for this many chunks before they move back to the front of
+/// its line (see [`BoxAvg::line`]).
+const BOX_SLACK: usize = 8 * CHUNK;
 /// Ramp time of drive, ceiling and link changes.
 const SMOOTH_MS: f64 = 20.0;
 
@@ -125,11 +128,13 @@ impl Character {
 /// Box-filter stage: moving average over the last `len` values, run a chunk at a time.
 #[derive(Debug, Clone, Default)]
 struct BoxAvg {
-    /// The last `len` values, oldest first, then room for a chunk: while a chunk of `n` values
-    /// is averaged, `line[len + k]` enters as `line[k]` leaves, both read in one pass over
-    /// contiguous memory (a ring needs a wrapped index a value and keeps the running state in
-    /// memory).
+    /// The last `len` values, oldest first, from `start`, then room for a chunk: while a chunk
+    /// of `n` values is averaged, `line[start + len + k]` enters as `line[start + k]` leaves,
+    /// both read in one pass over contiguous memory (a ring needs a wrapped index a value and
+    /// keeps the running state in memory). The window moves on by a chunk at a time and back to
+    /// the front only when [`BOX_SLACK`] is used up: one copy every few chunks.
     line: Vec<f64>,
+    start: usize,
     len: usize,
     sum: f64,
     inv: f64,
@@ -143,7 +148,8 @@ struct BoxAvg {
 impl BoxAvg {
     fn new(max: usize) -> Self {
         Self {
-            line: vec![1.0; max.max(1) + CHUNK],
+            line: vec![1.0; max.max(1) + BOX_SLACK],
+            start: 0,
             len: 1,
             sum: 1.0,
             inv: 1.0,
@@ -153,7 +159,8 @@ impl BoxAvg {
 
     /// Sets the length and fills the average with `v`.
     fn fill(&mut self, len: usize, v: f64) {
-        self.len = len.clamp(1, self.line.len() - CHUNK);
+        self.len = len.clamp(1, self.line.len() - BOX_SLACK);
+        self.start = 0;
         self.line[..self.len].fill(v);
         self.sum = v * self.len as f64;
         self.inv = 1.0 / self.len as f64;
@@ -164,13 +171,25 @@ impl BoxAvg {
     /// `1 - 1 = 0` to the sum). A scan rather than a count kept per value: it runs once a chunk,
     /// and only once the hold and the release already rest at 1.
     fn at_unity(&self) -> bool {
-        self.sum >= self.full && self.line[..self.len].iter().all(|&v| v == 1.0)
+        self.sum >= self.full && self.values().iter().all(|&v| v == 1.0)
     }
 
     /// Becomes a copy of `o` (same capacity: no allocation).
     fn copy_from(&mut self, o: &Self) {
         self.line.copy_from_slice(&o.line);
-        (self.len, self.sum, self.inv, self.full) = (o.len, o.sum, o.inv, o.full);
+        (self.start, self.len, self.sum, self.inv, self.full) =
+            (o.start, o.len, o.sum, o.inv, o.full);
+    }
+
+    /// The `len` values in the average.
+    fn values(&self) -> &[f64] {
+        &self.line[self.start..self.start + self.len]
+    }
+
+    /// The line as the chunk of `n` values about to enter sees it (see [`step`](Self::step)).
+    #[inline(always)]
+    fn chunk_line(&mut self, n: usize) -> &mut [f64] {
+        &mut self.line[self.start..self.start + self.len + n]
     }
 
     /// Same state, to the bit, as `o` when both hold only ones (the lines then agree).
@@ -202,11 +221,17 @@ impl BoxAvg {
         }
     }
 
-    /// Moves the last `len` values of a chunk of `n` to the front of the line.
+    /// Moves the window past a chunk of `n` values, and its `len` values back to the front of
+    /// the line when the room for another chunk is used up.
     #[inline(always)]
     fn end(&mut self, n: usize, sum: f64) {
         self.sum = sum;
-        self.line.copy_within(n..n + self.len, 0);
+        self.start += n;
+        if self.start + self.len + CHUNK > self.line.len() {
+            self.line
+                .copy_within(self.start..self.start + self.len, 0);
+            self.start = 0;
+        }
     }
 }
 
@@ -305,9 +330,12 @@ impl SlidingMin {
             let o = self.pos;
             let seg = &mut x[k..(k + w - o).min(n)];
             let m = seg.len();
-            self.cur[o..o + m].copy_from_slice(seg);
             let mut prefix = if o == 0 { f64::INFINITY } else { self.prefix };
-            for (v, &s) in seg.iter_mut().zip(&self.suf[o + 1..]) {
+            // The block's values are kept for its suffix pass as they are read (a store a value,
+            // where a separate copy was a call to `memcpy` a segment).
+            let lanes = seg.iter_mut().zip(&self.suf[o + 1..]).zip(&mut self.cur[o..o + m]);
+            for ((v, &s), c) in lanes {
+                *c = *v;
                 prefix = min_f64(prefix, *v);
                 *v = min_f64(prefix, s);
             }
@@ -697,8 +725,8 @@ impl Channel {
         let (b1, b2) = (&mut self.box1, &mut self.box2);
         let (len1, inv1, full1, mut sum1) = (b1.len, b1.inv, b1.full, b1.sum);
         let (len2, inv2, full2, mut sum2) = (b2.len, b2.inv, b2.full, b2.sum);
-        let line1 = &mut b1.line[..len1 + n];
-        let line2 = &mut b2.line[..len2 + n];
+        let line1 = b1.chunk_line(n);
+        let line2 = b2.chunk_line(n);
         for (i, v) in g.iter_mut().enumerate() {
             let h = *v;
             let r = if AUTO {
@@ -1319,12 +1347,11 @@ impl Limiter {
                     c.gain_run::<false>(&t[..cn], &mut g[..cn], &coeffs);
                 }
             }
-            if run < nch {
-                g[1] = g[0];
-            }
             let mut gmin = [1.0f64; CHUNK];
             let out = (n0 + cap - delay) & mask;
-            for ((ch, data), g) in self.ch.iter().zip(channels.iter_mut()).zip(&g).take(nch) {
+            for (c, (ch, data)) in self.ch.iter().zip(channels.iter_mut()).enumerate().take(nch) {
+                // A mirrored channel 1 takes channel 0's gains.
+                let g = &g[c.min(run - 1)];
                 for (m, &g) in gmin[..cn].iter_mut().zip(g) {
                     *m = m.min(g);
                 }

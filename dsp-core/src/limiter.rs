@@ -228,8 +228,7 @@ impl BoxAvg {
         self.sum = sum;
         self.start += n;
         if self.start + self.len + CHUNK > self.line.len() {
-            self.line
-                .copy_within(self.start..self.start + self.len, 0);
+            self.line.copy_within(self.start..self.start + self.len, 0);
             self.start = 0;
         }
     }
@@ -333,7 +332,10 @@ impl SlidingMin {
             let mut prefix = if o == 0 { f64::INFINITY } else { self.prefix };
             // The block's values are kept for its suffix pass as they are read (a store a value,
             // where a separate copy was a call to `memcpy` a segment).
-            let lanes = seg.iter_mut().zip(&self.suf[o + 1..]).zip(&mut self.cur[o..o + m]);
+            let lanes = seg
+                .iter_mut()
+                .zip(&self.suf[o + 1..])
+                .zip(&mut self.cur[o..o + m]);
             for ((v, &s), c) in lanes {
                 *c = *v;
                 prefix = min_f64(prefix, *v);
@@ -1349,7 +1351,13 @@ impl Limiter {
             }
             let mut gmin = [1.0f64; CHUNK];
             let out = (n0 + cap - delay) & mask;
-            for (c, (ch, data)) in self.ch.iter().zip(channels.iter_mut()).enumerate().take(nch) {
+            for (c, (ch, data)) in self
+                .ch
+                .iter()
+                .zip(channels.iter_mut())
+                .enumerate()
+                .take(nch)
+            {
                 // A mirrored channel 1 takes channel 0's gains.
                 let g = &g[c.min(run - 1)];
                 for (m, &g) in gmin[..cn].iter_mut().zip(g) {

@@ -713,14 +713,13 @@ impl Channel {
             && self.box2.same_unity_state(&o.box2)
     }
 
-    /// The gain path over a chunk, from the required gains `t` to the gains `g`: hold, then
+    /// The gain path over a chunk, from the required gains in `g` to the gains, in place: hold, then
     /// instant attack and exponential release (auto: a fast release bounded by a slow
     /// envelope), then the attack smoothing boxes. The release and both boxes run in one loop:
     /// each is a chain of dependent operations a sample, and in one loop the three chains
     /// overlap instead of adding up (each stage's own loop waited on its adder).
     #[inline(always)]
-    fn gain_run<const AUTO: bool>(&mut self, t: &[f64], g: &mut [f64], k: &ReleaseCoeffs) {
-        g.copy_from_slice(t);
+    fn gain_run<const AUTO: bool>(&mut self, g: &mut [f64], k: &ReleaseCoeffs) {
         self.hold.run(g);
         let n = g.len();
         let (mut rel, mut slow) = (self.release, self.slow);
@@ -1335,18 +1334,16 @@ impl Limiter {
                 self.unmirror();
                 nch
             };
-            let mut t = [[1.0f64; CHUNK]; 2];
-            for (t, q) in t.iter_mut().zip(&q).take(run) {
-                for ((t, &q), &thr) in t[..cn].iter_mut().zip(q).zip(&thr_k) {
-                    *t = gain_for(q, thr);
-                }
-            }
+            // The required gains, turned into the gains in place by the gain path.
             let mut g = [[1.0f64; CHUNK]; 2];
-            for ((c, t), g) in self.ch.iter_mut().zip(&t).zip(&mut g).take(run) {
+            for ((c, g), q) in self.ch.iter_mut().zip(&mut g).zip(&q).take(run) {
+                for ((g, &q), &thr) in g[..cn].iter_mut().zip(q).zip(&thr_k) {
+                    *g = gain_for(q, thr);
+                }
                 if auto {
-                    c.gain_run::<true>(&t[..cn], &mut g[..cn], &coeffs);
+                    c.gain_run::<true>(&mut g[..cn], &coeffs);
                 } else {
-                    c.gain_run::<false>(&t[..cn], &mut g[..cn], &coeffs);
+                    c.gain_run::<false>(&mut g[..cn], &coeffs);
                 }
             }
             let mut gmin = [1.0f64; CHUNK];

@@ -93,6 +93,9 @@ pub const MAX_LOOKAHEAD_MS: f64 = 10.0;
 /// Samples per internal chunk: the FIR stages run a chunk at a time (vectorised across samples),
 /// the gain path sample by sample.
 const CHUNK: usize = 64;
+/// Room past a box filter's values for this many chunks before they move back to the front of
+/// its line (see [`BoxAvg::line`]).
+const BOX_SLACK: usize = 8 * CHUNK;
 /// Ramp time of drive, ceiling and link changes.
 const SMOOTH_MS: f64 = 20.0;
 
@@ -125,11 +128,13 @@ impl Character {
 /// Box-filter stage: moving average over the last `len` values, run a chunk at a time.
 #[derive(Debug, Clone, Default)]
 struct BoxAvg {
-    /// The last `len` values, oldest first, then room for a chunk: while a chunk of `n` values
-    /// is averaged, `line[len + k]` enters as `line[k]` leaves, both read in one pass over
-    /// contiguous memory (a ring needs a wrapped index a value and keeps the running state in
-    /// memory).
+    /// The last `len` values, oldest first, from `start`, then room for a chunk: while a chunk
+    /// of `n` values is averaged, `line[start + len + k]` enters as `line[start + k]` leaves,
+    /// both read in one pass over contiguous memory (a ring needs a wrapped index a value and
+    /// keeps the running state in memory). The window moves on by a chunk at a time and back to
+    /// the front only when [`BOX_SLACK`] is used up: one copy every few chunks.
     line: Vec<f64>,
+    start: usize,
     len: usize,
     sum: f64,
     inv: f64,
@@ -143,7 +148,8 @@ struct BoxAvg {
 impl BoxAvg {
     fn new(max: usize) -> Self {
         Self {
-            line: vec![1.0; max.max(1) + CHUNK],
+            line: vec![1.0; max.max(1) + BOX_SLACK],
+            start: 0,
             len: 1,
             sum: 1.0,
             inv: 1.0,
@@ -153,7 +159,8 @@ impl BoxAvg {
 
     /// Sets the length and fills the average with `v`.
     fn fill(&mut self, len: usize, v: f64) {
-        self.len = len.clamp(1, self.line.len() - CHUNK);
+        self.len = len.clamp(1, self.line.len() - BOX_SLACK);
+        self.start = 0;
         self.line[..self.len].fill(v);
         self.sum = v * self.len as f64;
         self.inv = 1.0 / self.len as f64;
@@ -164,13 +171,25 @@ impl BoxAvg {
     /// `1 - 1 = 0` to the sum). A scan rather than a count kept per value: it runs once a chunk,
     /// and only once the hold and the release already rest at 1.
     fn at_unity(&self) -> bool {
-        self.sum >= self.full && self.line[..self.len].iter().all(|&v| v == 1.0)
+        self.sum >= self.full && self.values().iter().all(|&v| v == 1.0)
     }
 
     /// Becomes a copy of `o` (same capacity: no allocation).
     fn copy_from(&mut self, o: &Self) {
         self.line.copy_from_slice(&o.line);
-        (self.len, self.sum, self.inv, self.full) = (o.len, o.sum, o.inv, o.full);
+        (self.start, self.len, self.sum, self.inv, self.full) =
+            (o.start, o.len, o.sum, o.inv, o.full);
+    }
+
+    /// The `len` values in the average.
+    fn values(&self) -> &[f64] {
+        &self.line[self.start..self.start + self.len]
+    }
+
+    /// The line as the chunk of `n` values about to enter sees it (see [`step`](Self::step)).
+    #[inline(always)]
+    fn chunk_line(&mut self, n: usize) -> &mut [f64] {
+        &mut self.line[self.start..self.start + self.len + n]
     }
 
     /// Same state, to the bit, as `o` when both hold only ones (the lines then agree).
@@ -202,11 +221,16 @@ impl BoxAvg {
         }
     }
 
-    /// Moves the last `len` values of a chunk of `n` to the front of the line.
+    /// Moves the window past a chunk of `n` values, and its `len` values back to the front of
+    /// the line when the room for another chunk is used up.
     #[inline(always)]
     fn end(&mut self, n: usize, sum: f64) {
         self.sum = sum;
-        self.line.copy_within(n..n + self.len, 0);
+        self.start += n;
+        if self.start + self.len + CHUNK > self.line.len() {
+            self.line.copy_within(self.start..self.start + self.len, 0);
+            self.start = 0;
+        }
     }
 }
 
@@ -305,9 +329,15 @@ impl SlidingMin {
             let o = self.pos;
             let seg = &mut x[k..(k + w - o).min(n)];
             let m = seg.len();
-            self.cur[o..o + m].copy_from_slice(seg);
             let mut prefix = if o == 0 { f64::INFINITY } else { self.prefix };
-            for (v, &s) in seg.iter_mut().zip(&self.suf[o + 1..]) {
+            // The block's values are kept for its suffix pass as they are read (a store a value,
+            // where a separate copy was a call to `memcpy` a segment).
+            let lanes = seg
+                .iter_mut()
+                .zip(&self.suf[o + 1..])
+                .zip(&mut self.cur[o..o + m]);
+            for ((v, &s), c) in lanes {
+                *c = *v;
                 prefix = min_f64(prefix, *v);
                 *v = min_f64(prefix, s);
             }
@@ -529,13 +559,29 @@ fn parabola_peaks(iv: &[[f32; CHUNK + 1]; TP_OS - 1], ls: &[f32], k0: usize) -> 
     p
 }
 
-/// Envelopes of the near-Nyquist band for segments `k0 .. k0 + LANES`: segment `k` gets the
-/// largest `|hi|` over `hs[k .. k + ENV_SPAN]` (segments `k - ENV_HALF ..= k + ENV_HALF + 1`),
-/// lane-wise. Only groups the skip bound lets through need it, so it is computed there rather
-/// than for every segment; windows past the end of `hs` (a partial last group) read zeros.
+/// Whole rows of [`LANES`] inside the envelope window of every segment of a group: rows
+/// `1 ..= ENV_MID_ROWS` after the group's own (values `LANES .. LANES (ENV_MID_ROWS + 1)` from
+/// its start).
+const ENV_MID_ROWS: usize = ENV_SPAN / LANES - 1;
+/// Shifted loads that cover the window's far end past those rows, for every lane.
+const ENV_TAIL: usize = ENV_SPAN - (ENV_MID_ROWS + 1) * LANES + LANES - 1;
+
+/// Envelopes of the near-Nyquist band for segments `k0 .. k0 + LANES` (`k0` a multiple of
+/// [`LANES`]): segment `k0 + l` gets the largest `|hi|` over `hs[k0 + l .. k0 + l + ENV_SPAN]`
+/// (segments `k - ENV_HALF ..= k + ENV_HALF + 1`), lane-wise. Only groups the skip bound lets
+/// through need it, so it is computed there rather than for every segment; windows past the end
+/// of `hs` (a partial last group) read zeros.
+///
+/// The window of lane `l` is covered, within itself, by three parts: `hs[k0 + l ..][..LANES]`
+/// (eight shifted loads, reaching the group's next row), the whole rows after the group's
+/// own up to `k0 + LANES (ENV_MID_ROWS + 1)` (whose maximum `mid` the caller has from the skip
+/// bound's row maxima), and the last [`ENV_TAIL`] values of the window (shifted loads again,
+/// starting at or before that row end for `l = LANES - 1`). Max is exact whatever the cover, so
+/// the value is the window's maximum to the bit, for 17 loads where one per window value took 66.
 #[inline(always)]
-fn envelope(hs: &[f32], k0: usize) -> [f32; LANES] {
+fn envelope(hs: &[f32], k0: usize, mid: f32) -> [f32; LANES] {
     const SPAN: usize = ENV_SPAN + LANES - 1;
+    const _: () = assert!(ENV_SPAN - ENV_TAIL + LANES - 1 <= (ENV_MID_ROWS + 1) * LANES);
     let mut pad = [0.0f32; SPAN];
     let win = if k0 + SPAN <= hs.len() {
         &hs[k0..k0 + SPAN]
@@ -543,8 +589,8 @@ fn envelope(hs: &[f32], k0: usize) -> [f32; LANES] {
         pad[..hs.len() - k0].copy_from_slice(&hs[k0..]);
         &pad[..]
     };
-    let mut acc: [f32; LANES] = win[..LANES].try_into().expect("lanes");
-    for j in 1..ENV_SPAN {
+    let mut acc = [mid; LANES];
+    for j in (0..LANES).chain(ENV_SPAN - ENV_TAIL..ENV_SPAN) {
         let w: &[f32; LANES] = win[j..j + LANES].try_into().expect("lanes");
         for (a, &v) in acc.iter_mut().zip(w) {
             *a = max_f32(*a, v);
@@ -557,7 +603,18 @@ fn envelope(hs: &[f32], k0: usize) -> [f32; LANES] {
 /// `pmax` by `link`, and the gain brings it down to `thr`.
 #[inline(always)]
 fn required_gain(p: f64, pmax: f64, link: f64, thr: f64) -> f64 {
-    let q = p + link * (pmax - p);
+    gain_for(linked_peak(p, pmax, link), thr)
+}
+
+/// The channel's peak `p` moved towards the louder channel's `pmax` by `link` (0..=1).
+#[inline(always)]
+fn linked_peak(p: f64, pmax: f64, link: f64) -> f64 {
+    p + link * (pmax - p)
+}
+
+/// The gain that brings the linked peak `q` down to `thr`.
+#[inline(always)]
+fn gain_for(q: f64, thr: f64) -> f64 {
     if q > thr {
         thr / q
     } else {
@@ -656,22 +713,21 @@ impl Channel {
             && self.box2.same_unity_state(&o.box2)
     }
 
-    /// The gain path over a chunk, from the required gains `t` to the gains `g`: hold, then
+    /// The gain path over a chunk, from the required gains in `g` to the gains, in place: hold, then
     /// instant attack and exponential release (auto: a fast release bounded by a slow
     /// envelope), then the attack smoothing boxes. The release and both boxes run in one loop:
     /// each is a chain of dependent operations a sample, and in one loop the three chains
     /// overlap instead of adding up (each stage's own loop waited on its adder).
     #[inline(always)]
-    fn gain_run<const AUTO: bool>(&mut self, t: &[f64], g: &mut [f64], k: &ReleaseCoeffs) {
-        g.copy_from_slice(t);
+    fn gain_run<const AUTO: bool>(&mut self, g: &mut [f64], k: &ReleaseCoeffs) {
         self.hold.run(g);
         let n = g.len();
         let (mut rel, mut slow) = (self.release, self.slow);
         let (b1, b2) = (&mut self.box1, &mut self.box2);
         let (len1, inv1, full1, mut sum1) = (b1.len, b1.inv, b1.full, b1.sum);
         let (len2, inv2, full2, mut sum2) = (b2.len, b2.inv, b2.full, b2.sum);
-        let line1 = &mut b1.line[..len1 + n];
-        let line2 = &mut b2.line[..len2 + n];
+        let line1 = b1.chunk_line(n);
+        let line2 = b2.chunk_line(n);
         for (i, v) in g.iter_mut().enumerate() {
             let h = *v;
             let r = if AUTO {
@@ -1028,14 +1084,15 @@ impl Limiter {
             return;
         }
         let groups = cn.div_ceil(LANES);
+        // A group's envelopes (see `envelope`) together span hs[8g .. 8g + 8 + ENV_SPAN - 1]:
+        // bounded by the maxima of the aligned rows of LANES that cover it.
+        const ENV_ROWS: usize = (LANES + ENV_SPAN - 1).div_ceil(LANES);
         let mut bound = [[0.0f32; GROUPS]; 2];
-        for (ch, bound) in self.ch.iter().zip(&mut bound).take(nch) {
-            // A group's envelopes (see `envelope`) together span hs[8g .. 8g + 8 + ENV_SPAN - 1]:
-            // bounded by the maxima of the aligned rows of LANES that cover it.
-            const ENV_ROWS: usize = (LANES + ENV_SPAN - 1).div_ceil(LANES);
+        let mut hrows = [[0.0f32; GROUPS + ENV_ROWS]; 2];
+        for ((ch, bound), hrows) in self.ch.iter().zip(&mut bound).zip(&mut hrows).take(nch) {
             let hs = &ch.hi[(m0 + cap - ENV_HALF) & mask..][..cn + ENV_SPAN - 1];
-            let hrows: [f32; GROUPS + ENV_ROWS] = row_peaks(hs);
-            let emax = window_max(&hrows, ENV_ROWS);
+            *hrows = row_peaks(hs);
+            let emax = window_max(hrows, ENV_ROWS);
             // Group g's interpolator outputs read lo[8g .. 8g + 8 + 2 TP_HALF] (relative to
             // m0 - TP_HALF): the maxima of |lo| over aligned rows of LANES, each reduced across
             // its lanes, then over the group's rows (scalar running maxima do not vectorise: they
@@ -1059,6 +1116,8 @@ impl Limiter {
             // Output j of the interpolator is segment m0 - 1 + j (j = 0 is the previous
             // segment's last point, the first parabola's left neighbour): a run of needed groups
             // covering segments s..e needs outputs s..=e.
+            // mid[g + 1]: the largest |hi| over the whole rows inside group g's envelope windows.
+            let mid = window_max(&hrows[c], ENV_MID_ROWS);
             let mut iv = [[0.0f32; CHUNK + 1]; TP_OS - 1];
             let mut g = 0;
             while g < groups {
@@ -1076,7 +1135,7 @@ impl Limiter {
                 self.interp.run(ls, s, e - s + 1, &mut iv);
                 for k0 in (s..e).step_by(LANES) {
                     let p = parabola_peaks(&iv, ls, k0);
-                    let en = envelope(hs, k0);
+                    let en = envelope(hs, k0, mid[k0 / LANES + 1]);
                     let n = LANES.min(e - k0);
                     for ((o, &p), &en) in out[c][k0..k0 + n].iter_mut().zip(&p).zip(&en) {
                         *o = p + ENV_SAFETY as f32 * en;
@@ -1233,10 +1292,12 @@ impl Limiter {
             }
             // The gain path stage by stage over the chunk: the lane-wise stages vectorise, and
             // each channel's recursions run in one tight loop.
-            let mut thr_k = [0.0f64; CHUNK];
-            let mut link_k = [0.0f64; CHUNK];
-            let mut ceil_k = [0.0f32; CHUNK];
             let margin = if sample_clip { 1.0 } else { TP_MARGIN };
+            // At rest a tick returns the value unchanged: the arrays start at the values at rest.
+            let ceiling = self.ceiling.value();
+            let mut thr_k = [ceiling * margin; CHUNK];
+            let mut link_k = [self.link.value(); CHUNK];
+            let mut ceil_k = [ceiling as f32; CHUNK];
             if self.ceiling.is_smoothing() || self.link.is_smoothing() {
                 for k in 0..cn {
                     let ceiling = self.ceiling.tick();
@@ -1244,56 +1305,58 @@ impl Limiter {
                     ceil_k[k] = ceiling as f32;
                     thr_k[k] = ceiling * margin;
                 }
-            } else {
-                // At rest a tick returns the value unchanged.
-                let ceiling = self.ceiling.value();
-                link_k[..cn].fill(self.link.value());
-                ceil_k[..cn].fill(ceiling as f32);
-                thr_k[..cn].fill(ceiling * margin);
             }
-            let mut t = [[1.0f64; CHUNK]; 2];
             // The louder channel's peak (a channel past `nch` holds zeros); the conversion to
             // f64 is exact, so the f32 maximum is the f64 one.
             let mut pmax = [0.0f64; CHUNK];
             for ((m, &a), &b) in pmax[..cn].iter_mut().zip(&peaks[0]).zip(&peaks[1]) {
                 *m = max_f32(a, b) as f64;
             }
-            for (t, p) in t.iter_mut().zip(&peaks).take(nch) {
-                let lanes = t[..cn]
-                    .iter_mut()
-                    .zip(p)
-                    .zip(&pmax)
-                    .zip(&link_k)
-                    .zip(&thr_k);
-                for ((((t, &p), &m), &l), &thr) in lanes {
-                    *t = required_gain(p as f64, m, l, thr);
+            let mut q = [[0.0f64; CHUNK]; 2];
+            for (q, p) in q.iter_mut().zip(&peaks).take(nch) {
+                for (((q, &p), &m), &l) in q[..cn].iter_mut().zip(p).zip(&pmax).zip(&link_k) {
+                    *q = linked_peak(p as f64, m, l);
                 }
             }
-            let mut g = [[1.0f64; CHUNK]; 2];
-            // Mirrored channels stay so while their required gains agree.
-            let same = t[0][..cn]
+            // Mirrored channels stay so while their linked peaks agree or neither needs
+            // reduction: channel 0's required gains are then channel 1's to the bit, and only
+            // they are computed (the division is the dearest operation of the gain computer).
+            let same = q[0][..cn]
                 .iter()
-                .zip(&t[1])
-                .fold(true, |same, (a, b)| same & (a == b));
+                .zip(&q[1])
+                .zip(&thr_k)
+                .fold(true, |same, ((&a, &b), &thr)| {
+                    same & ((a == b) | ((a <= thr) & (b <= thr)))
+                });
             let run = if self.mirrored && nch == 2 && same {
                 1
             } else {
                 self.unmirror();
                 nch
             };
-            for ((c, t), g) in self.ch.iter_mut().zip(&t).zip(&mut g).take(run) {
-                if auto {
-                    c.gain_run::<true>(&t[..cn], &mut g[..cn], &coeffs);
-                } else {
-                    c.gain_run::<false>(&t[..cn], &mut g[..cn], &coeffs);
+            // The required gains, turned into the gains in place by the gain path.
+            let mut g = [[1.0f64; CHUNK]; 2];
+            for ((c, g), q) in self.ch.iter_mut().zip(&mut g).zip(&q).take(run) {
+                for ((g, &q), &thr) in g[..cn].iter_mut().zip(q).zip(&thr_k) {
+                    *g = gain_for(q, thr);
                 }
-            }
-            if run < nch {
-                g[1] = g[0];
+                if auto {
+                    c.gain_run::<true>(&mut g[..cn], &coeffs);
+                } else {
+                    c.gain_run::<false>(&mut g[..cn], &coeffs);
+                }
             }
             let mut gmin = [1.0f64; CHUNK];
             let out = (n0 + cap - delay) & mask;
-            for ((ch, data), g) in self.ch.iter().zip(channels.iter_mut()).zip(&g).take(nch) {
+            for (c, (ch, data)) in self
+                .ch
+                .iter()
+                .zip(channels.iter_mut())
+                .enumerate()
+                .take(nch)
+            {
+                // A mirrored channel 1 takes channel 0's gains.
+                let g = &g[c.min(run - 1)];
                 for (m, &g) in gmin[..cn].iter_mut().zip(g) {
                     *m = m.min(g);
                 }

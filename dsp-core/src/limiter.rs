@@ -1181,9 +1181,9 @@ impl Limiter {
         auto: bool,
     ) -> bool {
         // Headroom for the f64 link arithmetic of `linked_gains`.
+        let under = thr * (1.0 - 1e-6);
         // The gain path's state first: while it is reducing (most chunks of a driven master)
         // the first comparison decides, before the pass over the peaks.
-        let under = thr * (1.0 - 1e-6);
         !self.link.is_smoothing()
             && self.ch[..if self.mirrored { 1 } else { nch }]
                 .iter()

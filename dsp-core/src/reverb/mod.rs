@@ -22,9 +22,10 @@
 //! width, which act on the output directly, move at the exact sample of a change; the pre-delay, the
 //! diffuser and the input blend run stage by stage over the chunk as vector loops across time;
 //! the network runs a chunk in two passes across time whose eight lines are one vector (the
-//! recursions, then the mix and the writes; see `fdn`), the wet output as loops across time. The shortest line is longer than a cell, so every read of a cell is known when
-//! it starts. A reverb whose every buffer and filter holds zeros skips the arithmetic while its
-//! input stays silent. Output is bit-identical for any block partition.
+//! recursions, then the mix and the writes; see `fdn`), the wet output as loops across time.
+//! The shortest line is longer than a cell, so every read of a cell is known when it starts. A
+//! reverb whose every buffer and filter holds zeros skips the arithmetic while its input stays
+//! silent. Output is bit-identical for any block partition.
 //!
 //! `process` runs through [`crate::simd::dispatch`]: on a CPU with AVX2 the network's eight
 //! lanes, the diffuser's eight time steps per butterfly and the wet filters' four lanes are one

@@ -46,8 +46,8 @@
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
 use crate::util::{
-    db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, peak_abs, row_peaks, sanitize,
-    window_max,
+    db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, peak_abs, row_bound, row_peaks,
+    sanitize, skip_weights, window_max,
 };
 use std::f64::consts::PI;
 
@@ -63,6 +63,9 @@ const ENV_SPAN: usize = 2 * ENV_HALF + 2;
 const SPLIT_TAPS: usize = 2 * SPLIT_HALF + 1;
 /// Outputs the FIR stages compute side by side (vectorised across samples).
 const LANES: usize = 8;
+/// Aligned rows of [`LANES`] a group's interpolator window `lo[8g .. 8g + 8 + 2 TP_HALF]` spans
+/// (relative to the group's first segment less `TP_HALF`).
+const SPAN_RUNS: usize = (2 * TP_HALF).div_ceil(LANES) + 1;
 /// Groups of [`LANES`] outputs the band split computes side by side (independent sums).
 const FIR_GROUPS: usize = 4;
 /// Detection delay in samples: how far ahead of a segment the detector has to see.
@@ -452,6 +455,9 @@ struct Interpolator {
     c: [Splat; TP_HALF],
     /// Largest `sum |taps|` of the three phases (the gain bound of [`Limiter::detect`]).
     gain_bound: f32,
+    /// Row weights of the tighter skip bound (see [`skip_weights`] and [`Limiter::detect`]):
+    /// the points a group's parabolas are centred on, against the rows of its window.
+    skip: [[f32; LANES]; SPAN_RUNS],
 }
 
 impl Interpolator {
@@ -482,11 +488,36 @@ impl Interpolator {
             .map(|i| (a[i] + b[i]).abs() + (a[i] - b[i]).abs())
             .sum();
         let half: f32 = c.iter().map(|c| 2.0 * c.abs()).sum();
+        // The middle points of segment `l` of a group, on its window `lo[8g ..]`: the sample
+        // that starts it (`l + TP_HALF`), and its three interpolated values, output `l + 1`,
+        // computed as `sum a_i s_i +- sum b_i d_i` and `sum c_i s_i`: the weights of
+        // `x_i` and `x_{2H-1-i}` are `a_i +- b_i` and `c_i`.
+        let mut points = Vec::new();
+        for l in 0..LANES {
+            let mut sample = vec![0.0f64; SPAN_RUNS * LANES];
+            sample[l + TP_HALF] = 1.0;
+            points.push(sample);
+            for phase in 0..TP_OS - 1 {
+                let mut w = vec![0.0f64; SPAN_RUNS * LANES];
+                for i in 0..TP_HALF {
+                    let (a, b, c) = (a[i] as f64, b[i] as f64, c[i] as f64);
+                    let (near, far) = match phase {
+                        0 => (a + b, a - b),
+                        1 => (c, c),
+                        _ => (a - b, a + b),
+                    };
+                    w[l + 1 + i] += near.abs();
+                    w[l + 2 * TP_HALF - i] += far.abs();
+                }
+                points.push(w);
+            }
+        }
         Self {
             a: a.map(|v| [v; LANES]),
             b: b.map(|v| [v; LANES]),
             c: c.map(|v| [v; LANES]),
             gain_bound: quarter.max(half),
+            skip: skip_weights(&points),
         }
     }
 
@@ -1097,13 +1128,19 @@ impl Limiter {
             // m0 - TP_HALF): the maxima of |lo| over aligned rows of LANES, each reduced across
             // its lanes, then over the group's rows (scalar running maxima do not vectorise: they
             // were a tenth of the detector's instructions).
-            const SPAN_RUNS: usize = (2 * TP_HALF).div_ceil(LANES) + 1;
             let ls = &ch.lo[(m0 + cap - TP_HALF) & mask..][..cn + 2 * TP_HALF + 1];
             let rows: [f32; GROUPS + SPAN_RUNS] = row_peaks(ls);
             let lmax = window_max(&rows, SPAN_RUNS);
             for (g, b) in bound[..groups].iter_mut().enumerate() {
-                *b = (1.125 * self.interp.gain_bound * lmax[g] + ENV_SAFETY as f32 * emax[g])
-                    * 1.001;
+                let env = ENV_SAFETY as f32 * emax[g];
+                *b = (1.125 * self.interp.gain_bound * lmax[g] + env) * 1.001;
+                // The rows' bound only where the window's does not decide: it is a few
+                // multiply-adds a group, and the window's decides most of them.
+                if *b > thr {
+                    let r = rows[g..g + SPAN_RUNS].try_into().expect("a group's rows");
+                    let points = row_bound(&self.interp.skip, r);
+                    *b = b.min((1.125 * points + env) * 1.001);
+                }
             }
         }
         let mut needed = [false; GROUPS];

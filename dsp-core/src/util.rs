@@ -124,6 +124,83 @@ pub fn window_max<const N: usize>(m: &[f32; N], w: usize) -> [f32; N] {
     cur
 }
 
+/// Row weights of a skip bound on linear functionals of a window (interpolated values), for
+/// [`row_bound`]. `points[k][q]` is point `k`'s weight on window position `q` (its tap there,
+/// or the sum of its taps on that position); the window is cut into aligned rows of 8, row `r`
+/// holding `q = 8r .. 8r + 8`. With `R_r` the largest `|x|` on row `r` (see [`row_peaks`]),
+/// every point is at most `sum_r W_kr R_r`, `W_kr` = the sum of its `|weights|` on row `r`:
+/// much tighter than `sum |taps|` times the window's peak when the local signal is under it,
+/// since the central rows carry most of an interpolator's mass.
+///
+/// The points' rows are reduced to at most 8 lane classes, each the row-wise maximum of the
+/// points merged into it (a bound of each of them): points dominated row by row by another are
+/// dropped, then the pair whose merge adds the least total weight is merged until 8 remain.
+/// Each weight is stored as `W (1 + 1e-4) + 1e-4` rounded to `f32` (a relative `2^-24` at
+/// most): the relative part covers the `f32` evaluation of the bound (a dot product of
+/// non-negative terms: relative error under `1e-6`), the absolute part an error of `1e-4`
+/// times the window's peak in the point itself (the `f32` rounding of a dot product of a few
+/// dozen taps whose `|taps|` sum to a few units: under `1e-5` of it), since `R_r` is that peak
+/// on some row. Lanes without a class weigh 0.
+pub fn skip_weights<const R: usize>(points: &[Vec<f64>]) -> [[f32; 8]; R] {
+    let rows = |w: &Vec<f64>| -> [f64; R] {
+        let mut r = [0.0; R];
+        for (q, &v) in w.iter().enumerate() {
+            r[q / 8] += v.abs();
+        }
+        r
+    };
+    let all: Vec<[f64; R]> = points.iter().map(rows).collect();
+    let below = |a: &[f64; R], b: &[f64; R]| a.iter().zip(b).all(|(x, y)| x <= y);
+    let mut cls: Vec<[f64; R]> = Vec::new();
+    for (k, a) in all.iter().enumerate() {
+        // Dropped when another point bounds it, keeping the first of equal ones.
+        let covered = all
+            .iter()
+            .enumerate()
+            .any(|(j, b)| j != k && below(a, b) && (a != b || j < k));
+        if !covered {
+            cls.push(*a);
+        }
+    }
+    let total = |a: &[f64; R]| a.iter().sum::<f64>();
+    let merged =
+        |a: &[f64; R], b: &[f64; R]| -> [f64; R] { std::array::from_fn(|r| a[r].max(b[r])) };
+    while cls.len() > 8 {
+        let mut best = (f64::INFINITY, 0, 1);
+        for i in 0..cls.len() {
+            for j in i + 1..cls.len() {
+                let added = total(&merged(&cls[i], &cls[j])) - total(&cls[i]).max(total(&cls[j]));
+                if added < best.0 {
+                    best = (added, i, j);
+                }
+            }
+        }
+        let (_, i, j) = best;
+        cls[i] = merged(&cls[i], &cls[j]);
+        cls.remove(j);
+    }
+    let mut w = [[0.0f32; 8]; R];
+    for (l, c) in cls.iter().enumerate() {
+        for (w, &v) in w.iter_mut().zip(c) {
+            w[l] = (v * (1.0 + 1e-4) + 1e-4) as f32;
+        }
+    }
+    w
+}
+
+/// The skip bound of [`skip_weights`] over the row maxima `rows` of a window: the largest over
+/// the lane classes of `sum_r W_r R_r`, lane-wise multiply-adds and one reduction.
+#[inline(always)]
+pub fn row_bound<const R: usize>(w: &[[f32; 8]; R], rows: &[f32; R]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    for (w, &m) in w.iter().zip(rows) {
+        for (a, &w) in acc.iter_mut().zip(w) {
+            *a += w * m;
+        }
+    }
+    max_lanes(acc)
+}
+
 /// `min(a, b)` for values that are never NaN (gains computed from sanitised audio): one
 /// `minsd`/`minpd`, where `f64::min`'s NaN handling costs a compare and a blend besides.
 #[inline(always)]

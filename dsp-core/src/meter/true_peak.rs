@@ -12,7 +12,10 @@
 //! always included and a true-peak reading is never below the sample peak.
 
 use crate::util::bessel_i0;
-use crate::util::{gain_to_db, max_f32, max_lanes, peak_abs, row_peaks, sanitize, window_max};
+use crate::util::{
+    gain_to_db, max_f32, max_lanes, peak_abs, row_bound, row_peaks, sanitize, skip_weights,
+    window_max,
+};
 use std::f64::consts::PI;
 
 /// Input samples each interpolated value is computed from.
@@ -24,6 +27,10 @@ const KAISER_BETA: f64 = 6.0;
 
 /// The supported oversampling factors.
 pub const FACTORS: [usize; 3] = [4, 8, 16];
+
+/// Aligned rows of a [`GROUP`] a group's window `s[i .. i + TAPS_PER_PHASE + GROUP - 1]` spans
+/// (`i` a multiple of [`GROUP`]).
+const WINDOW_GROUPS: usize = (TAPS_PER_PHASE + GROUP - 1).div_ceil(GROUP);
 
 /// Half a phase's taps (the other half mirrors them), each repeated across a [`GROUP`] of lanes.
 type HalfTaps = [[f32; GROUP]; HALF];
@@ -46,6 +53,9 @@ struct Bank {
     /// into a register first (one instruction less per tap and output group).
     pairs: Vec<(HalfTaps, HalfTaps)>,
     mid: HalfTaps,
+    /// Row weights of the tighter skip bound of [`interpolated_peak`] (see [`skip_weights`]):
+    /// every interpolated value of a group against the rows of its window.
+    skip: [[f32; GROUP]; WINDOW_GROUPS],
 }
 
 impl Bank {
@@ -78,17 +88,43 @@ impl Bank {
             }
             h
         };
-        let pairs = phases[..factor / 2 - 1]
+        let pairs: Vec<(HalfTaps, HalfTaps)> = phases[..factor / 2 - 1]
             .iter()
             .map(|t| (fold(t, 1.0), fold(t, -1.0)))
             .collect();
         let mid = fold(&phases[factor / 2 - 1], 1.0);
+        // Output `l` of a group reads the window from `l`; with `s_k`, `d_k` as above, the
+        // computed phases weigh `x_k` and `x_{47-k}` by `a_k +- b_k` (a pair) or `c_k` (the
+        // middle one), taps as stored (the folding rounds them).
+        let mut points = Vec::new();
+        let halves = pairs
+            .iter()
+            .flat_map(|(a, b)| [(a, b, 1.0), (a, b, -1.0)])
+            .map(|(a, b, sign)| {
+                let tap = |k: usize, s: f64| a[k][0] as f64 + s * b[k][0] as f64;
+                (0..HALF).map(|k| (tap(k, sign), tap(k, -sign))).collect()
+            })
+            .chain([(0..HALF)
+                .map(|k| (mid[k][0] as f64, mid[k][0] as f64))
+                .collect()]);
+        let halves: Vec<Vec<(f64, f64)>> = halves.collect();
+        for l in 0..GROUP {
+            for h in &halves {
+                let mut w = vec![0.0f64; WINDOW_GROUPS * GROUP];
+                for (k, &(near, far)) in h.iter().enumerate() {
+                    w[l + k] += near.abs();
+                    w[l + TAPS_PER_PHASE - 1 - k] += far.abs();
+                }
+                points.push(w);
+            }
+        }
         Self {
             factor,
             phases,
             gain_bound: (l1 * (1.0 + 1e-4)) as f32,
             pairs,
             mid,
+            skip: skip_weights(&points),
         }
     }
 }
@@ -123,7 +159,6 @@ fn interpolated_peak_n<const P: usize>(bank: &Bank, s: &[f32], n: usize, peak: f
     // scalar maximum over the samples does not vectorise: it was most of the meter's work on a
     // limiter's output, where few groups come close to the held maximum); a group's window
     // s[i..i + TAPS_PER_PHASE + 7] spans exactly WINDOW_GROUPS rows (i is a multiple of GROUP).
-    const WINDOW_GROUPS: usize = (TAPS_PER_PHASE + GROUP - 1).div_ceil(GROUP);
     let rows: [f32; (TAPS_PER_PHASE - 1 + CHUNK).div_ceil(GROUP)] = row_peaks(s);
     let reach = window_max(&rows, WINDOW_GROUPS);
     // Lane-wise maxima, reduced once at the end (max is exact in any order); `known` is their
@@ -132,7 +167,15 @@ fn interpolated_peak_n<const P: usize>(bank: &Bank, s: &[f32], n: usize, peak: f
     let mut known = peak;
     let mut i = 0;
     while i + GROUP <= n {
-        if reach[i / GROUP] * bank.gain_bound > known {
+        // The rows' bound only where the window's does not decide (it decides most groups).
+        if reach[i / GROUP] * bank.gain_bound > known
+            && row_bound(
+                &bank.skip,
+                rows[i / GROUP..i / GROUP + WINDOW_GROUPS]
+                    .try_into()
+                    .expect("a group's rows"),
+            ) > known
+        {
             let win = &s[i..i + TAPS_PER_PHASE + GROUP - 1];
             group_peak::<P>(bank, win, &mut lane_peak);
             known = max_lanes(lane_peak);

@@ -88,45 +88,52 @@ impl Bank {
             }
             h
         };
-        let pairs: Vec<(HalfTaps, HalfTaps)> = phases[..factor / 2 - 1]
+        let pairs: Vec<_> = phases[..factor / 2 - 1]
             .iter()
             .map(|t| (fold(t, 1.0), fold(t, -1.0)))
             .collect();
         let mid = fold(&phases[factor / 2 - 1], 1.0);
-        // Output `l` of a group reads the window from `l`; with `s_k`, `d_k` as above, the
-        // computed phases weigh `x_k` and `x_{47-k}` by `a_k +- b_k` (a pair) or `c_k` (the
-        // middle one), taps as stored (the folding rounds them).
-        let mut points = Vec::new();
-        let halves = pairs
-            .iter()
-            .flat_map(|(a, b)| [(a, b, 1.0), (a, b, -1.0)])
-            .map(|(a, b, sign)| {
-                let tap = |k: usize, s: f64| a[k][0] as f64 + s * b[k][0] as f64;
-                (0..HALF).map(|k| (tap(k, sign), tap(k, -sign))).collect()
-            })
-            .chain([(0..HALF)
-                .map(|k| (mid[k][0] as f64, mid[k][0] as f64))
-                .collect()]);
-        let halves: Vec<Vec<(f64, f64)>> = halves.collect();
-        for l in 0..GROUP {
-            for h in &halves {
-                let mut w = vec![0.0f64; WINDOW_GROUPS * GROUP];
-                for (k, &(near, far)) in h.iter().enumerate() {
-                    w[l + k] += near.abs();
-                    w[l + TAPS_PER_PHASE - 1 - k] += far.abs();
-                }
-                points.push(w);
-            }
-        }
+        let skip = skip_weights(&skip_points(&pairs, &mid));
         Self {
             factor,
             phases,
             gain_bound: (l1 * (1.0 + 1e-4)) as f32,
             pairs,
             mid,
-            skip: skip_weights(&points),
+            skip,
         }
     }
+}
+
+/// Every interpolated value of a group as weights on its window, for [`skip_weights`]: output
+/// `l` reads the window from `l`, and with `s_k`, `d_k` as in [`Bank::pairs`] the computed phases
+/// weigh `x_k` and `x_{47-k}` by `a_k +- b_k` (a pair) or `c_k` (the middle one), the taps as
+/// stored (folding rounds them).
+fn skip_points(pairs: &[(HalfTaps, HalfTaps)], mid: &HalfTaps) -> Vec<Vec<f64>> {
+    let mut halves: Vec<Vec<(f64, f64)>> = Vec::new();
+    for (a, b) in pairs {
+        for sign in [1.0, -1.0] {
+            let tap = |k: usize, s: f64| a[k][0] as f64 + s * b[k][0] as f64;
+            halves.push((0..HALF).map(|k| (tap(k, sign), tap(k, -sign))).collect());
+        }
+    }
+    halves.push(
+        (0..HALF)
+            .map(|k| (mid[k][0] as f64, mid[k][0] as f64))
+            .collect(),
+    );
+    let mut points = Vec::new();
+    for l in 0..GROUP {
+        for h in &halves {
+            let mut w = vec![0.0f64; WINDOW_GROUPS * GROUP];
+            for (k, &(near, far)) in h.iter().enumerate() {
+                w[l + k] += near;
+                w[l + TAPS_PER_PHASE - 1 - k] += far;
+            }
+            points.push(w);
+        }
+    }
+    points
 }
 
 /// Samples measured per pass: the history plus this many inputs sit in one contiguous buffer.

@@ -1431,55 +1431,7 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signal::{sine, square, white_noise, Rng};
-
-    /// Windows that stress a bound on interpolated values: the sign pattern of each point's
-    /// taps over its whole window (where `|value| = sum |taps|`, the case a bound of this kind
-    /// is tight for), isolated spikes of either sign at every position (the group edges
-    /// included), near-Nyquist bursts, full-scale naive squares, noise and sparse clicks.
-    fn stress(len: usize, points: &[Vec<f64>], groups: &[usize], row: usize) -> Vec<Vec<f32>> {
-        let mut out = Vec::new();
-        for &g in groups {
-            for p in points {
-                let mut x = vec![0.0f32; len];
-                for (q, &w) in p.iter().enumerate() {
-                    x[g * row + q] = if w < 0.0 { -1.0 } else { 1.0 };
-                }
-                out.push(x);
-            }
-        }
-        for at in 0..len {
-            for v in [1.0f32, -0.5] {
-                let mut x = vec![0.0f32; len];
-                x[at] = v;
-                out.push(x);
-            }
-        }
-        for (k, f) in [0.45, 0.48, 0.49, 0.499].into_iter().enumerate() {
-            let mut x = sine(f, 1.0, len, 1.0, 0.3 * k as f64);
-            x[..len / 3].fill(0.0);
-            out.push(x);
-        }
-        for period in [2.0, 3.0, 4.0, 7.0, 11.0] {
-            out.push(square(1.0 / period, 1.0, len, 1.0));
-        }
-        let mut rng = Rng::new(7);
-        for seed in 0..8 {
-            out.push(white_noise(len, 1.0, seed));
-            out.push(
-                (0..len)
-                    .map(|_| {
-                        if rng.uniform() < 0.05 {
-                            rng.bipolar() as f32
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect(),
-            );
-        }
-        out
-    }
+    use crate::util::stress_windows;
 
     /// A parabola whose middle point is a power of two with one neighbour an ulp under it and
     /// the other equal: `2 c0 - a - b` rounds to 0, and the vertex came out at 3.6e15 (a false
@@ -1510,7 +1462,7 @@ mod tests {
         let it = Interpolator::design();
         let (a, b, c) = (it.a.map(|v| v[0]), it.b.map(|v| v[0]), it.c.map(|v| v[0]));
         let mut tightest = 0.0f32;
-        for ls in stress(LEN, &skip_points(&a, &b, &c), &[0, 3, GROUPS - 1], LANES) {
+        for ls in stress_windows(LEN, &skip_points(&a, &b, &c), &[0, 3, GROUPS - 1]) {
             let rows: [f32; GROUPS + SPAN_RUNS] = row_peaks(&ls);
             let mut iv = [[0.0f32; CHUNK + 1]; TP_OS - 1];
             it.run(&ls, 0, CHUNK + 1, &mut iv);

@@ -201,6 +201,57 @@ pub fn row_bound<const R: usize>(w: &[[f32; 8]; R], rows: &[f32; R]) -> f32 {
     max_lanes(acc)
 }
 
+/// Windows of `len` samples that stress a skip bound of [`skip_weights`] (for the tests of its
+/// users): the sign pattern of each of `points` over its window placed at row `g` for each of
+/// `groups` (there `|value| = sum |taps|`, the case such a bound is tight for), isolated spikes
+/// of either sign at every position (the group edges included), near-Nyquist bursts,
+/// full-scale naive squares, noise and sparse clicks.
+#[cfg(test)]
+pub(crate) fn stress_windows(len: usize, points: &[Vec<f64>], groups: &[usize]) -> Vec<Vec<f32>> {
+    use crate::signal::{sine, square, white_noise, Rng};
+    let mut out = Vec::new();
+    for &g in groups {
+        for p in points {
+            let mut x = vec![0.0f32; len];
+            for (q, &w) in p.iter().enumerate().filter(|(_, &w)| w != 0.0) {
+                x[8 * g + q] = w.signum() as f32;
+            }
+            out.push(x);
+        }
+    }
+    for at in 0..len {
+        for v in [1.0f32, -0.5] {
+            let mut x = vec![0.0f32; len];
+            x[at] = v;
+            out.push(x);
+        }
+    }
+    for (k, f) in [0.45, 0.48, 0.49, 0.499].into_iter().enumerate() {
+        let mut x = sine(f, 1.0, len, 1.0, 0.3 * k as f64);
+        x[..len / 3].fill(0.0);
+        out.push(x);
+    }
+    for period in [2.0, 3.0, 4.0, 7.0, 11.0] {
+        out.push(square(1.0 / period, 1.0, len, 1.0));
+    }
+    let mut rng = Rng::new(7);
+    for seed in 0..8 {
+        out.push(white_noise(len, 1.0, seed));
+        out.push(
+            (0..len)
+                .map(|_| {
+                    if rng.uniform() < 0.05 {
+                        rng.bipolar() as f32
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+        );
+    }
+    out
+}
+
 /// `min(a, b)` for values that are never NaN (gains computed from sanitised audio): one
 /// `minsd`/`minpd`, where `f64::min`'s NaN handling costs a compare and a blend besides.
 #[inline(always)]

@@ -329,3 +329,98 @@ fn level_meter_readings_are_independent_of_block_partitioning() {
         }
     }
 }
+
+/// The meter skips groups of outputs that cannot rise above the largest value known so far
+/// (a window bound and a per-row bound, see `interpolated_peak`), so its reading must be the one
+/// that computes every value. Fed a sample per call with the held maximum cleared before each,
+/// it skips nothing (a lone output is always computed), so the largest of those readings is the
+/// exhaustive one. Compared to the bit, in 512-sample blocks, on signals that keep the bounds
+/// busy: a limiter's output (every peak near the ceiling), near-Nyquist bursts, full-scale
+/// naive squares, isolated spikes at both edges of the groups, and the worst cases of the
+/// bounds, at 4x, 8x and 16x.
+#[test]
+fn skipping_groups_never_changes_the_reading() {
+    let fs = 48_000.0;
+    let n = 12_000;
+    let mut limited = dsp_core::signal::music_like(fs, n as f64 / fs, 5);
+    let mut lim = dsp_core::limiter::Limiter::new();
+    lim.set_drive_db(9.0);
+    lim.set_ceiling_db(-1.0);
+    lim.prepare(fs, 512);
+    for at in (0..n).step_by(512) {
+        let [l, r] = &mut limited;
+        let end = (at + 512).min(n);
+        lim.process(&mut [&mut l[at..end], &mut r[at..end]]);
+    }
+    let mut bursts = vec![0.0f32; n];
+    for (k, f) in [0.49, 0.47, 0.499].into_iter().enumerate() {
+        for i in 0..2_000 {
+            let t = 1_000 + 4_000 * k + i;
+            bursts[t] = (0.9 * (TAU * f * i as f64 + k as f64).sin()) as f32;
+        }
+    }
+    let square: Vec<f32> = (0..n)
+        .map(|i| {
+            if (i / 3 + i / 1_000) % 2 == 0 {
+                1.0
+            } else {
+                -1.0
+            }
+        })
+        .collect();
+    let mut spikes = vec![0.0f32; n];
+    for (k, t) in (300..n).step_by(397).enumerate() {
+        // Both edges of a group of eight, at levels that rise slowly, so that most spikes come
+        // close to the held maximum without passing it.
+        let t = t - t % 8 + if k % 2 == 0 { 0 } else { 7 };
+        spikes[t] = (1.0 - 0.5 / (1.0 + k as f64)) as f32 * if k % 3 == 0 { -1.0 } else { 1.0 };
+    }
+    let cases = [
+        ("limited", limited[0].clone(), limited[1].clone()),
+        ("bursts", bursts.clone(), square.clone()),
+        ("spikes", spikes.clone(), bursts),
+    ];
+    for factor in FACTORS {
+        // The sign pattern of a phase's taps, where an interpolated value is `sum |taps|` times
+        // the level (the most any bound built on `|x|` can allow), at every offset within a
+        // group and 0.1 % louder each time: each must be computed to be read.
+        let meter = TruePeakMeter::new(factor);
+        let mut taps = [vec![0.0f32; n], vec![0.0f32; n]];
+        for (k, t) in (64..n - 64).step_by(64).enumerate() {
+            for (c, x) in taps.iter_mut().enumerate() {
+                let phase = meter.phase_taps(1 + (k + c) % (factor - 1)).unwrap();
+                let level = 0.3 * 1.001f64.powi(k as i32);
+                for (j, &h) in phase.iter().enumerate() {
+                    x[t + k % 8 + j] = (level * h.signum() as f64) as f32;
+                }
+            }
+        }
+        let [ta, tb] = taps;
+        for (name, a, b) in cases.iter().chain([&("taps", ta, tb)]) {
+            let mut m = TruePeakMeter::new(factor);
+            m.prepare(fs, 512, 2);
+            for at in (0..n).step_by(512) {
+                let end = (at + 512).min(n);
+                m.process(&[&a[at..end], &b[at..end]]);
+            }
+            let mut e = TruePeakMeter::new(factor);
+            e.prepare(fs, 1, 2);
+            let mut exhaustive = [f64::NEG_INFINITY; 2];
+            for i in 0..n {
+                e.reset_max();
+                e.process(&[&a[i..i + 1], &b[i..i + 1]]);
+                for (c, x) in exhaustive.iter_mut().enumerate() {
+                    *x = x.max(e.channel_true_peak_dbtp(c));
+                }
+            }
+            for (c, x) in exhaustive.iter().enumerate() {
+                assert_eq!(
+                    m.channel_true_peak_dbtp(c).to_bits(),
+                    x.to_bits(),
+                    "{name} {factor}x channel {c}: {} against {x}",
+                    m.channel_true_peak_dbtp(c)
+                );
+            }
+        }
+    }
+}

@@ -146,10 +146,15 @@ const GROUP: usize = 8;
 /// given `peak`, the largest value known so far. Each output is summed in tap order exactly as
 /// a scalar loop would, so results do not depend on where a block starts.
 ///
-/// A group of outputs whose window cannot reach above `peak` (`gain_bound * max |s|` over the
-/// window, see [`Bank::gain_bound`]) is skipped: it could not change the reading, which is
-/// therefore identical to computing every value. `peak` starts at the held maximum, so once a
-/// programme has reached its loudest passage only groups that come close to it are computed.
+/// A group of outputs whose window cannot reach above `peak` is skipped: it could not change
+/// the reading, which is therefore identical to computing every value. Two upper bounds on the
+/// group's values, the second only where the first does not decide: `gain_bound * max |s|` over
+/// the window (see [`Bank::gain_bound`]), then [`row_bound`] of [`Bank::skip`], each value's
+/// `|taps|` summed per row of the window times the row's largest `|s|` (see [`skip_weights`],
+/// whose weights also carry the rounding of the sums). `peak` starts at the held maximum, so
+/// once a programme has reached its loudest passage only groups that come close to it are
+/// computed: on the Maximizer's output (bench signal, 4x) 15.9 % of the groups, where the
+/// window bound alone computed 23.3 %; 10 of the 120,000 raised the reading.
 #[inline(always)]
 fn interpolated_peak(bank: &Bank, s: &[f32], n: usize, peak: f32) -> f32 {
     match bank.pairs.len() {

@@ -1,6 +1,7 @@
 //! Meter throughput: one 512-sample stereo block at 48 kHz per iteration.
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use dsp_core::filter::BiquadState;
+use dsp_core::limiter::Limiter;
 use dsp_core::meter::loudness::k_weighting;
 use dsp_core::meter::{LevelMeter, LoudnessMeter, TruePeakMeter};
 use dsp_core::signal;
@@ -89,7 +90,41 @@ fn true_peak(c: &mut Criterion) {
             })
         });
     }
+    // The Maximizer's case: its own output (every peak near the ceiling) streamed through a meter
+    // that holds the programme's peak, where the skip bounds decide which groups are computed.
+    let limited = limited_programme();
+    let mut m = TruePeakMeter::new(4);
+    m.prepare(FS, BLOCK, 2);
+    let mut at = 0;
+    g.bench_function("true_peak_meter/4x_limited_programme", |b| {
+        b.iter(|| {
+            m.process(&[
+                black_box(&limited[0][at..at + BLOCK]),
+                black_box(&limited[1][at..at + BLOCK]),
+            ]);
+            at = (at + BLOCK) % limited[0].len();
+            black_box(m.true_peak_dbtp())
+        })
+    });
     g.finish();
+}
+
+/// Two seconds of `music_like` through the Maximizer's limiter as the host bench drives it
+/// (+6 dB into a -1 dB ceiling, true peak), a whole number of blocks.
+fn limited_programme() -> [Vec<f32>; 2] {
+    let mut x = signal::music_like(FS, 2.0, 1);
+    let mut l = Limiter::new();
+    l.set_drive_db(6.0);
+    l.set_ceiling_db(-1.0);
+    l.prepare(FS, BLOCK);
+    for c in &mut x {
+        c.truncate(c.len() / BLOCK * BLOCK);
+    }
+    let [a, b] = &mut x;
+    for (a, b) in a.chunks_mut(BLOCK).zip(b.chunks_mut(BLOCK)) {
+        l.process(&mut [a, b]);
+    }
+    x
 }
 
 fn level(c: &mut Criterion) {

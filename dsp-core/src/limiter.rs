@@ -46,8 +46,8 @@
 use crate::smoother::Smoother;
 use crate::util::bessel_i0;
 use crate::util::{
-    db_to_gain, gain_to_db, max_f32, min_f64, one_pole_coeff, peak_abs, row_bound, row_peaks,
-    sanitize, skip_weights, window_max,
+    db_to_gain, gain_to_db, max_f32, min_f64, min_lanes_f64, one_pole_coeff, peak_abs, row_bounds,
+    row_peaks, sanitize, skip_weights, window_max,
 };
 use std::f64::consts::PI;
 
@@ -1110,7 +1110,8 @@ impl Limiter {
     /// group stays at or under `thr` in every channel, no segment of it can need gain reduction
     /// in any channel whatever the stereo link (the louder channel's peak, which the link
     /// mixes in, is under `thr` too): the interpolation is skipped and the group gets that
-    /// bound, and the required gains are exactly 1 either way. The bound is
+    /// bound (0 where the rows' bound below decides: any peak at or under `thr` gives the same
+    /// gains), and the required gains are exactly 1 either way. The bound is
     /// `(9/8 P + ENV_SAFETY * E) * 1.001`:
     /// - a segment's peak is the largest of its points, or a parabola's vertex, at most 9/8 of
     ///   its middle point (see [`parabola_peaks`]), plus `ENV_SAFETY` times its envelope, the
@@ -1118,7 +1119,7 @@ impl Limiter {
     ///   that cover the group's windows;
     /// - `P` bounds every middle point of the group's parabolas (its samples and interpolated
     ///   values): first `sum |taps|` times the largest `|lo|` in the group's window; where that
-    ///   does not decide, the lower [`row_bound`] of [`Interpolator::skip`], each point's
+    ///   does not decide, the largest of [`row_bounds`] of [`Interpolator::skip`], each point's
     ///   `|taps|` summed per row of the window times the row's largest `|lo|` (see
     ///   [`skip_weights`], whose weights also carry the rounding of the interpolator's sums).
     ///   Measured on the Maximizer's bench signal (`music_like` +6 dB into -1 dB), it lets
@@ -1161,8 +1162,12 @@ impl Limiter {
                 // multiply-adds a group, and the window's decides most of them.
                 if *b > thr {
                     let r = rows[g..g + SPAN_RUNS].try_into().expect("a group's rows");
-                    let points = row_bound(&self.interp.skip, r);
-                    *b = b.min((1.125 * points + env) * 1.001);
+                    let lanes = row_bounds(&self.interp.skip, r);
+                    // Any peak at or under `thr` gives the same gains (all exactly 1), so a
+                    // group the rows' bound skips gets 0.
+                    if !lanes.iter().any(|&p| (1.125 * p + env) * 1.001 > thr) {
+                        *b = 0.0;
+                    }
                 }
             }
         }
@@ -1418,7 +1423,7 @@ impl Limiter {
                 // A mirrored channel 1 takes channel 0's gains.
                 let g = &g[c.min(run - 1)];
                 for (m, &g) in gmin[..cn].iter_mut().zip(g) {
-                    *m = m.min(g);
+                    *m = min_f64(*m, g);
                 }
                 let lanes = data[i0..i0 + cn].iter_mut().zip(&ch.ring[out..]).zip(g);
                 if sample_clip {
@@ -1433,7 +1438,9 @@ impl Limiter {
             }
             self.n += cn;
             self.gain_now = gmin[cn - 1];
-            self.gain_low = gmin[..cn].iter().fold(self.gain_low, |a, &v| a.min(v));
+            // Lane-wise (a fold of `f64::min` is a scalar chain with NaN checks: it was an eighth
+            // of the Maximizer's instructions); gains are never NaN, so it is the same minimum.
+            self.gain_low = min_lanes_f64(&gmin[..cn], self.gain_low);
             i0 += cn;
         }
     }
@@ -1442,7 +1449,7 @@ impl Limiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::util::stress_windows;
+    use crate::util::{max_lanes, stress_windows};
 
     /// A parabola whose middle point is a power of two with one neighbour an ulp under it and
     /// the other equal: `2 c0 - a - b` rounds to 0, and the vertex came out at 3.6e15 (a false
@@ -1462,7 +1469,7 @@ mod tests {
     }
 
     /// The per-row skip bound of [`Limiter::detect`] holds: every middle point of a group's
-    /// parabolas is at most [`row_bound`] over the group's rows, and every computed segment peak
+    /// parabolas is at most the largest of [`row_bounds`] over the group's rows, and every computed segment peak
     /// at most 9/8 of that plus 0.1 %, on windows built to reach the bound. The tightest window
     /// comes within 0.1 % of it, so the test sits at the edge a wrong weight or a missing
     /// rounding allowance would cross.
@@ -1478,7 +1485,8 @@ mod tests {
             let mut iv = [[0.0f32; CHUNK + 1]; TP_OS - 1];
             it.run(&ls, 0, CHUNK + 1, &mut iv);
             for g in 0..GROUPS {
-                let bound = row_bound(&it.skip, rows[g..g + SPAN_RUNS].try_into().unwrap());
+                let r = rows[g..g + SPAN_RUNS].try_into().unwrap();
+                let bound = max_lanes(row_bounds(&it.skip, r));
                 let k0 = g * LANES;
                 let mut top = 0.0f32;
                 for l in 0..LANES {

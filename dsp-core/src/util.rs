@@ -125,7 +125,7 @@ pub fn window_max<const N: usize>(m: &[f32; N], w: usize) -> [f32; N] {
 }
 
 /// Row weights of a skip bound on linear functionals of a window (interpolated values), for
-/// [`row_bound`]. `points[k][q]` is point `k`'s weight on window position `q` (its tap there,
+/// [`row_bounds`]. `points[k][q]` is point `k`'s weight on window position `q` (its tap there,
 /// or the sum of its taps on that position); the window is cut into aligned rows of 8, row `r`
 /// holding `q = 8r .. 8r + 8`. With `R_r` the largest `|x|` on row `r` (see [`row_peaks`]),
 /// every point is at most `sum_r W_kr R_r`, `W_kr` = the sum of its `|weights|` on row `r`:
@@ -188,17 +188,19 @@ pub fn skip_weights<const R: usize>(points: &[Vec<f64>]) -> [[f32; 8]; R] {
     w
 }
 
-/// The skip bound of [`skip_weights`] over the row maxima `rows` of a window: the largest over
-/// the lane classes of `sum_r W_r R_r`, lane-wise multiply-adds and one reduction.
+/// The skip bounds of [`skip_weights`]' lane classes over the row maxima `rows` of a window,
+/// `sum_r W_r R_r` a lane: their largest bounds every point. Left as lanes for the caller to
+/// compare with its threshold (`any` over them vectorises; a reduction to their maximum here
+/// made the compiler split the multiply-adds into pairs of lanes).
 #[inline(always)]
-pub fn row_bound<const R: usize>(w: &[[f32; 8]; R], rows: &[f32; R]) -> f32 {
+pub fn row_bounds<const R: usize>(w: &[[f32; 8]; R], rows: &[f32; R]) -> [f32; 8] {
     let mut acc = [0.0f32; 8];
-    for (w, &m) in w.iter().zip(rows) {
-        for (a, &w) in acc.iter_mut().zip(w) {
-            *a += w * m;
+    for r in 0..R {
+        for l in 0..8 {
+            acc[l] += w[r][l] * rows[r];
         }
     }
-    max_lanes(acc)
+    acc
 }
 
 /// Windows of `len` samples that stress a skip bound of [`skip_weights`] (for the tests of its
@@ -261,6 +263,24 @@ pub fn min_f64(a: f64, b: f64) -> f64 {
     } else {
         b
     }
+}
+
+/// The smaller of `init` and the smallest of `x` (never NaN), as eight lane-wise minima reduced
+/// once at the end (min is exact in any order), like [`peak_abs`]: a running scalar minimum does
+/// not vectorise.
+#[inline(always)]
+pub fn min_lanes_f64(x: &[f64], init: f64) -> f64 {
+    let mut lanes = [init; 8];
+    let mut groups = x.chunks_exact(8);
+    for g in &mut groups {
+        for (m, &v) in lanes.iter_mut().zip(g) {
+            *m = min_f64(*m, v);
+        }
+    }
+    for &v in groups.remainder() {
+        lanes[0] = min_f64(lanes[0], v);
+    }
+    lanes.iter().fold(init, |a, &v| min_f64(a, v))
 }
 
 /// Time constant of a one-pole smoother so that it covers `1 - 1/e` (63.2%) of a step in

@@ -546,6 +546,16 @@ impl Histogram {
     }
 }
 
+/// A tick's energy: its channels' sums of squares `sums` (in channel order) weighted by `G_i`.
+#[inline(always)]
+fn tick_energy(weights: &[f64], sums: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for (w, s) in weights.iter().zip(sums) {
+        e += w * s;
+    }
+    e
+}
+
 /// Streaming loudness meter: momentary, short-term, integrated (gated) loudness and loudness
 /// range, for 1 to [`MAX_CHANNELS`] channels at any sample rate.
 #[derive(Debug, Clone)]
@@ -738,11 +748,13 @@ impl LoudnessMeter {
                     }
                 }
             }
-            for t in 0..n_ends {
+            let mut energy = [0.0; MAX_TICK_ENDS];
+            for (t, e) in energy[..n_ends].iter_mut().enumerate() {
                 let sums: [f64; MAX_CHANNELS] =
                     std::array::from_fn(|ch| self.ends[ch / LANES][t].acc[ch % LANES]);
-                self.end_tick(&sums);
+                *e = tick_energy(&self.weights, &sums);
             }
+            self.end_ticks(&energy[..n_ends]);
             self.tick_pos = self.tick_len - to_end[0];
             pos += span;
         }
@@ -776,52 +788,65 @@ impl LoudnessMeter {
                 &mut a.ends[0],
             );
             bank.return_lanes(other);
-            for t in 0..n_ends {
-                let end = a.ends[0][t];
+            let (mut ea, mut eb) = ([0.0; MAX_TICK_ENDS], [0.0; MAX_TICK_ENDS]);
+            let (mut na, mut nb) = (0, 0);
+            for end in &a.ends[0][..n_ends] {
                 if end.closed[0] {
-                    a.end_tick(&end.acc[..2]);
+                    ea[na] = tick_energy(&a.weights, &end.acc[..2]);
+                    na += 1;
                 }
                 if end.closed[2] {
-                    b.end_tick(&end.acc[2..]);
+                    eb[nb] = tick_energy(&b.weights, &end.acc[2..]);
+                    nb += 1;
                 }
             }
+            a.end_ticks(&ea[..na]);
+            b.end_ticks(&eb[..nb]);
             a.tick_pos = a.tick_len - to_end[0];
             b.tick_pos = b.tick_len - to_end[2];
             pos += span;
         }
     }
 
-    /// Closes a tick whose channels' sums of squares are `sums` (in channel order).
-    fn end_tick(&mut self, sums: &[f64]) {
-        let mut e = 0.0;
-        for (w, s) in self.weights.iter().zip(sums) {
-            e += w * s;
-        }
+    /// Closes one tick per entry of `energies` (each [`tick_energy`]). The running sums, ring
+    /// position and maxima live in locals for the whole batch: closed one call a tick, reloading
+    /// and storing them each time, the ticks cost about a third as much as the K-filters.
+    #[inline(always)]
+    fn end_ticks(&mut self, energies: &[f64]) {
         // Ring positions wrap by comparison: a division per tick (every 24 samples at 48 kHz)
         // cost as much as the K-filters of a dozen samples.
         let ring_len = self.tick_ring.len();
         let momentary_ticks = MOMENTARY_HOPS * self.ticks_per_hop;
-        let momentary_idx = if self.tick_idx >= momentary_ticks {
-            self.tick_idx - momentary_ticks
-        } else {
-            self.tick_idx + ring_len - momentary_ticks
-        };
-        let leaving_momentary = self.tick_ring[momentary_idx];
-        let leaving_short_term = self.tick_ring[self.tick_idx];
-        self.momentary_sum += e - leaving_momentary;
-        self.short_term_sum += e - leaving_short_term;
-        self.tick_ring[self.tick_idx] = e;
-        self.tick_idx += 1;
-        if self.tick_idx == ring_len {
-            self.tick_idx = 0;
+        let mut idx = self.tick_idx;
+        let (mut momentary, mut short_term) = (self.momentary_sum, self.short_term_sum);
+        let (mut max_momentary, mut max_short_term) =
+            (self.max_momentary_sum, self.max_short_term_sum);
+        for &e in energies {
+            let momentary_idx = if idx >= momentary_ticks {
+                idx - momentary_ticks
+            } else {
+                idx + ring_len - momentary_ticks
+            };
+            momentary += e - self.tick_ring[momentary_idx];
+            short_term += e - self.tick_ring[idx];
+            self.tick_ring[idx] = e;
+            idx += 1;
+            if idx == ring_len {
+                idx = 0;
+            }
+            self.hop_acc += e;
+            self.ticks_in_hop += 1;
+            if self.ticks_in_hop == self.ticks_per_hop {
+                (self.momentary_sum, self.short_term_sum) = (momentary, short_term);
+                self.end_hop();
+                (momentary, short_term) = (self.momentary_sum, self.short_term_sum);
+            }
+            max_momentary = max_momentary.max(momentary);
+            max_short_term = max_short_term.max(short_term);
         }
-        self.hop_acc += e;
-        self.ticks_in_hop += 1;
-        if self.ticks_in_hop == self.ticks_per_hop {
-            self.end_hop();
-        }
-        self.max_momentary_sum = self.max_momentary_sum.max(self.momentary_sum);
-        self.max_short_term_sum = self.max_short_term_sum.max(self.short_term_sum);
+        self.tick_idx = idx;
+        (self.momentary_sum, self.short_term_sum) = (momentary, short_term);
+        (self.max_momentary_sum, self.max_short_term_sum) = (max_momentary, max_short_term);
     }
 
     fn end_hop(&mut self) {

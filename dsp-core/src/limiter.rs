@@ -387,7 +387,7 @@ fn write_mirrored(buf: &mut [f32], cap: usize, at: usize, src: &[f32]) {
 
 /// Wing taps of the band split per residue class `j mod LANES` (see [`symmetric_fir`]).
 const SPLIT_ROUNDS: usize = SPLIT_HALF / LANES;
-const _: () = assert!(SPLIT_HALF % LANES == 0);
+const _: () = assert!(SPLIT_HALF.is_multiple_of(LANES));
 
 /// The band split's wing taps in the order every output sums them: by residue class
 /// `r = j mod LANES`, then ascending (`j = r, r + LANES, ...`). One order for the grouped loop

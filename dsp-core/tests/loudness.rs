@@ -580,8 +580,9 @@ fn joint_input_output_pass_reads_exactly_as_two_meters() {
     // meter's, so they must be the per-meter readings to the bit. Two different programmes
     // (lanes must not mix), with dynamics, poisoned samples and a silence long enough for the
     // K-filters to reach the denormal flush; the output meters start 7 samples ahead, so the
-    // joint segments end at both meters' ticks; blocks of pseudo-random length.
-    for fs in [44_100.0, 48_000.0, 192_000.0] {
+    // joint segments end at both meters' ticks; blocks of pseudo-random length (at 22.05 kHz,
+    // 15-sample ticks, up to four K-filter passes of at most 32 ticks per block).
+    for fs in [22_050.0, 44_100.0, 48_000.0, 192_000.0] {
         let mut input = dsp_core::signal::music_like(fs, 12.0, 5);
         let mut output = dsp_core::signal::music_like(fs, 12.0, 6);
         let n = input[0].len();

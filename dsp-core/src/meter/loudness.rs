@@ -223,8 +223,17 @@ const LANES: usize = 4;
 /// Samples widened per pass of [`KBank::run`].
 const K_CHUNK: usize = 64;
 
-/// [`KBank::run`]'s scratch: `K_CHUNK` samples of four lanes.
-type Frames = [[f64; LANES]; K_CHUNK];
+/// Tick ends one [`KBank::run`] records at most; the meter cuts longer blocks into spans of at
+/// most `MAX_TICK_ENDS / 2` ticks (two meters' ticks in the joint pass end at different samples).
+const MAX_TICK_ENDS: usize = 64;
+
+/// A tick end inside [`KBank::run`]: the four lanes' sums at that sample, and which lanes' ticks
+/// closed there (their sums are those ticks' energies; the other lanes' run on).
+#[derive(Debug, Clone, Copy, Default)]
+struct TickEnd {
+    acc: [f64; LANES],
+    closed: [bool; LANES],
+}
 
 /// Four channels' K-filter memories (`[s1, s2]` of the pre-filter, then of the RLB high-pass)
 /// and tick sums, lane by lane. A meter with fewer channels still runs all four lanes, the
@@ -238,33 +247,92 @@ struct KBank {
 }
 
 impl KBank {
-    /// K-weights `x[l]` (all the same length) in lane `l` and adds the squares to its sum.
-    /// The inputs are first widened into `frames`, one vector a sample, so the recursion loads
-    /// each sample's four lanes at once instead of assembling them from four channels.
+    /// K-weights `x[l]` (all the same length) in lane `l` and adds the squares to its sum. Lane
+    /// `l`'s tick ends `to_end[l]` samples in and then every `tick_len[l]` samples: there its
+    /// sum is recorded in `ends` and restarts, and its memories are flushed of denormals.
+    /// Returns the number of entries of `ends` written; `to_end` is left counting from the end
+    /// of the block.
+    ///
+    /// One pass over the block, where a pass per tick reloaded the memories and widened 24
+    /// samples at a time: the tick ends only break the filter loop (at the samples where those
+    /// passes ended, so every lane does the same operations in the same order), and each tick
+    /// is closed by the meter afterwards from its recorded sums. The four inputs are widened
+    /// [`K_CHUNK`] samples at a time, `[a, b, c, d]` per sample, which the compiler turns into
+    /// vector loads and a 4x4 transpose: one store a sample, where filling each lane of the
+    /// frames in turn cost four.
     #[inline(always)]
-    fn run(&mut self, k: &[KStage; 2], x: [&[f32]; LANES], frames: &mut Frames) {
-        let len = x[0].len();
+    fn run(
+        &mut self,
+        k: &[KStage; 2],
+        x: [&[f32]; LANES],
+        tick_len: [usize; LANES],
+        to_end: &mut [usize; LANES],
+        ends: &mut [TickEnd; MAX_TICK_ENDS],
+    ) -> usize {
+        let len = x.iter().map(|c| c.len()).min().unwrap_or(0);
+        let mut n_ends = 0;
+        let mut pos = 0;
+        let mut frames = [[0.0f64; LANES]; K_CHUNK];
+        while pos < len {
+            let n = (len - pos).min(K_CHUNK);
+            let r = pos..pos + n;
+            let samples = x[0][r.clone()]
+                .iter()
+                .zip(&x[1][r.clone()])
+                .zip(&x[2][r.clone()])
+                .zip(&x[3][r]);
+            for (f, (((&a, &b), &c), &d)) in frames.iter_mut().zip(samples) {
+                *f = [a, b, c, d].map(f64::from);
+            }
+            let mut i = 0;
+            while i < n {
+                let seg = to_end.iter().fold(n - i, |m, &t| m.min(t));
+                self.filter(k, &frames[i..i + seg]);
+                i += seg;
+                for t in to_end.iter_mut() {
+                    *t -= seg;
+                }
+                if to_end.contains(&0) {
+                    let closed = to_end.map(|t| t == 0);
+                    ends[n_ends] = TickEnd {
+                        acc: self.acc,
+                        closed,
+                    };
+                    n_ends += 1;
+                    for l in 0..LANES {
+                        if closed[l] {
+                            to_end[l] = tick_len[l];
+                        }
+                    }
+                    // Lane-wise selects, so the memories stay whole vectors: written lane by
+                    // lane they cost a store-forwarding stall when the filter reloads them.
+                    self.acc = std::array::from_fn(|l| if closed[l] { 0.0 } else { self.acc[l] });
+                    // Flushing on the tick grid keeps the K-filters out of denormals without a
+                    // per-sample branch, and stays block-partition independent.
+                    self.s = self.s.map(|s| {
+                        std::array::from_fn(|l| if closed[l] { flush(s[l]) } else { s[l] })
+                    });
+                }
+            }
+            pos += n;
+        }
+        n_ends
+    }
+
+    /// The K-filters and sums over `frames`, with the memories in registers.
+    #[inline(always)]
+    fn filter(&mut self, k: &[KStage; 2], frames: &[[f64; LANES]]) {
         let [mut s1a, mut s2a, mut s1b, mut s2b] = self.s;
         let mut acc = self.acc;
-        let mut start = 0;
-        while start < len {
-            let n = (len - start).min(K_CHUNK);
-            for (l, ch) in x.iter().enumerate() {
-                for (f, &v) in frames[..n].iter_mut().zip(&ch[start..start + n]) {
-                    f[l] = v as f64;
-                }
+        for f in frames {
+            // `util::sanitize` on the widened value (finite in `f32` is finite in `f64`), as
+            // a select the vector can do.
+            let mut v = f.map(|v| if v.abs() <= f64::MAX { v } else { 0.0 });
+            k[0].tick(&mut v, &mut s1a, &mut s2a);
+            k[1].tick(&mut v, &mut s1b, &mut s2b);
+            for l in 0..LANES {
+                acc[l] += v[l] * v[l];
             }
-            for f in &frames[..n] {
-                // `util::sanitize` on the widened value (finite in `f32` is finite in `f64`), as
-                // a select the vector can do.
-                let mut v = f.map(|v| if v.abs() <= f64::MAX { v } else { 0.0 });
-                k[0].tick(&mut v, &mut s1a, &mut s2a);
-                k[1].tick(&mut v, &mut s1b, &mut s2b);
-                for l in 0..LANES {
-                    acc[l] += v[l] * v[l];
-                }
-            }
-            start += n;
         }
         self.s = [s1a, s2a, s1b, s2b];
         self.acc = acc;
@@ -478,6 +546,16 @@ impl Histogram {
     }
 }
 
+/// A tick's energy: its channels' sums of squares `sums` (in channel order) weighted by `G_i`.
+#[inline(always)]
+fn tick_energy(weights: &[f64], sums: &[f64]) -> f64 {
+    let mut e = 0.0;
+    for (w, s) in weights.iter().zip(sums) {
+        e += w * s;
+    }
+    e
+}
+
 /// Streaming loudness meter: momentary, short-term, integrated (gated) loudness and loudness
 /// range, for 1 to [`MAX_CHANNELS`] channels at any sample rate.
 #[derive(Debug, Clone)]
@@ -489,7 +567,8 @@ pub struct LoudnessMeter {
     /// its squared K-weighted samples, so the per-sample summation order never depends on block
     /// boundaries.
     banks: Vec<KBank>,
-    frames: Box<Frames>,
+    /// Each bank's tick ends of one pass ([`KBank::run`]), closed after it.
+    ends: Box<[[TickEnd; MAX_TICK_ENDS]; MAX_CHANNELS / LANES]>,
     hop_len: usize,
     tick_len: usize,
     ticks_per_hop: usize,
@@ -524,7 +603,7 @@ impl LoudnessMeter {
             weights: Vec::new(),
             k: k_weighting(REFERENCE_RATE).map(|c| KStage::new(&c)),
             banks: Vec::new(),
-            frames: Box::new([[0.0; LANES]; K_CHUNK]),
+            ends: Box::new([[TickEnd::default(); MAX_TICK_ENDS]; MAX_CHANNELS / LANES]),
             hop_len: 1,
             tick_len: 1,
             ticks_per_hop: 1,
@@ -630,48 +709,73 @@ impl LoudnessMeter {
     fn process_block(&mut self, channels: &[&[f32]]) {
         let n_ch = channels.len().min(self.channels);
         let len = channels.first().map_or(0, |c| c.len());
+        // Every lane closes a tick at the same samples: at most `MAX_TICK_ENDS / 2` per span.
+        let span_max = MAX_TICK_ENDS / 2 * self.tick_len;
         let mut pos = 0;
         while pos < len {
-            let seg = (self.tick_len - self.tick_pos).min(len - pos);
-            for (b, bank) in self.banks.iter_mut().enumerate() {
+            let span = (len - pos).min(span_max);
+            let mut n_ends = 0;
+            let mut to_end = [0; LANES];
+            for (b, (bank, ends)) in self.banks.iter_mut().zip(self.ends.iter_mut()).enumerate() {
                 let first = b * LANES;
                 let x = std::array::from_fn(|l| {
-                    let ch = if first + l < n_ch { first + l } else { first };
-                    &channels[ch][pos..pos + seg]
+                    let ch = if first + l < n_ch {
+                        first + l
+                    } else {
+                        first.min(n_ch - 1)
+                    };
+                    &channels[ch][pos..pos + span]
                 });
-                // A channel the caller left out is not measured: its lane, which ran on a copy,
-                // gets its memory and sum back.
-                let absent = (n_ch < self.channels).then_some(*bank);
-                bank.run(&self.k, x, &mut self.frames);
-                if let Some(before) = absent {
-                    for l in n_ch.saturating_sub(first).min(LANES)..LANES {
-                        for (s, was) in bank.s.iter_mut().zip(&before.s) {
-                            s[l] = was[l];
-                        }
-                        bank.acc[l] = before.acc[l];
+                let before = *bank;
+                to_end = [self.tick_len - self.tick_pos; LANES];
+                n_ends = bank.run(&self.k, x, [self.tick_len; LANES], &mut to_end, ends);
+                // A channel the caller left out is not measured: its lane ran on a copy, so it
+                // gets back its memories (flushed at the first tick end, as every lane's are)
+                // and its sum, which closes the first tick and is zero after it.
+                let absent = if n_ch < self.channels {
+                    n_ch.saturating_sub(first).min(LANES)..LANES
+                } else {
+                    0..0
+                };
+                for l in absent {
+                    let closed = n_ends > 0;
+                    for (s, was) in bank.s.iter_mut().zip(&before.s) {
+                        s[l] = if closed { flush(was[l]) } else { was[l] };
+                    }
+                    bank.acc[l] = if closed { 0.0 } else { before.acc[l] };
+                    for (t, end) in ends[..n_ends].iter_mut().enumerate() {
+                        end.acc[l] = if t == 0 { before.acc[l] } else { 0.0 };
                     }
                 }
             }
-            pos += seg;
-            self.advance(seg);
+            let mut energy = [0.0; MAX_TICK_ENDS];
+            for (t, e) in energy[..n_ends].iter_mut().enumerate() {
+                let sums: [f64; MAX_CHANNELS] =
+                    std::array::from_fn(|ch| self.ends[ch / LANES][t].acc[ch % LANES]);
+                *e = tick_energy(&self.weights, &sums);
+            }
+            self.end_ticks(&energy[..n_ends]);
+            self.tick_pos = self.tick_len - to_end[0];
+            pos += span;
         }
     }
 
     /// The joint pass of [`process_pair`](Self::process_pair): `a`'s channels in lanes 0 and 1,
-    /// `b`'s in lanes 2 and 3. Segments end wherever either meter's tick does, which changes
-    /// nothing for the other: a lane's sum runs on sample by sample across segments.
+    /// `b`'s in lanes 2 and 3, each pair of lanes closing its meter's ticks.
     #[inline(always)]
     fn process_pair_block(a: &mut Self, a_in: &[&[f32]], b: &mut Self, b_in: &[&[f32]]) {
         let len = a_in[0].len().min(b_in[0].len());
+        // Each meter closes at most `MAX_TICK_ENDS / 2` ticks per span.
+        let span_max = MAX_TICK_ENDS / 2 * a.tick_len.min(b.tick_len);
         let mut pos = 0;
         while pos < len {
-            let seg = (a.tick_len - a.tick_pos)
-                .min(b.tick_len - b.tick_pos)
-                .min(len - pos);
-            let r = pos..pos + seg;
+            let span = (len - pos).min(span_max);
+            let r = pos..pos + span;
             let (bank, other) = (&mut a.banks[0], &mut b.banks[0]);
+            let (ta, tb) = (a.tick_len - a.tick_pos, b.tick_len - b.tick_pos);
+            let mut to_end = [ta, ta, tb, tb];
             bank.borrow_lanes(other);
-            bank.run(
+            let n_ends = bank.run(
                 &a.k,
                 [
                     &a_in[0][r.clone()],
@@ -679,61 +783,70 @@ impl LoudnessMeter {
                     &b_in[0][r.clone()],
                     &b_in[1][r],
                 ],
-                &mut a.frames,
+                [a.tick_len, a.tick_len, b.tick_len, b.tick_len],
+                &mut to_end,
+                &mut a.ends[0],
             );
             bank.return_lanes(other);
-            pos += seg;
-            a.advance(seg);
-            b.advance(seg);
+            let (mut ea, mut eb) = ([0.0; MAX_TICK_ENDS], [0.0; MAX_TICK_ENDS]);
+            let (mut na, mut nb) = (0, 0);
+            for end in &a.ends[0][..n_ends] {
+                if end.closed[0] {
+                    ea[na] = tick_energy(&a.weights, &end.acc[..2]);
+                    na += 1;
+                }
+                if end.closed[2] {
+                    eb[nb] = tick_energy(&b.weights, &end.acc[2..]);
+                    nb += 1;
+                }
+            }
+            a.end_ticks(&ea[..na]);
+            b.end_ticks(&eb[..nb]);
+            a.tick_pos = a.tick_len - to_end[0];
+            b.tick_pos = b.tick_len - to_end[2];
+            pos += span;
         }
     }
 
-    /// Moves the tick position on by `seg` samples, closing the tick when it is full.
+    /// Closes one tick per entry of `energies` (each [`tick_energy`]). The running sums, ring
+    /// position and maxima live in locals for the whole batch: closed one call a tick, reloading
+    /// and storing them each time, the ticks cost about a third as much as the K-filters.
     #[inline(always)]
-    fn advance(&mut self, seg: usize) {
-        self.tick_pos += seg;
-        if self.tick_pos == self.tick_len {
-            self.end_tick();
-        }
-    }
-
-    fn end_tick(&mut self) {
-        self.tick_pos = 0;
-        let mut e = 0.0;
-        for (ch, w) in self.weights.iter().enumerate() {
-            e += w * self.banks[ch / LANES].acc[ch % LANES];
-        }
-        for bank in &mut self.banks {
-            bank.acc = [0.0; LANES];
-            // Flushing on the tick grid keeps the K-filters out of denormals without a per-sample
-            // branch, and stays block-partition independent.
-            bank.s = bank.s.map(|lanes| lanes.map(flush));
-        }
+    fn end_ticks(&mut self, energies: &[f64]) {
         // Ring positions wrap by comparison: a division per tick (every 24 samples at 48 kHz)
         // cost as much as the K-filters of a dozen samples.
         let ring_len = self.tick_ring.len();
         let momentary_ticks = MOMENTARY_HOPS * self.ticks_per_hop;
-        let momentary_idx = if self.tick_idx >= momentary_ticks {
-            self.tick_idx - momentary_ticks
-        } else {
-            self.tick_idx + ring_len - momentary_ticks
-        };
-        let leaving_momentary = self.tick_ring[momentary_idx];
-        let leaving_short_term = self.tick_ring[self.tick_idx];
-        self.momentary_sum += e - leaving_momentary;
-        self.short_term_sum += e - leaving_short_term;
-        self.tick_ring[self.tick_idx] = e;
-        self.tick_idx += 1;
-        if self.tick_idx == ring_len {
-            self.tick_idx = 0;
+        let mut idx = self.tick_idx;
+        let (mut momentary, mut short_term) = (self.momentary_sum, self.short_term_sum);
+        let (mut max_momentary, mut max_short_term) =
+            (self.max_momentary_sum, self.max_short_term_sum);
+        for &e in energies {
+            let momentary_idx = if idx >= momentary_ticks {
+                idx - momentary_ticks
+            } else {
+                idx + ring_len - momentary_ticks
+            };
+            momentary += e - self.tick_ring[momentary_idx];
+            short_term += e - self.tick_ring[idx];
+            self.tick_ring[idx] = e;
+            idx += 1;
+            if idx == ring_len {
+                idx = 0;
+            }
+            self.hop_acc += e;
+            self.ticks_in_hop += 1;
+            if self.ticks_in_hop == self.ticks_per_hop {
+                (self.momentary_sum, self.short_term_sum) = (momentary, short_term);
+                self.end_hop();
+                (momentary, short_term) = (self.momentary_sum, self.short_term_sum);
+            }
+            max_momentary = max_momentary.max(momentary);
+            max_short_term = max_short_term.max(short_term);
         }
-        self.hop_acc += e;
-        self.ticks_in_hop += 1;
-        if self.ticks_in_hop == self.ticks_per_hop {
-            self.end_hop();
-        }
-        self.max_momentary_sum = self.max_momentary_sum.max(self.momentary_sum);
-        self.max_short_term_sum = self.max_short_term_sum.max(self.short_term_sum);
+        self.tick_idx = idx;
+        (self.momentary_sum, self.short_term_sum) = (momentary, short_term);
+        (self.max_momentary_sum, self.max_short_term_sum) = (max_momentary, max_short_term);
     }
 
     fn end_hop(&mut self) {

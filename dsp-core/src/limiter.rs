@@ -49,6 +49,7 @@ use crate::util::{
     db_to_gain, gain_to_db, max_f32, min_f64, min_lanes_f64, one_pole_coeff, peak_abs, row_bounds,
     row_peaks, sanitize, skip_weights, window_max,
 };
+use std::cell::Cell;
 use std::f64::consts::PI;
 
 /// Half length of the true-peak interpolator (taps each side).
@@ -189,10 +190,15 @@ impl BoxAvg {
         &self.line[self.start..self.start + self.len]
     }
 
-    /// The line as the chunk of `n` values about to enter sees it (see [`step`](Self::step)).
+    /// The places on the line of the chunk of `n` values about to enter and of the `n` values
+    /// leaving as they do (see [`step`](Self::step)), `(leaving, entering)`: `len` apart and
+    /// overlapping when `len < n`, hence cells. Walked in step with the chunk they need no
+    /// index checks, where indexing by `len + i` cost a compare and a branch per access.
     #[inline(always)]
-    fn chunk_line(&mut self, n: usize) -> &mut [f64] {
-        &mut self.line[self.start..self.start + self.len + n]
+    fn chunk_cells(&mut self, n: usize) -> (&[Cell<f64>], &[Cell<f64>]) {
+        let line = Cell::from_mut(&mut self.line[self.start..self.start + self.len + n]);
+        let cells = line.as_slice_of_cells();
+        (&cells[..n], &cells[self.len..])
     }
 
     /// Same state, to the bit, as `o` when both hold only ones (the lines then agree).
@@ -200,22 +206,21 @@ impl BoxAvg {
         self.at_unity() && o.at_unity() && self.len == o.len && self.sum == o.sum
     }
 
-    /// Takes in the value `x` entering at offset `i` of the current chunk (at `line[len + i]`)
-    /// and returns the average of the `len` values ending at it: the value leaving is the one
-    /// `len` places back on the line (taken in earlier in this chunk, or before it). After the
-    /// chunk, [`end`](Self::end) moves the line on.
+    /// Takes in the value `x` entering at `enter` (see [`chunk_cells`](Self::chunk_cells)) and
+    /// returns the average of the `len` values ending at it: the value leaving, at `leave`, is
+    /// the one `len` places back on the line (taken in earlier in this chunk, or before it).
+    /// After the chunk, [`end`](Self::end) moves the line on.
     #[inline(always)]
     fn step(
-        line: &mut [f64],
-        len: usize,
-        i: usize,
+        enter: &Cell<f64>,
+        leave: &Cell<f64>,
         sum: &mut f64,
         inv: f64,
         full: f64,
         x: f64,
     ) -> f64 {
-        line[len + i] = x;
-        *sum += x - line[i];
+        enter.set(x);
+        *sum += x - leave.get();
         // The gain never exceeds unity however the sum drifts (see `full`).
         if *sum >= full {
             1.0
@@ -797,11 +802,12 @@ impl Channel {
         let n = g.len();
         let (mut rel, mut slow) = (self.release, self.slow);
         let (b1, b2) = (&mut self.box1, &mut self.box2);
-        let (len1, inv1, full1, mut sum1) = (b1.len, b1.inv, b1.full, b1.sum);
-        let (len2, inv2, full2, mut sum2) = (b2.len, b2.inv, b2.full, b2.sum);
-        let line1 = b1.chunk_line(n);
-        let line2 = b2.chunk_line(n);
-        for (i, v) in g.iter_mut().enumerate() {
+        let (inv1, full1, mut sum1) = (b1.inv, b1.full, b1.sum);
+        let (inv2, full2, mut sum2) = (b2.inv, b2.full, b2.sum);
+        let (leave1, enter1) = b1.chunk_cells(n);
+        let (leave2, enter2) = b2.chunk_cells(n);
+        let lines = leave1.iter().zip(enter1).zip(leave2.iter().zip(enter2));
+        for (v, ((l1, e1), (l2, e2))) in g.iter_mut().zip(lines) {
             let h = *v;
             let r = if AUTO {
                 // The slow envelope attacks smoothly from above and releases from below; only
@@ -817,8 +823,8 @@ impl Channel {
                 rel = k.rel.release(h, rel);
                 rel
             };
-            let y1 = BoxAvg::step(line1, len1, i, &mut sum1, inv1, full1, r);
-            *v = BoxAvg::step(line2, len2, i, &mut sum2, inv2, full2, y1);
+            let y1 = BoxAvg::step(e1, l1, &mut sum1, inv1, full1, r);
+            *v = BoxAvg::step(e2, l2, &mut sum2, inv2, full2, y1);
         }
         (self.release, self.slow) = (rel, slow);
         b1.end(n, sum1);
@@ -1416,14 +1422,16 @@ impl Limiter {
             // Mirrored channels stay so while their linked peaks agree or neither needs
             // reduction: channel 0's required gains are then channel 1's to the bit, and only
             // they are computed (the division is the dearest operation of the gain computer).
-            let same = q[0][..cn]
-                .iter()
-                .zip(&q[1])
-                .zip(&thr_k)
-                .fold(true, |same, ((&a, &b), &thr)| {
-                    same & ((a == b) | ((a <= thr) & (b <= thr)))
-                });
-            let run = if self.mirrored && nch == 2 && same {
+            // Over the whole arrays, a fixed trip count: an and-reduction LLVM vectorises (past
+            // `cn` both hold zeros, which agree).
+            let same = self.mirrored && nch == 2 && {
+                let mut same = true;
+                for ((&a, &b), &thr) in q[0].iter().zip(&q[1]).zip(&thr_k) {
+                    same &= (a == b) | ((a <= thr) & (b <= thr));
+                }
+                same
+            };
+            let run = if same {
                 1
             } else {
                 self.unmirror();
@@ -1441,7 +1449,6 @@ impl Limiter {
                     c.gain_run::<false>(&mut g[..cn], &coeffs);
                 }
             }
-            let mut gmin = [1.0f64; CHUNK];
             let out = (n0 + cap - delay) & mask;
             for (c, (ch, data)) in self
                 .ch
@@ -1452,9 +1459,6 @@ impl Limiter {
             {
                 // A mirrored channel 1 takes channel 0's gains.
                 let g = &g[c.min(run - 1)];
-                for (m, &g) in gmin[..cn].iter_mut().zip(g) {
-                    *m = min_f64(*m, g);
-                }
                 let lanes = data[i0..i0 + cn].iter_mut().zip(&ch.ring[out..]).zip(g);
                 if sample_clip {
                     for (((y, &x), &g), &c) in lanes.zip(&ceil_k) {
@@ -1467,10 +1471,15 @@ impl Limiter {
                 }
             }
             self.n += cn;
-            self.gain_now = gmin[cn - 1];
-            // Lane-wise (a fold of `f64::min` is a scalar chain with NaN checks: it was an eighth
-            // of the Maximizer's instructions); gains are never NaN, so it is the same minimum.
-            self.gain_low = min_lanes_f64(&gmin[..cn], self.gain_low);
+            // The meter over the gain paths that ran (a mirrored channel 1's gains are channel
+            // 0's). Lane-wise (a fold of `f64::min` is a scalar chain with NaN checks: it was an
+            // eighth of the Maximizer's instructions); gains are never NaN, so it is the same
+            // minimum in any order.
+            let ran = &g[..run];
+            self.gain_now = ran.iter().fold(1.0, |m, g| min_f64(m, g[cn - 1]));
+            self.gain_low = ran
+                .iter()
+                .fold(self.gain_low, |m, g| min_lanes_f64(&g[..cn], m));
             i0 += cn;
         }
     }

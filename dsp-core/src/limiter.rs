@@ -1475,11 +1475,12 @@ impl Limiter {
             // 0's). Lane-wise (a fold of `f64::min` is a scalar chain with NaN checks: it was an
             // eighth of the Maximizer's instructions); gains are never NaN, so it is the same
             // minimum in any order.
-            let ran = &g[..run];
-            self.gain_now = ran.iter().fold(1.0, |m, g| min_f64(m, g[cn - 1]));
-            self.gain_low = ran
-                .iter()
-                .fold(self.gain_low, |m, g| min_lanes_f64(&g[..cn], m));
+            let (mut now, mut low) = (1.0, self.gain_low);
+            for g in &g[..run] {
+                now = min_f64(now, g[cn - 1]);
+                low = min_lanes_f64(&g[..cn], low);
+            }
+            (self.gain_now, self.gain_low) = (now, low);
             i0 += cn;
         }
     }

@@ -1407,42 +1407,38 @@ impl Limiter {
                     thr_k[k] = ceiling * margin;
                 }
             }
-            // The louder channel's peak (a channel past `nch` holds zeros); the conversion to
-            // f64 is exact, so the f32 maximum is the f64 one.
-            let mut pmax = [0.0f64; CHUNK];
-            for ((m, &a), &b) in pmax[..cn].iter_mut().zip(&peaks[0]).zip(&peaks[1]) {
-                *m = max_f32(a, b) as f64;
-            }
-            let mut q = [[0.0f64; CHUNK]; 2];
-            for (q, p) in q.iter_mut().zip(&peaks).take(nch) {
-                for (((q, &p), &m), &l) in q[..cn].iter_mut().zip(p).zip(&pmax).zip(&link_k) {
-                    *q = linked_peak(p as f64, m, l);
-                }
-            }
+            // One pass from the peaks to channel 0's required gains and channel 1's linked peaks,
+            // which stay put until channel 1 is known to need its own (a pass a stage, through
+            // arrays of the louder peak and the linked peaks, was twice the instructions).
             // Mirrored channels stay so while their linked peaks agree or neither needs
             // reduction: channel 0's required gains are then channel 1's to the bit, and only
             // they are computed (the division is the dearest operation of the gain computer).
-            // Over the whole arrays, a fixed trip count: an and-reduction LLVM vectorises (past
-            // `cn` both hold zeros, which agree).
-            let same = self.mirrored && nch == 2 && {
-                let mut same = true;
-                for ((&a, &b), &thr) in q[0].iter().zip(&q[1]).zip(&thr_k) {
-                    same &= (a == b) | ((a <= thr) & (b <= thr));
-                }
-                same
-            };
-            let run = if same {
+            let mut g = [[1.0f64; CHUNK]; 2];
+            let mut same = true;
+            let [g0, q1] = &mut g;
+            let lanes = g0[..cn].iter_mut().zip(&mut q1[..cn]).zip(&peaks[0]).zip(&peaks[1]);
+            for ((((g0, q1), &a), &b), (&l, &thr)) in lanes.zip(link_k.iter().zip(&thr_k)) {
+                // The louder channel's peak (a channel past `nch` holds zeros); the conversion
+                // to f64 is exact, so the f32 maximum is the f64 one.
+                let m = max_f32(a, b) as f64;
+                let (qa, qb) = (linked_peak(a as f64, m, l), linked_peak(b as f64, m, l));
+                same &= (qa == qb) | ((qa <= thr) & (qb <= thr));
+                *g0 = gain_for(qa, thr);
+                *q1 = qb;
+            }
+            let run = if self.mirrored && nch == 2 && same {
                 1
             } else {
                 self.unmirror();
+                if nch == 2 {
+                    for (g, &thr) in g[1][..cn].iter_mut().zip(&thr_k) {
+                        *g = gain_for(*g, thr);
+                    }
+                }
                 nch
             };
             // The required gains, turned into the gains in place by the gain path.
-            let mut g = [[1.0f64; CHUNK]; 2];
-            for ((c, g), q) in self.ch.iter_mut().zip(&mut g).zip(&q).take(run) {
-                for ((g, &q), &thr) in g[..cn].iter_mut().zip(q).zip(&thr_k) {
-                    *g = gain_for(q, thr);
-                }
+            for (c, g) in self.ch.iter_mut().zip(&mut g).take(run) {
                 if auto {
                     c.gain_run::<true>(&mut g[..cn], &coeffs);
                 } else {

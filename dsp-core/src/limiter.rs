@@ -325,12 +325,18 @@ impl SlidingMin {
     #[inline(always)]
     fn run(&mut self, x: &mut [f64]) {
         let w = self.window;
-        match x.iter().rposition(|&v| v < 1.0) {
-            Some(i) => {
-                self.low_age = (x.len() - 1 - i).min(w);
-                self.clean = false;
-            }
-            None => self.low_age = (self.low_age + x.len()).min(w),
+        // One past the last value under 1 (0: none), as a max-reduction that vectorises: the
+        // required gains are mostly exactly 1 even in a driven master, so a backward search for
+        // it read most of the chunk one value at a time.
+        let mut end = 0isize;
+        for (i, &v) in (1..).zip(x.iter()) {
+            end = end.max(if v < 1.0 { i } else { 0 });
+        }
+        if end > 0 {
+            self.low_age = (x.len() - end as usize).min(w);
+            self.clean = false;
+        } else {
+            self.low_age = (self.low_age + x.len()).min(w);
         }
         let (mut k, n) = (0, x.len());
         while k < n {

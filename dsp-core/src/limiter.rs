@@ -266,6 +266,9 @@ struct SlidingMin {
     low_age: usize,
     /// Every stored value is 1 (then the window's minimum is 1 whatever the offset).
     clean: bool,
+    /// Every suffix minimum is 1: a block of only ones then leaves them as they are, and its
+    /// suffix pass is skipped (most blocks of a driven master's required gains hold only ones).
+    suf_ones: bool,
 }
 
 impl SlidingMin {
@@ -278,6 +281,7 @@ impl SlidingMin {
             window: 1,
             low_age: 1,
             clean: true,
+            suf_ones: true,
         }
     }
 
@@ -290,6 +294,7 @@ impl SlidingMin {
         self.pos = 0;
         self.low_age = self.window;
         self.clean = true;
+        self.suf_ones = true;
     }
 
     /// Every value in the window is 1.
@@ -301,8 +306,9 @@ impl SlidingMin {
     fn copy_from(&mut self, o: &Self) {
         self.cur.copy_from_slice(&o.cur);
         self.suf.copy_from_slice(&o.suf);
-        (self.prefix, self.pos, self.window, self.low_age, self.clean) =
-            (o.prefix, o.pos, o.window, o.low_age, o.clean);
+        (self.prefix, self.pos, self.window, self.low_age) =
+            (o.prefix, o.pos, o.window, o.low_age);
+        (self.clean, self.suf_ones) = (o.clean, o.suf_ones);
     }
 
     /// `n` pushes of 1 while [`at_unity`](Self::at_unity): the window then holds only ones
@@ -314,6 +320,7 @@ impl SlidingMin {
             self.suf.fill(1.0);
             self.clean = true;
         }
+        self.suf_ones = true;
         self.prefix = 1.0;
         self.pos = (self.pos + n) % self.window;
         self.low_age = self.window;
@@ -359,10 +366,16 @@ impl SlidingMin {
             self.pos = o + m;
             if self.pos == w {
                 self.pos = 0;
-                let mut m = 1.0f64;
-                for (s, &c) in self.suf[1..w].iter_mut().zip(&self.cur[1..w]).rev() {
-                    m = min_f64(m, c);
-                    *s = m;
+                // The block's minimum is `prefix`: 1 only if every value of it is 1 (none is
+                // over 1), when its suffix minima are all 1.
+                let ones = prefix == 1.0;
+                if !(ones && self.suf_ones) {
+                    let mut m = 1.0f64;
+                    for (s, &c) in self.suf[1..w].iter_mut().zip(&self.cur[1..w]).rev() {
+                        m = min_f64(m, c);
+                        *s = m;
+                    }
+                    self.suf_ones = ones;
                 }
             }
             k += m;

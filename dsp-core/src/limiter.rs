@@ -306,8 +306,7 @@ impl SlidingMin {
     fn copy_from(&mut self, o: &Self) {
         self.cur.copy_from_slice(&o.cur);
         self.suf.copy_from_slice(&o.suf);
-        (self.prefix, self.pos, self.window, self.low_age) =
-            (o.prefix, o.pos, o.window, o.low_age);
+        (self.prefix, self.pos, self.window, self.low_age) = (o.prefix, o.pos, o.window, o.low_age);
         (self.clean, self.suf_ones) = (o.clean, o.suf_ones);
     }
 
@@ -1573,5 +1572,34 @@ mod tests {
             tightest > 0.999,
             "the stress windows reach {tightest} of the bound"
         );
+    }
+
+    /// The hold against a brute-force window minimum, fed in chunks of 1 to 13 values across
+    /// blocks of 7: short dips among long runs of exact ones, so most blocks hold only ones and
+    /// skip their suffix pass (a block after them that holds a dip must not).
+    #[test]
+    fn hold_is_the_window_minimum_across_blocks_of_ones() {
+        const W: usize = 7;
+        let x: Vec<f64> = (0..3000)
+            .map(|i| match i * 7919 % 97 {
+                r if r < 6 => 0.5 + r as f64 / 16.0,
+                _ => 1.0,
+            })
+            .collect();
+        let mut hold = SlidingMin::new(16);
+        hold.clear(W);
+        let mut y = x.clone();
+        let (mut at, mut len) = (0, 1);
+        while at < y.len() {
+            let end = (at + len).min(y.len());
+            hold.run(&mut y[at..end]);
+            (at, len) = (end, len % 13 + 1);
+        }
+        for (i, &y) in y.iter().enumerate() {
+            let want = x[i.saturating_sub(W - 1)..=i]
+                .iter()
+                .fold(1.0f64, |m, &v| m.min(v));
+            assert_eq!(y, want, "at {i}");
+        }
     }
 }

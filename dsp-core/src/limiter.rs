@@ -1420,7 +1420,8 @@ impl Limiter {
             let mut thr_k = [ceiling * margin; CHUNK];
             let mut link_k = [self.link.value(); CHUNK];
             let mut ceil_k = [ceiling as f32; CHUNK];
-            if self.ceiling.is_smoothing() || self.link.is_smoothing() {
+            let ramp = self.ceiling.is_smoothing() || self.link.is_smoothing();
+            if ramp {
                 for k in 0..cn {
                     let ceiling = self.ceiling.tick();
                     link_k[k] = self.link.tick();
@@ -1434,28 +1435,37 @@ impl Limiter {
             // Mirrored channels stay so while their linked peaks agree or neither needs
             // reduction: channel 0's required gains are then channel 1's to the bit, and only
             // they are computed (the division is the dearest operation of the gain computer).
+            // A chunk whose peaks all stay under the threshold (most chunks, even of a driven
+            // master) skips that pass: the linked peaks, at most the louder peak give or take a
+            // few roundings (covered by the headroom of `at_unity`), need no reduction, so every
+            // required gain is exactly 1 and the channels agree.
+            let quiet = !ramp
+                && (peak_abs(&peaks[1][..cn], peak_abs(&peaks[0][..cn], 0.0)) as f64)
+                    < thr_k[0] * (1.0 - 1e-6);
             let mut g = [[1.0f64; CHUNK]; 2];
             let mut same = true;
-            let [g0, q1] = &mut g;
-            let lanes = g0[..cn]
-                .iter_mut()
-                .zip(&mut q1[..cn])
-                .zip(&peaks[0])
-                .zip(&peaks[1]);
-            for ((((g0, q1), &a), &b), (&l, &thr)) in lanes.zip(link_k.iter().zip(&thr_k)) {
-                // The louder channel's peak (a channel past `nch` holds zeros); the conversion
-                // to f64 is exact, so the f32 maximum is the f64 one.
-                let m = max_f32(a, b) as f64;
-                let (qa, qb) = (linked_peak(a as f64, m, l), linked_peak(b as f64, m, l));
-                same &= (qa == qb) | ((qa <= thr) & (qb <= thr));
-                *g0 = gain_for(qa, thr);
-                *q1 = qb;
+            if !quiet {
+                let [g0, q1] = &mut g;
+                let lanes = g0[..cn]
+                    .iter_mut()
+                    .zip(&mut q1[..cn])
+                    .zip(&peaks[0])
+                    .zip(&peaks[1]);
+                for ((((g0, q1), &a), &b), (&l, &thr)) in lanes.zip(link_k.iter().zip(&thr_k)) {
+                    // The louder channel's peak (a channel past `nch` holds zeros); the
+                    // conversion to f64 is exact, so the f32 maximum is the f64 one.
+                    let m = max_f32(a, b) as f64;
+                    let (qa, qb) = (linked_peak(a as f64, m, l), linked_peak(b as f64, m, l));
+                    same &= (qa == qb) | ((qa <= thr) & (qb <= thr));
+                    *g0 = gain_for(qa, thr);
+                    *q1 = qb;
+                }
             }
             let run = if self.mirrored && nch == 2 && same {
                 1
             } else {
                 self.unmirror();
-                if nch == 2 {
+                if nch == 2 && !quiet {
                     for (g, &thr) in g[1][..cn].iter_mut().zip(&thr_k) {
                         *g = gain_for(*g, thr);
                     }

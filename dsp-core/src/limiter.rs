@@ -330,13 +330,28 @@ impl SlidingMin {
     /// bookkeeping of [`at_unity`](Self::at_unity) is done once a chunk.
     #[inline(always)]
     fn run(&mut self, x: &mut [f64]) {
+        self.run_blocks::<false>(x);
+    }
+
+    /// [`run`](Self::run) for an `x` of only ones (a chunk whose peaks need no reduction): the
+    /// running minimum of each segment is then one value, so the minima are a lane-wise pass
+    /// instead of a chain of dependent minima.
+    #[inline(always)]
+    fn run_ones(&mut self, x: &mut [f64]) {
+        self.run_blocks::<true>(x);
+    }
+
+    #[inline(always)]
+    fn run_blocks<const ONES: bool>(&mut self, x: &mut [f64]) {
         let w = self.window;
         // One past the last value under 1 (0: none), as a max-reduction that vectorises: the
         // required gains are mostly exactly 1 even in a driven master, so a backward search for
         // it read most of the chunk one value at a time.
         let mut end = 0isize;
-        for (i, &v) in (1..).zip(x.iter()) {
-            end = end.max(if v < 1.0 { i } else { 0 });
+        if !ONES {
+            for (i, &v) in (1..).zip(x.iter()) {
+                end = end.max(if v < 1.0 { i } else { 0 });
+            }
         }
         if end > 0 {
             self.low_age = (x.len() - end as usize).min(w);
@@ -356,10 +371,20 @@ impl SlidingMin {
                 .iter_mut()
                 .zip(&self.suf[o + 1..])
                 .zip(&mut self.cur[o..o + m]);
-            for ((v, &s), c) in lanes {
-                *c = *v;
-                prefix = min_f64(prefix, *v);
-                *v = min_f64(prefix, s);
+            if ONES {
+                // What the loop below computes for values of 1: the first sets the running
+                // minimum for the segment (`m > 0`).
+                prefix = min_f64(prefix, 1.0);
+                for ((v, &s), c) in lanes {
+                    *c = 1.0;
+                    *v = min_f64(prefix, s);
+                }
+            } else {
+                for ((v, &s), c) in lanes {
+                    *c = *v;
+                    prefix = min_f64(prefix, *v);
+                    *v = min_f64(prefix, s);
+                }
             }
             self.prefix = prefix;
             self.pos = o + m;
@@ -813,10 +838,15 @@ impl Channel {
     /// instant attack and exponential release (auto: a fast release bounded by a slow
     /// envelope), then the attack smoothing boxes. The release and both boxes run in one loop:
     /// each is a chain of dependent operations a sample, and in one loop the three chains
-    /// overlap instead of adding up (each stage's own loop waited on its adder).
+    /// overlap instead of adding up (each stage's own loop waited on its adder). `ones`: every
+    /// required gain is 1 (see [`SlidingMin::run_ones`]).
     #[inline(always)]
-    fn gain_run<const AUTO: bool>(&mut self, g: &mut [f64], k: &ReleaseCoeffs) {
-        self.hold.run(g);
+    fn gain_run<const AUTO: bool>(&mut self, g: &mut [f64], ones: bool, k: &ReleaseCoeffs) {
+        if ones {
+            self.hold.run_ones(g);
+        } else {
+            self.hold.run(g);
+        }
         let n = g.len();
         let (mut rel, mut slow) = (self.release, self.slow);
         let (b1, b2) = (&mut self.box1, &mut self.box2);
@@ -1475,9 +1505,9 @@ impl Limiter {
             // The required gains, turned into the gains in place by the gain path.
             for (c, g) in self.ch.iter_mut().zip(&mut g).take(run) {
                 if auto {
-                    c.gain_run::<true>(&mut g[..cn], &coeffs);
+                    c.gain_run::<true>(&mut g[..cn], quiet, &coeffs);
                 } else {
-                    c.gain_run::<false>(&mut g[..cn], &coeffs);
+                    c.gain_run::<false>(&mut g[..cn], quiet, &coeffs);
                 }
             }
             let out = (n0 + cap - delay) & mask;
@@ -1586,7 +1616,8 @@ mod tests {
 
     /// The hold against a brute-force window minimum, fed in chunks of 1 to 13 values across
     /// blocks of 7: short dips among long runs of exact ones, so most blocks hold only ones and
-    /// skip their suffix pass (a block after them that holds a dip must not).
+    /// skip their suffix pass (a block after them that holds a dip must not), and chunks of only
+    /// ones go through `run_ones`.
     #[test]
     fn hold_is_the_window_minimum_across_blocks_of_ones() {
         const W: usize = 7;
@@ -1602,7 +1633,12 @@ mod tests {
         let (mut at, mut len) = (0, 1);
         while at < y.len() {
             let end = (at + len).min(y.len());
-            hold.run(&mut y[at..end]);
+            let chunk = &mut y[at..end];
+            if chunk.iter().all(|&v| v == 1.0) {
+                hold.run_ones(chunk);
+            } else {
+                hold.run(chunk);
+            }
             (at, len) = (end, len % 13 + 1);
         }
         for (i, &y) in y.iter().enumerate() {

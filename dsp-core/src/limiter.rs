@@ -1322,31 +1322,19 @@ impl Limiter {
         }
     }
 
-    /// No segment of the chunk needs gain reduction (every peak under `thr`, the ceiling
-    /// ramp and the link at rest) and every stage of the gain path holds exactly 1.
-    fn at_unity(
-        &self,
-        peaks: &[[f32; CHUNK]; 2],
-        nch: usize,
-        cn: usize,
-        thr: f32,
-        auto: bool,
-    ) -> bool {
-        // Headroom for the f64 link arithmetic of `linked_gains`.
-        let under = thr * (1.0 - 1e-6);
-        // The gain path's state first: while it is reducing (most chunks of a driven master)
-        // the first comparison decides, before the pass over the peaks.
-        !self.link.is_smoothing()
-            && self.ch[..if self.mirrored { 1 } else { nch }]
-                .iter()
-                .all(|c| {
-                    c.release == 1.0
-                        && (!auto || c.slow == 1.0)
-                        && c.hold.at_unity()
-                        && c.box1.at_unity()
-                        && c.box2.at_unity()
-                })
-            && peaks[..nch].iter().all(|p| peak_abs(&p[..cn], 0.0) < under)
+    /// Every stage of the gain path of the first `nch` channels holds exactly 1 (with a chunk
+    /// that needs no reduction, see `quiet` in [`process_block`](Self::process_block), the
+    /// output is then the delayed input).
+    fn at_unity(&self, nch: usize, auto: bool) -> bool {
+        self.ch[..if self.mirrored { 1 } else { nch }]
+            .iter()
+            .all(|c| {
+                c.release == 1.0
+                    && (!auto || c.slow == 1.0)
+                    && c.hold.at_unity()
+                    && c.box1.at_unity()
+                    && c.box2.at_unity()
+            })
     }
 
     /// Processes one block in place (1 or 2 channels of equal length).
@@ -1426,7 +1414,16 @@ impl Limiter {
             // Below the f32 rounding of the threshold, so a skipped group is one the f64 gain
             // computer would leave at exactly 1.
             self.detect(nch, m0, cn, thr * (1.0 - 1e-6), &mut peaks);
-            if !sample_clip && self.at_unity(&peaks, nch, cn, thr, auto) {
+            let margin = if sample_clip { 1.0 } else { TP_MARGIN };
+            let ramp = self.ceiling.is_smoothing() || self.link.is_smoothing();
+            // No segment of the chunk needs reduction (most chunks, even of a driven master): the
+            // linked peaks are at most the louder peak give or take a few roundings of the `f64`
+            // link arithmetic, which the headroom covers, so every required gain is exactly 1 and
+            // the channels agree (a channel past `nch` holds zeros).
+            let quiet = !ramp
+                && (peak_abs(&peaks[1][..cn], peak_abs(&peaks[0][..cn], 0.0)) as f64)
+                    < self.ceiling.value() * margin * (1.0 - 1e-6);
+            if !sample_clip && quiet && self.at_unity(nch, auto) {
                 // Exactly what the loop below computes when no segment needs reduction and the
                 // gain path already rests at 1: the output is the delayed input.
                 let out = (n0 + cap - delay) & mask;
@@ -1444,13 +1441,11 @@ impl Limiter {
             }
             // The gain path stage by stage over the chunk: the lane-wise stages vectorise, and
             // each channel's recursions run in one tight loop.
-            let margin = if sample_clip { 1.0 } else { TP_MARGIN };
             // At rest a tick returns the value unchanged: the arrays start at the values at rest.
             let ceiling = self.ceiling.value();
             let mut thr_k = [ceiling * margin; CHUNK];
             let mut link_k = [self.link.value(); CHUNK];
             let mut ceil_k = [ceiling as f32; CHUNK];
-            let ramp = self.ceiling.is_smoothing() || self.link.is_smoothing();
             if ramp {
                 for k in 0..cn {
                     let ceiling = self.ceiling.tick();
@@ -1465,13 +1460,7 @@ impl Limiter {
             // Mirrored channels stay so while their linked peaks agree or neither needs
             // reduction: channel 0's required gains are then channel 1's to the bit, and only
             // they are computed (the division is the dearest operation of the gain computer).
-            // A chunk whose peaks all stay under the threshold (most chunks, even of a driven
-            // master) skips that pass: the linked peaks, at most the louder peak give or take a
-            // few roundings (covered by the headroom of `at_unity`), need no reduction, so every
-            // required gain is exactly 1 and the channels agree.
-            let quiet = !ramp
-                && (peak_abs(&peaks[1][..cn], peak_abs(&peaks[0][..cn], 0.0)) as f64)
-                    < thr_k[0] * (1.0 - 1e-6);
+            // A quiet chunk skips that pass.
             let mut g = [[1.0f64; CHUNK]; 2];
             let mut same = true;
             if !quiet {
